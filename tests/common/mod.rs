@@ -3,3 +3,4 @@
 
 pub mod cert;
 pub mod plugin_client;
+pub mod terraform;
