@@ -2,8 +2,10 @@
 //! provider trait the protocol adapters call, and the plan helpers resources share.
 
 mod diagnostics;
+pub mod plan;
 mod provider;
 mod schema;
+pub mod validate;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
 pub use provider::{
