@@ -12,6 +12,7 @@ use crate::framework::{
     PlanResponse, Provider, ProviderSchema, ReadDataRequest, ReadRequest, ReadResponse,
     ServerCapabilities,
 };
+use crate::resources::{private_registries, private_registry};
 use crate::value::{AttributePath, Value};
 
 pub struct AlicloudProvider {
@@ -28,8 +29,14 @@ impl AlicloudProvider {
         Self {
             schema: ProviderSchema {
                 provider: schema::provider_schema(),
-                resources: BTreeMap::new(),
-                data_sources: BTreeMap::new(),
+                resources: BTreeMap::from([(
+                    private_registry::TYPE_NAME.to_string(),
+                    private_registry::schema(),
+                )]),
+                data_sources: BTreeMap::from([(
+                    private_registries::TYPE_NAME.to_string(),
+                    private_registries::schema(),
+                )]),
                 capabilities: ServerCapabilities {
                     plan_destroy: true,
                     get_provider_schema_optional: true,
@@ -95,12 +102,18 @@ impl Provider for AlicloudProvider {
         diags
     }
 
-    fn validate_resource_config(&self, type_name: &str, _config: &Value) -> Diagnostics {
-        unknown_type(type_name)
+    fn validate_resource_config(&self, type_name: &str, config: &Value) -> Diagnostics {
+        match type_name {
+            private_registry::TYPE_NAME => private_registry::validate(config),
+            _ => unknown_type(type_name),
+        }
     }
 
-    fn validate_data_source_config(&self, type_name: &str, _config: &Value) -> Diagnostics {
-        unknown_type(type_name)
+    fn validate_data_source_config(&self, type_name: &str, config: &Value) -> Diagnostics {
+        match type_name {
+            private_registries::TYPE_NAME => private_registries::validate(config),
+            _ => unknown_type(type_name),
+        }
     }
 
     fn configure(&self, config: &Value, _terraform_version: &str) -> Diagnostics {
@@ -118,9 +131,18 @@ impl Provider for AlicloudProvider {
     }
 
     async fn plan_resource_change(&self, req: PlanRequest) -> PlanResponse {
+        if req.type_name != private_registry::TYPE_NAME {
+            return PlanResponse {
+                diagnostics: unknown_type(&req.type_name),
+                ..Default::default()
+            };
+        }
+        let plan = private_registry::plan(&req.prior_state, &req.proposed_new_state);
         PlanResponse {
-            diagnostics: unknown_type(&req.type_name),
-            ..Default::default()
+            planned_state: plan.planned,
+            requires_replace: plan.requires_replace,
+            planned_private: req.prior_private,
+            diagnostics: Diagnostics::new(),
         }
     }
 
