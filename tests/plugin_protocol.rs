@@ -242,8 +242,17 @@ fn debug_mode_prints_a_reattach_line() {
     let line = rx
         .recv_timeout(Duration::from_secs(10))
         .expect("reattach line");
-    let _ = child.kill();
-    let _ = child.wait();
+    // Debug mode stops on Ctrl-C, removing its socket.
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let exited = wait_exit(&mut child, Duration::from_secs(2));
+    if exited.is_none() {
+        let _ = child.kill();
+    }
+    assert!(exited.is_some(), "debug mode exits on SIGINT");
     let json = line
         .split_once("TF_REATTACH_PROVIDERS='")
         .and_then(|(_, rest)| rest.strip_suffix('\''))
@@ -254,4 +263,9 @@ fn debug_mode_prints_a_reattach_line() {
     assert_eq!(entry["Test"], true);
     assert_eq!(entry["Addr"]["Network"], "unix");
     assert_eq!(entry["Pid"], child.id());
+    let socket = entry["Addr"]["String"].as_str().expect("socket path");
+    assert!(
+        !std::path::Path::new(socket).exists(),
+        "socket removed on exit"
+    );
 }

@@ -128,19 +128,22 @@ pub async fn serve<P: Provider>(
         ),
         ServeMode::Debug => reattach_line(&endpoint),
     };
+    if mode == ServeMode::Debug {
+        // Registered before the line is printed, so an immediate Ctrl-C is never lost.
+        let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+            .map_err(ServeError::Bind)?;
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            sigint.recv().await;
+            stop.trigger();
+        });
+    }
     print_line(&line).map_err(ServeError::Handshake)?;
     tracing::info!(protocol = version, address = %endpoint.address(), tls = tls.is_some(), "serving");
 
     let (tx, rx) = mpsc::channel(8);
     let acceptor = tls.map(|t| tokio_rustls::TlsAcceptor::from(t.config));
     tokio::spawn(accept_loop(listener, acceptor, tx));
-    if mode == ServeMode::Debug {
-        let stop = shutdown.clone();
-        tokio::spawn(async move {
-            let _ = tokio::signal::ctrl_c().await;
-            stop.trigger();
-        });
-    }
 
     let incoming = tokio_stream::wrappers::ReceiverStream::new(rx);
     let stop = shutdown.clone();

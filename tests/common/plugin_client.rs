@@ -38,6 +38,12 @@ impl Drop for RunningProvider {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // A killed provider cannot remove its socket directory; do it for it.
+        if self.network == "unix" {
+            if let Some(dir) = std::path::Path::new(&self.address).parent() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
     }
 }
 
