@@ -96,16 +96,27 @@ impl Scenario {
         if let Some(before) = &step.before {
             before(&self.emulator);
         }
-        self.ws.write_config(&format!("{PROVIDERS}\n{}", step.config));
-        let plan = self.ws.run(&["plan", "-input=false", "-no-color", "-out=step.tfplan"]);
+        self.ws
+            .write_config(&format!("{PROVIDERS}\n{}", step.config));
+        let plan = self
+            .ws
+            .run(&["plan", "-input=false", "-no-color", "-out=step.tfplan"]);
         if let Some(expected) = step.expect_error {
             let mut output = String::from_utf8_lossy(&plan.stderr).into_owned();
             if plan.status.success() {
-                let apply = self.ws.run(&["apply", "-input=false", "-no-color", "step.tfplan"]);
-                assert!(!apply.status.success(), "step {n}: apply should fail with {expected:?}");
+                let apply = self
+                    .ws
+                    .run(&["apply", "-input=false", "-no-color", "step.tfplan"]);
+                assert!(
+                    !apply.status.success(),
+                    "step {n}: apply should fail with {expected:?}"
+                );
                 output = String::from_utf8_lossy(&apply.stderr).into_owned();
             }
-            assert!(output.contains(expected), "step {n}: expected {expected:?} in:\n{output}");
+            assert!(
+                output.contains(expected),
+                "step {n}: expected {expected:?} in:\n{output}"
+            );
             return;
         }
         assert!(
@@ -113,16 +124,22 @@ impl Scenario {
             "step {n}: plan failed\n{}",
             String::from_utf8_lossy(&plan.stderr)
         );
-        let planned: Json = serde_json::from_str(&self.ws.ok(&["show", "-json", "step.tfplan"])).expect("plan JSON");
+        let planned: Json = serde_json::from_str(&self.ws.ok(&["show", "-json", "step.tfplan"]))
+            .expect("plan JSON");
         for (address, actions) in &step.expect_actions {
             let got = planned["resource_changes"]
                 .as_array()
                 .and_then(|changes| changes.iter().find(|c| c["address"] == *address))
                 .map(|c| c["change"]["actions"].clone())
                 .unwrap_or(Json::Null);
-            assert_eq!(got, serde_json::json!(actions), "step {n}: planned actions for {address}");
+            assert_eq!(
+                got,
+                serde_json::json!(actions),
+                "step {n}: planned actions for {address}"
+            );
         }
-        self.ws.ok(&["apply", "-input=false", "-no-color", "step.tfplan"]);
+        self.ws
+            .ok(&["apply", "-input=false", "-no-color", "step.tfplan"]);
         let state = self.state();
         if let Some(check) = &step.check {
             check(&state, &self.emulator);
@@ -136,7 +153,9 @@ impl Scenario {
     }
 
     pub fn assert_plan_empty(&self, n: usize) {
-        let out = self.ws.run(&["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
+        let out = self
+            .ws
+            .run(&["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
         assert_eq!(
             out.status.code(),
             Some(0),
@@ -150,12 +169,16 @@ impl Scenario {
     /// managed ones except `ignore`.
     pub fn import_verify(&self, address: &str, ignore: &[&str]) {
         let managed = resource_values(&self.state(), address);
-        let id = managed["id"].as_str().expect("managed resource has an id").to_string();
+        let id = managed["id"]
+            .as_str()
+            .expect("managed resource has an id")
+            .to_string();
         let mut fresh = Workspace::with_mirror(PROVIDERS);
         for (k, v) in self.emulator.provider_env() {
             fresh.set_env(&k, &v);
         }
-        std::fs::copy(self.ws.path().join("main.tf"), fresh.path().join("main.tf")).expect("copy config");
+        std::fs::copy(self.ws.path().join("main.tf"), fresh.path().join("main.tf"))
+            .expect("copy config");
         fresh.ok(&["init", "-input=false", "-no-color"]);
         fresh.ok(&["import", "-input=false", "-no-color", address, &id]);
         let state: Json = serde_json::from_str(&fresh.ok(&["show", "-json"])).expect("state JSON");
@@ -164,12 +187,16 @@ impl Scenario {
             if ignore.contains(&key.as_str()) {
                 continue;
             }
-            assert_eq!(&imported[key], value, "imported {key} differs from the managed value");
+            assert_eq!(
+                &imported[key], value,
+                "imported {key} differs from the managed value"
+            );
         }
     }
 
     pub fn destroy(&self) {
-        self.ws.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+        self.ws
+            .ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
     }
 }
 

@@ -31,7 +31,14 @@ impl Drop for Emulator {
 impl Emulator {
     pub fn start(extra_args: &[&str]) -> Self {
         let mut child = Command::new(emulator_binary())
-            .args(["--listen", "127.0.0.1:0", "--access-key-id", EMULATOR_KEY_ID, "--access-key-secret", EMULATOR_KEY_SECRET])
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--access-key-id",
+                EMULATOR_KEY_ID,
+                "--access-key-secret",
+                EMULATOR_KEY_SECRET,
+            ])
             .args(extra_args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -45,7 +52,9 @@ impl Emulator {
             let _ = BufReader::new(stdout).read_line(&mut line);
             let _ = tx.send(line);
         });
-        let line = rx.recv_timeout(Duration::from_secs(20)).expect("emulator prints its address");
+        let line = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("emulator prints its address");
         let addr = line
             .split_whitespace()
             .find(|w| w.starts_with("127.0.0.1:"))
@@ -64,9 +73,15 @@ impl Emulator {
 
     fn get_json(&self, path: &str) -> Json {
         block_on(async {
-            let r = self.http.get(self.url(path)).send().await.expect("emulator answers");
+            let r = self
+                .http
+                .get(self.url(path))
+                .send()
+                .await
+                .expect("emulator answers");
             assert!(r.status().is_success(), "GET {path}: {}", r.status());
-            r.json::<Json>().await.expect("JSON")
+            let body = r.bytes().await.expect("body");
+            serde_json::from_slice(&body).expect("JSON")
         })
     }
 
@@ -74,7 +89,9 @@ impl Emulator {
         block_on(async {
             let mut req = self.http.request(method.clone(), self.url(path));
             if let Some(b) = body {
-                req = req.header("content-type", "application/json").body(b.to_string());
+                req = req
+                    .header("content-type", "application/json")
+                    .body(b.to_string());
             }
             let r = req.send().await.expect("emulator answers");
             assert!(r.status().is_success(), "{method} {path}: {}", r.status());
@@ -92,17 +109,28 @@ impl Emulator {
     }
 
     pub fn count_actions(&self, action: &str) -> usize {
-        self.requests().iter().filter(|r| r["Action"] == action || r["action"] == action).count()
+        self.requests()
+            .iter()
+            .filter(|r| r["Action"] == action || r["action"] == action)
+            .count()
     }
 
     /// An out-of-band change, as someone using the console would make.
     pub fn modify(&self, id: &str, fields: Json) {
-        self.send(reqwest::Method::POST, &format!("/_emulator/registries/{id}/modify"), Some(fields));
+        self.send(
+            reqwest::Method::POST,
+            &format!("/_emulator/registries/{id}/modify"),
+            Some(fields),
+        );
     }
 
     /// An out-of-band delete.
     pub fn delete(&self, id: &str) {
-        self.send(reqwest::Method::DELETE, &format!("/_emulator/registries/{id}"), None);
+        self.send(
+            reqwest::Method::DELETE,
+            &format!("/_emulator/registries/{id}"),
+            None,
+        );
     }
 
     pub fn set_faults(&self, faults: Json) {
@@ -114,7 +142,10 @@ impl Emulator {
         vec![
             ("ALIBABA_CLOUD_ENDPOINT_SAS".into(), self.addr.clone()),
             ("ALIBABA_CLOUD_ACCESS_KEY_ID".into(), EMULATOR_KEY_ID.into()),
-            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET".into(), EMULATOR_KEY_SECRET.into()),
+            (
+                "ALIBABA_CLOUD_ACCESS_KEY_SECRET".into(),
+                EMULATOR_KEY_SECRET.into(),
+            ),
             ("ALIBABA_CLOUD_REGION".into(), "cn-hangzhou".into()),
         ]
     }

@@ -67,12 +67,22 @@ impl Workspace {
             .and_then(Path::parent)
             .expect("tools dir")
             .join("plugins/registry.terraform.io/hashicorp/null/2.1.2/linux_amd64/terraform-provider-null_v2.1.2_x4");
-        assert!(null_source.is_file(), "null provider missing at {} — run `make tools`", null_source.display());
-        for (link, target) in [(&ours, provider_dir().join("terraform-provider-alicloud")), (&null, null_source)] {
+        assert!(
+            null_source.is_file(),
+            "null provider missing at {} — run `make tools`",
+            null_source.display()
+        );
+        for (link, target) in [
+            (&ours, provider_dir().join("terraform-provider-alicloud")),
+            (&null, null_source),
+        ] {
             std::fs::create_dir_all(link.parent().expect("parent")).expect("mirror layout");
             std::os::unix::fs::symlink(target, link).expect("symlink into mirror");
         }
-        let installation = format!("  filesystem_mirror {{\n    path = \"{}\"\n  }}\n", mirror.display());
+        let installation = format!(
+            "  filesystem_mirror {{\n    path = \"{}\"\n  }}\n",
+            mirror.display()
+        );
         let mut ws = Self::with_installation(main_tf, &installation);
         ws.mirror = Some(mirror);
         ws
@@ -81,11 +91,18 @@ impl Workspace {
     fn with_installation(main_tf: &str, installation: &str) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let cli_config = dir.path().join("terraformrc");
-        std::fs::write(&cli_config, format!("provider_installation {{\n{installation}}}\n")).expect("write CLI config");
+        std::fs::write(
+            &cli_config,
+            format!("provider_installation {{\n{installation}}}\n"),
+        )
+        .expect("write CLI config");
         std::fs::write(dir.path().join("main.tf"), main_tf).expect("write main.tf");
         let marker = format!("{}-{}", std::process::id(), dir.path().display());
         let env = vec![
-            ("TF_CLI_CONFIG_FILE".into(), cli_config.display().to_string()),
+            (
+                "TF_CLI_CONFIG_FILE".into(),
+                cli_config.display().to_string(),
+            ),
             ("TF_IN_AUTOMATION".into(), "1".into()),
             ("CHECKPOINT_DISABLE".into(), "1".into()),
             ("HOME".into(), dir.path().display().to_string()),
