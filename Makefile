@@ -6,7 +6,7 @@ TOOLS := $(CURDIR)/.tools
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 PLUGIN_DIR := $(HOME)/.terraform.d/plugins/registry.terraform.io/alicloud-rs/alicloud/$(VERSION)/linux_amd64
 
-.PHONY: demo test tools build install release docs fmt lint clean
+.PHONY: demo test tools build install release docs bench fmt lint clean
 
 ## Builds everything, starts sas-emulator, and runs init/apply/plan/destroy on examples/quickstart.
 demo:
@@ -39,6 +39,10 @@ release:
 ## Regenerates docs/ from the schema descriptions and examples/.
 docs:
 	UPDATE_DOCS=1 $(CARGO) test --test docs
+
+## Benchmarks against HashiCorp's null provider: medians and ratios.
+bench: tools
+	TF_TOOLS_DIR=$(TOOLS) $(CARGO) bench --bench plugin_lifecycle
 
 fmt:
 	$(CARGO) fmt --all
