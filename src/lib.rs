@@ -8,8 +8,10 @@
 pub mod alicloud;
 pub mod emulator;
 pub mod framework;
+pub mod logging;
 pub mod plugin;
 pub mod proto;
 pub mod protocol;
+pub mod provider;
 pub mod resources;
 pub mod value;

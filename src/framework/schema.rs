@@ -1,0 +1,240 @@
+//! The schema model: what attributes and blocks a provider, resource or data source has. The
+//! value type of every block derives from it, so the codec and the schema can never disagree.
+
+use std::collections::BTreeMap;
+
+use crate::value::{Type, Value};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schema {
+    pub version: i64,
+    pub block: Block,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Block {
+    pub description: String,
+    pub deprecated: bool,
+    pub attributes: Vec<Attribute>,
+    pub blocks: Vec<NestedBlock>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attribute {
+    pub name: String,
+    pub ty: Type,
+    pub description: String,
+    pub required: bool,
+    pub optional: bool,
+    pub computed: bool,
+    pub sensitive: bool,
+    pub deprecated: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nesting {
+    Single,
+    List,
+    Set,
+    Map,
+    Group,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NestedBlock {
+    pub type_name: String,
+    pub nesting: Nesting,
+    pub block: Block,
+    pub min_items: i64,
+    pub max_items: i64,
+}
+
+impl Attribute {
+    fn new(name: &str, ty: Type, description: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            ty,
+            description: description.to_string(),
+            required: false,
+            optional: false,
+            computed: false,
+            sensitive: false,
+            deprecated: false,
+        }
+    }
+
+    pub fn required(name: &str, ty: Type, description: &str) -> Self {
+        Self {
+            required: true,
+            ..Self::new(name, ty, description)
+        }
+    }
+
+    pub fn optional(name: &str, ty: Type, description: &str) -> Self {
+        Self {
+            optional: true,
+            ..Self::new(name, ty, description)
+        }
+    }
+
+    pub fn computed(name: &str, ty: Type, description: &str) -> Self {
+        Self {
+            computed: true,
+            ..Self::new(name, ty, description)
+        }
+    }
+
+    /// Optional in configuration, filled in by the provider when left out.
+    pub fn optional_computed(name: &str, ty: Type, description: &str) -> Self {
+        Self {
+            optional: true,
+            computed: true,
+            ..Self::new(name, ty, description)
+        }
+    }
+
+    pub fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+}
+
+impl Block {
+    pub fn new(description: &str) -> Self {
+        Self {
+            description: description.to_string(),
+            ..Self::default()
+        }
+    }
+
+    pub fn attribute(mut self, attribute: Attribute) -> Self {
+        self.attributes.push(attribute);
+        self
+    }
+
+    pub fn block(mut self, block: NestedBlock) -> Self {
+        self.blocks.push(block);
+        self
+    }
+
+    pub fn find_attribute(&self, name: &str) -> Option<&Attribute> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+
+    /// The object type of this block's values: attributes plus nested blocks by nesting mode.
+    pub fn value_type(&self) -> Type {
+        let mut attrs: BTreeMap<String, Type> = self
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), a.ty.clone()))
+            .collect();
+        for nested in &self.blocks {
+            let inner = nested.block.value_type();
+            let ty = match nested.nesting {
+                Nesting::Single | Nesting::Group => inner,
+                Nesting::List => Type::list(inner),
+                Nesting::Set => Type::set(inner),
+                Nesting::Map => Type::map(inner),
+            };
+            attrs.insert(nested.type_name.clone(), ty);
+        }
+        Type::Object(attrs)
+    }
+
+    /// An all-null value of this block, with nested list and set blocks empty rather than null
+    /// (Terraform never sends null for those).
+    pub fn empty_value(&self) -> Value {
+        let mut value = Value::null_object(&self.value_type());
+        for nested in &self.blocks {
+            let v = match nested.nesting {
+                Nesting::List => Value::List(Vec::new()),
+                Nesting::Set => Value::Set(Vec::new()),
+                Nesting::Map => Value::Map(Default::default()),
+                Nesting::Single | Nesting::Group => Value::Null,
+            };
+            value.set_attr(&nested.type_name, v);
+        }
+        value
+    }
+}
+
+impl NestedBlock {
+    pub fn single(type_name: &str, block: Block) -> Self {
+        Self {
+            type_name: type_name.to_string(),
+            nesting: Nesting::Single,
+            block,
+            min_items: 0,
+            max_items: 0,
+        }
+    }
+
+    pub fn list(type_name: &str, block: Block, max_items: i64) -> Self {
+        Self {
+            nesting: Nesting::List,
+            max_items,
+            ..Self::single(type_name, block)
+        }
+    }
+}
+
+impl Schema {
+    pub fn new(version: i64, block: Block) -> Self {
+        Self { version, block }
+    }
+
+    pub fn value_type(&self) -> Type {
+        self.block.value_type()
+    }
+
+    /// Every attribute and block that lacks a description, as `path` strings (for tests: every
+    /// attribute must explain itself in `terraform providers schema` and the generated docs).
+    pub fn undocumented(&self) -> Vec<String> {
+        fn walk(block: &Block, prefix: &str, out: &mut Vec<String>) {
+            for a in &block.attributes {
+                if a.description.trim().is_empty() {
+                    out.push(format!("{prefix}{}", a.name));
+                }
+            }
+            for b in &block.blocks {
+                if b.block.description.trim().is_empty() {
+                    out.push(format!("{prefix}{}", b.type_name));
+                }
+                walk(&b.block, &format!("{prefix}{}.", b.type_name), out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.block, "", &mut out);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_type_includes_blocks_by_nesting() {
+        let block = Block::new("r")
+            .attribute(Attribute::required("name", Type::String, "n"))
+            .block(NestedBlock::single(
+                "timeouts",
+                Block::new("t").attribute(Attribute::optional("create", Type::String, "c")),
+            ))
+            .block(NestedBlock::list("rule", Block::new("r"), 0));
+        assert_eq!(
+            block.value_type(),
+            Type::object([
+                ("name", Type::String),
+                ("timeouts", Type::object([("create", Type::String)])),
+                (
+                    "rule",
+                    Type::list(Type::object(Vec::<(String, Type)>::new()))
+                ),
+            ])
+        );
+        let empty = block.empty_value();
+        assert_eq!(empty.attr("rule"), &Value::List(vec![]));
+        assert_eq!(empty.attr("timeouts"), &Value::Null);
+    }
+}

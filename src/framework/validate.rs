@@ -1,0 +1,251 @@
+//! Attribute validation that stays quiet about unknowns: a value still unknown at plan time is
+//! judged at apply, when Terraform validates again with it known.
+
+use super::{Diagnostic, Diagnostics};
+use crate::value::{AttributePath, Value};
+
+/// Collects diagnostics about one configuration object, each pointing at its attribute.
+pub struct Validator<'a> {
+    config: &'a Value,
+    pub diagnostics: Diagnostics,
+}
+
+impl<'a> Validator<'a> {
+    pub fn new(config: &'a Value) -> Self {
+        Self {
+            config,
+            diagnostics: Diagnostics::new(),
+        }
+    }
+
+    pub fn error(&mut self, name: &str, summary: impl Into<String>, detail: impl Into<String>) {
+        self.diagnostics
+            .push(Diagnostic::error(summary, detail).at(AttributePath::attr(name)));
+    }
+
+    pub fn warning(&mut self, name: &str, summary: impl Into<String>, detail: impl Into<String>) {
+        self.diagnostics
+            .push(Diagnostic::warning(summary, detail).at(AttributePath::attr(name)));
+    }
+
+    /// The attribute's value: `Known` only when known and not null.
+    pub fn get(&self, name: &str) -> Presence<'a> {
+        match self.config.attr(name) {
+            Value::Null => Presence::Null,
+            Value::Unknown => Presence::Unknown,
+            v => Presence::Known(v),
+        }
+    }
+
+    /// Runs `check` on a known string attribute; its error message becomes the detail.
+    pub fn string(&mut self, name: &str, check: impl FnOnce(&str) -> Result<(), String>) {
+        if let Presence::Known(Value::String(s)) = self.get(name) {
+            if let Err(detail) = check(s) {
+                self.error(name, format!("Invalid {name}"), detail);
+            }
+        }
+    }
+
+    /// Runs `check` on a known number attribute (which must be a whole number).
+    pub fn integer(&mut self, name: &str, check: impl FnOnce(i64) -> Result<(), String>) {
+        if let Presence::Known(v) = self.get(name) {
+            match v.as_i64() {
+                Some(i) => {
+                    if let Err(detail) = check(i) {
+                        self.error(name, format!("Invalid {name}"), detail);
+                    }
+                }
+                None => self.error(
+                    name,
+                    format!("Invalid {name}"),
+                    format!("`{name}` must be a whole number."),
+                ),
+            }
+        }
+    }
+
+    pub fn one_of(&mut self, name: &str, allowed: &[&str]) {
+        self.string(name, |s| one_of(name, s, allowed));
+    }
+
+    pub fn int_range(&mut self, name: &str, min: i64, max: i64) {
+        self.integer(name, |i| int_range(name, i, min, max));
+    }
+
+    pub fn non_empty(&mut self, name: &str) {
+        self.string(name, |s| {
+            if s.trim().is_empty() {
+                Err(format!("`{name}` must not be empty."))
+            } else {
+                Ok(())
+            }
+        });
+    }
+}
+
+/// What configuration says about one attribute.
+#[derive(Debug, Clone, Copy)]
+pub enum Presence<'a> {
+    Null,
+    Unknown,
+    Known(&'a Value),
+}
+
+impl Presence<'_> {
+    pub fn is_null(&self) -> bool {
+        matches!(self, Presence::Null)
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Presence::Unknown)
+    }
+}
+
+pub fn one_of(name: &str, value: &str, allowed: &[&str]) -> Result<(), String> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        let list = allowed
+            .iter()
+            .map(|a| format!("{a:?}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Err(format!("`{name}` must be one of {list}; got {value:?}."))
+    }
+}
+
+pub fn int_range(name: &str, value: i64, min: i64, max: i64) -> Result<(), String> {
+    if (min..=max).contains(&value) {
+        Ok(())
+    } else if max == i64::MAX {
+        Err(format!("`{name}` must be at least {min}; got {value}."))
+    } else {
+        Err(format!(
+            "`{name}` must be between {min} and {max}; got {value}."
+        ))
+    }
+}
+
+/// An IPv4 or IPv6 address, without port or brackets.
+pub fn ip_address(name: &str, value: &str) -> Result<(), String> {
+    value.parse::<std::net::IpAddr>().map(|_| ()).map_err(|_| {
+        format!("`{name}` must be an IPv4 or IPv6 address such as \"192.0.2.10\"; got {value:?}.")
+    })
+}
+
+/// A DNS host name (RFC 1123 labels), without scheme, port or path.
+pub fn host_name(name: &str, value: &str) -> Result<(), String> {
+    let bad = || {
+        Err(format!(
+            "`{name}` must be a host name such as \"registry.example.com\" (no scheme, port or path); got {value:?}."
+        ))
+    };
+    let trimmed = value.strip_suffix('.').unwrap_or(value);
+    if trimmed.is_empty() || trimmed.len() > 253 {
+        return bad();
+    }
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    if trimmed.split('.').all(label_ok) {
+        Ok(())
+    } else {
+        bad()
+    }
+}
+
+/// A Go-style duration, as Terraform timeouts are written: `"30s"`, `"5m"`, `"1h30m"`.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let bad = || format!("{text:?} is not a duration; write it like \"30s\", \"5m\" or \"1h30m\".");
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    let mut total = 0f64;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(bad)?;
+        let (num, tail) = rest.split_at(digits);
+        let n: f64 = num.parse().map_err(|_| bad())?;
+        let unit_len = tail
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(tail.len());
+        let (unit, tail) = tail.split_at(unit_len);
+        let scale = match unit {
+            "ms" => 0.001,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return Err(bad()),
+        };
+        total += n * scale;
+        rest = tail;
+    }
+    Ok(std::time::Duration::from_secs_f64(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_and_host_names() {
+        assert!(ip_address("ip", "192.0.2.1").is_ok());
+        assert!(ip_address("ip", "2001:db8::1").is_ok());
+        assert!(ip_address("ip", "192.0.2.300").is_err());
+        assert!(ip_address("ip", "192.0.2.1:80").is_err());
+        assert!(host_name("d", "registry.example.com").is_ok());
+        assert!(host_name("d", "localhost").is_ok());
+        assert!(host_name("d", "https://example.com").is_err());
+        assert!(host_name("d", "example.com:5000").is_err());
+        assert!(host_name("d", "-bad.example").is_err());
+        assert!(host_name("d", "").is_err());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(
+            parse_duration("5m"),
+            Ok(std::time::Duration::from_secs(300))
+        );
+        assert_eq!(
+            parse_duration("1h30m"),
+            Ok(std::time::Duration::from_secs(5400))
+        );
+        assert_eq!(
+            parse_duration("1.5s"),
+            Ok(std::time::Duration::from_millis(1500))
+        );
+        assert!(parse_duration("5").is_err());
+        assert!(parse_duration("five minutes").is_err());
+        assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn validator_skips_unknown_and_null() {
+        let config = Value::object([
+            ("a", Value::Unknown),
+            ("b", Value::Null),
+            ("c", Value::from("nope")),
+            ("n", Value::int(0)),
+        ]);
+        let mut v = Validator::new(&config);
+        v.one_of("a", &["x"]);
+        v.one_of("b", &["x"]);
+        v.one_of("c", &["x", "y"]);
+        v.int_range("n", 1, 65535);
+        let d = v.diagnostics;
+        assert_eq!(d.0.len(), 2);
+        assert_eq!(d.0[0].attribute, Some(AttributePath::attr("c")));
+        assert_eq!(
+            d.0[0].detail,
+            "`c` must be one of \"x\", \"y\"; got \"nope\"."
+        );
+        assert_eq!(d.0[1].detail, "`n` must be between 1 and 65535; got 0.");
+    }
+}

@@ -1,0 +1,67 @@
+//! ECDSA P-521 / SHA-512 signature verification for rustls.
+//!
+//! Terraform's per-run client certificate is a P-521 key, and ring (our fast-starting crypto
+//! provider) cannot verify P-521 signatures. This plugs RustCrypto's `p521` into rustls's
+//! algorithm table for exactly that one scheme.
+
+use p521::ecdsa::signature::Verifier;
+use p521::ecdsa::{Signature, VerifyingKey};
+use rustls_pki_types::{
+    alg_id, AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm,
+};
+
+#[derive(Debug)]
+pub struct EcdsaP521Sha512;
+
+impl SignatureVerificationAlgorithm for EcdsaP521Sha512 {
+    fn verify_signature(
+        &self,
+        public_key: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), InvalidSignature> {
+        let key = VerifyingKey::from_sec1_bytes(public_key).map_err(|_| InvalidSignature)?;
+        let signature = Signature::from_der(signature).map_err(|_| InvalidSignature)?;
+        // p521's ECDSA digests with SHA-512, the hash this algorithm identifier names.
+        key.verify(message, &signature)
+            .map_err(|_| InvalidSignature)
+    }
+
+    fn public_key_alg_id(&self) -> AlgorithmIdentifier {
+        alg_id::ECDSA_P521
+    }
+
+    fn signature_alg_id(&self) -> AlgorithmIdentifier {
+        alg_id::ECDSA_SHA512
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use p521::ecdsa::signature::Signer;
+    use p521::ecdsa::SigningKey;
+
+    #[test]
+    fn verifies_p521_signatures_and_rejects_tampering() {
+        let mut scalar = [7u8; 66];
+        scalar[0] = 0; // below the group order
+        let key = SigningKey::from_slice(&scalar).unwrap();
+        let public = VerifyingKey::from(&key).to_encoded_point(false);
+        let sig: Signature = key.sign(b"hello");
+        let der = sig.to_der();
+        let alg = EcdsaP521Sha512;
+        assert!(alg
+            .verify_signature(public.as_bytes(), b"hello", der.as_bytes())
+            .is_ok());
+        assert!(alg
+            .verify_signature(public.as_bytes(), b"hellO", der.as_bytes())
+            .is_err());
+        assert!(alg
+            .verify_signature(&public.as_bytes()[1..], b"hello", der.as_bytes())
+            .is_err());
+        assert!(alg
+            .verify_signature(public.as_bytes(), b"hello", &[0x30, 0x00])
+            .is_err());
+    }
+}

@@ -1,0 +1,373 @@
+//! The protocol-neutral server: decodes `DynamicValue`s with the schema's types, checks type
+//! names, calls the `Provider`, and encodes what it returns. Both protocol versions use it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::framework::{
+    ApplyRequest, Diagnostic, Diagnostics, ImportedResource, PlanRequest, PlanResponse, Provider,
+    ProviderSchema, ReadDataRequest, ReadRequest, UpgradeRequest,
+};
+use crate::value::{decode_json, decode_msgpack, encode_msgpack, AttributePath, Type, Value};
+
+/// The two encodings a `DynamicValue` may carry, borrowed from the wire message.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WireValue<'a> {
+    pub msgpack: &'a [u8],
+    pub json: &'a [u8],
+}
+
+/// A resource or data source result, already encoded for the wire.
+pub struct Encoded {
+    pub state: Option<Vec<u8>>,
+    pub private: Vec<u8>,
+    pub diagnostics: Diagnostics,
+}
+
+pub struct Core<P> {
+    provider: Arc<P>,
+    provider_type: Type,
+    resource_types: HashMap<String, Type>,
+    data_source_types: HashMap<String, Type>,
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Resource,
+    DataSource,
+}
+
+impl<P: Provider> Core<P> {
+    pub fn new(provider: Arc<P>) -> Self {
+        let schema = provider.schema();
+        let types = |m: &std::collections::BTreeMap<String, crate::framework::Schema>| {
+            m.iter().map(|(k, s)| (k.clone(), s.value_type())).collect()
+        };
+        Self {
+            provider_type: schema.provider.value_type(),
+            resource_types: types(&schema.resources),
+            data_source_types: types(&schema.data_sources),
+            provider: provider.clone(),
+        }
+    }
+
+    pub fn schema(&self) -> &ProviderSchema {
+        self.provider.schema()
+    }
+
+    fn type_of(&self, kind: Kind, name: &str) -> Result<&Type, Diagnostics> {
+        let (map, what) = match kind {
+            Kind::Resource => (&self.resource_types, "resource type"),
+            Kind::DataSource => (&self.data_source_types, "data source"),
+        };
+        map.get(name).ok_or_else(|| {
+            Diagnostic::error(
+                format!("Unknown {what} {name:?}"),
+                format!("This provider does not implement the {what} {name:?}."),
+            )
+            .into()
+        })
+    }
+
+    fn decode(
+        &self,
+        wire: Option<WireValue<'_>>,
+        ty: &Type,
+        what: &str,
+    ) -> Result<Value, Diagnostics> {
+        let Some(wire) = wire else {
+            return Ok(Value::Null);
+        };
+        let result = if !wire.msgpack.is_empty() {
+            decode_msgpack(wire.msgpack, ty)
+        } else if !wire.json.is_empty() {
+            decode_json(wire.json, ty)
+        } else {
+            return Ok(Value::Null);
+        };
+        result.map_err(|e| {
+            Diagnostic::error(format!("Invalid {what} from Terraform"), e.to_string()).into()
+        })
+    }
+
+    fn encode(&self, value: &Value, ty: &Type, diags: &mut Diagnostics) -> Option<Vec<u8>> {
+        match encode_msgpack(value, ty) {
+            Ok(bytes) => Some(bytes),
+            Err(e) => {
+                diags.push(Diagnostic::error(
+                    "Provider produced a value it cannot encode",
+                    format!("{e}. This is a bug in the provider; please report it."),
+                ));
+                None
+            }
+        }
+    }
+
+    pub fn validate_provider_config(&self, config: Option<WireValue<'_>>) -> Diagnostics {
+        match self.decode(config, &self.provider_type, "provider configuration") {
+            Ok(v) => self.provider.validate_provider_config(&v),
+            Err(d) => d,
+        }
+    }
+
+    /// v5's PrepareProviderConfig also wants the configuration echoed back.
+    pub fn prepare_provider_config(
+        &self,
+        config: Option<WireValue<'_>>,
+    ) -> (Option<Vec<u8>>, Diagnostics) {
+        match self.decode(config, &self.provider_type, "provider configuration") {
+            Ok(v) => {
+                let mut diags = self.provider.validate_provider_config(&v);
+                let echoed = self.encode(&v, &self.provider_type, &mut diags);
+                (echoed, diags)
+            }
+            Err(d) => (None, d),
+        }
+    }
+
+    pub fn validate_resource_config(
+        &self,
+        type_name: &str,
+        config: Option<WireValue<'_>>,
+    ) -> Diagnostics {
+        let decoded = self
+            .type_of(Kind::Resource, type_name)
+            .and_then(|ty| self.decode(config, ty, "resource configuration"));
+        match decoded {
+            Ok(v) => self.provider.validate_resource_config(type_name, &v),
+            Err(d) => d,
+        }
+    }
+
+    pub fn validate_data_source_config(
+        &self,
+        type_name: &str,
+        config: Option<WireValue<'_>>,
+    ) -> Diagnostics {
+        let decoded = self
+            .type_of(Kind::DataSource, type_name)
+            .and_then(|ty| self.decode(config, ty, "data source configuration"));
+        match decoded {
+            Ok(v) => self.provider.validate_data_source_config(type_name, &v),
+            Err(d) => d,
+        }
+    }
+
+    pub fn configure(&self, config: Option<WireValue<'_>>, terraform_version: &str) -> Diagnostics {
+        match self.decode(config, &self.provider_type, "provider configuration") {
+            Ok(v) => self.provider.configure(&v, terraform_version),
+            Err(d) => d,
+        }
+    }
+
+    pub fn upgrade_resource_state(
+        &self,
+        type_name: &str,
+        version: i64,
+        raw_json: Option<&[u8]>,
+    ) -> (Option<Vec<u8>>, Diagnostics) {
+        let ty = match self.type_of(Kind::Resource, type_name) {
+            Ok(ty) => ty,
+            Err(d) => return (None, d),
+        };
+        let (value, mut diags) = self.provider.upgrade_resource_state(UpgradeRequest {
+            type_name: type_name.to_string(),
+            version,
+            raw_json: raw_json.filter(|j| !j.is_empty()).map(<[u8]>::to_vec),
+        });
+        if diags.has_errors() {
+            return (None, diags);
+        }
+        let bytes = self.encode(&value, ty, &mut diags);
+        (bytes, diags)
+    }
+
+    pub async fn read_resource(
+        &self,
+        type_name: &str,
+        current: Option<WireValue<'_>>,
+        private: &[u8],
+    ) -> Encoded {
+        let decoded = self
+            .type_of(Kind::Resource, type_name)
+            .and_then(|ty| Ok((ty, self.decode(current, ty, "resource state")?)));
+        let (ty, current_state) = match decoded {
+            Ok(v) => v,
+            Err(d) => return Encoded::failed(d),
+        };
+        let resp = self
+            .provider
+            .read_resource(ReadRequest {
+                type_name: type_name.to_string(),
+                current_state,
+                private: private.to_vec(),
+            })
+            .await;
+        let mut diags = resp.diagnostics;
+        let state = self.encode(&resp.new_state, ty, &mut diags);
+        Encoded {
+            state,
+            private: resp.private,
+            diagnostics: diags,
+        }
+    }
+
+    pub async fn plan_resource_change(
+        &self,
+        type_name: &str,
+        prior: Option<WireValue<'_>>,
+        proposed: Option<WireValue<'_>>,
+        config: Option<WireValue<'_>>,
+        prior_private: &[u8],
+    ) -> (Encoded, Vec<AttributePath>) {
+        let decoded = self.type_of(Kind::Resource, type_name).and_then(|ty| {
+            Ok((
+                ty,
+                self.decode(prior, ty, "prior state")?,
+                self.decode(proposed, ty, "proposed new state")?,
+                self.decode(config, ty, "resource configuration")?,
+            ))
+        });
+        let (ty, prior_state, proposed_new_state, config) = match decoded {
+            Ok(v) => v,
+            Err(d) => return (Encoded::failed(d), Vec::new()),
+        };
+        let PlanResponse {
+            planned_state,
+            requires_replace,
+            planned_private,
+            mut diagnostics,
+        } = self
+            .provider
+            .plan_resource_change(PlanRequest {
+                type_name: type_name.to_string(),
+                prior_state,
+                proposed_new_state,
+                config,
+                prior_private: prior_private.to_vec(),
+            })
+            .await;
+        let state = self.encode(&planned_state, ty, &mut diagnostics);
+        (
+            Encoded {
+                state,
+                private: planned_private,
+                diagnostics,
+            },
+            requires_replace,
+        )
+    }
+
+    pub async fn apply_resource_change(
+        &self,
+        type_name: &str,
+        prior: Option<WireValue<'_>>,
+        planned: Option<WireValue<'_>>,
+        config: Option<WireValue<'_>>,
+        planned_private: &[u8],
+    ) -> Encoded {
+        let decoded = self.type_of(Kind::Resource, type_name).and_then(|ty| {
+            Ok((
+                ty,
+                self.decode(prior, ty, "prior state")?,
+                self.decode(planned, ty, "planned state")?,
+                self.decode(config, ty, "resource configuration")?,
+            ))
+        });
+        let (ty, prior_state, planned_state, config) = match decoded {
+            Ok(v) => v,
+            Err(d) => return Encoded::failed(d),
+        };
+        let resp = self
+            .provider
+            .apply_resource_change(ApplyRequest {
+                type_name: type_name.to_string(),
+                prior_state,
+                planned_state,
+                config,
+                planned_private: planned_private.to_vec(),
+            })
+            .await;
+        let mut diags = resp.diagnostics;
+        let state = self.encode(&resp.new_state, ty, &mut diags);
+        Encoded {
+            state,
+            private: resp.private,
+            diagnostics: diags,
+        }
+    }
+
+    /// Imported objects, each encoded with its own type's schema.
+    pub async fn import_resource_state(
+        &self,
+        type_name: &str,
+        id: &str,
+    ) -> (Vec<(String, Vec<u8>, Vec<u8>)>, Diagnostics) {
+        if let Err(d) = self.type_of(Kind::Resource, type_name) {
+            return (Vec::new(), d);
+        }
+        let resp = self.provider.import_resource_state(type_name, id).await;
+        let mut diags = resp.diagnostics;
+        let mut out = Vec::new();
+        for ImportedResource {
+            type_name,
+            state,
+            private,
+        } in resp.imported
+        {
+            let encoded = match self.type_of(Kind::Resource, &type_name) {
+                Ok(ty) => self.encode(&state, ty, &mut diags),
+                Err(d) => {
+                    diags.extend(d);
+                    None
+                }
+            };
+            if let Some(bytes) = encoded {
+                out.push((type_name, bytes, private));
+            }
+        }
+        (out, diags)
+    }
+
+    pub async fn read_data_source(
+        &self,
+        type_name: &str,
+        config: Option<WireValue<'_>>,
+    ) -> Encoded {
+        let decoded = self
+            .type_of(Kind::DataSource, type_name)
+            .and_then(|ty| Ok((ty, self.decode(config, ty, "data source configuration")?)));
+        let (ty, config) = match decoded {
+            Ok(v) => v,
+            Err(d) => return Encoded::failed(d),
+        };
+        let resp = self
+            .provider
+            .read_data_source(ReadDataRequest {
+                type_name: type_name.to_string(),
+                config,
+            })
+            .await;
+        let mut diags = resp.diagnostics;
+        let state = self.encode(&resp.new_state, ty, &mut diags);
+        Encoded {
+            state,
+            private: Vec::new(),
+            diagnostics: diags,
+        }
+    }
+
+    pub fn stop(&self) {
+        self.provider.stop();
+    }
+}
+
+impl Encoded {
+    fn failed(diagnostics: Diagnostics) -> Self {
+        Self {
+            state: None,
+            private: Vec::new(),
+            diagnostics,
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! tfplugin5 (Terraform 0.12–0.14, and any client that prefers it): field shuffling only, see `core`.
+
+use std::sync::Arc;
+
+use tonic::{Request, Response, Status};
+
+use super::wire::shared_conversions;
+use super::{Core, MAX_MESSAGE_SIZE};
+use crate::framework::Provider;
+use crate::proto::tfplugin5::provider_server::{Provider as Rpc, ProviderServer};
+
+shared_conversions!(tfplugin5);
+
+pub struct V5<P>(Core<P>);
+
+pub fn server<P: Provider>(provider: Arc<P>) -> ProviderServer<V5<P>> {
+    ProviderServer::new(V5(Core::new(provider)))
+        .max_decoding_message_size(MAX_MESSAGE_SIZE)
+        .max_encoding_message_size(MAX_MESSAGE_SIZE)
+}
+
+type Rsp<T> = Result<Response<T>, Status>;
+
+#[tonic::async_trait]
+impl<P: Provider> Rpc for V5<P> {
+    async fn get_metadata(
+        &self,
+        _: Request<pb::get_metadata::Request>,
+    ) -> Rsp<pb::get_metadata::Response> {
+        let s = self.0.schema();
+        Ok(Response::new(pb::get_metadata::Response {
+            server_capabilities: Some(capabilities(&s.capabilities)),
+            resources: s
+                .resources
+                .keys()
+                .map(|k| pb::get_metadata::ResourceMetadata {
+                    type_name: k.clone(),
+                })
+                .collect(),
+            data_sources: s
+                .data_sources
+                .keys()
+                .map(|k| pb::get_metadata::DataSourceMetadata {
+                    type_name: k.clone(),
+                })
+                .collect(),
+            ..Default::default()
+        }))
+    }
+
+    async fn get_schema(
+        &self,
+        _: Request<pb::get_provider_schema::Request>,
+    ) -> Rsp<pb::get_provider_schema::Response> {
+        let s = self.0.schema();
+        Ok(Response::new(pb::get_provider_schema::Response {
+            provider: Some(schema(&s.provider)),
+            resource_schemas: schemas(&s.resources),
+            data_source_schemas: schemas(&s.data_sources),
+            server_capabilities: Some(capabilities(&s.capabilities)),
+            ..Default::default()
+        }))
+    }
+
+    async fn get_resource_identity_schemas(
+        &self,
+        _: Request<pb::get_resource_identity_schemas::Request>,
+    ) -> Rsp<pb::get_resource_identity_schemas::Response> {
+        Ok(Response::new(Default::default()))
+    }
+
+    async fn prepare_provider_config(
+        &self,
+        r: Request<pb::prepare_provider_config::Request>,
+    ) -> Rsp<pb::prepare_provider_config::Response> {
+        let (prepared, d) = self.0.prepare_provider_config(wire(&r.get_ref().config));
+        Ok(Response::new(pb::prepare_provider_config::Response {
+            prepared_config: dynamic(prepared),
+            diagnostics: diagnostics(&d),
+        }))
+    }
+
+    async fn validate_resource_type_config(
+        &self,
+        r: Request<pb::validate_resource_type_config::Request>,
+    ) -> Rsp<pb::validate_resource_type_config::Response> {
+        let r = r.get_ref();
+        let d = self
+            .0
+            .validate_resource_config(&r.type_name, wire(&r.config));
+        Ok(Response::new(pb::validate_resource_type_config::Response {
+            diagnostics: diagnostics(&d),
+        }))
+    }
+
+    async fn validate_data_source_config(
+        &self,
+        r: Request<pb::validate_data_source_config::Request>,
+    ) -> Rsp<pb::validate_data_source_config::Response> {
+        let r = r.get_ref();
+        let d = self
+            .0
+            .validate_data_source_config(&r.type_name, wire(&r.config));
+        Ok(Response::new(pb::validate_data_source_config::Response {
+            diagnostics: diagnostics(&d),
+        }))
+    }
+
+    async fn upgrade_resource_state(
+        &self,
+        r: Request<pb::upgrade_resource_state::Request>,
+    ) -> Rsp<pb::upgrade_resource_state::Response> {
+        let r = r.get_ref();
+        let raw = r.raw_state.as_ref().map(|s| s.json.as_slice());
+        let (state, d) = self.0.upgrade_resource_state(&r.type_name, r.version, raw);
+        Ok(Response::new(pb::upgrade_resource_state::Response {
+            upgraded_state: dynamic(state),
+            diagnostics: diagnostics(&d),
+        }))
+    }
+
+    async fn configure(&self, r: Request<pb::configure::Request>) -> Rsp<pb::configure::Response> {
+        let r = r.get_ref();
+        let d = self.0.configure(wire(&r.config), &r.terraform_version);
+        Ok(Response::new(pb::configure::Response {
+            diagnostics: diagnostics(&d),
+        }))
+    }
+
+    async fn read_resource(
+        &self,
+        r: Request<pb::read_resource::Request>,
+    ) -> Rsp<pb::read_resource::Response> {
+        let r = r.get_ref();
+        let e = self
+            .0
+            .read_resource(&r.type_name, wire(&r.current_state), &r.private)
+            .await;
+        Ok(Response::new(pb::read_resource::Response {
+            new_state: dynamic(e.state),
+            private: e.private,
+            diagnostics: diagnostics(&e.diagnostics),
+            ..Default::default()
+        }))
+    }
+
+    async fn plan_resource_change(
+        &self,
+        r: Request<pb::plan_resource_change::Request>,
+    ) -> Rsp<pb::plan_resource_change::Response> {
+        let r = r.get_ref();
+        let (e, replace) = self
+            .0
+            .plan_resource_change(
+                &r.type_name,
+                wire(&r.prior_state),
+                wire(&r.proposed_new_state),
+                wire(&r.config),
+                &r.prior_private,
+            )
+            .await;
+        Ok(Response::new(pb::plan_resource_change::Response {
+            planned_state: dynamic(e.state),
+            requires_replace: replace.iter().map(path).collect(),
+            planned_private: e.private,
+            diagnostics: diagnostics(&e.diagnostics),
+            ..Default::default()
+        }))
+    }
+
+    async fn apply_resource_change(
+        &self,
+        r: Request<pb::apply_resource_change::Request>,
+    ) -> Rsp<pb::apply_resource_change::Response> {
+        let r = r.get_ref();
+        let e = self
+            .0
+            .apply_resource_change(
+                &r.type_name,
+                wire(&r.prior_state),
+                wire(&r.planned_state),
+                wire(&r.config),
+                &r.planned_private,
+            )
+            .await;
+        Ok(Response::new(pb::apply_resource_change::Response {
+            new_state: dynamic(e.state),
+            private: e.private,
+            diagnostics: diagnostics(&e.diagnostics),
+            ..Default::default()
+        }))
+    }
+
+    async fn import_resource_state(
+        &self,
+        r: Request<pb::import_resource_state::Request>,
+    ) -> Rsp<pb::import_resource_state::Response> {
+        let r = r.get_ref();
+        let (imported, d) = self.0.import_resource_state(&r.type_name, &r.id).await;
+        Ok(Response::new(pb::import_resource_state::Response {
+            imported_resources: imported
+                .into_iter()
+                .map(
+                    |(type_name, state, private)| pb::import_resource_state::ImportedResource {
+                        type_name,
+                        state: dynamic(Some(state)),
+                        private,
+                        ..Default::default()
+                    },
+                )
+                .collect(),
+            diagnostics: diagnostics(&d),
+            ..Default::default()
+        }))
+    }
+
+    async fn move_resource_state(
+        &self,
+        _: Request<pb::move_resource_state::Request>,
+    ) -> Rsp<pb::move_resource_state::Response> {
+        Err(unsupported("Moving state between resource types"))
+    }
+
+    async fn read_data_source(
+        &self,
+        r: Request<pb::read_data_source::Request>,
+    ) -> Rsp<pb::read_data_source::Response> {
+        let r = r.get_ref();
+        let e = self.0.read_data_source(&r.type_name, wire(&r.config)).await;
+        Ok(Response::new(pb::read_data_source::Response {
+            state: dynamic(e.state),
+            diagnostics: diagnostics(&e.diagnostics),
+            ..Default::default()
+        }))
+    }
+
+    async fn stop(&self, _: Request<pb::stop::Request>) -> Rsp<pb::stop::Response> {
+        self.0.stop();
+        Ok(Response::new(pb::stop::Response {
+            error: String::new(),
+        }))
+    }
+}

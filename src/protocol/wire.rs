@@ -1,0 +1,136 @@
+//! Conversions between domain types and the prost messages that tfplugin5 and tfplugin6 share
+//! by name and shape. One macro body serves both packages, so the two can never drift apart.
+
+macro_rules! shared_conversions {
+    ($pkg:ident) => {
+        use crate::framework::{
+            Block, Diagnostic, Diagnostics, Nesting, Schema, ServerCapabilities, Severity,
+        };
+        use crate::proto::$pkg as pb;
+        use crate::protocol::WireValue;
+        use crate::value::{AttributePath, PathStep};
+
+        /// `DynamicValue` as the core reads it.
+        pub(crate) fn wire(v: &Option<pb::DynamicValue>) -> Option<WireValue<'_>> {
+            v.as_ref().map(|d| WireValue {
+                msgpack: &d.msgpack,
+                json: &d.json,
+            })
+        }
+
+        /// We always answer in msgpack: JSON cannot carry unknowns.
+        pub(crate) fn dynamic(bytes: Option<Vec<u8>>) -> Option<pb::DynamicValue> {
+            bytes.map(|msgpack| pb::DynamicValue {
+                msgpack,
+                json: Vec::new(),
+            })
+        }
+
+        pub(crate) fn path(p: &AttributePath) -> pb::AttributePath {
+            use pb::attribute_path::step::Selector;
+            pb::AttributePath {
+                steps: p
+                    .steps
+                    .iter()
+                    .map(|s| pb::attribute_path::Step {
+                        selector: Some(match s {
+                            PathStep::Attribute(n) => Selector::AttributeName(n.clone()),
+                            PathStep::ElementKeyString(k) => Selector::ElementKeyString(k.clone()),
+                            PathStep::ElementKeyInt(i) => Selector::ElementKeyInt(*i),
+                        }),
+                    })
+                    .collect(),
+            }
+        }
+
+        pub(crate) fn diagnostic(d: &Diagnostic) -> pb::Diagnostic {
+            pb::Diagnostic {
+                severity: match d.severity {
+                    Severity::Error => pb::diagnostic::Severity::Error,
+                    Severity::Warning => pb::diagnostic::Severity::Warning,
+                } as i32,
+                summary: d.summary.clone(),
+                detail: d.detail.clone(),
+                attribute: d.attribute.as_ref().filter(|p| !p.is_root()).map(path),
+                ..Default::default()
+            }
+        }
+
+        pub(crate) fn diagnostics(d: &Diagnostics) -> Vec<pb::Diagnostic> {
+            d.iter().map(diagnostic).collect()
+        }
+
+        fn block(b: &Block) -> pb::schema::Block {
+            pb::schema::Block {
+                version: 0,
+                description: b.description.clone(),
+                description_kind: pb::StringKind::Markdown as i32,
+                deprecated: b.deprecated,
+                attributes: b
+                    .attributes
+                    .iter()
+                    .map(|a| pb::schema::Attribute {
+                        name: a.name.clone(),
+                        r#type: a.ty.to_json_bytes(),
+                        description: a.description.clone(),
+                        description_kind: pb::StringKind::Markdown as i32,
+                        required: a.required,
+                        optional: a.optional,
+                        computed: a.computed,
+                        sensitive: a.sensitive,
+                        deprecated: a.deprecated,
+                        ..Default::default()
+                    })
+                    .collect(),
+                block_types: b
+                    .blocks
+                    .iter()
+                    .map(|n| pb::schema::NestedBlock {
+                        type_name: n.type_name.clone(),
+                        block: Some(block(&n.block)),
+                        nesting: match n.nesting {
+                            Nesting::Single => pb::schema::nested_block::NestingMode::Single,
+                            Nesting::List => pb::schema::nested_block::NestingMode::List,
+                            Nesting::Set => pb::schema::nested_block::NestingMode::Set,
+                            Nesting::Map => pb::schema::nested_block::NestingMode::Map,
+                            Nesting::Group => pb::schema::nested_block::NestingMode::Group,
+                        } as i32,
+                        min_items: n.min_items,
+                        max_items: n.max_items,
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            }
+        }
+
+        pub(crate) fn schema(s: &Schema) -> pb::Schema {
+            pb::Schema {
+                version: s.version,
+                block: Some(block(&s.block)),
+                ..Default::default()
+            }
+        }
+
+        pub(crate) fn schemas(
+            m: &std::collections::BTreeMap<String, Schema>,
+        ) -> std::collections::HashMap<String, pb::Schema> {
+            m.iter().map(|(k, s)| (k.clone(), schema(s))).collect()
+        }
+
+        pub(crate) fn capabilities(c: &ServerCapabilities) -> pb::ServerCapabilities {
+            pb::ServerCapabilities {
+                plan_destroy: c.plan_destroy,
+                get_provider_schema_optional: c.get_provider_schema_optional,
+                ..Default::default()
+            }
+        }
+
+        /// A status for RPCs we declare but do not implement.
+        pub(crate) fn unsupported(what: &str) -> tonic::Status {
+            tonic::Status::unimplemented(format!("{what} is not supported by this provider"))
+        }
+    };
+}
+
+pub(crate) use shared_conversions;

@@ -1,0 +1,33 @@
+//! The `provider "alicloud"` block, named exactly as the official Alibaba Cloud provider names
+//! it, so existing configurations carry over unchanged.
+
+use crate::framework::{Attribute, Block, NestedBlock, Schema};
+use crate::value::Type;
+
+pub fn provider_schema() -> Schema {
+    let assume_role = Block::new("Assume a RAM role through STS before calling the API. Credentials are cached and refreshed before they expire.")
+        .attribute(Attribute::optional("role_arn", Type::String, "ARN of the RAM role to assume, `acs:ram::<account>:role/<name>`. Environment: `ALICLOUD_ASSUME_ROLE_ARN`, `ALIBABA_CLOUD_ROLE_ARN`."))
+        .attribute(Attribute::optional("session_name", Type::String, "Session name recorded in ActionTrail. Environment: `ALICLOUD_ASSUME_ROLE_SESSION_NAME`, `ALIBABA_CLOUD_ROLE_SESSION_NAME`. Default `terraform`."))
+        .attribute(Attribute::optional("policy", Type::String, "A RAM policy document (JSON) that further restricts the assumed role's permissions."))
+        .attribute(Attribute::optional("session_expiration", Type::Number, "Lifetime of the temporary credentials in seconds, 900 to 43200. Default 3600."))
+        .attribute(Attribute::optional("external_id", Type::String, "External ID the role's trust policy requires, if any."));
+    let endpoints = Block::new("Override API endpoints, for private networks, proxies or the local `sas-emulator`.")
+        .attribute(Attribute::optional("sas", Type::String, "Security Center endpoint, `host[:port]`. Overridden by the `ALIBABA_CLOUD_ENDPOINT_SAS` and `SAS_ENDPOINT` environment variables."))
+        .attribute(Attribute::optional("sts", Type::String, "STS endpoint used by `assume_role` and `RamRoleArn` profiles, `host[:port]`. Default `sts.aliyuncs.com`."))
+        .attribute(Attribute::optional("ecs_metadata", Type::String, "ECS metadata service used by `ecs_role_name`, `host[:port]`. Default `100.100.100.200`."));
+    let block = Block::new("The Alibaba Cloud provider for Security Center (Sas) private image registries, written in Rust.")
+        .attribute(Attribute::optional("access_key", Type::String, "AccessKey ID. Environment: `ALICLOUD_ACCESS_KEY`, `ALIBABA_CLOUD_ACCESS_KEY_ID`."))
+        .attribute(Attribute::optional("secret_key", Type::String, "AccessKey secret. Environment: `ALICLOUD_SECRET_KEY`, `ALIBABA_CLOUD_ACCESS_KEY_SECRET`.").sensitive())
+        .attribute(Attribute::optional("security_token", Type::String, "STS security token, for temporary credentials. Environment: `ALICLOUD_SECURITY_TOKEN`, `ALIBABA_CLOUD_SECURITY_TOKEN`.").sensitive())
+        .attribute(Attribute::optional("region", Type::String, "Region to call, such as `cn-hangzhou`; it also selects the endpoint. Environment: `ALICLOUD_REGION`, `ALIBABA_CLOUD_REGION`. Default `cn-beijing`."))
+        .attribute(Attribute::optional("profile", Type::String, "Profile to use from the shared credentials file. Environment: `ALICLOUD_PROFILE`, `ALIBABA_CLOUD_PROFILE`."))
+        .attribute(Attribute::optional("shared_credentials_file", Type::String, "Path of the aliyun CLI `config.json` holding profiles (modes AK, StsToken, RamRoleArn, EcsRamRole). Environment: `ALICLOUD_SHARED_CREDENTIALS_FILE`, `ALIBABA_CLOUD_CREDENTIALS_FILE`. Default `~/.aliyun/config.json`."))
+        .attribute(Attribute::optional("ecs_role_name", Type::String, "RAM role attached to this ECS instance; credentials come from the instance metadata service. Environment: `ALICLOUD_ECS_ROLE_NAME`, `ALIBABA_CLOUD_ECS_METADATA`."))
+        .attribute(Attribute::optional("signature_version", Type::String, "API signature scheme: `v3` (ACS3-HMAC-SHA256, default) or `v2` (HMAC-SHA1)."))
+        .attribute(Attribute::optional("protocol", Type::String, "`HTTPS` (default) or `HTTP`, the scheme used to reach the API endpoints."))
+        .attribute(Attribute::optional("client_connect_timeout", Type::Number, "Connection timeout for API calls, in milliseconds. Default 60000."))
+        .attribute(Attribute::optional("client_read_timeout", Type::Number, "Read timeout for API calls, in milliseconds. Default 60000."))
+        .block(NestedBlock::list("assume_role", assume_role, 1))
+        .block(NestedBlock::list("endpoints", endpoints, 1));
+    Schema::new(0, block)
+}

@@ -1,0 +1,48 @@
+//! The attributes of `alicloud_sas_private_registry`; their names are part of the contract.
+
+use crate::framework::{Attribute, Block, Schema};
+use crate::resources::timeouts;
+use crate::value::Type;
+
+/// Attributes whose change means a new registry: the API cannot modify them.
+pub const REPLACE_ATTRS: [&str; 7] = [
+    "registry_type",
+    "registry_version",
+    "protocol_type",
+    "net_type",
+    "vpc_id",
+    "registry_region_id",
+    "extra_param",
+];
+
+/// Attributes `ModifyImageRegistry` changes in place.
+pub const UPDATE_ATTRS: [&str; 6] = [
+    "registry_host_ip",
+    "domain_name",
+    "port",
+    "user_name",
+    "password",
+    "trans_per_hour",
+];
+
+pub fn schema() -> Schema {
+    let block = Block::new("A self-managed (harbor or quay) image registry that Security Center scans for image risks, added with `AddPrivateRegistry`.")
+        .attribute(Attribute::computed("id", Type::String, "The registry ID Security Center assigned; use it with `terraform import`."))
+        .attribute(Attribute::required("registry_type", Type::String, "Registry software: `harbor` or `quay`. Changing it creates a new registry."))
+        .attribute(Attribute::required("registry_version", Type::String, "Registry API version: `V1` or `V2`. Changing it creates a new registry."))
+        .attribute(Attribute::required("protocol_type", Type::Number, "How Security Center reaches the registry: `1` for HTTP, `2` for HTTPS. Changing it creates a new registry."))
+        .attribute(Attribute::required("net_type", Type::Number, "Network the registry is reached through: `1` for the Internet, `2` for a VPC. Changing it creates a new registry."))
+        .attribute(Attribute::optional("vpc_id", Type::String, "The VPC the registry lives in; expected when `net_type = 2`. Changing it creates a new registry."))
+        .attribute(Attribute::required("registry_host_ip", Type::String, "IPv4 or IPv6 address of the registry host. Updated in place."))
+        .attribute(Attribute::required("domain_name", Type::String, "Host name of the registry, without scheme or port, such as `harbor.example.com`. Updated in place."))
+        .attribute(Attribute::optional("port", Type::Number, "Port of the registry, 1 to 65535. Updated in place."))
+        .attribute(Attribute::required("user_name", Type::String, "User name Security Center logs in to the registry with. Updated in place."))
+        .attribute(Attribute::required("password", Type::String, "Password for `user_name`. The API never returns it, so Terraform keeps the configured value and cannot detect a change made outside Terraform. Updated in place.").sensitive())
+        .attribute(Attribute::required("registry_region_id", Type::String, "Region the registry is registered in, such as `cn-hangzhou` (see `ListImageRegistryRegion`). Changing it creates a new registry."))
+        .attribute(Attribute::optional_computed("trans_per_hour", Type::Number, "How many images Security Center scans per hour, at least 1. Chosen by the API when unset. Updated in place."))
+        .attribute(Attribute::optional("extra_param", Type::String, "Required for `quay`: a JSON array of objects with `namespace` and `authToken`, such as `jsonencode([{ namespace = \"team\", authToken = var.quay_token }])`. Rewrites that mean the same JSON are not changes. Changing it creates a new registry.").sensitive())
+        .attribute(Attribute::computed("token", Type::String, "Token Security Center issued for the registry. It can change outside Terraform (`RefreshRegistryToken`).").sensitive())
+        .attribute(Attribute::computed("region_id", Type::String, "Region the API reports for the registry."))
+        .block(timeouts::block());
+    Schema::new(0, block)
+}

@@ -1,0 +1,294 @@
+//! Plan-time checks for `alicloud_sas_private_registry`. Each diagnostic points at its
+//! attribute and says what is allowed. Unknown values are left alone until apply; a cross-field
+//! rule only fires when every value it depends on is known.
+
+use serde_json::Value as Json;
+
+use crate::framework::validate::{host_name, int_range, ip_address, Presence, Validator};
+use crate::framework::Diagnostics;
+use crate::resources::timeouts;
+use crate::value::Value;
+
+pub fn validate(config: &Value) -> Diagnostics {
+    let mut v = Validator::new(config);
+    v.one_of("registry_type", &["harbor", "quay"]);
+    v.one_of("registry_version", &["V1", "V2"]);
+    v.integer("protocol_type", |i| {
+        coded("protocol_type", i, &[(1, "HTTP"), (2, "HTTPS")])
+    });
+    v.integer("net_type", |i| {
+        coded("net_type", i, &[(1, "the Internet"), (2, "a VPC")])
+    });
+    v.string("registry_host_ip", |s| ip_address("registry_host_ip", s));
+    v.string("domain_name", |s| host_name("domain_name", s));
+    v.int_range("port", 1, 65535);
+    v.non_empty("user_name");
+    v.non_empty("password");
+    v.string("registry_region_id", region_id);
+    v.integer("trans_per_hour", |i| {
+        int_range("trans_per_hour", i, 1, i64::MAX)
+    });
+    v.string("extra_param", extra_param_shape);
+    vpc_rules(&mut v);
+    quay_rules(&mut v);
+    let mut diags = v.diagnostics;
+    diags.extend(timeouts::validate(config));
+    diags
+}
+
+fn coded(name: &str, value: i64, codes: &[(i64, &str)]) -> Result<(), String> {
+    if codes.iter().any(|(c, _)| *c == value) {
+        return Ok(());
+    }
+    let list: Vec<String> = codes.iter().map(|(c, m)| format!("{c} ({m})")).collect();
+    Err(format!(
+        "`{name}` must be {}; got {value}.",
+        list.join(" or ")
+    ))
+}
+
+/// Region ids are lower-case words joined by dashes, like `cn-hangzhou` or `ap-southeast-1`.
+fn region_id(value: &str) -> Result<(), String> {
+    let parts: Vec<&str> = value.split('-').collect();
+    let ok = parts.len() >= 2
+        && parts[0].len() >= 2
+        && parts[0].chars().all(|c| c.is_ascii_lowercase())
+        && parts[1..].iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`registry_region_id` must be a region id such as \"cn-hangzhou\" or \"ap-southeast-1\"; got {value:?}."
+        ))
+    }
+}
+
+/// The shape Sas expects: `[{"namespace": "...", "authToken": "..."}, ...]`. Messages never quote
+/// the value: it holds secrets.
+pub fn extra_param_shape(value: &str) -> Result<(), String> {
+    let json: Json = serde_json::from_str(value).map_err(|e| {
+        format!(
+            "`extra_param` must be JSON (line {}, column {}: {}). Build it with jsonencode([{{ namespace = \"...\", authToken = \"...\" }}]).",
+            e.line(),
+            e.column(),
+            e.classify_name()
+        )
+    })?;
+    let items = json.as_array().ok_or(
+        "`extra_param` must be a JSON array of objects with \"namespace\" and \"authToken\".",
+    )?;
+    if items.is_empty() {
+        return Err(
+            "`extra_param` must hold at least one {\"namespace\", \"authToken\"} object.".into(),
+        );
+    }
+    for (i, item) in items.iter().enumerate() {
+        let obj = item.as_object().ok_or_else(|| {
+            format!(
+                "`extra_param` element {i} must be an object with \"namespace\" and \"authToken\"."
+            )
+        })?;
+        for key in ["namespace", "authToken"] {
+            match obj.get(key).and_then(Json::as_str) {
+                Some(s) if !s.trim().is_empty() => {}
+                _ => {
+                    return Err(format!(
+                        "`extra_param` element {i} needs a non-empty string \"{key}\"."
+                    ))
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+trait ClassifyName {
+    fn classify_name(&self) -> &'static str;
+}
+
+impl ClassifyName for serde_json::Error {
+    /// A category instead of serde's message, which may quote part of the (secret) input.
+    fn classify_name(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "read error",
+            serde_json::error::Category::Syntax => "syntax error",
+            serde_json::error::Category::Data => "unexpected data",
+            serde_json::error::Category::Eof => "unexpected end of input",
+        }
+    }
+}
+
+fn vpc_rules(v: &mut Validator<'_>) {
+    let net_type = match v.get("net_type") {
+        Presence::Known(n) => n.as_i64(),
+        _ => return,
+    };
+    let vpc = v.get("vpc_id");
+    match net_type {
+        Some(2) if vpc.is_null() => v.warning(
+            "net_type",
+            "VPC registry without vpc_id",
+            "`net_type = 2` reaches the registry through a VPC, but no `vpc_id` says which one. Set `vpc_id` unless Security Center can infer it.",
+        ),
+        Some(1) if matches!(vpc, Presence::Known(_)) => v.warning(
+            "vpc_id",
+            "vpc_id is ignored for Internet registries",
+            "`vpc_id` only applies when `net_type = 2` (VPC); with `net_type = 1` it is ignored.",
+        ),
+        _ => {}
+    }
+}
+
+fn quay_rules(v: &mut Validator<'_>) {
+    let Presence::Known(kind) = v.get("registry_type") else {
+        return;
+    };
+    let extra = v.get("extra_param");
+    match kind.as_str() {
+        Some("quay") if extra.is_null() => v.error(
+            "extra_param",
+            "quay registries need extra_param",
+            "`registry_type = \"quay\"` requires `extra_param`: a JSON array like jsonencode([{ namespace = \"team\", authToken = var.quay_token }]).",
+        ),
+        Some("harbor") if matches!(extra, Presence::Known(_)) => v.warning(
+            "extra_param",
+            "extra_param is only used by quay",
+            "Security Center reads `extra_param` only for `registry_type = \"quay\"`.",
+        ),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::framework::Severity;
+    use crate::value::AttributePath;
+
+    fn harbor() -> Value {
+        let mut v = super::super::schema::schema().block.empty_value();
+        for (k, val) in [
+            ("registry_type", Value::from("harbor")),
+            ("registry_version", "V2".into()),
+            ("protocol_type", Value::int(2)),
+            ("net_type", Value::int(1)),
+            ("registry_host_ip", "192.0.2.10".into()),
+            ("domain_name", "harbor.example.com".into()),
+            ("user_name", "admin".into()),
+            ("password", "s3cret".into()),
+            ("registry_region_id", "cn-hangzhou".into()),
+        ] {
+            v.set_attr(k, val);
+        }
+        v
+    }
+
+    fn with(mut v: Value, k: &str, val: Value) -> Value {
+        v.set_attr(k, val);
+        v
+    }
+
+    fn errors_at(config: &Value) -> Vec<String> {
+        validate(config)
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| {
+                d.attribute
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_valid_harbor_config_passes() {
+        assert!(validate(&harbor()).is_empty(), "{:?}", validate(&harbor()));
+    }
+
+    #[test]
+    fn each_bad_value_is_reported_at_its_attribute() {
+        let cases: Vec<(&str, Value)> = vec![
+            ("registry_type", "docker".into()),
+            ("registry_version", "v2".into()),
+            ("protocol_type", Value::int(3)),
+            ("net_type", Value::int(0)),
+            ("registry_host_ip", "harbor.example.com".into()),
+            ("domain_name", "https://harbor.example.com".into()),
+            ("port", Value::int(70000)),
+            ("user_name", "".into()),
+            ("password", " ".into()),
+            ("registry_region_id", "Hangzhou".into()),
+            ("trans_per_hour", Value::int(0)),
+            ("extra_param", "[]".into()),
+        ];
+        for (attr, bad) in cases {
+            assert_eq!(
+                errors_at(&with(harbor(), attr, bad)),
+                vec![attr.to_string()],
+                "{attr}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_values_are_not_judged() {
+        for attr in [
+            "registry_type",
+            "protocol_type",
+            "registry_host_ip",
+            "port",
+            "extra_param",
+            "net_type",
+        ] {
+            assert!(
+                errors_at(&with(harbor(), attr, Value::Unknown)).is_empty(),
+                "{attr}"
+            );
+        }
+    }
+
+    #[test]
+    fn quay_needs_extra_param_only_when_decidable() {
+        let quay = with(harbor(), "registry_type", "quay".into());
+        assert_eq!(errors_at(&quay), vec!["extra_param"]);
+        assert!(errors_at(&with(quay.clone(), "extra_param", Value::Unknown)).is_empty());
+        let unknown_type = with(harbor(), "registry_type", Value::Unknown);
+        assert!(errors_at(&unknown_type).is_empty());
+        let good = with(
+            quay,
+            "extra_param",
+            r#"[{"namespace":"team","authToken":"t0k"}]"#.into(),
+        );
+        assert!(validate(&good).is_empty());
+    }
+
+    #[test]
+    fn extra_param_shape_errors_never_echo_the_value() {
+        for bad in [
+            "{not json SECRETVALUE",
+            r#"{"namespace":"SECRETVALUE"}"#,
+            r#"[{"namespace":"a"}]"#,
+            r#"[{"namespace":"a","authToken":""}]"#,
+            r#"["SECRETVALUE"]"#,
+        ] {
+            let err = extra_param_shape(bad).unwrap_err();
+            assert!(!err.contains("SECRETVALUE"), "{err}");
+            assert!(err.contains("extra_param"), "{err}");
+        }
+    }
+
+    #[test]
+    fn vpc_warnings() {
+        let d = validate(&with(harbor(), "net_type", Value::int(2)));
+        assert_eq!(d.0.len(), 1);
+        assert_eq!(d.0[0].severity, Severity::Warning);
+        let d = validate(&with(harbor(), "vpc_id", "vpc-123".into()));
+        assert_eq!(d.0[0].attribute, Some(AttributePath::attr("vpc_id")));
+        assert_eq!(d.0[0].severity, Severity::Warning);
+    }
+}

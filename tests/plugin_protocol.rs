@@ -1,0 +1,271 @@
+//! The built binary, driven as Terraform drives it: handshake, mutual TLS, both protocol
+//! versions, refusal of strangers, and a prompt exit on Shutdown.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use alicloud_provider::proto::{plugin, tfplugin5, tfplugin6};
+use common::cert::ClientIdentity;
+use common::plugin_client::{connect, provider_binary, start_provider, wait_exit, RunningProvider};
+
+fn tls_env(id: &ClientIdentity, versions: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("PLUGIN_PROTOCOL_VERSIONS", versions.to_string()),
+        ("PLUGIN_CLIENT_CERT", id.cert_pem()),
+    ]
+}
+
+fn start(env: &[(&'static str, String)]) -> RunningProvider {
+    let borrowed: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    start_provider(&borrowed)
+}
+
+fn attribute_names(block: &Option<tfplugin6::schema::Block>) -> Vec<String> {
+    block
+        .as_ref()
+        .map(|b| b.attributes.iter().map(|a| a.name.clone()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn without_the_cookie_it_explains_itself_and_exits_1() {
+    let out = Command::new(provider_binary())
+        .env_clear()
+        .stdin(Stdio::null())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stdout.is_empty(),
+        "nothing on stdout without the cookie"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("This binary is a plugin"), "{stderr}");
+}
+
+#[test]
+fn version_flag_prints_the_version() {
+    let out = Command::new(provider_binary())
+        .arg("--version")
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("terraform-provider-alicloud {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[tokio::test]
+async fn v6_schema_over_mutual_tls_with_a_p521_client() {
+    let id = ClientIdentity::terraform_like(7);
+    let p = start(&tls_env(&id, "5,6"));
+    assert_eq!(p.protocol, 6);
+    assert_eq!(p.network, "unix");
+    assert!(
+        p.server_cert.is_some(),
+        "TLS was requested, so a certificate is announced"
+    );
+    let channel = connect(&p, Some(&id))
+        .await
+        .expect("Terraform's certificate is admitted");
+    let mut client = tfplugin6::provider_client::ProviderClient::new(channel);
+    let schema = client
+        .get_provider_schema(tfplugin6::get_provider_schema::Request::default())
+        .await
+        .expect("schema")
+        .into_inner();
+    let provider = schema.provider.expect("provider schema present");
+    let names = attribute_names(&provider.block);
+    for expected in ["access_key", "secret_key", "region", "profile"] {
+        assert!(
+            names.contains(&expected.to_string()),
+            "{expected} missing from {names:?}"
+        );
+    }
+    let block = provider.block.expect("block");
+    let secret = block
+        .attributes
+        .iter()
+        .find(|a| a.name == "secret_key")
+        .expect("secret_key");
+    assert!(secret.sensitive);
+    assert_eq!(String::from_utf8_lossy(&secret.r#type), "\"string\"");
+    assert!(block.attributes.iter().all(|a| !a.description.is_empty()));
+    let caps = schema.server_capabilities.expect("capabilities advertised");
+    assert!(caps.plan_destroy && caps.get_provider_schema_optional);
+}
+
+#[tokio::test]
+async fn v5_is_served_to_clients_that_only_speak_5() {
+    let id = ClientIdentity::terraform_like(8);
+    let p = start(&tls_env(&id, "5"));
+    assert_eq!(p.protocol, 5);
+    let channel = connect(&p, Some(&id)).await.expect("connects");
+    let mut client = tfplugin5::provider_client::ProviderClient::new(channel);
+    let schema = client
+        .get_schema(tfplugin5::get_provider_schema::Request::default())
+        .await
+        .expect("schema")
+        .into_inner();
+    let block = schema
+        .provider
+        .and_then(|s| s.block)
+        .expect("provider block");
+    assert!(block.attributes.iter().any(|a| a.name == "access_key"));
+    assert!(block
+        .block_types
+        .iter()
+        .any(|b| b.type_name == "assume_role"));
+}
+
+async fn refused(p: &RunningProvider, id: Option<&ClientIdentity>) -> bool {
+    let Ok(channel) = connect(p, id).await else {
+        return true;
+    };
+    let mut client = tfplugin6::provider_client::ProviderClient::new(channel);
+    client
+        .get_provider_schema(tfplugin6::get_provider_schema::Request::default())
+        .await
+        .is_err()
+}
+
+#[tokio::test]
+async fn a_client_without_a_certificate_is_refused() {
+    let id = ClientIdentity::terraform_like(9);
+    let p = start(&tls_env(&id, "6"));
+    assert!(refused(&p, None).await);
+    // The provider keeps serving Terraform afterwards.
+    assert!(!refused(&p, Some(&id)).await);
+}
+
+#[tokio::test]
+async fn a_client_with_another_certificate_is_refused() {
+    let id = ClientIdentity::terraform_like(10);
+    let p = start(&tls_env(&id, "6"));
+    let stranger = ClientIdentity::terraform_like(11);
+    assert!(refused(&p, Some(&stranger)).await);
+    assert!(!refused(&p, Some(&id)).await);
+}
+
+#[tokio::test]
+async fn shutdown_exits_promptly_and_removes_the_socket() {
+    let id = ClientIdentity::terraform_like(12);
+    let mut p = start(&tls_env(&id, "5,6"));
+    let socket = std::path::PathBuf::from(&p.address);
+    assert!(socket.exists());
+    let channel = connect(&p, Some(&id)).await.expect("connects");
+    // Terraform holds these streams open for the whole session.
+    let mut stdio = plugin::grpc_stdio_client::GrpcStdioClient::new(channel.clone());
+    let _stream = stdio.stream_stdio(()).await.expect("stdio stream opens");
+    let mut controller = plugin::grpc_controller_client::GrpcControllerClient::new(channel);
+    controller
+        .shutdown(plugin::Empty {})
+        .await
+        .expect("Shutdown answers");
+    let took =
+        wait_exit(&mut p.child, Duration::from_secs(2)).expect("process exits after Shutdown");
+    assert!(took < Duration::from_millis(200), "exit took {took:?}");
+    assert!(!socket.exists(), "socket removed");
+    assert!(
+        !socket.parent().expect("dir").exists(),
+        "socket directory removed"
+    );
+}
+
+#[tokio::test]
+async fn plaintext_h2c_when_terraform_disables_tls() {
+    let p = start(&[("PLUGIN_PROTOCOL_VERSIONS", "6,5".to_string())]);
+    assert!(p.server_cert.is_none());
+    assert!(
+        p.line.ends_with("|grpc|"),
+        "empty certificate field: {}",
+        p.line
+    );
+    let channel = connect(&p, None).await.expect("connects");
+    let mut health = tonic_health::pb::health_client::HealthClient::new(channel.clone());
+    let status = health
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: "plugin".into(),
+        })
+        .await
+        .expect("health")
+        .into_inner();
+    assert_eq!(
+        status.status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
+    // An RPC this provider does not declare answers Unimplemented.
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready().await.expect("ready");
+    let codec = tonic_prost::ProstCodec::<
+        tfplugin6::get_metadata::Request,
+        tfplugin6::get_metadata::Response,
+    >::default();
+    let path = http::uri::PathAndQuery::from_static("/tfplugin6.Provider/GetFunctions");
+    let err = grpc
+        .unary(
+            tonic::Request::new(tfplugin6::get_metadata::Request::default()),
+            path,
+            codec,
+        )
+        .await
+        .expect_err("undeclared RPC");
+    assert_eq!(err.code(), tonic::Code::Unimplemented);
+}
+
+#[test]
+fn debug_mode_prints_a_reattach_line() {
+    let mut child = Command::new(provider_binary())
+        .arg("--debug")
+        .env_clear()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("runs");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line.contains("TF_REATTACH_PROVIDERS=") {
+                let _ = tx.send(line);
+                return;
+            }
+        }
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("reattach line");
+    // Debug mode stops on Ctrl-C, removing its socket.
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let exited = wait_exit(&mut child, Duration::from_secs(2));
+    if exited.is_none() {
+        let _ = child.kill();
+    }
+    assert!(exited.is_some(), "debug mode exits on SIGINT");
+    let json = line
+        .split_once("TF_REATTACH_PROVIDERS='")
+        .and_then(|(_, rest)| rest.strip_suffix('\''))
+        .expect("quoted JSON");
+    let v: serde_json::Value = serde_json::from_str(json).expect("valid JSON");
+    let entry = &v["registry.terraform.io/alicloud-rs/alicloud"];
+    assert_eq!(entry["ProtocolVersion"], 6);
+    assert_eq!(entry["Test"], true);
+    assert_eq!(entry["Addr"]["Network"], "unix");
+    assert_eq!(entry["Pid"], child.id());
+    let socket = entry["Addr"]["String"].as_str().expect("socket path");
+    assert!(
+        !std::path::Path::new(socket).exists(),
+        "socket removed on exit"
+    );
+}
