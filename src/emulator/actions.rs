@@ -189,7 +189,8 @@ fn insert_opt<T: Into<Value>>(m: &mut Map<String, Value>, k: &str, v: Option<T>)
     }
 }
 
-/// The `Data` object of AddPrivateRegistry, field order as in the published example.
+/// The `Data` object of AddPrivateRegistry: the published example's fields (key order is not
+/// meaningful in JSON, and `serde_json` here sorts keys).
 fn add_view(r: &RegistryRecord) -> Value {
     let mut m = Map::new();
     m.insert("Id".into(), r.id.into());

@@ -192,10 +192,11 @@ mod tests {
     #[test]
     fn envelope_shape() {
         let e = ApiError::missing("Password").envelope("RID", "host");
-        let keys: Vec<&str> = e
+        let mut keys: Vec<&str> = e
             .as_object()
             .map(|o| o.keys().map(String::as_str).collect())
             .unwrap_or_default();
-        assert_eq!(keys, ["RequestId", "HostId", "Code", "Message"]);
+        keys.sort_unstable();
+        assert_eq!(keys, ["Code", "HostId", "Message", "RequestId"]);
     }
 }

@@ -366,3 +366,62 @@ pub async fn plain(
         .unwrap_or_default();
     c.send(req).await
 }
+
+/// What a raw exchange produced: every byte received before the connection ended, and the
+/// error that ended it, if any (e.g. `ConnectionReset`).
+#[derive(Debug)]
+pub struct RawExchange {
+    /// Bytes received.
+    pub bytes: Vec<u8>,
+    /// The read error that ended the exchange, if it did not end with a clean EOF.
+    pub error: Option<std::io::ErrorKind>,
+}
+
+/// Writes `req` as HTTP/1.1 text on a fresh socket (with `Connection: close`) and reads until
+/// the connection ends. Unlike [`Connection`], this shows exactly which bytes (if any) came
+/// back, which is how tests prove a fault dropped the connection without a response.
+pub async fn raw_exchange(
+    addr: SocketAddr,
+    req: Request<Full<Bytes>>,
+) -> Result<RawExchange, std::io::Error> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (parts, body) = req.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let mut head = format!(
+        "{} {} HTTP/1.1\r\n",
+        parts.method,
+        parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/")
+    );
+    for (k, v) in &parts.headers {
+        head.push_str(&format!("{}: {}\r\n", k, v.to_str().unwrap_or_default()));
+    }
+    head.push_str(&format!(
+        "content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    ));
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(&body).await?;
+    let mut bytes = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf).await {
+            Ok(0) => return Ok(RawExchange { bytes, error: None }),
+            Ok(n) => bytes.extend_from_slice(&buf[..n]),
+            Err(e) => {
+                return Ok(RawExchange {
+                    bytes,
+                    error: Some(e.kind()),
+                })
+            }
+        }
+    }
+}
