@@ -65,6 +65,11 @@ async fn reset_drops_the_connection_before_acting() {
         "got response bytes: {:?}",
         String::from_utf8_lossy(&ex.bytes)
     );
+    assert_eq!(
+        ex.error,
+        Some(std::io::ErrorKind::ConnectionReset),
+        "closed with RST"
+    );
     // The client library sees a transport error, not a response.
     let err = probe::call(emu.addr(), &add(), &creds()).await;
     assert!(err.is_err(), "{err:?}");
@@ -90,6 +95,11 @@ async fn lose_response_commits_then_drops() {
         ex.bytes.is_empty(),
         "got response bytes: {:?}",
         String::from_utf8_lossy(&ex.bytes)
+    );
+    assert_eq!(
+        ex.error,
+        Some(std::io::ErrorKind::ConnectionReset),
+        "closed with RST"
     );
     assert_eq!(emu.registries().len(), 1, "the change was committed");
     assert!(probe::call(emu.addr(), &add(), &creds()).await.is_err());
