@@ -1,6 +1,9 @@
-//! Shared test harness: Terraform-like plugin clients and certificates.
+//! Shared test harness: Terraform-like plugin clients and certificates, real Terraform
+//! workspaces, the emulator backend, and acceptance steps.
 #![allow(dead_code)]
 
+pub mod acceptance;
+pub mod backend;
 pub mod cert;
 pub mod plugin_client;
 pub mod terraform;

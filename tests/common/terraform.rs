@@ -32,18 +32,68 @@ pub struct Workspace {
     /// Put into every Terraform process's environment (and so its providers'), to find
     /// leftover provider processes afterwards.
     marker: String,
+    mirror: Option<PathBuf>,
+}
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        if let Some(m) = self.mirror.take() {
+            let _ = std::fs::remove_dir_all(m);
+        }
+    }
 }
 
 impl Workspace {
+    /// Our provider through `dev_overrides`: no `terraform init` needed.
     pub fn new(main_tf: &str) -> Self {
+        let overrides = format!(
+            "  dev_overrides {{\n    \"alicloud-rs/alicloud\" = \"{}\"\n  }}\n  direct {{}}\n",
+            provider_dir().display()
+        );
+        Self::with_installation(main_tf, &overrides)
+    }
+
+    /// Our provider and HashiCorp's null provider from a local filesystem mirror, laid out as
+    /// `make install` lays it out for users; run `init` first.
+    pub fn with_mirror(main_tf: &str) -> Self {
+        let mirror = tempfile::tempdir().expect("mirror dir").keep();
+        let ours = mirror.join(format!(
+            "registry.terraform.io/alicloud-rs/alicloud/{v}/linux_amd64/terraform-provider-alicloud_v{v}",
+            v = env!("CARGO_PKG_VERSION")
+        ));
+        let null = mirror.join("registry.terraform.io/hashicorp/null/2.1.2/linux_amd64/terraform-provider-null_v2.1.2_x4");
+        let null_source = terraform_binary()
+            .parent()
+            .and_then(Path::parent)
+            .expect("tools dir")
+            .join("plugins/registry.terraform.io/hashicorp/null/2.1.2/linux_amd64/terraform-provider-null_v2.1.2_x4");
+        assert!(
+            null_source.is_file(),
+            "null provider missing at {} — run `make tools`",
+            null_source.display()
+        );
+        for (link, target) in [
+            (&ours, provider_dir().join("terraform-provider-alicloud")),
+            (&null, null_source),
+        ] {
+            std::fs::create_dir_all(link.parent().expect("parent")).expect("mirror layout");
+            std::os::unix::fs::symlink(target, link).expect("symlink into mirror");
+        }
+        let installation = format!(
+            "  filesystem_mirror {{\n    path = \"{}\"\n  }}\n",
+            mirror.display()
+        );
+        let mut ws = Self::with_installation(main_tf, &installation);
+        ws.mirror = Some(mirror);
+        ws
+    }
+
+    fn with_installation(main_tf: &str, installation: &str) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let cli_config = dir.path().join("terraformrc");
         std::fs::write(
             &cli_config,
-            format!(
-                "provider_installation {{\n  dev_overrides {{\n    \"alicloud-rs/alicloud\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
-                provider_dir().display()
-            ),
+            format!("provider_installation {{\n{installation}}}\n"),
         )
         .expect("write CLI config");
         std::fs::write(dir.path().join("main.tf"), main_tf).expect("write main.tf");
@@ -59,7 +109,16 @@ impl Workspace {
             ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
             ("ALICLOUD_TEST_MARKER".into(), marker.clone()),
         ];
-        Self { dir, env, marker }
+        Self {
+            dir,
+            env,
+            marker,
+            mirror: None,
+        }
+    }
+
+    pub fn write_config(&self, main_tf: &str) {
+        std::fs::write(self.dir.path().join("main.tf"), main_tf).expect("write main.tf");
     }
 
     pub fn set_env(&mut self, key: &str, value: &str) {
