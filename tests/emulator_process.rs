@@ -38,13 +38,15 @@ fn spawn(extra: &[&str]) -> Running {
     BufReader::new(stdout)
         .read_line(&mut line)
         .expect("announce line");
+    // The address is a word of its own, as harnesses that split on whitespace expect.
     let addr = line
         .split_whitespace()
-        .find_map(|w| w.trim_start_matches("http://").parse::<SocketAddr>().ok())
-        .unwrap_or_else(|| panic!("no address in {line:?}"));
+        .find(|w| w.starts_with("127.0.0.1:"))
+        .and_then(|w| w.parse::<SocketAddr>().ok())
+        .unwrap_or_else(|| panic!("no 127.0.0.1:PORT word in {line:?}"));
     assert!(
-        line.contains(&format!("127.0.0.1:{}", addr.port())),
-        "{line}"
+        line.ends_with('\n'),
+        "the line is complete (flushed with its newline)"
     );
     assert!(!line.contains(SECRET));
     Running { child, addr }

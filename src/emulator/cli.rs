@@ -1,8 +1,10 @@
 //! The `sas-emulator` command line: a small hand-rolled parser (the flag set is flat and fixed,
 //! so clap would add more build time than it saves) and the `main` the thin binary calls.
 //!
-//! Once listening the binary prints exactly one line on stdout, flushed, containing the bound
-//! `127.0.0.1:PORT`; nothing else goes to stdout, and no secret is ever printed anywhere.
+//! Once listening the binary prints exactly one line on stdout, flushed:
+//! `sas-emulator listening on 127.0.0.1:PORT`, the address a whitespace-separated word of its
+//! own (scripts grep for it, test harnesses split on whitespace); nothing else goes to stdout,
+//! and no secret is ever printed anywhere.
 
 use super::faults::FaultConfig;
 use super::{
@@ -86,7 +88,7 @@ OPTIONS:
     -h, --help                    print this help
     -V, --version                 print the version
 
-Once listening, prints one line on stdout: `sas-emulator listening on http://127.0.0.1:PORT`.
+Once listening, prints one line on stdout: `sas-emulator listening on 127.0.0.1:PORT`.
 SIGINT/SIGTERM stop it cleanly. Faults apply to Sas/STS API requests only; tests can change
 them at run time with `POST /_emulator/faults` (JSON: throttle_rate, unavailable_rate,
 reset_rate, lose_response_rate, latency_ms, seed, deny_actions). Introspection (loopback only):
@@ -280,8 +282,8 @@ pub fn main() -> ExitCode {
         }
     };
     let mut out = std::io::stdout().lock();
-    let announced = writeln!(out, "sas-emulator listening on http://{}", emulator.addr())
-        .and_then(|_| out.flush());
+    let announced =
+        writeln!(out, "sas-emulator listening on {}", emulator.addr()).and_then(|_| out.flush());
     drop(out);
     if let Err(e) = announced {
         eprintln!("sas-emulator: cannot write to stdout: {e}");
