@@ -1,0 +1,723 @@
+//! The provider arguments as plain Rust, and their resolution with the environment.
+//!
+//! Resolution is pure: it reads only the provider block and an environment lookup (a closure, so
+//! tests never touch the process environment), performs no I/O and no network call, and reports
+//! every invalid argument at once, each named by its attribute path. Reading the profile file and
+//! fetching temporary credentials happen later, on the first API call.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::endpoint::{
+    resolve_sas_host, validate_host, EndpointOrigin, Protocol, DEFAULT_ECS_METADATA_HOST,
+    DEFAULT_STS_HOST,
+};
+use super::error::ConfigError;
+use super::retry::RetryPolicy;
+use super::secret::Secret;
+
+pub const DEFAULT_REGION: &str = "cn-beijing";
+pub const DEFAULT_SESSION_NAME: &str = "terraform";
+pub const DEFAULT_SESSION_EXPIRATION: i64 = 3600;
+pub const DEFAULT_CLIENT_TIMEOUT_MS: i64 = 60_000;
+
+/// `provider "alicloud" { ... }`, each argument `None` when null or unknown.
+#[derive(Debug, Clone, Default)]
+pub struct ProviderConfig {
+    pub access_key: Option<String>,
+    pub secret_key: Option<Secret>,
+    pub security_token: Option<Secret>,
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub shared_credentials_file: Option<String>,
+    pub ecs_role_name: Option<String>,
+    pub signature_version: Option<String>,
+    pub protocol: Option<String>,
+    /// Milliseconds.
+    pub client_connect_timeout: Option<i64>,
+    /// Milliseconds.
+    pub client_read_timeout: Option<i64>,
+    pub assume_role: Option<AssumeRoleConfig>,
+    pub endpoints: Option<EndpointsConfig>,
+}
+
+/// `assume_role { ... }`.
+#[derive(Debug, Clone, Default)]
+pub struct AssumeRoleConfig {
+    pub role_arn: Option<String>,
+    pub session_name: Option<String>,
+    pub policy: Option<String>,
+    /// Seconds, 900 to 43200.
+    pub session_expiration: Option<i64>,
+    pub external_id: Option<String>,
+}
+
+/// `endpoints { ... }`: hosts, `host[:port]`.
+#[derive(Debug, Clone, Default)]
+pub struct EndpointsConfig {
+    pub sas: Option<String>,
+    pub sts: Option<String>,
+    pub ecs_metadata: Option<String>,
+}
+
+/// `v3` (`ACS3-HMAC-SHA256`, default) or `v2` (HMAC-SHA1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SignatureVersion {
+    #[default]
+    V3,
+    V2,
+}
+
+/// An STS AssumeRole to perform on top of the base credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssumeRoleSpec {
+    pub role_arn: String,
+    pub session_name: String,
+    pub policy: Option<String>,
+    pub duration_seconds: i64,
+    pub external_id: Option<String>,
+}
+
+/// The base credential source chosen from the arguments and environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialSource {
+    /// An AccessKey pair (with an STS token when `security_token` is set).
+    Static {
+        access_key_id: String,
+        access_key_secret: Secret,
+        security_token: Option<Secret>,
+        /// "provider block" or the environment variable names, for logs.
+        origin: String,
+    },
+    /// The RAM role of this ECS instance, through the metadata service.
+    EcsRole { role_name: String },
+    /// A profile of the aliyun CLI's `config.json`, read on first use.
+    Profile {
+        path: PathBuf,
+        /// `None` means the file's `current` profile.
+        name: Option<String>,
+    },
+    /// Nothing to try; the first API call fails with the list of what was tried.
+    Nothing,
+}
+
+/// Where credentials will come from, and what was looked at to decide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialPlan {
+    pub source: CredentialSource,
+    pub assume_role: Option<AssumeRoleSpec>,
+    /// One line per source considered and passed over, for the "no credentials" message.
+    pub tried: Vec<String>,
+}
+
+/// Proxy settings from `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` (or lower case).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProxySettings {
+    pub https: Option<String>,
+    pub http: Option<String>,
+    pub no_proxy: Option<String>,
+}
+
+/// Validated configuration with defaults and environment applied. Cheap to build; no I/O.
+#[derive(Debug, Clone)]
+pub struct ResolvedConfig {
+    pub region: String,
+    pub protocol: Protocol,
+    pub signature_version: SignatureVersion,
+    pub connect_timeout: Duration,
+    pub read_timeout: Duration,
+    pub sas_endpoint: String,
+    pub sas_endpoint_origin: EndpointOrigin,
+    pub sts_endpoint: String,
+    pub ecs_metadata_endpoint: String,
+    pub credentials: CredentialPlan,
+    pub proxy: ProxySettings,
+    pub user_agent: String,
+    /// The retry policy of every call; tests shorten its delays.
+    pub retry: RetryPolicy,
+}
+
+/// `terraform-provider-alicloud/<version>`: names us in the server's logs.
+pub fn default_user_agent() -> String {
+    format!(
+        "{}/{} (rust; +sas-private-registry)",
+        env!("CARGO_PKG_NAME"),
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+const ACCESS_KEY_ENV: &[&str] = &["ALICLOUD_ACCESS_KEY", "ALIBABA_CLOUD_ACCESS_KEY_ID"];
+const SECRET_KEY_ENV: &[&str] = &["ALICLOUD_SECRET_KEY", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"];
+const SECURITY_TOKEN_ENV: &[&str] = &["ALICLOUD_SECURITY_TOKEN", "ALIBABA_CLOUD_SECURITY_TOKEN"];
+const REGION_ENV: &[&str] = &["ALICLOUD_REGION", "ALIBABA_CLOUD_REGION"];
+const PROFILE_ENV: &[&str] = &["ALICLOUD_PROFILE", "ALIBABA_CLOUD_PROFILE"];
+const SHARED_FILE_ENV: &[&str] = &[
+    "ALICLOUD_SHARED_CREDENTIALS_FILE",
+    "ALIBABA_CLOUD_CREDENTIALS_FILE",
+];
+const ROLE_ARN_ENV: &[&str] = &["ALICLOUD_ASSUME_ROLE_ARN", "ALIBABA_CLOUD_ROLE_ARN"];
+const SESSION_NAME_ENV: &[&str] = &[
+    "ALICLOUD_ASSUME_ROLE_SESSION_NAME",
+    "ALIBABA_CLOUD_ROLE_SESSION_NAME",
+];
+const ECS_ROLE_ENV: &[&str] = &["ALICLOUD_ECS_ROLE_NAME", "ALIBABA_CLOUD_ECS_METADATA"];
+
+/// Empty strings count as unset, as in the official provider.
+fn nonempty(v: Option<&str>) -> Option<String> {
+    v.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// The provider block value, else the first set environment variable.
+fn pick(
+    block: Option<&str>,
+    names: &[&'static str],
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<(String, String)> {
+    if let Some(v) = nonempty(block) {
+        return Some((v, "provider block".to_string()));
+    }
+    names
+        .iter()
+        .find_map(|n| nonempty(env(n).as_deref()).map(|v| (v, n.to_string())))
+}
+
+fn first_env(names: &[&str], env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    names.iter().find_map(|n| nonempty(env(n).as_deref()))
+}
+
+fn timeout(name: &str, value: Option<i64>, errors: &mut Vec<ConfigError>) -> Duration {
+    match value {
+        None => Duration::from_millis(DEFAULT_CLIENT_TIMEOUT_MS as u64),
+        Some(ms) if ms > 0 => Duration::from_millis(ms as u64),
+        Some(ms) => {
+            errors.push(ConfigError {
+                attribute: name.into(),
+                message: format!("must be a positive number of milliseconds, got {ms}"),
+            });
+            Duration::from_millis(DEFAULT_CLIENT_TIMEOUT_MS as u64)
+        }
+    }
+}
+
+/// Applies environment and defaults to `config`, validating every argument.
+pub fn resolve(
+    config: &ProviderConfig,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<ResolvedConfig, Vec<ConfigError>> {
+    let mut errors = Vec::new();
+    let err = |errors: &mut Vec<ConfigError>, attribute: &str, message: String| {
+        errors.push(ConfigError {
+            attribute: attribute.into(),
+            message,
+        })
+    };
+
+    let region = pick(config.region.as_deref(), REGION_ENV, env)
+        .map(|(v, _)| v)
+        .unwrap_or_else(|| DEFAULT_REGION.to_string());
+    if !region
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        err(
+            &mut errors,
+            "region",
+            format!("{region:?} is not a region id such as cn-hangzhou"),
+        );
+    }
+
+    let protocol = match nonempty(config.protocol.as_deref()).as_deref() {
+        None | Some("HTTPS") => Protocol::Https,
+        Some("HTTP") => Protocol::Http,
+        Some(other) => {
+            err(
+                &mut errors,
+                "protocol",
+                format!("must be HTTPS or HTTP, got {other:?}"),
+            );
+            Protocol::Https
+        }
+    };
+    let signature_version = match nonempty(config.signature_version.as_deref()).as_deref() {
+        None | Some("v3") => SignatureVersion::V3,
+        Some("v2") => SignatureVersion::V2,
+        Some(other) => {
+            err(
+                &mut errors,
+                "signature_version",
+                format!("must be v3 or v2, got {other:?}"),
+            );
+            SignatureVersion::V3
+        }
+    };
+    let connect_timeout = timeout(
+        "client_connect_timeout",
+        config.client_connect_timeout,
+        &mut errors,
+    );
+    let read_timeout = timeout(
+        "client_read_timeout",
+        config.client_read_timeout,
+        &mut errors,
+    );
+
+    let endpoints = config.endpoints.clone().unwrap_or_default();
+    let (sas_endpoint, sas_endpoint_origin) =
+        resolve_sas_host(env, endpoints.sas.as_deref(), &region);
+    if let Err(m) = validate_host(&sas_endpoint) {
+        let attribute = match &sas_endpoint_origin {
+            EndpointOrigin::Environment(name) => format!("endpoints.sas (from {name})"),
+            _ => "endpoints.sas".to_string(),
+        };
+        err(&mut errors, &attribute, m);
+    }
+    let sts_endpoint =
+        nonempty(endpoints.sts.as_deref()).unwrap_or_else(|| DEFAULT_STS_HOST.to_string());
+    if let Err(m) = validate_host(&sts_endpoint) {
+        err(&mut errors, "endpoints.sts", m);
+    }
+    let ecs_metadata_endpoint = nonempty(endpoints.ecs_metadata.as_deref())
+        .unwrap_or_else(|| DEFAULT_ECS_METADATA_HOST.to_string());
+    if let Err(m) = validate_host(&ecs_metadata_endpoint) {
+        err(&mut errors, "endpoints.ecs_metadata", m);
+    }
+
+    let credentials = plan_credentials(config, env, &mut errors);
+
+    let proxy = ProxySettings {
+        https: first_env(&["HTTPS_PROXY", "https_proxy"], env),
+        http: first_env(&["HTTP_PROXY", "http_proxy"], env),
+        no_proxy: first_env(&["NO_PROXY", "no_proxy"], env),
+    };
+
+    if errors.is_empty() {
+        Ok(ResolvedConfig {
+            region,
+            protocol,
+            signature_version,
+            connect_timeout,
+            read_timeout,
+            sas_endpoint,
+            sas_endpoint_origin,
+            sts_endpoint,
+            ecs_metadata_endpoint,
+            credentials,
+            proxy,
+            user_agent: default_user_agent(),
+            retry: RetryPolicy::default(),
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// Chooses the base credential source — static keys, then `ecs_role_name`, then the shared
+/// credentials file — and the optional AssumeRole on top. This order follows the official
+/// provider: the AccessKey arguments (and their environment variables) win over everything.
+fn plan_credentials(
+    config: &ProviderConfig,
+    env: &dyn Fn(&str) -> Option<String>,
+    errors: &mut Vec<ConfigError>,
+) -> CredentialPlan {
+    let mut tried = Vec::new();
+    let access_key = pick(config.access_key.as_deref(), ACCESS_KEY_ENV, env);
+    let secret_key = pick(
+        config.secret_key.as_ref().map(Secret::expose),
+        SECRET_KEY_ENV,
+        env,
+    );
+    let token = pick(
+        config.security_token.as_ref().map(Secret::expose),
+        SECURITY_TOKEN_ENV,
+        env,
+    );
+
+    let assume_role = plan_assume_role(config.assume_role.as_ref(), env, errors);
+
+    let source = match (access_key, secret_key) {
+        (Some((id, id_origin)), Some((secret, secret_origin))) => {
+            let origin = if id_origin == secret_origin {
+                id_origin
+            } else {
+                format!("{id_origin} and {secret_origin}")
+            };
+            return CredentialPlan {
+                source: CredentialSource::Static {
+                    access_key_id: id,
+                    access_key_secret: Secret::new(secret),
+                    security_token: token.map(|(t, _)| Secret::new(t)),
+                    origin,
+                },
+                assume_role,
+                tried,
+            };
+        }
+        (Some((_, origin)), None) => {
+            errors.push(ConfigError {
+                attribute: "secret_key".into(),
+                message: format!(
+                    "access_key is set (from {origin}) but secret_key is not; set it or {}",
+                    SECRET_KEY_ENV.join(" / ")
+                ),
+            });
+            CredentialSource::Nothing
+        }
+        (None, Some((_, origin))) => {
+            errors.push(ConfigError {
+                attribute: "access_key".into(),
+                message: format!(
+                    "secret_key is set (from {origin}) but access_key is not; set it or {}",
+                    ACCESS_KEY_ENV.join(" / ")
+                ),
+            });
+            CredentialSource::Nothing
+        }
+        (None, None) => {
+            tried.push(format!(
+                "access_key and secret_key in the provider block: not set; environment {} and {}: not set",
+                ACCESS_KEY_ENV.join(" / "),
+                SECRET_KEY_ENV.join(" / ")
+            ));
+            CredentialSource::Nothing
+        }
+    };
+    if source != CredentialSource::Nothing {
+        return CredentialPlan {
+            source,
+            assume_role,
+            tried,
+        };
+    }
+
+    if let Some((role_name, _)) = pick(config.ecs_role_name.as_deref(), ECS_ROLE_ENV, env) {
+        return CredentialPlan {
+            source: CredentialSource::EcsRole { role_name },
+            assume_role,
+            tried,
+        };
+    }
+    tried.push(format!(
+        "ecs_role_name in the provider block and environment {}: not set",
+        ECS_ROLE_ENV.join(" / ")
+    ));
+
+    let name = pick(config.profile.as_deref(), PROFILE_ENV, env).map(|(v, _)| v);
+    let path = match pick(
+        config.shared_credentials_file.as_deref(),
+        SHARED_FILE_ENV,
+        env,
+    ) {
+        Some((p, _)) => Some(expand_home(&p, env)),
+        None => home_dir(env).map(|h| h.join(".aliyun").join("config.json")),
+    };
+    let source = match path {
+        Some(path) => CredentialSource::Profile { path, name },
+        None => {
+            tried.push(
+                "shared credentials file: no path given and no HOME to find ~/.aliyun/config.json"
+                    .into(),
+            );
+            CredentialSource::Nothing
+        }
+    };
+    CredentialPlan {
+        source,
+        assume_role,
+        tried,
+    }
+}
+
+fn plan_assume_role(
+    block: Option<&AssumeRoleConfig>,
+    env: &dyn Fn(&str) -> Option<String>,
+    errors: &mut Vec<ConfigError>,
+) -> Option<AssumeRoleSpec> {
+    let empty = AssumeRoleConfig::default();
+    let block_given = block.is_some();
+    let b = block.unwrap_or(&empty);
+    let role_arn = pick(b.role_arn.as_deref(), ROLE_ARN_ENV, env).map(|(v, _)| v);
+    let duration_seconds = b.session_expiration.unwrap_or(DEFAULT_SESSION_EXPIRATION);
+    if !(900..=43200).contains(&duration_seconds) {
+        errors.push(ConfigError {
+            attribute: "assume_role.session_expiration".into(),
+            message: format!("must be between 900 and 43200 seconds, got {duration_seconds}"),
+        });
+    }
+    let Some(role_arn) = role_arn else {
+        let anything_set = b.session_name.is_some()
+            || b.policy.is_some()
+            || b.session_expiration.is_some()
+            || b.external_id.is_some();
+        if block_given && anything_set {
+            errors.push(ConfigError {
+                attribute: "assume_role.role_arn".into(),
+                message: format!(
+                    "is required when assume_role is given; set it or {}",
+                    ROLE_ARN_ENV.join(" / ")
+                ),
+            });
+        }
+        return None;
+    };
+    let session_name = pick(b.session_name.as_deref(), SESSION_NAME_ENV, env)
+        .map(|(v, _)| v)
+        .unwrap_or_else(|| DEFAULT_SESSION_NAME.to_string());
+    Some(AssumeRoleSpec {
+        role_arn,
+        session_name,
+        policy: nonempty(b.policy.as_deref()),
+        duration_seconds,
+        external_id: nonempty(b.external_id.as_deref()),
+    })
+}
+
+fn home_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    first_env(&["HOME", "USERPROFILE"], env).map(PathBuf::from)
+}
+
+/// `~/x` → `$HOME/x`, since Terraform users write paths that way.
+fn expand_home(path: &str, env: &dyn Fn(&str) -> Option<String>) -> PathBuf {
+    match (path.strip_prefix("~/"), home_dir(env)) {
+        (Some(rest), Some(home)) => home.join(rest),
+        _ => PathBuf::from(path),
+    }
+}
+
+impl ResolvedConfig {
+    /// The Sas endpoint as a URL prefix, e.g. `https://tds.aliyuncs.com/`.
+    pub fn sas_url(&self) -> String {
+        format!("{}://{}/", self.protocol.scheme(), self.sas_endpoint)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k: &str| m.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults() {
+        let r = resolve(&ProviderConfig::default(), &env(&[("HOME", "/home/u")])).unwrap();
+        assert_eq!(r.region, "cn-beijing");
+        assert_eq!(r.protocol, Protocol::Https);
+        assert_eq!(r.signature_version, SignatureVersion::V3);
+        assert_eq!(r.sas_endpoint, "tds.aliyuncs.com");
+        assert_eq!(r.sts_endpoint, "sts.aliyuncs.com");
+        assert_eq!(r.ecs_metadata_endpoint, "100.100.100.200");
+        assert_eq!(r.connect_timeout, Duration::from_secs(60));
+        assert_eq!(
+            r.credentials.source,
+            CredentialSource::Profile {
+                path: PathBuf::from("/home/u/.aliyun/config.json"),
+                name: None
+            }
+        );
+        assert_eq!(r.credentials.tried.len(), 2);
+        assert!(r.user_agent.starts_with("terraform-provider-alicloud/"));
+    }
+
+    #[test]
+    fn block_wins_over_environment_and_env_fills_gaps() {
+        let cfg = ProviderConfig {
+            access_key: Some("block-id".into()),
+            region: Some("cn-hongkong".into()),
+            ..Default::default()
+        };
+        let r = resolve(
+            &cfg,
+            &env(&[
+                ("ALICLOUD_ACCESS_KEY", "env-id"),
+                ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "env-secret"),
+                ("ALICLOUD_REGION", "cn-shanghai"),
+                ("ALIBABA_CLOUD_SECURITY_TOKEN", "tok"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(r.region, "cn-hongkong");
+        assert_eq!(r.sas_endpoint, "tds.ap-southeast-1.aliyuncs.com");
+        match r.credentials.source {
+            CredentialSource::Static {
+                access_key_id,
+                access_key_secret,
+                security_token,
+                origin,
+            } => {
+                assert_eq!(access_key_id, "block-id");
+                assert_eq!(access_key_secret.expose(), "env-secret");
+                assert_eq!(
+                    security_token.map(|t| t.expose().to_string()),
+                    Some("tok".into())
+                );
+                assert!(
+                    origin.contains("ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
+                    "{origin}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_invalid_argument_is_named() {
+        let cfg = ProviderConfig {
+            access_key: Some("id".into()),
+            protocol: Some("FTP".into()),
+            signature_version: Some("v4".into()),
+            client_connect_timeout: Some(0),
+            client_read_timeout: Some(-5),
+            assume_role: Some(AssumeRoleConfig {
+                session_expiration: Some(60),
+                ..Default::default()
+            }),
+            endpoints: Some(EndpointsConfig {
+                sas: Some("https://x".into()),
+                sts: Some("a b".into()),
+                ecs_metadata: Some("h:0".into()),
+            }),
+            ..Default::default()
+        };
+        let errs = resolve(&cfg, &env(&[])).unwrap_err();
+        let attrs: Vec<&str> = errs.iter().map(|e| e.attribute.as_str()).collect();
+        for a in [
+            "protocol",
+            "signature_version",
+            "client_connect_timeout",
+            "client_read_timeout",
+            "endpoints.sas",
+            "endpoints.sts",
+            "endpoints.ecs_metadata",
+            "secret_key",
+            "assume_role.session_expiration",
+            "assume_role.role_arn",
+        ] {
+            assert!(attrs.contains(&a), "{a} missing from {attrs:?}");
+        }
+        // no error text carries a secret
+        assert!(errs.iter().all(|e| !e.to_string().contains("env-secret")));
+    }
+
+    #[test]
+    fn ecs_role_then_profile() {
+        let r = resolve(
+            &ProviderConfig::default(),
+            &env(&[("ALIBABA_CLOUD_ECS_METADATA", "my-role")]),
+        )
+        .unwrap();
+        assert_eq!(
+            r.credentials.source,
+            CredentialSource::EcsRole {
+                role_name: "my-role".into()
+            }
+        );
+        let r = resolve(
+            &ProviderConfig {
+                shared_credentials_file: Some("~/cfg.json".into()),
+                ..Default::default()
+            },
+            &env(&[("HOME", "/h"), ("ALICLOUD_PROFILE", "prod")]),
+        )
+        .unwrap();
+        assert_eq!(
+            r.credentials.source,
+            CredentialSource::Profile {
+                path: PathBuf::from("/h/cfg.json"),
+                name: Some("prod".into())
+            }
+        );
+        let r = resolve(&ProviderConfig::default(), &env(&[])).unwrap();
+        assert_eq!(r.credentials.source, CredentialSource::Nothing);
+        assert_eq!(r.credentials.tried.len(), 3);
+    }
+
+    #[test]
+    fn assume_role_from_block_and_env() {
+        let r = resolve(
+            &ProviderConfig::default(),
+            &env(&[
+                ("ALIBABA_CLOUD_ROLE_ARN", "acs:ram::1:role/r"),
+                ("ALICLOUD_ASSUME_ROLE_SESSION_NAME", "s"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            r.credentials.assume_role,
+            Some(AssumeRoleSpec {
+                role_arn: "acs:ram::1:role/r".into(),
+                session_name: "s".into(),
+                policy: None,
+                duration_seconds: 3600,
+                external_id: None
+            })
+        );
+        let r = resolve(
+            &ProviderConfig {
+                assume_role: Some(AssumeRoleConfig {
+                    role_arn: Some("arn".into()),
+                    session_expiration: Some(900),
+                    external_id: Some("x".into()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            &env(&[]),
+        )
+        .unwrap();
+        let a = r.credentials.assume_role.unwrap();
+        assert_eq!(
+            (a.session_name.as_str(), a.duration_seconds),
+            ("terraform", 900)
+        );
+        assert_eq!(a.external_id.as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn endpoint_environment_overrides_block() {
+        let r = resolve(
+            &ProviderConfig {
+                endpoints: Some(EndpointsConfig {
+                    sas: Some("block:1".into()),
+                    sts: Some("127.0.0.1:2".into()),
+                    ecs_metadata: Some("127.0.0.1:3".into()),
+                }),
+                protocol: Some("HTTP".into()),
+                ..Default::default()
+            },
+            &env(&[("SAS_ENDPOINT", "127.0.0.1:9")]),
+        )
+        .unwrap();
+        assert_eq!(r.sas_url(), "http://127.0.0.1:9/");
+        assert_eq!(r.sts_endpoint, "127.0.0.1:2");
+        assert_eq!(r.ecs_metadata_endpoint, "127.0.0.1:3");
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let cfg = ProviderConfig {
+            secret_key: Some(Secret::new("topsecret")),
+            security_token: Some(Secret::new("toptoken")),
+            ..Default::default()
+        };
+        let s = format!("{cfg:?}");
+        assert!(!s.contains("topsecret") && !s.contains("toptoken"), "{s}");
+        let r = resolve(
+            &ProviderConfig {
+                access_key: Some("id".into()),
+                ..cfg
+            },
+            &env(&[]),
+        )
+        .unwrap();
+        let s = format!("{r:?}");
+        assert!(!s.contains("topsecret") && !s.contains("toptoken"), "{s}");
+    }
+}

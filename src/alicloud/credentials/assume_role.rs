@@ -1,0 +1,67 @@
+//! Credentials of an assumed RAM role: STS AssumeRole signed with base credentials, cached and
+//! refreshed before they expire.
+
+use std::sync::Arc;
+
+use super::{BoxFuture, CredentialCache, CredentialProvider, Credentials};
+use crate::alicloud::context::CallContext;
+use crate::alicloud::error::Error;
+use crate::alicloud::rpc::Rpc;
+use crate::alicloud::sts::{assume_role, AssumeRoleRequest};
+
+#[derive(Debug)]
+pub struct AssumeRoleProvider {
+    rpc: Rpc,
+    sts_host: String,
+    base: Arc<dyn CredentialProvider>,
+    request: AssumeRoleRequest,
+    cache: CredentialCache,
+}
+
+impl AssumeRoleProvider {
+    pub(crate) fn new(
+        rpc: Rpc,
+        sts_host: String,
+        base: Arc<dyn CredentialProvider>,
+        request: AssumeRoleRequest,
+    ) -> Self {
+        AssumeRoleProvider {
+            rpc,
+            sts_host,
+            base,
+            request,
+            cache: CredentialCache::default(),
+        }
+    }
+}
+
+impl CredentialProvider for AssumeRoleProvider {
+    fn credentials<'a>(
+        &'a self,
+        ctx: &'a CallContext,
+    ) -> BoxFuture<'a, Result<Credentials, Error>> {
+        Box::pin(async move {
+            let source = format!("assume_role {}", self.request.role_arn);
+            self.cache
+                .get_or_refresh(&source, || async {
+                    assume_role(
+                        &self.rpc,
+                        &self.sts_host,
+                        self.base.as_ref(),
+                        &self.request,
+                        ctx,
+                    )
+                    .await
+                    .map_err(|e| match e {
+                        // keep cancellation and deadline as they are; name the source otherwise
+                        Error::Cancelled { .. } | Error::DeadlineExceeded { .. } => e,
+                        other => Error::Credentials {
+                            source_name: source.clone(),
+                            message: other.to_string(),
+                        },
+                    })
+                })
+                .await
+        })
+    }
+}

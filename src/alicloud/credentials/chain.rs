@@ -1,0 +1,152 @@
+//! The credential chain, built lazily: the plan made at configure time becomes a concrete
+//! provider on the first API call, so configuring never reads a file or touches the network.
+
+use std::sync::Arc;
+
+use tokio::sync::OnceCell;
+use tracing::debug;
+
+use super::profile::{load_profile, ProfileCredentials, ProfileLookup};
+use super::{
+    AssumeRoleProvider, BoxFuture, CredentialProvider, Credentials, EcsRoleProvider, StaticProvider,
+};
+use crate::alicloud::config::{CredentialPlan, CredentialSource};
+use crate::alicloud::context::CallContext;
+use crate::alicloud::error::Error;
+use crate::alicloud::rpc::Rpc;
+use crate::alicloud::sts::AssumeRoleRequest;
+
+#[derive(Debug)]
+pub struct LazyChain {
+    plan: CredentialPlan,
+    rpc: Rpc,
+    sts_host: String,
+    metadata_host: String,
+    built: OnceCell<Arc<dyn CredentialProvider>>,
+}
+
+impl LazyChain {
+    pub(crate) fn new(
+        plan: CredentialPlan,
+        rpc: Rpc,
+        sts_host: String,
+        metadata_host: String,
+    ) -> Self {
+        LazyChain {
+            plan,
+            rpc,
+            sts_host,
+            metadata_host,
+            built: OnceCell::new(),
+        }
+    }
+
+    fn assume(
+        &self,
+        base: Arc<dyn CredentialProvider>,
+        request: AssumeRoleRequest,
+    ) -> Arc<dyn CredentialProvider> {
+        Arc::new(AssumeRoleProvider::new(
+            self.rpc.clone(),
+            self.sts_host.clone(),
+            base,
+            request,
+        ))
+    }
+
+    /// Turns the plan into a provider; reads the profile file if the plan says so.
+    fn build(&self) -> Result<Arc<dyn CredentialProvider>, Error> {
+        let base: Arc<dyn CredentialProvider> = match &self.plan.source {
+            CredentialSource::Static {
+                access_key_id,
+                access_key_secret,
+                security_token,
+                origin,
+            } => {
+                debug!(origin = %origin, "credentials: static AccessKey");
+                Arc::new(StaticProvider::new(
+                    access_key_id.clone(),
+                    access_key_secret.clone(),
+                    security_token.clone(),
+                ))
+            }
+            CredentialSource::EcsRole { role_name } => {
+                debug!(role = %role_name, "credentials: ECS instance role");
+                Arc::new(EcsRoleProvider::new(
+                    self.rpc.clone(),
+                    self.metadata_host.clone(),
+                    role_name.clone(),
+                ))
+            }
+            CredentialSource::Profile { path, name } => {
+                match load_profile(path, name.as_deref())? {
+                    ProfileLookup::NotApplicable(why) => {
+                        let mut tried = self.plan.tried.clone();
+                        tried.push(why);
+                        return Err(Error::NoCredentials { tried });
+                    }
+                    ProfileLookup::Found(found) => {
+                        debug!(path = %path.display(), profile = ?name, "credentials: shared credentials file");
+                        match found {
+                            ProfileCredentials::Static {
+                                access_key_id,
+                                access_key_secret,
+                                security_token,
+                            } => Arc::new(StaticProvider::new(
+                                access_key_id,
+                                access_key_secret,
+                                security_token,
+                            )),
+                            ProfileCredentials::RamRoleArn {
+                                access_key_id,
+                                access_key_secret,
+                                assume_role,
+                            } => self.assume(
+                                Arc::new(StaticProvider::new(
+                                    access_key_id,
+                                    access_key_secret,
+                                    None,
+                                )),
+                                AssumeRoleRequest::from(&assume_role),
+                            ),
+                            ProfileCredentials::EcsRamRole { role_name } => {
+                                Arc::new(EcsRoleProvider::new(
+                                    self.rpc.clone(),
+                                    self.metadata_host.clone(),
+                                    role_name,
+                                ))
+                            }
+                        }
+                    }
+                }
+            }
+            CredentialSource::Nothing => {
+                return Err(Error::NoCredentials {
+                    tried: self.plan.tried.clone(),
+                })
+            }
+        };
+        Ok(match &self.plan.assume_role {
+            Some(spec) => {
+                debug!(role_arn = %spec.role_arn, "credentials: assume_role on top");
+                self.assume(base, AssumeRoleRequest::from(spec))
+            }
+            None => base,
+        })
+    }
+}
+
+impl CredentialProvider for LazyChain {
+    fn credentials<'a>(
+        &'a self,
+        ctx: &'a CallContext,
+    ) -> BoxFuture<'a, Result<Credentials, Error>> {
+        Box::pin(async move {
+            let provider = self
+                .built
+                .get_or_try_init(|| async { self.build() })
+                .await?;
+            provider.credentials(ctx).await
+        })
+    }
+}

@@ -1,0 +1,129 @@
+//! Credentials: the provider trait, its cache, and each source of the chain.
+//!
+//! Sources: static AccessKeys (provider block or environment), the aliyun CLI profile file,
+//! STS AssumeRole on top of any of them, and the ECS instance metadata service. Nothing is read or
+//! fetched until the first API call asks for credentials ([`LazyChain`]).
+
+mod assume_role;
+mod cache;
+mod chain;
+mod ecs;
+mod profile;
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+use time::OffsetDateTime;
+
+use super::context::CallContext;
+use super::error::Error;
+use super::secret::Secret;
+
+pub use assume_role::AssumeRoleProvider;
+pub use cache::{CredentialCache, REFRESH_MARGIN};
+pub use chain::LazyChain;
+pub use ecs::EcsRoleProvider;
+pub use profile::{load_profile, ProfileCredentials, ProfileLookup};
+
+/// A boxed future, so credential providers can be trait objects.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What signs a request. `Debug` never shows the secret or the token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub access_key_id: String,
+    pub access_key_secret: Secret,
+    pub security_token: Option<Secret>,
+    /// When temporary credentials stop working; `None` for long-lived AccessKeys.
+    pub expiration: Option<OffsetDateTime>,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("access_key_secret", &self.access_key_secret)
+            .field("security_token", &self.security_token)
+            .field("expiration", &self.expiration)
+            .finish()
+    }
+}
+
+/// A source of credentials. Implementations cache and refresh as they need; callers ask for
+/// credentials before every attempt, so a refresh between retries is picked up.
+pub trait CredentialProvider: Send + Sync + fmt::Debug {
+    fn credentials<'a>(&'a self, ctx: &'a CallContext)
+        -> BoxFuture<'a, Result<Credentials, Error>>;
+}
+
+/// Long-lived AccessKeys (optionally with a fixed STS token): returned as they are.
+#[derive(Debug, Clone)]
+pub struct StaticProvider {
+    credentials: Credentials,
+}
+
+impl StaticProvider {
+    pub fn new(
+        access_key_id: impl Into<String>,
+        access_key_secret: Secret,
+        security_token: Option<Secret>,
+    ) -> Self {
+        StaticProvider {
+            credentials: Credentials {
+                access_key_id: access_key_id.into(),
+                access_key_secret,
+                security_token,
+                expiration: None,
+            },
+        }
+    }
+}
+
+impl CredentialProvider for StaticProvider {
+    fn credentials<'a>(
+        &'a self,
+        _ctx: &'a CallContext,
+    ) -> BoxFuture<'a, Result<Credentials, Error>> {
+        let c = self.credentials.clone();
+        Box::pin(async move { Ok(c) })
+    }
+}
+
+/// Parses the `Expiration` both STS and the metadata service return (`2015-04-09T11:52:19Z`).
+pub(crate) fn parse_expiration(value: &str, source: &str) -> Result<OffsetDateTime, Error> {
+    OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339).map_err(|e| {
+        Error::Credentials {
+            source_name: source.to_string(),
+            message: format!("unreadable Expiration {value:?}: {e}"),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_secrets() {
+        let c = Credentials {
+            access_key_id: "id".into(),
+            access_key_secret: Secret::new("sec"),
+            security_token: Some(Secret::new("tok")),
+            expiration: None,
+        };
+        let s = format!("{c:?}");
+        assert!(
+            s.contains("id") && !s.contains("sec\"") && !s.contains("tok\""),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn expiration_parses() {
+        let t =
+            parse_expiration("2015-04-09T11:52:19Z", "STS").unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(t.unix_timestamp(), 1428580339);
+        assert!(parse_expiration("soon", "STS").is_err());
+    }
+}

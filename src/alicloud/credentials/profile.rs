@@ -1,0 +1,284 @@
+//! Profiles of the aliyun CLI's `config.json`: which credentials a named (or the current)
+//! profile stands for. Modes AK, StsToken, RamRoleArn and EcsRamRole are understood.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::alicloud::config::{AssumeRoleSpec, DEFAULT_SESSION_EXPIRATION, DEFAULT_SESSION_NAME};
+use crate::alicloud::error::Error;
+use crate::alicloud::secret::Secret;
+
+#[derive(Debug, Deserialize)]
+struct ConfigFile {
+    #[serde(default)]
+    current: Option<String>,
+    #[serde(default)]
+    profiles: Vec<Profile>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Profile {
+    name: String,
+    #[serde(default)]
+    mode: Option<String>,
+    #[serde(default)]
+    access_key_id: Option<String>,
+    #[serde(default)]
+    access_key_secret: Option<Secret>,
+    #[serde(default)]
+    sts_token: Option<Secret>,
+    #[serde(default)]
+    ram_role_arn: Option<String>,
+    #[serde(default)]
+    ram_session_name: Option<String>,
+    #[serde(default)]
+    ram_role_name: Option<String>,
+    #[serde(default)]
+    expired_seconds: Option<i64>,
+}
+
+/// What a profile resolves to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProfileCredentials {
+    /// Modes `AK` and `StsToken`.
+    Static {
+        access_key_id: String,
+        access_key_secret: Secret,
+        security_token: Option<Secret>,
+    },
+    /// Mode `RamRoleArn`: the profile's AccessKey assumes a role.
+    RamRoleArn {
+        access_key_id: String,
+        access_key_secret: Secret,
+        assume_role: AssumeRoleSpec,
+    },
+    /// Mode `EcsRamRole`: the instance's role.
+    EcsRamRole { role_name: String },
+}
+
+/// The outcome of looking at the file: credentials, or why it does not count as a source.
+#[derive(Debug)]
+pub enum ProfileLookup {
+    Found(ProfileCredentials),
+    /// Not an error of the file itself: the chain reports it as "tried".
+    NotApplicable(String),
+}
+
+fn nonempty(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Reads `path` and picks the profile `name` (or the file's `current`).
+pub fn load_profile(path: &Path, name: Option<&str>) -> Result<ProfileLookup, Error> {
+    let shown = path.display().to_string();
+    let fail = |message: String| Error::Credentials {
+        source_name: format!("shared credentials file {shown}"),
+        message,
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(ProfileLookup::NotApplicable(match name {
+                Some(n) => {
+                    format!("profile {n:?} in shared credentials file {shown}: file not found")
+                }
+                None => format!("shared credentials file {shown}: not found"),
+            }))
+        }
+        Err(e) => return Err(fail(format!("cannot read it: {e}"))),
+    };
+    let file: ConfigFile = serde_json::from_str(&text)
+        .map_err(|e| fail(format!("not a valid aliyun CLI config.json: {e}")))?;
+    let wanted = match name.or(nonempty(&file.current)) {
+        Some(n) => n.to_string(),
+        None => {
+            return Ok(ProfileLookup::NotApplicable(format!(
+                "shared credentials file {shown}: no profile named and no current profile"
+            )))
+        }
+    };
+    let Some(p) = file.profiles.iter().find(|p| p.name == wanted) else {
+        let names: Vec<&str> = file.profiles.iter().map(|p| p.name.as_str()).collect();
+        return Err(fail(format!(
+            "no profile named {wanted:?} (profiles: {})",
+            names.join(", ")
+        )));
+    };
+    let fail = |message: String| Error::Credentials {
+        source_name: format!("profile {wanted:?} in {shown}"),
+        message,
+    };
+    let key_pair = || -> Result<(String, Secret), Error> {
+        match (nonempty(&p.access_key_id), p.access_key_secret.as_ref()) {
+            (Some(id), Some(secret)) if !secret.is_empty() => Ok((id.to_string(), secret.clone())),
+            _ => Err(fail(
+                "access_key_id and access_key_secret are required".into(),
+            )),
+        }
+    };
+    let mode = nonempty(&p.mode).unwrap_or("AK");
+    let creds = match mode {
+        "AK" => {
+            let (access_key_id, access_key_secret) = key_pair()?;
+            ProfileCredentials::Static {
+                access_key_id,
+                access_key_secret,
+                security_token: None,
+            }
+        }
+        "StsToken" => {
+            let (access_key_id, access_key_secret) = key_pair()?;
+            let token = p
+                .sts_token
+                .clone()
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| fail("sts_token is required in StsToken mode".into()))?;
+            ProfileCredentials::Static {
+                access_key_id,
+                access_key_secret,
+                security_token: Some(token),
+            }
+        }
+        "RamRoleArn" => {
+            let (access_key_id, access_key_secret) = key_pair()?;
+            let role_arn = nonempty(&p.ram_role_arn)
+                .ok_or_else(|| fail("ram_role_arn is required in RamRoleArn mode".into()))?;
+            ProfileCredentials::RamRoleArn {
+                access_key_id,
+                access_key_secret,
+                assume_role: AssumeRoleSpec {
+                    role_arn: role_arn.to_string(),
+                    session_name: nonempty(&p.ram_session_name)
+                        .unwrap_or(DEFAULT_SESSION_NAME)
+                        .to_string(),
+                    policy: None,
+                    duration_seconds: p
+                        .expired_seconds
+                        .filter(|s| (900..=43200).contains(s))
+                        .unwrap_or(DEFAULT_SESSION_EXPIRATION),
+                    external_id: None,
+                },
+            }
+        }
+        "EcsRamRole" => ProfileCredentials::EcsRamRole {
+            role_name: nonempty(&p.ram_role_name)
+                .ok_or_else(|| fail("ram_role_name is required in EcsRamRole mode".into()))?
+                .to_string(),
+        },
+        other => {
+            return Err(fail(format!(
+                "mode {other:?} is not supported (AK, StsToken, RamRoleArn, EcsRamRole are)"
+            )))
+        }
+    };
+    Ok(ProfileLookup::Found(creds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    const FILE: &str = r#"{
+      "current": "ak",
+      "profiles": [
+        {"name": "ak", "mode": "AK", "access_key_id": "id1", "access_key_secret": "s1", "region_id": "cn-hangzhou"},
+        {"name": "sts", "mode": "StsToken", "access_key_id": "id2", "access_key_secret": "s2", "sts_token": "t2"},
+        {"name": "role", "mode": "RamRoleArn", "access_key_id": "id3", "access_key_secret": "s3", "ram_role_arn": "acs:ram::1:role/r", "ram_session_name": "sess", "expired_seconds": 1800},
+        {"name": "ecs", "mode": "EcsRamRole", "ram_role_name": "myrole"},
+        {"name": "bad", "mode": "ChainableRamRoleArn"},
+        {"name": "empty", "mode": "AK", "access_key_id": "", "access_key_secret": ""}
+      ]
+    }"#;
+
+    fn file(text: &str) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+        f
+    }
+
+    fn found(l: Result<ProfileLookup, Error>) -> ProfileCredentials {
+        match l {
+            Ok(ProfileLookup::Found(c)) => c,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_mode() {
+        let f = file(FILE);
+        assert_eq!(
+            found(load_profile(f.path(), None)),
+            ProfileCredentials::Static {
+                access_key_id: "id1".into(),
+                access_key_secret: Secret::new("s1"),
+                security_token: None
+            }
+        );
+        assert_eq!(
+            found(load_profile(f.path(), Some("sts"))),
+            ProfileCredentials::Static {
+                access_key_id: "id2".into(),
+                access_key_secret: Secret::new("s2"),
+                security_token: Some(Secret::new("t2"))
+            }
+        );
+        match found(load_profile(f.path(), Some("role"))) {
+            ProfileCredentials::RamRoleArn {
+                access_key_id,
+                assume_role,
+                ..
+            } => {
+                assert_eq!(access_key_id, "id3");
+                assert_eq!(assume_role.role_arn, "acs:ram::1:role/r");
+                assert_eq!(assume_role.session_name, "sess");
+                assert_eq!(assume_role.duration_seconds, 1800);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            found(load_profile(f.path(), Some("ecs"))),
+            ProfileCredentials::EcsRamRole {
+                role_name: "myrole".into()
+            }
+        );
+    }
+
+    #[test]
+    fn problems_are_explained_without_secrets() {
+        let f = file(FILE);
+        let e = load_profile(f.path(), Some("nope"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("no profile named \"nope\"") && e.contains("ak, sts"),
+            "{e}"
+        );
+        let e = load_profile(f.path(), Some("bad")).unwrap_err().to_string();
+        assert!(e.contains("ChainableRamRoleArn"), "{e}");
+        let e = load_profile(f.path(), Some("empty"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("access_key_secret are required"), "{e}");
+        let g = file("{not json");
+        let e = load_profile(g.path(), None).unwrap_err().to_string();
+        assert!(e.contains("not a valid"), "{e}");
+        for s in ["s1", "s2", "t2"] {
+            assert!(!e.contains(s));
+        }
+    }
+
+    #[test]
+    fn missing_file_or_profile_is_not_applicable() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("config.json");
+        assert!(
+            matches!(load_profile(&missing, None), Ok(ProfileLookup::NotApplicable(m)) if m.contains("not found"))
+        );
+        let f = file(r#"{"profiles": []}"#);
+        assert!(
+            matches!(load_profile(f.path(), None), Ok(ProfileLookup::NotApplicable(m)) if m.contains("no current profile"))
+        );
+    }
+}

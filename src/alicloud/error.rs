@@ -1,0 +1,319 @@
+//! The one error type of the client layer, and the classification that drives retries.
+//!
+//! Every API failure keeps the HTTP status, Code, Message and RequestId, and its message names
+//! the action and adds a hint for the failures users can fix themselves (clock, keys, RAM).
+
+use std::fmt;
+
+use serde::Deserialize;
+
+/// The error envelope every Alibaba Cloud RPC API returns, plus the HTTP status it came with.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ApiError {
+    #[serde(skip)]
+    pub status: u16,
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub request_id: Option<String>,
+    #[serde(default)]
+    pub host_id: Option<String>,
+    #[serde(default)]
+    pub recommend: Option<String>,
+}
+
+impl ApiError {
+    /// Retry only what the server tells us is transient: throttling, unavailability, 5xx.
+    pub fn is_retryable(&self) -> bool {
+        self.is_throttling()
+            || matches!(
+                self.code.as_str(),
+                "ServiceUnavailable" | "InternalError" | "ServerError"
+            )
+            || self.status >= 500
+    }
+
+    /// Throttling means the server refused the call before acting on it, so even a create may
+    /// be retried safely.
+    pub fn is_throttling(&self) -> bool {
+        self.code.contains("Throttling")
+    }
+
+    /// A hint the user can act on, for the common self-inflicted failures.
+    fn hint(&self, ram_action: &str) -> Option<String> {
+        let code = self.code.as_str();
+        if code.starts_with("InvalidTimeStamp") {
+            Some("check that this machine's clock is correct: requests must be within 15 minutes of the server's UTC time".into())
+        } else if code == "SignatureDoesNotMatch" || code == "IncompleteSignature" {
+            Some("the AccessKey secret does not match the AccessKey ID: check secret_key (or ALICLOUD_SECRET_KEY / ALIBABA_CLOUD_ACCESS_KEY_SECRET, or the profile)".into())
+        } else if code.starts_with("InvalidAccessKeyId") {
+            Some("the AccessKey ID does not exist or is disabled: check access_key (or ALICLOUD_ACCESS_KEY / ALIBABA_CLOUD_ACCESS_KEY_ID, or the profile)".into())
+        } else if code.starts_with("InvalidSecurityToken") {
+            Some("the STS security token is invalid or expired: refresh security_token or use assume_role".into())
+        } else if code == "NoPermission" || code.starts_with("Forbidden") {
+            Some(format!(
+                "grant the RAM action {ram_action} to the user or role making the call"
+            ))
+        } else {
+            None
+        }
+    }
+}
+
+/// How a request failed to complete at the HTTP level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportFailure {
+    /// The connection was never established: the request cannot have reached the server.
+    Connect,
+    /// The connect or read timeout fired.
+    Timeout,
+    /// Reset, closed or broken while sending or receiving: the server may have acted.
+    Interrupted,
+}
+
+/// A problem in one provider argument, named by its attribute path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub attribute: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.attribute, self.message)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The API answered with an error envelope.
+    #[error("{}", api_message(action, ram_action, api))]
+    Api {
+        action: String,
+        ram_action: String,
+        api: ApiError,
+    },
+
+    /// The request did not complete at the HTTP level.
+    #[error("{action}: calling {endpoint} failed ({failure:?}): {detail}")]
+    Transport {
+        action: String,
+        endpoint: String,
+        failure: TransportFailure,
+        detail: String,
+    },
+
+    /// A non-idempotent call (a create) failed after the request may have reached the server.
+    /// The server may or may not have acted: re-read before trying again, never retry blindly.
+    #[error("{action} may or may not have taken effect (the request may have reached the server before this failure: {cause}); list the existing resources before creating again")]
+    Ambiguous { action: String, cause: Box<Error> },
+
+    /// The operation's deadline passed; `last` is the failure of the last attempt, if any.
+    #[error("{action}: gave up after {attempts} attempt(s) when the deadline passed{}", last.as_ref().map(|e| format!("; last error: {e}")).unwrap_or_default())]
+    DeadlineExceeded {
+        action: String,
+        attempts: u32,
+        last: Option<Box<Error>>,
+    },
+
+    /// Terraform asked the provider to stop.
+    #[error("{action}: cancelled because Terraform asked the provider to stop")]
+    Cancelled { action: String },
+
+    /// No credential source yielded credentials.
+    #[error("no Alibaba Cloud credentials found. Tried, in order:\n{}\nSet access_key and secret_key in the provider block (or the environment), name a profile, or set ecs_role_name.", tried.iter().map(|t| format!("  - {t}")).collect::<Vec<_>>().join("\n"))]
+    NoCredentials { tried: Vec<String> },
+
+    /// A credential source exists but failed (bad profile file, STS refused, metadata down).
+    #[error("credentials from {source_name}: {message}")]
+    Credentials {
+        source_name: String,
+        message: String,
+    },
+
+    /// A success response that does not have the documented shape.
+    #[error("{action}: unexpected response (RequestId: {}): {detail}", request_id.as_deref().unwrap_or("none"))]
+    Decode {
+        action: String,
+        request_id: Option<String>,
+        detail: String,
+    },
+
+    /// The HTTP client could not be built (TLS set-up, proxy URL).
+    #[error("setting up the HTTP client: {0}")]
+    Setup(String),
+}
+
+fn api_message(action: &str, ram_action: &str, api: &ApiError) -> String {
+    let mut s = format!(
+        "{action} failed: {} (HTTP {}): {} (RequestId: {})",
+        if api.code.is_empty() {
+            "<no code>"
+        } else {
+            &api.code
+        },
+        api.status,
+        api.message,
+        api.request_id.as_deref().unwrap_or("none")
+    );
+    if let Some(hint) = api.hint(ram_action) {
+        s.push_str(". Hint: ");
+        s.push_str(&hint);
+    }
+    s
+}
+
+impl Error {
+    /// Whether another attempt of an idempotent call may succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api { api, .. } => api.is_retryable(),
+            Error::Transport { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Whether the failed request certainly never reached the server (so a create may be
+    /// retried without risking a duplicate).
+    pub fn certainly_not_applied(&self) -> bool {
+        match self {
+            Error::Api { api, .. } => api.is_throttling() || api.status < 500,
+            Error::Transport { failure, .. } => *failure == TransportFailure::Connect,
+            Error::Credentials { .. } | Error::NoCredentials { .. } | Error::Setup(_) => true,
+            _ => false,
+        }
+    }
+
+    pub fn is_ambiguous(&self) -> bool {
+        matches!(self, Error::Ambiguous { .. })
+    }
+
+    /// The API error envelope, also through `Ambiguous` and `DeadlineExceeded`.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api { api, .. } => Some(api),
+            Error::Ambiguous { cause, .. } => cause.api_error(),
+            Error::DeadlineExceeded { last: Some(e), .. } => e.api_error(),
+            _ => None,
+        }
+    }
+
+    /// The API error code, if the server sent one.
+    pub fn code(&self) -> Option<&str> {
+        self.api_error().map(|a| a.code.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(status: u16, code: &str) -> ApiError {
+        ApiError {
+            status,
+            code: code.into(),
+            message: "m".into(),
+            request_id: Some("RID-1".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn classification_follows_the_spec() {
+        for (status, code) in [
+            (400, "Throttling"),
+            (400, "Throttling.User"),
+            (400, "Throttling.Api"),
+            (400, "Rejected.Throttling"),
+            (503, "ServiceUnavailable"),
+            (500, "InternalError"),
+            (500, "ServerError"),
+            (502, "Whatever"),
+        ] {
+            assert!(api(status, code).is_retryable(), "{code}");
+        }
+        for (status, code) in [
+            (400, "SignatureDoesNotMatch"),
+            (400, "IncompleteSignature"),
+            (400, "SignatureNonceUsed"),
+            (400, "InvalidTimeStamp.Expired"),
+            (400, "InvalidTimeStamp.Format"),
+            (404, "InvalidAccessKeyId.NotFound"),
+            (400, "InvalidAccessKeyId.Inactive"),
+            (403, "NoPermission"),
+            (400, "MissingRegistryType"),
+            (400, "InvalidParameter"),
+            (400, "InvalidVersion"),
+            (404, "InvalidAction.NotFound"),
+        ] {
+            assert!(!api(status, code).is_retryable(), "{code}");
+        }
+    }
+
+    #[test]
+    fn messages_name_action_code_request_id_and_hint() {
+        let e = Error::Api {
+            action: "AddPrivateRegistry".into(),
+            ram_action: "yundun-sas:AddPrivateRegistry".into(),
+            api: api(403, "NoPermission"),
+        };
+        let m = e.to_string();
+        assert!(m.contains("AddPrivateRegistry failed"), "{m}");
+        assert!(m.contains("NoPermission"), "{m}");
+        assert!(m.contains("RequestId: RID-1"), "{m}");
+        assert!(m.contains("yundun-sas:AddPrivateRegistry"), "{m}");
+
+        let m = Error::Api {
+            action: "X".into(),
+            ram_action: String::new(),
+            api: api(400, "InvalidTimeStamp.Expired"),
+        }
+        .to_string();
+        assert!(m.contains("clock"), "{m}");
+        let m = Error::Api {
+            action: "X".into(),
+            ram_action: String::new(),
+            api: api(400, "SignatureDoesNotMatch"),
+        }
+        .to_string();
+        assert!(m.contains("secret"), "{m}");
+    }
+
+    #[test]
+    fn ambiguity_rules() {
+        let t = |failure| Error::Transport {
+            action: "a".into(),
+            endpoint: "e".into(),
+            failure,
+            detail: "d".into(),
+        };
+        assert!(t(TransportFailure::Connect).certainly_not_applied());
+        assert!(!t(TransportFailure::Interrupted).certainly_not_applied());
+        assert!(!t(TransportFailure::Timeout).certainly_not_applied());
+        let a = |s, c| Error::Api {
+            action: "a".into(),
+            ram_action: String::new(),
+            api: api(s, c),
+        };
+        assert!(a(400, "Throttling.User").certainly_not_applied());
+        assert!(!a(503, "ServiceUnavailable").certainly_not_applied());
+    }
+
+    #[test]
+    fn no_credentials_lists_each_source() {
+        let m = Error::NoCredentials {
+            tried: vec![
+                "provider block: not set".into(),
+                "file /x: not found".into(),
+            ],
+        }
+        .to_string();
+        assert!(
+            m.contains("  - provider block: not set\n  - file /x: not found"),
+            "{m}"
+        );
+    }
+}
