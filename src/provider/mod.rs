@@ -1,25 +1,30 @@
 //! The Alibaba Cloud provider itself: its schema, configuration, and the resources it serves.
 
+mod client;
+mod config;
 mod schema;
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::OnceLock;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::alicloud::sas::SasClient;
 use crate::framework::{
     ApplyRequest, ApplyResponse, Diagnostic, Diagnostics, ImportResponse, PlanRequest,
     PlanResponse, Provider, ProviderSchema, ReadDataRequest, ReadRequest, ReadResponse,
     ServerCapabilities,
 };
+use crate::resources::private_registry::Registries;
 use crate::resources::{private_registries, private_registry};
 use crate::value::{AttributePath, Value};
+use client::SasRegistryApi;
 
 pub struct AlicloudProvider {
     schema: ProviderSchema,
-    /// The configuration Terraform gave us; clients are built from it on first use, never at
-    /// configure time, so an unknown or unreachable setting cannot fail a plan.
-    config: Mutex<Option<Value>>,
+    /// Set by ConfigureProvider. Building it does no I/O: the HTTP client and credentials are
+    /// created on the first API call, so an unknown or unreachable setting cannot fail a plan.
+    registries: OnceLock<Registries<SasRegistryApi>>,
     /// Cancelled by StopProvider; every API call watches it.
     stop: CancellationToken,
 }
@@ -42,13 +47,23 @@ impl AlicloudProvider {
                     get_provider_schema_optional: true,
                 },
             },
-            config: Mutex::new(None),
+            registries: OnceLock::new(),
             stop: CancellationToken::new(),
         }
     }
 
     pub fn stop_token(&self) -> CancellationToken {
         self.stop.clone()
+    }
+
+    fn registries(&self) -> Result<&Registries<SasRegistryApi>, Diagnostics> {
+        self.registries.get().ok_or_else(|| {
+            Diagnostic::error(
+                "Provider not configured",
+                "Terraform called the provider before configuring it; this is a bug in the client.",
+            )
+            .into()
+        })
     }
 }
 
@@ -116,17 +131,28 @@ impl Provider for AlicloudProvider {
         }
     }
 
-    fn configure(&self, config: &Value, _terraform_version: &str) -> Diagnostics {
-        if let Ok(mut slot) = self.config.lock() {
-            *slot = Some(config.clone());
+    fn configure(&self, config: &Value, terraform_version: &str) -> Diagnostics {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        match crate::alicloud::resolve(&config::provider_config(config), &env) {
+            Ok(resolved) => {
+                tracing::debug!(terraform_version, region = %resolved.region, endpoint = %resolved.sas_endpoint, "configured");
+                let api = SasRegistryApi::new(SasClient::new(resolved), self.stop.clone());
+                // Terraform configures a provider process once; a repeat keeps the first.
+                let _ = self.registries.set(Registries::new(api));
+                Diagnostics::new()
+            }
+            Err(errors) => Diagnostics(errors.iter().map(config::config_error).collect()),
         }
-        Diagnostics::new()
     }
 
     async fn read_resource(&self, req: ReadRequest) -> ReadResponse {
-        ReadResponse {
-            diagnostics: unknown_type(&req.type_name),
-            ..Default::default()
+        match self.registries() {
+            Ok(r) => r.read(&req.current_state).await,
+            Err(d) => ReadResponse {
+                new_state: req.current_state,
+                diagnostics: d,
+                ..Default::default()
+            },
         }
     }
 
@@ -147,23 +173,47 @@ impl Provider for AlicloudProvider {
     }
 
     async fn apply_resource_change(&self, req: ApplyRequest) -> ApplyResponse {
-        ApplyResponse {
-            diagnostics: unknown_type(&req.type_name),
-            ..Default::default()
+        let registries = match self.registries() {
+            Ok(r) => r,
+            Err(d) => {
+                return ApplyResponse {
+                    new_state: req.prior_state,
+                    diagnostics: d,
+                    ..Default::default()
+                }
+            }
+        };
+        match (req.prior_state.is_null(), req.planned_state.is_null()) {
+            (true, _) => registries.create(&req.planned_state, &req.config).await,
+            (false, true) => registries.delete(&req.prior_state).await,
+            (false, false) => {
+                registries
+                    .update(&req.prior_state, &req.planned_state, &req.config)
+                    .await
+            }
         }
     }
 
-    async fn import_resource_state(&self, type_name: &str, _id: &str) -> ImportResponse {
-        ImportResponse {
-            diagnostics: unknown_type(type_name),
-            ..Default::default()
+    async fn import_resource_state(&self, _type_name: &str, id: &str) -> ImportResponse {
+        let empty = self.schema.resources[private_registry::TYPE_NAME]
+            .block
+            .empty_value();
+        match self.registries() {
+            Ok(r) => r.import(id, empty).await,
+            Err(d) => ImportResponse {
+                diagnostics: d,
+                ..Default::default()
+            },
         }
     }
 
     async fn read_data_source(&self, req: ReadDataRequest) -> ReadResponse {
-        ReadResponse {
-            diagnostics: unknown_type(&req.type_name),
-            ..Default::default()
+        match self.registries() {
+            Ok(r) => private_registries::read(r, &req.config).await,
+            Err(d) => ReadResponse {
+                diagnostics: d,
+                ..Default::default()
+            },
         }
     }
 

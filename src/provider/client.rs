@@ -1,0 +1,177 @@
+//! `RegistryApi` over the Sas client: API types in, resource types out, and every client error
+//! classified (ambiguous, not found, cancelled) and phrased for the user.
+
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::alicloud::context::CallContext;
+use crate::alicloud::error::Error;
+use crate::alicloud::sas::{
+    AddPrivateRegistryRequest, DeletePrivateRegistryRequest, ListImageRegistryExtraRequest,
+    ListPrivateRegistryListRequest, ModifyImageRegistryRequest, RegistryInfo, SasClient,
+};
+use crate::alicloud::secret::Secret;
+use crate::resources::private_registry::api::{
+    ApiFailure, FailureKind, NewRegistry, QuayNamespace, RegistryApi, RegistryChange,
+    RegistryRecord,
+};
+
+pub struct SasRegistryApi {
+    client: SasClient,
+    /// Cancelled by StopProvider.
+    stop: CancellationToken,
+}
+
+impl SasRegistryApi {
+    pub fn new(client: SasClient, stop: CancellationToken) -> Self {
+        Self { client, stop }
+    }
+
+    fn ctx(&self, deadline: Instant) -> CallContext {
+        CallContext::new(deadline, self.stop.clone())
+    }
+}
+
+fn failure(e: Error) -> ApiFailure {
+    let code = e.code().unwrap_or_default().to_string();
+    let kind = match &e {
+        Error::Ambiguous { .. } => FailureKind::Ambiguous,
+        Error::Cancelled { .. } | Error::DeadlineExceeded { .. } => FailureKind::Cancelled,
+        _ if code.contains("NotFound") || code.contains("NotExist") => FailureKind::NotFound,
+        _ => FailureKind::Other,
+    };
+    ApiFailure {
+        message: e.to_string(),
+        kind,
+    }
+}
+
+fn record(info: RegistryInfo) -> RegistryRecord {
+    RegistryRecord {
+        id: info.id,
+        registry_type: info.registry_type.unwrap_or_default(),
+        registry_version: info.registry_version.unwrap_or_default(),
+        registry_name: info.registry_name.unwrap_or_default(),
+        protocol_type: info.protocol_type.unwrap_or_default(),
+        net_type: info.net_type.unwrap_or_default(),
+        vpc_id: info.vpc_id,
+        registry_host_ip: info.registry_host_ip.unwrap_or_default(),
+        domain_name: info.domain_name.unwrap_or_default(),
+        port: info.port,
+        user_name: info.user_name.unwrap_or_default(),
+        region_id: info.region_id.unwrap_or_default(),
+        trans_per_hour: info.trans_per_hour,
+        token: info.token.unwrap_or_default(),
+    }
+}
+
+impl RegistryApi for SasRegistryApi {
+    async fn add(&self, req: &NewRegistry, deadline: Instant) -> Result<i64, ApiFailure> {
+        let request = AddPrivateRegistryRequest {
+            registry_type: req.registry_type.clone(),
+            registry_version: req.registry_version.clone(),
+            protocol_type: req.protocol_type,
+            net_type: req.net_type,
+            vpc_id: req.vpc_id.clone(),
+            registry_host_ip: req.registry_host_ip.clone(),
+            domain_name: req.domain_name.clone(),
+            port: req.port,
+            user_name: req.user_name.clone(),
+            password: Secret::new(req.password.clone()),
+            registry_region_id: req.registry_region_id.clone(),
+            trans_per_hour: req.trans_per_hour,
+            extra_param: req.extra_param.clone().map(Secret::new),
+        };
+        let resp = self
+            .client
+            .add_private_registry(&request, &self.ctx(deadline))
+            .await
+            .map_err(failure)?;
+        Ok(resp.data.id)
+    }
+
+    async fn list(
+        &self,
+        registry_type: Option<&str>,
+        deadline: Instant,
+    ) -> Result<Vec<RegistryRecord>, ApiFailure> {
+        let request = ListPrivateRegistryListRequest {
+            registry_type: registry_type.map(str::to_string),
+        };
+        let resp = self
+            .client
+            .list_private_registry_list(&request, &self.ctx(deadline))
+            .await
+            .map_err(failure)?;
+        Ok(resp.image_registry_infos.into_iter().map(record).collect())
+    }
+
+    async fn quay_namespaces(
+        &self,
+        id: i64,
+        deadline: Instant,
+    ) -> Result<Vec<QuayNamespace>, ApiFailure> {
+        let request = ListImageRegistryExtraRequest { registry_id: id };
+        let resp = self
+            .client
+            .list_image_registry_extra(&request, &self.ctx(deadline))
+            .await
+            .map_err(failure)?;
+        Ok(resp
+            .image_registry_extra_infos
+            .into_iter()
+            .filter_map(|x| {
+                Some(QuayNamespace {
+                    namespace: x.namespace?,
+                    auth_token: x.auth_token?.expose().to_string(),
+                })
+            })
+            .collect())
+    }
+
+    async fn modify(&self, change: &RegistryChange, deadline: Instant) -> Result<(), ApiFailure> {
+        let request = ModifyImageRegistryRequest {
+            id: change.id,
+            password: change.password.clone().map(Secret::new),
+            user_name: change.user_name.clone(),
+            trans_per_hour: change.trans_per_hour,
+            domain_name: change.domain_name.clone(),
+            port: change.port,
+            registry_host_ip: change.registry_host_ip.clone(),
+        };
+        let resp = self
+            .client
+            .modify_image_registry(&request, &self.ctx(deadline))
+            .await
+            .map_err(failure)?;
+        if resp.success == Some(false) {
+            return Err(ApiFailure {
+                message: format!(
+                    "ModifyImageRegistry did not succeed: {} {} (RequestId: {})",
+                    resp.code.unwrap_or_default(),
+                    resp.message.unwrap_or_default(),
+                    resp.request_id.unwrap_or_else(|| "none".into())
+                ),
+                kind: FailureKind::Other,
+            });
+        }
+        Ok(())
+    }
+
+    async fn delete(&self, id: i64, deadline: Instant) -> Result<(), ApiFailure> {
+        let request = DeletePrivateRegistryRequest { registry_id: id };
+        let resp = self
+            .client
+            .delete_private_registry(&request, &self.ctx(deadline))
+            .await
+            .map_err(failure)?;
+        // `Data: false` means nothing was deleted: the registry was already gone.
+        if resp.data == Some(false) {
+            return Err(ApiFailure {
+                message: format!("registry {id} does not exist"),
+                kind: FailureKind::NotFound,
+            });
+        }
+        Ok(())
+    }
+}

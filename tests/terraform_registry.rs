@@ -1,0 +1,94 @@
+//! The registry lifecycle with real Terraform 1.0.3 against sas-emulator: create, an empty
+//! plan, in-place update, replacement, drift, out-of-band delete, import, destroy.
+
+mod common;
+
+use common::acceptance::{resource_values, Scenario, Step};
+use serde_json::json;
+
+const ADDR: &str = "alicloud_sas_private_registry.r";
+
+fn harbor(version: &str, password: &str, extra: &str) -> String {
+    format!(
+        r#"
+resource "alicloud_sas_private_registry" "r" {{
+  registry_type      = "harbor"
+  registry_version   = "{version}"
+  protocol_type      = 2
+  net_type           = 1
+  registry_host_ip   = "192.0.2.10"
+  domain_name        = "harbor.example.com"
+  port               = 443
+  user_name          = "admin"
+  password           = "{password}"
+  registry_region_id = "cn-hangzhou"
+{extra}
+}}
+"#
+    )
+}
+
+fn emulator_ids(e: &common::backend::Emulator) -> Vec<String> {
+    e.registries().iter().map(|r| r["Id"].to_string()).collect()
+}
+
+#[test]
+fn lifecycle_create_update_replace_drift_import_destroy() {
+    let s = Scenario::new(&[]);
+    s.run(vec![
+        Step::new(harbor("V2", "first-password", ""))
+            .actions(vec![(ADDR, &["create"])])
+            .check(|state, emulator| {
+                let v = resource_values(state, ADDR);
+                assert_eq!(
+                    emulator_ids(emulator),
+                    vec![v["id"].as_str().unwrap().to_string()]
+                );
+                assert_eq!(v["region_id"], "cn-hangzhou");
+                assert!(v["token"].as_str().is_some_and(|t| !t.is_empty()));
+                assert_eq!(v["password"], "first-password");
+            }),
+        Step::new(harbor("V2", "second-password", "  trans_per_hour = 30"))
+            .actions(vec![(ADDR, &["update"])])
+            .check(|state, emulator| {
+                let v = resource_values(state, ADDR);
+                let r = &emulator.registries()[0];
+                assert_eq!(r["Id"].to_string(), v["id"].as_str().unwrap());
+                assert_eq!(r["TransPerHour"], 30);
+            }),
+        Step::new(harbor("V1", "second-password", "  trans_per_hour = 30"))
+            .actions(vec![(ADDR, &["delete", "create"])])
+            .check(|state, emulator| {
+                let regs = emulator.registries();
+                assert_eq!(regs.len(), 1, "the old registry was deleted");
+                assert_eq!(regs[0]["RegistryVersion"], "V1");
+                assert_eq!(
+                    regs[0]["Id"].to_string(),
+                    resource_values(state, ADDR)["id"].as_str().unwrap()
+                );
+            }),
+        // Someone changes the host in the console: the plan puts it back in place.
+        Step::new(harbor("V1", "second-password", "  trans_per_hour = 30"))
+            .before(|e| {
+                let id = e.registries()[0]["Id"].to_string();
+                e.modify(&id, json!({ "RegistryHostIp": "198.51.100.7" }));
+            })
+            .actions(vec![(ADDR, &["update"])])
+            .check(|_, e| assert_eq!(e.registries()[0]["RegistryHostIp"], "192.0.2.10")),
+        // Someone deletes it: the plan creates it again.
+        Step::new(harbor("V1", "second-password", "  trans_per_hour = 30"))
+            .before(|e| {
+                let id = e.registries()[0]["Id"].to_string();
+                e.delete(&id);
+            })
+            .actions(vec![(ADDR, &["create"])])
+            .check(|_, e| assert_eq!(e.registries().len(), 1)),
+    ]);
+    s.import_verify(ADDR, &["password", "timeouts"]);
+    s.destroy();
+    assert!(
+        s.emulator.registries().is_empty(),
+        "destroy leaves nothing behind"
+    );
+    assert_eq!(s.ws.leftover_providers(), Vec::<u32>::new());
+}
