@@ -112,11 +112,7 @@ mod tests {
             external_id: Some("e".into()),
         };
         let params = r.params();
-        let names: Vec<&str> = params
-            .as_slice()
-            .iter()
-            .map(|(k, _)| k.as_str())
-            .collect();
+        let names: Vec<&str> = params.as_slice().iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(
             names,
             [
