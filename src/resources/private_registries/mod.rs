@@ -74,3 +74,98 @@ mod tests {
         assert!(validate(&config).is_empty());
     }
 }
+
+/// Lists, filters and shapes the registries for the data source.
+pub async fn read<A: crate::resources::private_registry::api::RegistryApi>(
+    registries: &crate::resources::private_registry::Registries<A>,
+    config: &Value,
+) -> crate::framework::ReadResponse {
+    use crate::framework::{Diagnostic, ReadResponse};
+
+    let kind = config.attr("registry_type").as_str();
+    let pattern = match config
+        .attr("domain_name_regex")
+        .as_str()
+        .map(regex_lite::Regex::new)
+    {
+        Some(Ok(re)) => Some(re),
+        Some(Err(e)) => {
+            return ReadResponse {
+                diagnostics: Diagnostic::error("Invalid domain_name_regex", e.to_string()).into(),
+                ..Default::default()
+            }
+        }
+        None => None,
+    };
+    let list = match registries.list_all(kind).await {
+        Ok(list) => list,
+        Err(f) => {
+            return ReadResponse {
+                diagnostics: Diagnostic::error("Failed to list registries", f.message).into(),
+                ..Default::default()
+            }
+        }
+    };
+    let mut matching: Vec<_> = list
+        .iter()
+        .filter(|r| {
+            pattern
+                .as_ref()
+                .is_none_or(|re| re.is_match(&r.domain_name))
+        })
+        .collect();
+    matching.sort_by_key(|r| r.id);
+    let opt_str = |s: &Option<String>| {
+        s.clone()
+            .filter(|v| !v.is_empty())
+            .map(Value::from)
+            .unwrap_or(Value::Null)
+    };
+    let objects = matching
+        .iter()
+        .map(|r| {
+            Value::object([
+                ("id", Value::from(r.id.to_string())),
+                ("registry_type", r.registry_type.clone().into()),
+                ("registry_version", r.registry_version.clone().into()),
+                ("registry_name", r.registry_name.clone().into()),
+                ("protocol_type", Value::int(r.protocol_type)),
+                ("net_type", Value::int(r.net_type)),
+                ("vpc_id", opt_str(&r.vpc_id)),
+                ("registry_host_ip", r.registry_host_ip.clone().into()),
+                ("domain_name", r.domain_name.clone().into()),
+                ("port", r.port.map(Value::int).unwrap_or(Value::Null)),
+                ("user_name", r.user_name.clone().into()),
+                ("region_id", r.region_id.clone().into()),
+                (
+                    "trans_per_hour",
+                    r.trans_per_hour.map(Value::int).unwrap_or(Value::Null),
+                ),
+            ])
+        })
+        .collect();
+    let mut state = config.clone();
+    state.set_attr(
+        "id",
+        format!(
+            "{}|{}",
+            kind.unwrap_or("*"),
+            config.attr("domain_name_regex").as_str().unwrap_or("")
+        )
+        .into(),
+    );
+    state.set_attr(
+        "ids",
+        Value::List(
+            matching
+                .iter()
+                .map(|r| Value::from(r.id.to_string()))
+                .collect(),
+        ),
+    );
+    state.set_attr("registries", Value::List(objects));
+    ReadResponse {
+        new_state: state,
+        ..Default::default()
+    }
+}

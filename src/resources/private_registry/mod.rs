@@ -1,9 +1,13 @@
 //! `alicloud_sas_private_registry`: a self-managed image registry in Security Center.
 
+pub mod api;
+mod crud;
 mod plan;
 mod schema;
+mod state;
 mod validate;
 
+pub use crud::Registries;
 pub use plan::{plan, Plan};
 pub use schema::{schema, REPLACE_ATTRS, UPDATE_ATTRS};
 pub use validate::validate;

@@ -1,0 +1,158 @@
+//! Registry-format documentation, generated from the schema descriptions and `examples/`, so
+//! docs and schema cannot disagree (a test compares them; `make docs` rewrites them).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::framework::{Attribute, Block, Nesting, Provider};
+use crate::provider::AlicloudProvider;
+use crate::value::Type;
+
+/// One generated page: its path under `docs/` and its content.
+pub struct Page {
+    pub path: String,
+    pub content: String,
+}
+
+/// Every page, reading examples from `examples_dir`.
+pub fn pages(examples_dir: &Path) -> Vec<Page> {
+    let provider = AlicloudProvider::new();
+    let schema = provider.schema();
+    let read = |rel: &str| std::fs::read_to_string(examples_dir.join(rel)).unwrap_or_default();
+    let mut pages = vec![Page {
+        path: "index.md".into(),
+        content: index_page(&schema.provider.block, &read("provider/provider.tf")),
+    }];
+    for (name, s) in &schema.resources {
+        let short = name.trim_start_matches("alicloud_");
+        pages.push(Page {
+            path: format!("resources/{short}.md"),
+            content: kind_page(
+                name,
+                "Resource",
+                &s.block,
+                &read(&format!("resources/{name}/resource.tf")),
+                Some(&read(&format!("resources/{name}/import.sh"))),
+            ),
+        });
+    }
+    for (name, s) in &schema.data_sources {
+        let short = name.trim_start_matches("alicloud_");
+        pages.push(Page {
+            path: format!("data-sources/{short}.md"),
+            content: kind_page(
+                name,
+                "Data Source",
+                &s.block,
+                &read(&format!("data-sources/{name}/data-source.tf")),
+                None,
+            ),
+        });
+    }
+    pages
+}
+
+fn front_matter(title: &str, description: &str) -> String {
+    format!(
+        "---\npage_title: \"{title}\"\nsubcategory: \"Security Center (Sas)\"\ndescription: |-\n  {}\n---\n\n",
+        description.replace('\n', "\n  ")
+    )
+}
+
+fn index_page(block: &Block, example: &str) -> String {
+    let mut out = front_matter("alicloud-rs Provider", &block.description);
+    out.push_str("# alicloud-rs Provider\n\n");
+    out.push_str(&block.description);
+    out.push_str("\n\nCredentials are looked up in this order: the provider block, environment variables, the shared credentials file profile, `assume_role` on top of whichever yields keys, and the ECS instance role. No API call is made until a resource needs one.\n\n");
+    out.push_str(&format!(
+        "## Example Usage\n\n```terraform\n{}\n```\n\n",
+        example.trim_end()
+    ));
+    out.push_str(&schema_section(block));
+    out
+}
+
+fn kind_page(name: &str, kind: &str, block: &Block, example: &str, import: Option<&str>) -> String {
+    let mut out = front_matter(&format!("{name} {kind} - alicloud"), &block.description);
+    out.push_str(&format!("# {name} ({kind})\n\n{}\n\n", block.description));
+    out.push_str(&format!(
+        "## Example Usage\n\n```terraform\n{}\n```\n\n",
+        example.trim_end()
+    ));
+    out.push_str(&schema_section(block));
+    if let Some(import) = import {
+        out.push_str(&format!(
+            "\n## Import\n\nImport is supported using the following syntax:\n\n```shell\n{}\n```\n",
+            import.trim_end()
+        ));
+    }
+    out
+}
+
+fn type_name(ty: &Type) -> String {
+    match ty {
+        Type::String => "String".into(),
+        Type::Number => "Number".into(),
+        Type::Bool => "Boolean".into(),
+        Type::Dynamic => "Dynamic".into(),
+        Type::List(e) => format!("List of {}", type_name(e)),
+        Type::Set(e) => format!("Set of {}", type_name(e)),
+        Type::Map(e) => format!("Map of {}", type_name(e)),
+        Type::Object(_) => "Object".into(),
+        Type::Tuple(_) => "Tuple".into(),
+    }
+}
+
+fn attribute_line(a: &Attribute) -> String {
+    let sensitive = if a.sensitive { ", Sensitive" } else { "" };
+    format!(
+        "- `{}` ({}{sensitive}) {}\n",
+        a.name,
+        type_name(&a.ty),
+        a.description
+    )
+}
+
+fn schema_section(block: &Block) -> String {
+    let mut out = String::from("## Schema\n");
+    let groups: [(&str, fn(&Attribute) -> bool); 3] = [
+        ("Required", |a| a.required),
+        ("Optional", |a| a.optional),
+        ("Read-Only", |a| a.computed && !a.optional && !a.required),
+    ];
+    for (title, pick) in groups {
+        let mut lines: Vec<String> = block
+            .attributes
+            .iter()
+            .filter(|a| pick(a))
+            .map(attribute_line)
+            .collect();
+        if title == "Optional" {
+            for b in &block.blocks {
+                let max = if b.nesting == Nesting::List && b.max_items > 0 {
+                    format!(", Max: {}", b.max_items)
+                } else {
+                    String::new()
+                };
+                lines.push(format!(
+                    "- `{}` (Block{max}) {} (see [below for nested schema](#nestedblock--{}))\n",
+                    b.type_name, b.block.description, b.type_name
+                ));
+            }
+        }
+        lines.sort();
+        if !lines.is_empty() {
+            let _ = write!(out, "\n### {title}\n\n{}", lines.concat());
+        }
+    }
+    for b in &block.blocks {
+        let _ =
+            write!(
+            out,
+            "\n<a id=\"nestedblock--{0}\"></a>\n### Nested Schema for `{0}`\n\nOptional:\n\n{1}",
+            b.type_name,
+            b.block.attributes.iter().map(attribute_line).collect::<String>()
+        );
+    }
+    out
+}

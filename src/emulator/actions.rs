@@ -1,0 +1,571 @@
+//! The Sas (`2018-12-03`) private-registry actions: parameter validation, the change to the
+//! store, and the response body in the shape the real service returns.
+//!
+//! Behaviour the spec leaves *unknown* is decided here, each choice marked `CHOICE:` so it is
+//! easy to find and change:
+//! - `UserName` is echoed as given. The published example shows it masked, but the same example
+//!   also masks the IP address, so that masking reads as documentation redaction. `Password` is
+//!   always `******`.
+//! - Optional fields that were never set (`Port`, `VpcId`) are omitted from responses, as the
+//!   service's JSON serialiser omits nulls.
+//! - `TransPerHour` defaults to 0 when not given.
+//! - `RegistryName` is the `DomainName` at creation and does not follow later changes.
+//! - No length limits; `Port` must be 1..=65535, `TransPerHour` non-negative; `RegistryHostIp`
+//!   is not checked to be an IP (hosts in private networks are named in many ways).
+//! - `VpcId` is not required when `NetType=2`.
+//! - `ExtraParam` is required (non-empty array) for quay, validated and stored when given for
+//!   harbor too.
+//! - Duplicates (same domain, same everything) are allowed: the real API has no uniqueness
+//!   rule we know of, and the provider's ambiguous-create handling must cope with duplicates.
+//! - `DeletePrivateRegistry` of an unknown id succeeds with `Data: false` (already gone).
+//! - `ModifyImageRegistry` / `RefreshRegistryToken` of an unknown id fail with
+//!   `InvalidParameter` (400): failing loudly is safer than pretending to update nothing.
+//! - `ModifyImageRegistry` ignores parameters it does not define (the gateway drops unknown
+//!   parameters), so it can never change `RegistryType` and the like; with no updatable field
+//!   it is a successful no-op. Its `Data` is `null` (the SDK types it as "any", example N/A).
+//! - `ListPrivateRegistryList` with an unrecognised `RegistryType` filter returns an empty list.
+//! - `ListImageRegistryExtra` for an unknown registry returns an empty list.
+//! - `PageImageRegistry`: `CurrentPage` ≥ 1, `PageSize` 1..=100; `RegistryNameLike` is a
+//!   case-sensitive substring match.
+
+use super::api_error::ApiError;
+use super::ids;
+use super::request::ApiRequest;
+use super::secret::secret_hash;
+use super::store::{ExtraRecord, RegistryRecord, StateData, Store};
+use serde_json::{json, Map, Value};
+use time::OffsetDateTime;
+
+/// The Sas API version the emulator serves.
+pub const SAS_VERSION: &str = "2018-12-03";
+
+/// What a password (and nothing else) looks like in a response.
+pub const MASK: &str = "******";
+
+/// Regions accepted as `RegistryRegionId` and listed by `ListImageRegistryRegion`:
+/// (id, English name, Chinese name).
+pub const REGIONS: &[(&str, &str, &str)] = &[
+    ("cn-hangzhou", "China (Hangzhou)", "华东1（杭州）"),
+    ("cn-shanghai", "China (Shanghai)", "华东2（上海）"),
+    ("cn-qingdao", "China (Qingdao)", "华北1（青岛）"),
+    ("cn-beijing", "China (Beijing)", "华北2（北京）"),
+    ("cn-zhangjiakou", "China (Zhangjiakou)", "华北3（张家口）"),
+    ("cn-huhehaote", "China (Hohhot)", "华北5（呼和浩特）"),
+    ("cn-shenzhen", "China (Shenzhen)", "华南1（深圳）"),
+    ("cn-heyuan", "China (Heyuan)", "华南2（河源）"),
+    ("cn-guangzhou", "China (Guangzhou)", "华南3（广州）"),
+    ("cn-chengdu", "China (Chengdu)", "西南1（成都）"),
+    ("cn-hongkong", "China (Hong Kong)", "中国香港"),
+    ("ap-southeast-1", "Singapore", "新加坡"),
+    (
+        "ap-southeast-3",
+        "Malaysia (Kuala Lumpur)",
+        "马来西亚（吉隆坡）",
+    ),
+    (
+        "ap-southeast-5",
+        "Indonesia (Jakarta)",
+        "印度尼西亚（雅加达）",
+    ),
+    ("ap-northeast-1", "Japan (Tokyo)", "日本（东京）"),
+    ("eu-central-1", "Germany (Frankfurt)", "德国（法兰克福）"),
+    ("us-west-1", "US (Silicon Valley)", "美国（硅谷）"),
+    ("us-east-1", "US (Virginia)", "美国（弗吉尼亚）"),
+];
+
+/// The actions this module serves.
+pub const ACTIONS: &[&str] = &[
+    "AddPrivateRegistry",
+    "ListPrivateRegistryList",
+    "PageImageRegistry",
+    "ListImageRegistryExtra",
+    "ModifyImageRegistry",
+    "DeletePrivateRegistry",
+    "ListImageRegistryRegion",
+    "RefreshRegistryToken",
+];
+
+/// What an action needs besides its request.
+pub struct SasContext<'a> {
+    /// The registry table.
+    pub store: &'a Store,
+    /// The account that owns everything.
+    pub ali_uid: i64,
+    /// Server time.
+    pub now: OffsetDateTime,
+    /// Goes first in every response.
+    pub request_id: &'a str,
+}
+
+/// Runs one Sas action. Unknown actions are `InvalidAction.NotFound`.
+pub fn handle(action: &str, req: &ApiRequest, ctx: &SasContext<'_>) -> Result<Value, ApiError> {
+    let mut body = Map::new();
+    body.insert("RequestId".into(), Value::from(ctx.request_id));
+    match action {
+        "AddPrivateRegistry" => add(req, ctx, &mut body)?,
+        "ListPrivateRegistryList" => list(req, ctx, &mut body),
+        "PageImageRegistry" => page(req, ctx, &mut body)?,
+        "ListImageRegistryExtra" => list_extra(req, ctx, &mut body)?,
+        "ModifyImageRegistry" => modify(req, ctx, &mut body)?,
+        "DeletePrivateRegistry" => delete(req, ctx, &mut body)?,
+        "ListImageRegistryRegion" => regions(req, &mut body),
+        "RefreshRegistryToken" => refresh_token(req, ctx, &mut body)?,
+        other => return Err(ApiError::action_not_found(other)),
+    }
+    Ok(Value::Object(body))
+}
+
+fn one_of(name: &str, value: &str, allowed: &[&str]) -> Result<(), ApiError> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            name,
+            format!("{value:?} is not one of {}", allowed.join(", ")),
+        ))
+    }
+}
+
+fn enum_i64(req: &ApiRequest, name: &str, allowed: &[i64]) -> Result<i64, ApiError> {
+    let v = req.required_i64(name)?;
+    if allowed.contains(&v) {
+        Ok(v)
+    } else {
+        Err(ApiError::invalid(
+            name,
+            format!("{v} is not one of {allowed:?}"),
+        ))
+    }
+}
+
+fn check_port(p: i64) -> Result<i64, ApiError> {
+    if (1..=65535).contains(&p) {
+        Ok(p)
+    } else {
+        Err(ApiError::invalid(
+            "Port",
+            format!("{p} is not in 1..=65535"),
+        ))
+    }
+}
+
+fn check_trans(t: i64) -> Result<i64, ApiError> {
+    if t >= 0 {
+        Ok(t)
+    } else {
+        Err(ApiError::invalid("TransPerHour", "must not be negative"))
+    }
+}
+
+/// Parses `ExtraParam`: a JSON array of `{"namespace": .., "authToken": ..}`, both non-empty
+/// strings. Returns (namespace, authToken) pairs.
+pub fn parse_extra_param(raw: &str) -> Result<Vec<(String, String)>, ApiError> {
+    let bad = |why: &str| ApiError::invalid("ExtraParam", why);
+    let v: Value = serde_json::from_str(raw).map_err(|_| bad("is not valid JSON"))?;
+    let items = v
+        .as_array()
+        .ok_or_else(|| bad("must be a JSON array of {namespace, authToken}"))?;
+    if items.is_empty() {
+        return Err(bad("must contain at least one {namespace, authToken}"));
+    }
+    items
+        .iter()
+        .map(|item| {
+            let field = |k: &str| {
+                item.get(k)
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .ok_or_else(|| bad(&format!("every item needs a non-empty string {k:?}")))
+            };
+            Ok((field("namespace")?, field("authToken")?))
+        })
+        .collect()
+}
+
+fn insert_opt<T: Into<Value>>(m: &mut Map<String, Value>, k: &str, v: Option<T>) {
+    if let Some(v) = v {
+        m.insert(k.into(), v.into());
+    }
+}
+
+/// The `Data` object of AddPrivateRegistry: the published example's fields (key order is not
+/// meaningful in JSON, and `serde_json` here sorts keys).
+fn add_view(r: &RegistryRecord) -> Value {
+    let mut m = Map::new();
+    m.insert("Id".into(), r.id.into());
+    m.insert("AliUid".into(), r.ali_uid.into());
+    m.insert("DomainName".into(), r.domain_name.clone().into());
+    m.insert("RegistryHostIp".into(), r.registry_host_ip.clone().into());
+    m.insert("NetType".into(), r.net_type.into());
+    m.insert("ProtocolType".into(), r.protocol_type.into());
+    m.insert("RegionId".into(), r.region_id.clone().into());
+    m.insert("RegistryType".into(), r.registry_type.clone().into());
+    m.insert("RegistryVersion".into(), r.registry_version.clone().into());
+    m.insert("Token".into(), r.token.clone().into());
+    m.insert("TransPerHour".into(), r.trans_per_hour.into());
+    m.insert("UserName".into(), r.user_name.clone().into());
+    m.insert("Password".into(), MASK.into());
+    insert_opt(&mut m, "VpcId", r.vpc_id.clone());
+    Value::Object(m)
+}
+
+/// An `ImageRegistryInfos[]` item of ListPrivateRegistryList.
+fn list_view(r: &RegistryRecord) -> Value {
+    let mut m = Map::new();
+    m.insert("Id".into(), r.id.into());
+    m.insert("AliUid".into(), r.ali_uid.into());
+    m.insert("DomainName".into(), r.domain_name.clone().into());
+    m.insert("RegistryHostIp".into(), r.registry_host_ip.clone().into());
+    insert_opt(&mut m, "Port", r.port);
+    m.insert("NetType".into(), r.net_type.into());
+    m.insert("ProtocolType".into(), r.protocol_type.into());
+    m.insert("RegionId".into(), r.region_id.clone().into());
+    m.insert("RegistryName".into(), r.registry_name.clone().into());
+    m.insert("RegistryType".into(), r.registry_type.clone().into());
+    m.insert("RegistryVersion".into(), r.registry_version.clone().into());
+    m.insert("Token".into(), r.token.clone().into());
+    m.insert("TransPerHour".into(), r.trans_per_hour.into());
+    m.insert("UserName".into(), r.user_name.clone().into());
+    m.insert("Password".into(), MASK.into());
+    insert_opt(&mut m, "VpcId", r.vpc_id.clone());
+    m.insert("WhiteList".into(), r.white_list.clone().into());
+    m.insert("JenkinsEnv".into(), r.jenkins_env.clone().into());
+    m.insert("PersistenceDay".into(), r.persistence_day.into());
+    Value::Object(m)
+}
+
+/// A `List[]` item of PageImageRegistry: no `RegistryVersion`, `Port` or `AliUid`.
+fn page_view(r: &RegistryRecord) -> Value {
+    let mut m = Map::new();
+    m.insert("Id".into(), r.id.into());
+    m.insert("RegistryName".into(), r.registry_name.clone().into());
+    m.insert("RegistryType".into(), r.registry_type.clone().into());
+    m.insert("DomainName".into(), r.domain_name.clone().into());
+    m.insert("RegistryHostIp".into(), r.registry_host_ip.clone().into());
+    m.insert("NetType".into(), r.net_type.into());
+    m.insert("ProtocolType".into(), r.protocol_type.into());
+    m.insert("RegionId".into(), r.region_id.clone().into());
+    insert_opt(&mut m, "VpcId", r.vpc_id.clone());
+    m.insert("Token".into(), r.token.clone().into());
+    m.insert("TransPerHour".into(), r.trans_per_hour.into());
+    m.insert("UserName".into(), r.user_name.clone().into());
+    m.insert("Password".into(), MASK.into());
+    m.insert("WhiteList".into(), r.white_list.clone().into());
+    m.insert("BlackList".into(), r.black_list.clone().into());
+    m.insert("JenkinsEnv".into(), r.jenkins_env.clone().into());
+    m.insert("PersistenceDay".into(), r.persistence_day.into());
+    m.insert("ImageCount".into(), 0.into());
+    m.insert("GmtCreate".into(), r.gmt_create.clone().into());
+    m.insert("GmtModified".into(), r.gmt_modified.clone().into());
+    Value::Object(m)
+}
+
+fn persist_err(e: super::store::StoreError) -> ApiError {
+    ApiError::internal(format!("The emulator could not save its state: {e}"))
+}
+
+fn add(
+    req: &ApiRequest,
+    ctx: &SasContext<'_>,
+    body: &mut Map<String, Value>,
+) -> Result<(), ApiError> {
+    let registry_type = req.required("RegistryType")?;
+    let registry_version = req.required("RegistryVersion")?;
+    req.required("ProtocolType")?;
+    req.required("NetType")?;
+    let host_ip = req.required("RegistryHostIp")?;
+    let domain = req.required("DomainName")?;
+    let user = req.required("UserName")?;
+    let password = req.required("Password")?;
+    let region = req.required("RegistryRegionId")?;
+
+    one_of("RegistryType", registry_type, &["harbor", "quay"])?;
+    one_of("RegistryVersion", registry_version, &["V1", "V2"])?;
+    let protocol = enum_i64(req, "ProtocolType", &[1, 2])?;
+    let net = enum_i64(req, "NetType", &[1, 2])?;
+    if !REGIONS.iter().any(|(id, _, _)| *id == region) {
+        return Err(ApiError::invalid(
+            "RegistryRegionId",
+            format!("{region:?} is not a supported region (see ListImageRegistryRegion)"),
+        ));
+    }
+    let port = req.optional_i64("Port")?.map(check_port).transpose()?;
+    let trans = req
+        .optional_i64("TransPerHour")?
+        .map(check_trans)
+        .transpose()?
+        .unwrap_or(0);
+    let extras = match (registry_type, req.optional("ExtraParam")) {
+        ("quay", None) => return Err(ApiError::missing("ExtraParam")),
+        (_, None) => Vec::new(),
+        (_, Some(raw)) => parse_extra_param(raw)?,
+    };
+    let vpc = req.optional("VpcId").map(str::to_string);
+    let now = ids::format_gmt(ctx.now);
+
+    let created = ctx
+        .store
+        .mutate(|d: &mut StateData| {
+            let id = d.allocate_id();
+            let extras = extras
+                .into_iter()
+                .map(|(namespace, auth_token)| ExtraRecord {
+                    id: d.allocate_extra_id(),
+                    namespace,
+                    auth_token,
+                })
+                .collect();
+            let rec = RegistryRecord {
+                id,
+                ali_uid: ctx.ali_uid,
+                registry_type: registry_type.to_string(),
+                registry_version: registry_version.to_string(),
+                protocol_type: protocol,
+                net_type: net,
+                vpc_id: vpc,
+                registry_host_ip: host_ip.to_string(),
+                domain_name: domain.to_string(),
+                port,
+                user_name: user.to_string(),
+                password_hash: secret_hash(password),
+                region_id: region.to_string(),
+                trans_per_hour: trans,
+                token: ids::uuid_v4(),
+                registry_name: domain.to_string(),
+                white_list: String::new(),
+                black_list: String::new(),
+                jenkins_env: String::new(),
+                persistence_day: 0,
+                extras,
+                gmt_create: now.clone(),
+                gmt_modified: now,
+            };
+            d.registries.push(rec.clone());
+            Ok::<_, ApiError>(rec)
+        })
+        .map_err(persist_err)??;
+    body.insert("Data".into(), add_view(&created));
+    Ok(())
+}
+
+fn list(req: &ApiRequest, ctx: &SasContext<'_>, body: &mut Map<String, Value>) {
+    let filter = req.optional("RegistryType");
+    let items: Vec<Value> = ctx.store.read(|d| {
+        d.registries
+            .iter()
+            .filter(|r| filter.is_none_or(|t| r.registry_type == t))
+            .map(list_view)
+            .collect()
+    });
+    body.insert("ImageRegistryInfos".into(), Value::Array(items));
+}
+
+fn page(
+    req: &ApiRequest,
+    ctx: &SasContext<'_>,
+    body: &mut Map<String, Value>,
+) -> Result<(), ApiError> {
+    let current = req.optional_i64("CurrentPage")?.unwrap_or(1);
+    if current < 1 {
+        return Err(ApiError::invalid("CurrentPage", "must be at least 1"));
+    }
+    let size = req.optional_i64("PageSize")?.unwrap_or(20);
+    if !(1..=100).contains(&size) {
+        return Err(ApiError::invalid("PageSize", "must be in 1..=100"));
+    }
+    let like = req.optional("RegistryNameLike");
+    let type_in = req.repeat_list("RegistryTypeInList");
+    let type_not_in = req.repeat_list("RegistryTypeNotInList");
+    let matching: Vec<Value> = ctx.store.read(|d| {
+        d.registries
+            .iter()
+            .filter(|r| like.is_none_or(|l| r.registry_name.contains(l)))
+            .filter(|r| type_in.is_empty() || type_in.contains(&r.registry_type.as_str()))
+            .filter(|r| !type_not_in.contains(&r.registry_type.as_str()))
+            .map(page_view)
+            .collect()
+    });
+    let total = matching.len();
+    // Both factors are bounded above (page ≥ 1, size ≤ 100), but a huge CurrentPage must not
+    // overflow: saturate and get an empty page.
+    let skip = usize::try_from(current - 1)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(usize::try_from(size).unwrap_or(20));
+    let list: Vec<Value> = matching
+        .into_iter()
+        .skip(skip)
+        .take(usize::try_from(size).unwrap_or(20))
+        .collect();
+    body.insert(
+        "PageInfo".into(),
+        json!({"Count": list.len(), "CurrentPage": current, "PageSize": size, "TotalCount": total}),
+    );
+    body.insert("List".into(), Value::Array(list));
+    Ok(())
+}
+
+fn list_extra(
+    req: &ApiRequest,
+    ctx: &SasContext<'_>,
+    body: &mut Map<String, Value>,
+) -> Result<(), ApiError> {
+    let id = req.required_i64("RegistryId")?;
+    let items: Vec<Value> = ctx.store.read(|d| {
+        d.get(id)
+            .map(|r| {
+                r.extras
+                    .iter()
+                    .map(|e| {
+                        json!({
+                            "Id": e.id,
+                            "AliUid": r.ali_uid,
+                            "AuthToken": e.auth_token,
+                            "Namespace": e.namespace,
+                            "RegistryId": r.id,
+                            "RegistryType": r.registry_type,
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    body.insert("ImageRegistryExtraInfos".into(), Value::Array(items));
+    Ok(())
+}
+
+fn not_found(id: i64) -> ApiError {
+    ApiError::invalid("Id", format!("registry {id} does not exist"))
+}
+
+fn modify(
+    req: &ApiRequest,
+    ctx: &SasContext<'_>,
+    body: &mut Map<String, Value>,
+) -> Result<(), ApiError> {
+    let started = std::time::Instant::now();
+    let id = req.required_i64("Id")?;
+    let nonempty = |name: &str| -> Result<Option<String>, ApiError> {
+        match req.param(name) {
+            None => Ok(None),
+            Some("") => Err(ApiError::invalid(name, "must not be empty")),
+            Some(v) => Ok(Some(v.to_string())),
+        }
+    };
+    let password = nonempty("Password")?;
+    let user = nonempty("UserName")?;
+    let domain = nonempty("DomainName")?;
+    let host_ip = nonempty("RegistryHostIp")?;
+    let trans = req
+        .optional_i64("TransPerHour")?
+        .map(check_trans)
+        .transpose()?;
+    let port = req.optional_i64("Port")?.map(check_port).transpose()?;
+    let now = ids::format_gmt(ctx.now);
+    ctx.store
+        .mutate(|d| {
+            let r = d.get_mut(id).ok_or_else(|| not_found(id))?;
+            if let Some(p) = &password {
+                r.password_hash = secret_hash(p);
+            }
+            if let Some(u) = user {
+                r.user_name = u;
+            }
+            if let Some(dn) = domain {
+                r.domain_name = dn;
+            }
+            if let Some(ip) = host_ip {
+                r.registry_host_ip = ip;
+            }
+            if let Some(t) = trans {
+                r.trans_per_hour = t;
+            }
+            if let Some(p) = port {
+                r.port = Some(p);
+            }
+            r.gmt_modified = now;
+            Ok::<_, ApiError>(())
+        })
+        .map_err(persist_err)??;
+    body.insert("Code".into(), "200".into());
+    body.insert("Data".into(), Value::Null);
+    body.insert("HttpStatusCode".into(), 200.into());
+    body.insert("Message".into(), "success".into());
+    body.insert("Success".into(), true.into());
+    let cost = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    body.insert("TimeCost".into(), cost.into());
+    Ok(())
+}
+
+fn delete(
+    req: &ApiRequest,
+    ctx: &SasContext<'_>,
+    body: &mut Map<String, Value>,
+) -> Result<(), ApiError> {
+    let id = req.required_i64("RegistryId")?;
+    let existed = ctx
+        .store
+        .mutate(|d| Ok::<_, ApiError>(d.remove(id)))
+        .map_err(persist_err)??;
+    body.insert("Data".into(), existed.into());
+    Ok(())
+}
+
+fn regions(req: &ApiRequest, body: &mut Map<String, Value>) {
+    let zh = req
+        .optional("Lang")
+        .is_some_and(|l| l.eq_ignore_ascii_case("zh"));
+    let items: Vec<Value> = REGIONS
+        .iter()
+        .map(|(id, en, cn)| json!({"RegionId": id, "RegionName": if zh { cn } else { en }}))
+        .collect();
+    body.insert("Regions".into(), Value::Array(items));
+}
+
+fn refresh_token(
+    req: &ApiRequest,
+    ctx: &SasContext<'_>,
+    body: &mut Map<String, Value>,
+) -> Result<(), ApiError> {
+    let id = req.required_i64("RegistryId")?;
+    let now = ids::format_gmt(ctx.now);
+    let token = ctx
+        .store
+        .mutate(|d| {
+            let r = d.get_mut(id).ok_or_else(|| not_found(id))?;
+            r.token = ids::uuid_v4();
+            r.gmt_modified = now;
+            Ok::<_, ApiError>(r.token.clone())
+        })
+        .map_err(persist_err)??;
+    body.insert("Data".into(), token.into());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extra_param_rules() {
+        assert_eq!(
+            parse_extra_param(r#"[{"namespace":"aa","authToken":"bb"}]"#).unwrap(),
+            vec![("aa".to_string(), "bb".to_string())]
+        );
+        for bad in [
+            "",
+            "{}",
+            "[]",
+            r#"[{"namespace":"aa"}]"#,
+            r#"[{"namespace":"","authToken":"x"}]"#,
+            r#"[{"namespace":1,"authToken":"x"}]"#,
+            "[1]",
+        ] {
+            assert_eq!(
+                parse_extra_param(bad).unwrap_err().code,
+                "InvalidParameter",
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! Injected failures for tests: throttling, unavailability, connection resets before acting,
+//! lost responses after committing, fixed latency, and RAM denials — decided per API request
+//! from a seeded RNG so a failing test replays identically.
+//!
+//! One uniform draw per API request picks at most one fault, by partitioning `[0, 1)` in the
+//! order reset, throttle, unavailable, lose-response; so the rates must add up to at most 1.
+//! The RNG is a hand-written SplitMix64 rather than `rand`'s `StdRng`, whose algorithm may
+//! change between `rand` releases: a seed here means the same sequence forever.
+
+use serde::{Deserialize, Serialize};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Fault settings, as given on the command line or `POST /_emulator/faults`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FaultConfig {
+    /// Probability of `Throttling.User` (400).
+    pub throttle_rate: f64,
+    /// Probability of `ServiceUnavailable` (503).
+    pub unavailable_rate: f64,
+    /// Probability of dropping the connection before acting (no response bytes).
+    pub reset_rate: f64,
+    /// Probability of acting (committing any change) and then dropping the connection.
+    pub lose_response_rate: f64,
+    /// Delay added to every API request, in milliseconds.
+    pub latency_ms: u64,
+    /// RNG seed; `None` picks a random one (reported by `GET /_emulator/faults`).
+    pub seed: Option<u64>,
+    /// Actions answered with `NoPermission` (403), e.g. `DeletePrivateRegistry`.
+    pub deny_actions: Vec<String>,
+}
+
+impl FaultConfig {
+    /// Checks that every rate is a probability and that they fit in one draw.
+    pub fn validate(&self) -> Result<(), String> {
+        let rates = [
+            ("throttle_rate", self.throttle_rate),
+            ("unavailable_rate", self.unavailable_rate),
+            ("reset_rate", self.reset_rate),
+            ("lose_response_rate", self.lose_response_rate),
+        ];
+        for (name, r) in rates {
+            if !r.is_finite() || !(0.0..=1.0).contains(&r) {
+                return Err(format!("{name} must be between 0 and 1, got {r}"));
+            }
+        }
+        let sum: f64 = rates.iter().map(|(_, r)| r).sum();
+        if sum > 1.0 + 1e-9 {
+            return Err(format!("fault rates add up to {sum}, more than 1"));
+        }
+        Ok(())
+    }
+}
+
+/// What to do to one API request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultDecision {
+    /// Serve normally.
+    None,
+    /// Drop the connection before doing anything.
+    Reset,
+    /// Answer `Throttling.User`.
+    Throttle,
+    /// Answer `ServiceUnavailable`.
+    Unavailable,
+    /// Act, then drop the connection instead of answering.
+    LoseResponse,
+}
+
+/// SplitMix64: tiny, fast, and stable by construction.
+#[derive(Debug, Clone)]
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `[0, 1)` from the top 53 bits.
+    fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+struct FaultState {
+    config: FaultConfig,
+    rng: SplitMix64,
+}
+
+/// The live fault settings, shared by all connections and changeable at run time.
+pub struct Faults {
+    state: Mutex<FaultState>,
+}
+
+impl Faults {
+    /// Validates and installs `config` (a missing seed becomes a random one).
+    pub fn new(config: FaultConfig) -> Result<Self, String> {
+        let state = Self::make_state(config)?;
+        Ok(Self {
+            state: Mutex::new(state),
+        })
+    }
+
+    fn make_state(mut config: FaultConfig) -> Result<FaultState, String> {
+        config.validate()?;
+        let seed = *config.seed.get_or_insert_with(rand::random);
+        Ok(FaultState {
+            config,
+            rng: SplitMix64(seed),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, FaultState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Replaces the settings (and reseeds); on error nothing changes.
+    pub fn set(&self, config: FaultConfig) -> Result<FaultConfig, String> {
+        let state = Self::make_state(config)?;
+        let shown = state.config.clone();
+        *self.lock() = state;
+        Ok(shown)
+    }
+
+    /// The current settings, with the effective seed.
+    pub fn current(&self) -> FaultConfig {
+        self.lock().config.clone()
+    }
+
+    /// Whether `action` is configured to be denied.
+    pub fn denies(&self, action: &str) -> bool {
+        self.lock().config.deny_actions.iter().any(|a| a == action)
+    }
+
+    /// Draws the fault and latency for one API request.
+    pub fn decide(&self) -> (Duration, FaultDecision) {
+        let mut st = self.lock();
+        let u = st.rng.next_f64();
+        let c = &st.config;
+        let latency = Duration::from_millis(c.latency_ms);
+        let bands = [
+            (c.reset_rate, FaultDecision::Reset),
+            (c.throttle_rate, FaultDecision::Throttle),
+            (c.unavailable_rate, FaultDecision::Unavailable),
+            (c.lose_response_rate, FaultDecision::LoseResponse),
+        ];
+        let mut edge = 0.0;
+        let mut decision = FaultDecision::None;
+        for (rate, d) in bands {
+            edge += rate;
+            if u < edge {
+                decision = d;
+                break;
+            }
+        }
+        (latency, decision)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation() {
+        assert!(FaultConfig::default().validate().is_ok());
+        let bad = FaultConfig {
+            throttle_rate: 1.5,
+            ..Default::default()
+        };
+        assert!(bad.validate().is_err());
+        let over = FaultConfig {
+            throttle_rate: 0.6,
+            reset_rate: 0.6,
+            ..Default::default()
+        };
+        assert!(over.validate().is_err());
+        let nan = FaultConfig {
+            reset_rate: f64::NAN,
+            ..Default::default()
+        };
+        assert!(nan.validate().is_err());
+    }
+
+    #[test]
+    fn same_seed_same_sequence_and_rates_roughly_hold() {
+        let cfg = FaultConfig {
+            throttle_rate: 0.25,
+            reset_rate: 0.25,
+            seed: Some(7),
+            ..Default::default()
+        };
+        let a = Faults::new(cfg.clone()).unwrap();
+        let b = Faults::new(cfg).unwrap();
+        let sa: Vec<_> = (0..1000).map(|_| a.decide().1).collect();
+        let sb: Vec<_> = (0..1000).map(|_| b.decide().1).collect();
+        assert_eq!(sa, sb);
+        let throttled = sa.iter().filter(|d| **d == FaultDecision::Throttle).count();
+        let reset = sa.iter().filter(|d| **d == FaultDecision::Reset).count();
+        assert!((180..320).contains(&throttled), "{throttled}");
+        assert!((180..320).contains(&reset), "{reset}");
+        assert!(!sa.contains(&FaultDecision::Unavailable));
+    }
+
+    #[test]
+    fn rate_one_always_fires_and_zero_never() {
+        let f = Faults::new(FaultConfig {
+            lose_response_rate: 1.0,
+            ..Default::default()
+        })
+        .unwrap();
+        assert!((0..100).all(|_| f.decide().1 == FaultDecision::LoseResponse));
+        f.set(FaultConfig::default()).unwrap();
+        assert!((0..100).all(|_| f.decide().1 == FaultDecision::None));
+        assert!(f.current().seed.is_some());
+    }
+}

@@ -1,0 +1,328 @@
+//! What tests can see and do behind the API's back, under `/_emulator/` (unsigned, loopback
+//! peers only, never subject to faults):
+//!
+//! - `GET /_emulator/requests` — the request log (secrets hashed); `DELETE` clears it.
+//! - `GET /_emulator/registries` — every record in full, password and authTokens hashed.
+//! - `POST /_emulator/registries/<id>/modify` — out-of-band change (drift), JSON body with the
+//!   record's field names (`DomainName`, `Password`, `Port` (null unsets), `ExtraParam` (array
+//!   of `{namespace, authToken}`), ...).
+//! - `DELETE /_emulator/registries/<id>` — out-of-band delete.
+//! - `GET /_emulator/faults`, `POST /_emulator/faults` — read or replace the fault settings.
+//! - `GET /_emulator/health` — liveness.
+//!
+//! The request log is bounded (oldest entries dropped first) so long benchmarks cannot grow the
+//! emulator without limit.
+
+use super::faults::{FaultConfig, Faults};
+use super::ids;
+use super::secret::secret_hash;
+use super::store::{ExtraRecord, RegistryRecord, Store};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Mutex;
+use time::OffsetDateTime;
+
+/// Entries kept in the request log.
+const LOG_CAPACITY: usize = 10_000;
+
+/// Parameter names whose values are secrets (compared case-insensitively).
+const SECRET_PARAMS: &[&str] = &[
+    "password",
+    "extraparam",
+    "securitytoken",
+    "accesskeysecret",
+    "authtoken",
+];
+
+/// Whether a parameter's value must be hashed before it is shown anywhere.
+pub fn is_secret_param(name: &str) -> bool {
+    SECRET_PARAMS.iter().any(|s| name.eq_ignore_ascii_case(s))
+}
+
+/// One API request as logged.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogEntry {
+    /// Position in the log since start (survives clearing).
+    pub seq: u64,
+    /// RFC 3339 server time.
+    pub time: String,
+    /// HTTP method.
+    pub method: String,
+    /// `V3`, `V2`, or null when unsigned.
+    pub signature: Option<String>,
+    /// Claimed access key id.
+    pub access_key_id: Option<String>,
+    /// Action, if given.
+    pub action: Option<String>,
+    /// Version, if given.
+    pub version: Option<String>,
+    /// Query and form parameters, secrets replaced by [`secret_hash`].
+    pub params: BTreeMap<String, String>,
+    /// `Success`, the error code, or `Fault.Reset` / `Fault.LostResponse(<outcome>)`.
+    pub outcome: String,
+    /// HTTP status sent, null when the connection was dropped instead.
+    pub http_status: Option<u16>,
+    /// The request id (in the response, if one was sent).
+    pub request_id: String,
+}
+
+/// Builds the logged parameter map, hashing secrets.
+pub fn loggable_params<'a>(
+    params: impl Iterator<Item = (&'a str, &'a str)>,
+) -> BTreeMap<String, String> {
+    params
+        .map(|(k, v)| {
+            let shown = if is_secret_param(k) {
+                secret_hash(v)
+            } else {
+                v.to_string()
+            };
+            (k.to_string(), shown)
+        })
+        .collect()
+}
+
+#[derive(Default)]
+struct LogState {
+    next_seq: u64,
+    entries: VecDeque<LogEntry>,
+}
+
+/// The bounded request log.
+#[derive(Default)]
+pub struct RequestLog {
+    state: Mutex<LogState>,
+}
+
+impl RequestLog {
+    fn lock(&self) -> std::sync::MutexGuard<'_, LogState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Appends an entry (its `seq` is assigned here).
+    pub fn push(&self, mut entry: LogEntry) {
+        let mut st = self.lock();
+        entry.seq = st.next_seq;
+        st.next_seq += 1;
+        if st.entries.len() >= LOG_CAPACITY {
+            st.entries.pop_front();
+        }
+        st.entries.push_back(entry);
+    }
+
+    /// A copy of the log.
+    pub fn entries(&self) -> Vec<LogEntry> {
+        self.lock().entries.iter().cloned().collect()
+    }
+
+    /// Empties the log.
+    pub fn clear(&self) {
+        self.lock().entries.clear();
+    }
+}
+
+/// A registry as introspection shows it: every field, secrets hashed.
+pub fn registry_view(r: &RegistryRecord) -> Value {
+    let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
+    if let Some(extras) = v.get_mut("Extras").and_then(Value::as_array_mut) {
+        for e in extras {
+            if let Some(tok) = e.get("AuthToken").and_then(Value::as_str).map(secret_hash) {
+                e["AuthToken"] = Value::from(tok);
+            }
+        }
+    }
+    v
+}
+
+/// What an introspection request needs.
+pub struct IntrospectContext<'a> {
+    /// Registries.
+    pub store: &'a Store,
+    /// Fault settings.
+    pub faults: &'a Faults,
+    /// Request log.
+    pub log: &'a RequestLog,
+    /// Server time.
+    pub now: OffsetDateTime,
+}
+
+/// Answers one `/_emulator/...` request with (status, JSON body).
+pub fn handle(method: &str, path: &str, body: &[u8], ctx: &IntrospectContext<'_>) -> (u16, Value) {
+    let segments: Vec<&str> = path
+        .trim_start_matches("/_emulator/")
+        .trim_end_matches('/')
+        .split('/')
+        .collect();
+    match (method, segments.as_slice()) {
+        ("GET", ["health"]) => (200, json!({"status": "ok"})),
+        ("GET", ["requests"]) => (200, json!(ctx.log.entries())),
+        ("DELETE", ["requests"]) => {
+            ctx.log.clear();
+            (200, json!({"cleared": true}))
+        }
+        ("GET", ["registries"]) => {
+            let all: Vec<Value> = ctx
+                .store
+                .read(|d| d.registries.iter().map(registry_view).collect());
+            let next_id = ctx.store.read(|d| d.next_id);
+            (200, json!({"NextId": next_id, "Registries": all}))
+        }
+        ("DELETE", ["registries", id]) => match id.parse::<i64>() {
+            Err(_) => error(400, "registry id must be an integer"),
+            Ok(id) => match ctx.store.mutate(|d| Ok::<_, ()>(d.remove(id))) {
+                Ok(Ok(true)) => (200, json!({"deleted": id})),
+                Ok(_) => error(404, &format!("no registry {id}")),
+                Err(e) => error(500, &e.to_string()),
+            },
+        },
+        ("POST", ["registries", id, "modify"]) => match id.parse::<i64>() {
+            Err(_) => error(400, "registry id must be an integer"),
+            Ok(id) => modify(id, body, ctx),
+        },
+        ("GET", ["faults"]) => (200, json!(ctx.faults.current())),
+        ("POST", ["faults"]) => match serde_json::from_slice::<FaultConfig>(body) {
+            Err(e) => error(400, &format!("bad fault settings: {e}")),
+            Ok(cfg) => match ctx.faults.set(cfg) {
+                Ok(now) => (200, json!(now)),
+                Err(e) => error(400, &e),
+            },
+        },
+        _ => error(404, &format!("no introspection endpoint {method} {path}")),
+    }
+}
+
+fn error(status: u16, message: &str) -> (u16, Value) {
+    (status, json!({"error": message}))
+}
+
+fn modify(id: i64, body: &[u8], ctx: &IntrospectContext<'_>) -> (u16, Value) {
+    let patch: Map<String, Value> = match serde_json::from_slice(body) {
+        Ok(Value::Object(m)) => m,
+        _ => return error(400, "body must be a JSON object of fields to change"),
+    };
+    let now = ids::format_gmt(ctx.now);
+    let result = ctx.store.mutate(|d| {
+        let next_extra = d.next_extra_id;
+        let r = d.get_mut(id).ok_or((404, format!("no registry {id}")))?;
+        let used = apply_patch(r, &patch, next_extra).map_err(|e| (400, e))?;
+        r.gmt_modified = now;
+        let view = registry_view(r);
+        d.next_extra_id += used;
+        Ok::<_, (u16, String)>(view)
+    });
+    match result {
+        Ok(Ok(view)) => (200, view),
+        Ok(Err((status, msg))) => error(status, &msg),
+        Err(e) => error(500, &e.to_string()),
+    }
+}
+
+/// Applies an out-of-band patch; returns how many extra ids it consumed.
+fn apply_patch(
+    r: &mut RegistryRecord,
+    patch: &Map<String, Value>,
+    next_extra: i64,
+) -> Result<i64, String> {
+    let string = |k: &str, v: &Value| {
+        v.as_str()
+            .map(str::to_string)
+            .ok_or_else(|| format!("{k} must be a string"))
+    };
+    let int = |k: &str, v: &Value| v.as_i64().ok_or_else(|| format!("{k} must be an integer"));
+    let mut used = 0;
+    for (k, v) in patch {
+        match k.as_str() {
+            "DomainName" => r.domain_name = string(k, v)?,
+            "RegistryHostIp" => r.registry_host_ip = string(k, v)?,
+            "UserName" => r.user_name = string(k, v)?,
+            "Password" => r.password_hash = secret_hash(&string(k, v)?),
+            "RegistryType" => r.registry_type = string(k, v)?,
+            "RegistryVersion" => r.registry_version = string(k, v)?,
+            "RegionId" => r.region_id = string(k, v)?,
+            "Token" => r.token = string(k, v)?,
+            "RegistryName" => r.registry_name = string(k, v)?,
+            "WhiteList" => r.white_list = string(k, v)?,
+            "BlackList" => r.black_list = string(k, v)?,
+            "JenkinsEnv" => r.jenkins_env = string(k, v)?,
+            "ProtocolType" => r.protocol_type = int(k, v)?,
+            "NetType" => r.net_type = int(k, v)?,
+            "TransPerHour" => r.trans_per_hour = int(k, v)?,
+            "PersistenceDay" => r.persistence_day = int(k, v)?,
+            "Port" => r.port = if v.is_null() { None } else { Some(int(k, v)?) },
+            "VpcId" => {
+                r.vpc_id = if v.is_null() {
+                    None
+                } else {
+                    Some(string(k, v)?)
+                }
+            }
+            "ExtraParam" => {
+                let items = v.as_array().ok_or("ExtraParam must be an array")?;
+                let mut extras = Vec::with_capacity(items.len());
+                for item in items {
+                    let field = |f: &str| {
+                        item.get(f)
+                            .and_then(Value::as_str)
+                            .map(str::to_string)
+                            .ok_or_else(|| format!("ExtraParam items need a string {f:?}"))
+                    };
+                    extras.push(ExtraRecord {
+                        id: next_extra + used,
+                        namespace: field("namespace")?,
+                        auth_token: field("authToken")?,
+                    });
+                    used += 1;
+                }
+                r.extras = extras;
+            }
+            other => return Err(format!("field {other:?} cannot be changed")),
+        }
+    }
+    Ok(used)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_hashed_in_logged_params() {
+        let p = loggable_params(
+            [
+                ("Password", "pw"),
+                ("UserName", "u"),
+                ("ExtraParam", "[..]"),
+                ("securitytoken", "t"),
+            ]
+            .into_iter(),
+        );
+        assert_eq!(p["Password"], secret_hash("pw"));
+        assert_eq!(p["UserName"], "u");
+        assert_eq!(p["ExtraParam"], secret_hash("[..]"));
+        assert_eq!(p["securitytoken"], secret_hash("t"));
+    }
+
+    #[test]
+    fn log_is_bounded() {
+        let log = RequestLog::default();
+        for _ in 0..(LOG_CAPACITY + 5) {
+            log.push(LogEntry {
+                seq: 0,
+                time: String::new(),
+                method: "POST".into(),
+                signature: None,
+                access_key_id: None,
+                action: None,
+                version: None,
+                params: BTreeMap::new(),
+                outcome: "Success".into(),
+                http_status: Some(200),
+                request_id: String::new(),
+            });
+        }
+        let e = log.entries();
+        assert_eq!(e.len(), LOG_CAPACITY);
+        assert_eq!(e[0].seq, 5);
+    }
+}

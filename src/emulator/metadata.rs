@@ -1,0 +1,206 @@
+//! The ECS instance metadata service's RAM-role credentials, for the provider's
+//! `ecs_role_name` credential path: `GET /latest/meta-data/ram/security-credentials/` lists the
+//! role, `.../<role>` returns a temporary key the emulator accepts for Sas calls.
+//!
+//! Also the hardened mode's token: `PUT /latest/api/token` with
+//! `X-aliyun-ecs-metadata-token-ttl-seconds` returns a token; a request that carries
+//! `X-aliyun-ecs-metadata-token` must carry a valid one (requests without it are accepted, as
+//! in the service's normal mode).
+//!
+//! CHOICE: credentials last 6 hours and the same ones are returned until less than 30 minutes
+//! remain, then fresh ones are issued — like the real service, which rotates well before
+//! expiry. Unknown paths and roles get a plain 404.
+
+use super::auth::{Authenticator, TemporaryCredential};
+use super::ids;
+use http::{HeaderMap, Method};
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use time::{Duration, OffsetDateTime};
+
+const CREDENTIALS_PREFIX: &str = "/latest/meta-data/ram/security-credentials/";
+const TOKEN_PATH: &str = "/latest/api/token";
+const TOKEN_TTL_HEADER: &str = "x-aliyun-ecs-metadata-token-ttl-seconds";
+const TOKEN_HEADER: &str = "x-aliyun-ecs-metadata-token";
+const LIFETIME: Duration = Duration::hours(6);
+const ROTATE_BEFORE: Duration = Duration::minutes(30);
+
+/// A plain HTTP answer from the metadata service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetadataResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// `application/json` or `text/plain`.
+    pub content_type: &'static str,
+    /// Body.
+    pub body: String,
+}
+
+impl MetadataResponse {
+    fn text(status: u16, body: &str) -> Self {
+        Self {
+            status,
+            content_type: "text/plain",
+            body: body.to_string(),
+        }
+    }
+}
+
+#[derive(Default)]
+struct MetadataState {
+    current: Option<(TemporaryCredential, OffsetDateTime)>,
+    tokens: HashMap<String, OffsetDateTime>,
+}
+
+/// The metadata service for one role.
+pub struct Metadata {
+    role: String,
+    state: Mutex<MetadataState>,
+}
+
+impl Metadata {
+    /// A metadata service exposing `role`.
+    pub fn new(role: String) -> Self {
+        Self {
+            role,
+            state: Mutex::new(MetadataState::default()),
+        }
+    }
+
+    /// Whether `path` belongs to the metadata service.
+    pub fn owns(path: &str) -> bool {
+        path.starts_with("/latest/")
+    }
+
+    /// Answers one metadata request.
+    pub fn handle(
+        &self,
+        method: &Method,
+        path: &str,
+        headers: &HeaderMap,
+        auth: &Authenticator,
+        now: OffsetDateTime,
+    ) -> MetadataResponse {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.tokens.retain(|_, exp| *exp > now);
+        if path == TOKEN_PATH {
+            if method != Method::PUT {
+                return MetadataResponse::text(405, "Method Not Allowed");
+            }
+            let ttl = headers
+                .get(TOKEN_TTL_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<i64>().ok());
+            return match ttl {
+                Some(t) if (1..=21600).contains(&t) => {
+                    let token = ids::random_alnum(48);
+                    st.tokens.insert(token.clone(), now + Duration::seconds(t));
+                    MetadataResponse::text(200, &token)
+                }
+                _ => MetadataResponse::text(400, "Bad Request: ttl must be 1..=21600 seconds"),
+            };
+        }
+        if method != Method::GET {
+            return MetadataResponse::text(405, "Method Not Allowed");
+        }
+        if let Some(t) = headers.get(TOKEN_HEADER) {
+            let valid = t.to_str().ok().is_some_and(|t| st.tokens.contains_key(t));
+            if !valid {
+                return MetadataResponse::text(401, "Unauthorized");
+            }
+        }
+        let Some(role) = path.strip_prefix(CREDENTIALS_PREFIX) else {
+            return MetadataResponse::text(404, "Not Found");
+        };
+        if role.is_empty() {
+            return MetadataResponse::text(200, &self.role);
+        }
+        if role != self.role {
+            return MetadataResponse::text(404, "Not Found");
+        }
+        let fresh = match &st.current {
+            Some((c, _)) if c.expiration - now > ROTATE_BEFORE => None,
+            _ => Some((auth.issue_temporary(LIFETIME, now), now)),
+        };
+        if let Some(f) = fresh {
+            st.current = Some(f);
+        }
+        let Some((cred, issued)) = &st.current else {
+            return MetadataResponse::text(500, "Internal Server Error");
+        };
+        let body = json!({
+            "AccessKeyId": cred.access_key_id,
+            "AccessKeySecret": cred.access_key_secret.expose(),
+            "Expiration": ids::format_iso_seconds(cred.expiration),
+            "SecurityToken": cred.security_token.expose(),
+            "LastUpdated": ids::format_iso_seconds(*issued),
+            "Code": "Success",
+        });
+        MetadataResponse {
+            status: 200,
+            content_type: "application/json",
+            body: body.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::auth::StaticKey;
+    use crate::emulator::secret::Secret;
+
+    fn auth() -> Authenticator {
+        Authenticator::new(StaticKey {
+            access_key_id: "id".into(),
+            access_key_secret: Secret::new("s"),
+            security_token: None,
+        })
+    }
+
+    #[test]
+    fn lists_role_and_serves_stable_credentials() {
+        let (m, a, now) = (
+            Metadata::new("r1".into()),
+            auth(),
+            OffsetDateTime::now_utc(),
+        );
+        let h = HeaderMap::new();
+        let list = m.handle(&Method::GET, CREDENTIALS_PREFIX, &h, &a, now);
+        assert_eq!((list.status, list.body.as_str()), (200, "r1"));
+        let p = format!("{CREDENTIALS_PREFIX}r1");
+        let one = m.handle(&Method::GET, &p, &h, &a, now);
+        let two = m.handle(&Method::GET, &p, &h, &a, now + Duration::hours(1));
+        assert_eq!(one.status, 200);
+        assert_eq!(one.body, two.body);
+        let v: serde_json::Value = serde_json::from_str(&one.body).unwrap();
+        assert_eq!(v["Code"], "Success");
+        let rotated = m.handle(&Method::GET, &p, &h, &a, now + Duration::hours(6));
+        assert_ne!(rotated.body, one.body);
+        let other = format!("{CREDENTIALS_PREFIX}r2");
+        assert_eq!(m.handle(&Method::GET, &other, &h, &a, now).status, 404);
+    }
+
+    #[test]
+    fn hardened_mode_token() {
+        let (m, a, now) = (Metadata::new("r".into()), auth(), OffsetDateTime::now_utc());
+        let mut h = HeaderMap::new();
+        h.insert(TOKEN_TTL_HEADER, http::HeaderValue::from_static("60"));
+        let t = m.handle(&Method::PUT, TOKEN_PATH, &h, &a, now);
+        assert_eq!(t.status, 200);
+        let mut h = HeaderMap::new();
+        h.insert(TOKEN_HEADER, http::HeaderValue::from_str(&t.body).unwrap());
+        assert_eq!(
+            m.handle(&Method::GET, CREDENTIALS_PREFIX, &h, &a, now)
+                .status,
+            200
+        );
+        let late = now + Duration::seconds(61);
+        assert_eq!(
+            m.handle(&Method::GET, CREDENTIALS_PREFIX, &h, &a, late)
+                .status,
+            401
+        );
+    }
+}

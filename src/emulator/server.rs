@@ -1,0 +1,376 @@
+//! The HTTP side: accept loop, one hyper HTTP/1 connection per socket, routing between the
+//! RPC API (Sas and STS on `/`), the ECS metadata paths and the `/_emulator/` introspection
+//! endpoints, fault injection, the request log and graceful shutdown.
+//!
+//! Faults that drop the connection do so for real: the service returns an error, hyper closes
+//! the connection without writing a response, and the socket is closed with `SO_LINGER=0`, so
+//! the client sees a reset and not a single response byte.
+//!
+//! Store writes (with fsync when a state file is set) run on the emulator's own runtime thread:
+//! that serialises changes in arrival order, which is what an emulator wants, at the price of
+//! throughput with a state file.
+
+use super::actions::{self, SasContext, SAS_VERSION};
+use super::api_error::ApiError;
+use super::auth::{Authenticator, RequestIdentity};
+use super::faults::{FaultDecision, Faults};
+use super::ids;
+use super::introspect::{self, IntrospectContext, LogEntry, RequestLog};
+use super::metadata::Metadata;
+use super::request::ApiRequest;
+use super::store::Store;
+use super::sts::{self, STS_VERSION};
+use http::header::{HeaderValue, CONTENT_TYPE, HOST};
+use http::{Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Bytes;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use serde_json::{json, Value};
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use time::OffsetDateTime;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+/// Largest request body accepted (the API's parameters are small).
+const MAX_BODY: usize = 1024 * 1024;
+
+/// How long in-flight requests get to finish on shutdown.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Everything the connections share.
+pub struct Shared {
+    /// Credentials and signature verification.
+    pub auth: Authenticator,
+    /// Registries.
+    pub store: Store,
+    /// Fault settings.
+    pub faults: Faults,
+    /// Request log.
+    pub log: RequestLog,
+    /// ECS metadata service.
+    pub metadata: Metadata,
+    /// The emulated account id.
+    pub ali_uid: i64,
+}
+
+/// Returned by the service to make hyper drop the connection without answering.
+#[derive(Debug, thiserror::Error)]
+#[error("connection dropped on purpose (fault injection)")]
+pub struct DropConnection;
+
+type Resp = Response<Full<Bytes>>;
+
+/// Serves until `shutdown` flips (or its sender goes away), then drains connections.
+pub async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut conns = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    conns.spawn(serve_connection(stream, peer, shared.clone(), shutdown.clone()));
+                }
+                // Out of file descriptors and the like: back off instead of spinning.
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            },
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+        }
+    }
+    drop(listener);
+    let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
+        while conns.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        conns.abort_all();
+    }
+}
+
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let reset = Arc::new(AtomicBool::new(false));
+    let io = TokioIo::new(ConnStream {
+        inner: stream,
+        reset: reset.clone(),
+    });
+    let svc = service_fn(move |req| {
+        let (shared, reset) = (shared.clone(), reset.clone());
+        async move { route(req, peer, shared, reset).await }
+    });
+    let conn = http1::Builder::new().serve_connection(io, svc);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = shutdown.changed() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
+    }
+}
+
+/// The TCP stream, plus the ability to end it with a reset when a fault asks for one.
+struct ConnStream {
+    inner: TcpStream,
+    reset: Arc<AtomicBool>,
+}
+
+impl Drop for ConnStream {
+    fn drop(&mut self) {
+        if self.reset.load(Ordering::SeqCst) {
+            // Zero linger makes close() send RST and discard unsent data.
+            let _ = self.inner.set_zero_linger();
+        }
+    }
+}
+
+impl AsyncRead for ConnStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for ConnStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+fn json_response(status: u16, body: &Value, request_id: Option<&str>) -> Resp {
+    let mut resp = Response::new(Full::new(Bytes::from(body.to_string())));
+    *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    resp.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json;charset=utf-8"),
+    );
+    if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(id).ok()) {
+        resp.headers_mut().insert("x-acs-request-id", id);
+    }
+    resp
+}
+
+fn text_response(status: u16, content_type: &'static str, body: String) -> Resp {
+    let mut resp = Response::new(Full::new(Bytes::from(body)));
+    *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    resp.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    resp
+}
+
+async fn read_body(body: Incoming) -> Result<Vec<u8>, ApiError> {
+    match Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => Ok(collected.to_bytes().to_vec()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(ApiError::new(
+            413,
+            "RequestEntityTooLarge",
+            format!("The request body exceeds {MAX_BODY} bytes."),
+        )),
+        Err(e) => Err(ApiError::new(
+            400,
+            "InvalidRequest",
+            format!("Cannot read the request body: {e}"),
+        )),
+    }
+}
+
+async fn route(
+    req: Request<Incoming>,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    reset: Arc<AtomicBool>,
+) -> Result<Resp, DropConnection> {
+    let path = req.uri().path().to_string();
+    if path == "/_emulator" || path.starts_with("/_emulator/") {
+        if !peer.ip().is_loopback() {
+            return Ok(json_response(
+                403,
+                &json!({"error": "introspection is loopback-only"}),
+                None,
+            ));
+        }
+        let method = req.method().as_str().to_string();
+        let body = match read_body(req.into_body()).await {
+            Ok(b) => b,
+            Err(e) => return Ok(json_response(e.status, &json!({"error": e.message}), None)),
+        };
+        let ctx = IntrospectContext {
+            store: &shared.store,
+            faults: &shared.faults,
+            log: &shared.log,
+            now: OffsetDateTime::now_utc(),
+        };
+        let (status, v) = introspect::handle(&method, &path, &body, &ctx);
+        return Ok(json_response(status, &v, None));
+    }
+    if Metadata::owns(&path) {
+        // The metadata service hands out credentials; like the real one (link-local), it only
+        // answers the local machine.
+        if !peer.ip().is_loopback() {
+            return Ok(text_response(403, "text/plain", "Forbidden".into()));
+        }
+        let r = shared.metadata.handle(
+            req.method(),
+            &path,
+            req.headers(),
+            &shared.auth,
+            OffsetDateTime::now_utc(),
+        );
+        return Ok(text_response(r.status, r.content_type, r.body));
+    }
+    api(req, shared, reset).await
+}
+
+async fn api(
+    req: Request<Incoming>,
+    shared: Arc<Shared>,
+    reset: Arc<AtomicBool>,
+) -> Result<Resp, DropConnection> {
+    let request_id = ids::request_id();
+    let (parts, body) = req.into_parts();
+    let host_id = parts
+        .headers
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("sas-emulator")
+        .to_string();
+    let (latency, decision) = shared.faults.decide();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let method = parts.method.as_str().to_string();
+    let parsed = match read_body(body).await {
+        Err(e) => Err(e),
+        Ok(_) if parts.uri.path() != "/" => Err(ApiError::new(
+            404,
+            "InvalidAction.NotFound",
+            format!(
+                "Path {:?} is not served: RPC requests go to \"/\".",
+                parts.uri.path()
+            ),
+        )),
+        Ok(_) if method != "GET" && method != "POST" => Err(ApiError::new(
+            405,
+            "UnsupportedHTTPMethod",
+            format!("HTTP method {method} is not supported; use GET or POST."),
+        )),
+        Ok(bytes) => ApiRequest::parse(&method, parts.uri.query(), parts.headers, bytes),
+    };
+    let identity = parsed.as_ref().map(RequestIdentity::of).unwrap_or_default();
+    let mut entry = LogEntry {
+        seq: 0,
+        time: ids::format_rfc3339(OffsetDateTime::now_utc()),
+        method,
+        signature: identity.style.map(|s| s.as_str().to_string()),
+        access_key_id: identity.access_key_id,
+        action: identity.action,
+        version: identity.version,
+        params: parsed
+            .as_ref()
+            .map(|r| introspect::loggable_params(r.all_params()))
+            .unwrap_or_default(),
+        outcome: String::new(),
+        http_status: None,
+        request_id: request_id.clone(),
+    };
+
+    let result = match decision {
+        FaultDecision::Reset => {
+            entry.outcome = "Fault.Reset".into();
+            shared.log.push(entry);
+            reset.store(true, Ordering::SeqCst);
+            return Err(DropConnection);
+        }
+        FaultDecision::Throttle => Err(ApiError::throttling()),
+        FaultDecision::Unavailable => Err(ApiError::unavailable()),
+        FaultDecision::None | FaultDecision::LoseResponse => {
+            parsed.and_then(|r| execute(&r, &shared, &request_id))
+        }
+    };
+    let (status, body, outcome) = match result {
+        Ok(v) => (200, v, "Success".to_string()),
+        Err(e) => (e.status, e.envelope(&request_id, &host_id), e.code),
+    };
+    if decision == FaultDecision::LoseResponse {
+        entry.outcome = format!("Fault.LostResponse({outcome})");
+        shared.log.push(entry);
+        reset.store(true, Ordering::SeqCst);
+        return Err(DropConnection);
+    }
+    entry.outcome = outcome;
+    entry.http_status = Some(status);
+    shared.log.push(entry);
+    Ok(json_response(status, &body, Some(&request_id)))
+}
+
+/// Authenticates, routes by version and action, checks RAM denials, runs the action.
+fn execute(req: &ApiRequest, shared: &Shared, request_id: &str) -> Result<Value, ApiError> {
+    let now = OffsetDateTime::now_utc();
+    let who = shared.auth.authenticate(req, now)?;
+    let action = who.action.as_str();
+    let ram_action = match who.version.as_str() {
+        SAS_VERSION if actions::ACTIONS.contains(&action) => format!("yundun-sas:{action}"),
+        STS_VERSION if action == "AssumeRole" => format!("sts:{action}"),
+        SAS_VERSION | STS_VERSION => return Err(ApiError::action_not_found(action)),
+        other => return Err(ApiError::invalid_version(other)),
+    };
+    if shared.faults.denies(action) {
+        return Err(ApiError::no_permission(&ram_action));
+    }
+    if who.version == STS_VERSION {
+        return sts::handle(action, req, &shared.auth, now, request_id);
+    }
+    let ctx = SasContext {
+        store: &shared.store,
+        ali_uid: shared.ali_uid,
+        now,
+        request_id,
+    };
+    actions::handle(action, req, &ctx)
+}

@@ -1,0 +1,407 @@
+//! The registries themselves: an in-memory table with the next id, optionally persisted to a
+//! state file after every change with an atomic write (temp file, fsync, rename, fsync dir).
+//!
+//! Invariants: ids are never reused (the next id is persisted with the table); a change is
+//! visible in memory only once it is on disk (a failed write leaves memory as it was, so a
+//! client never sees success for something a restart would forget); a state file that exists
+//! but cannot be read is a startup error, never silently replaced by an empty table.
+
+use serde::{Deserialize, Serialize};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+/// The state file format this build writes and reads.
+const FORMAT: u32 = 1;
+
+/// Why the state file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The file exists but could not be read.
+    #[error("cannot read state file {path}: {source}")]
+    Read {
+        /// The state file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not a valid state file; it is left untouched.
+    #[error("state file {path} is corrupt ({reason}); refusing to start rather than lose it — fix or remove the file")]
+    Corrupt {
+        /// The state file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Writing the file failed.
+    #[error("cannot write state file {path}: {source}")]
+    Write {
+        /// The state file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// A quay namespace/token pair attached to a registry (`ExtraParam`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct ExtraRecord {
+    /// Id of this extra row (`ImageRegistryExtraInfos[].Id`).
+    pub id: i64,
+    /// Quay namespace.
+    pub namespace: String,
+    /// Quay auth token. Stored in clear because `ListImageRegistryExtra` returns it; hashed in
+    /// every log and introspection view.
+    pub auth_token: String,
+}
+
+/// One private registry as the service stores it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct RegistryRecord {
+    /// Registry id.
+    pub id: i64,
+    /// Owning account.
+    pub ali_uid: i64,
+    /// `harbor`, `quay` (or, via out-of-band changes, anything).
+    pub registry_type: String,
+    /// `V1` / `V2`.
+    pub registry_version: String,
+    /// 1 HTTP, 2 HTTPS.
+    pub protocol_type: i64,
+    /// 1 Internet, 2 VPC.
+    pub net_type: i64,
+    /// VPC id, if given.
+    pub vpc_id: Option<String>,
+    /// Registry IP.
+    pub registry_host_ip: String,
+    /// Registry domain.
+    pub domain_name: String,
+    /// Port, if given.
+    pub port: Option<i64>,
+    /// Login user.
+    pub user_name: String,
+    /// [`super::secret::secret_hash`] of the password: the emulator never returns a password,
+    /// so it never needs to keep one.
+    pub password_hash: String,
+    /// Region (`RegistryRegionId` on input, `RegionId` on output).
+    pub region_id: String,
+    /// Images scanned per hour.
+    pub trans_per_hour: i64,
+    /// Service-generated token (UUID), replaced by `RefreshRegistryToken`.
+    pub token: String,
+    /// Display name (`RegistryName`).
+    pub registry_name: String,
+    /// Whitelist (not settable through the emulated API).
+    pub white_list: String,
+    /// Blacklist (not settable through the emulated API).
+    pub black_list: String,
+    /// Jenkins context (CI/CD registries only).
+    pub jenkins_env: String,
+    /// Asset retention days.
+    pub persistence_day: i64,
+    /// Quay extras.
+    pub extras: Vec<ExtraRecord>,
+    /// `yyyy-MM-dd HH:mm:ss` UTC.
+    pub gmt_create: String,
+    /// `yyyy-MM-dd HH:mm:ss` UTC.
+    pub gmt_modified: String,
+}
+
+/// Everything the state file holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateData {
+    /// File format version.
+    pub format: u32,
+    /// The id the next registry gets.
+    pub next_id: i64,
+    /// The id the next extra row gets.
+    pub next_extra_id: i64,
+    /// All registries, by ascending id.
+    pub registries: Vec<RegistryRecord>,
+}
+
+impl Default for StateData {
+    fn default() -> Self {
+        Self {
+            format: FORMAT,
+            next_id: 1,
+            next_extra_id: 1,
+            registries: Vec::new(),
+        }
+    }
+}
+
+impl StateData {
+    /// Allocates a registry id.
+    pub fn allocate_id(&mut self) -> i64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// Allocates an extra-row id.
+    pub fn allocate_extra_id(&mut self) -> i64 {
+        let id = self.next_extra_id;
+        self.next_extra_id += 1;
+        id
+    }
+
+    /// The registry with this id.
+    pub fn get(&self, id: i64) -> Option<&RegistryRecord> {
+        self.registries.iter().find(|r| r.id == id)
+    }
+
+    /// The registry with this id, mutably.
+    pub fn get_mut(&mut self, id: i64) -> Option<&mut RegistryRecord> {
+        self.registries.iter_mut().find(|r| r.id == id)
+    }
+
+    /// Removes a registry; false if there was none.
+    pub fn remove(&mut self, id: i64) -> bool {
+        let before = self.registries.len();
+        self.registries.retain(|r| r.id != id);
+        self.registries.len() != before
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.format != FORMAT {
+            return Err(format!("unsupported format {}", self.format));
+        }
+        let mut ids = std::collections::HashSet::new();
+        let mut extra_ids = std::collections::HashSet::new();
+        for r in &self.registries {
+            if !ids.insert(r.id) {
+                return Err(format!("duplicate registry id {}", r.id));
+            }
+            if r.id >= self.next_id {
+                return Err(format!(
+                    "registry id {} is not below next_id {}",
+                    r.id, self.next_id
+                ));
+            }
+            for e in &r.extras {
+                if !extra_ids.insert(e.id) || e.id >= self.next_extra_id {
+                    return Err(format!("bad extra id {}", e.id));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The registry table, optionally backed by a state file.
+pub struct Store {
+    path: Option<PathBuf>,
+    data: Mutex<StateData>,
+}
+
+impl Store {
+    /// Opens the store. With a path: an existing file is loaded (corrupt → error), a missing
+    /// one is created empty right away so an unwritable location fails at startup, not at the
+    /// first create.
+    pub fn open(path: Option<PathBuf>) -> Result<Self, StoreError> {
+        let data = match &path {
+            None => StateData::default(),
+            Some(p) => match fs::read(p) {
+                Ok(bytes) => {
+                    let data: StateData =
+                        serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
+                            path: p.clone(),
+                            reason: e.to_string(),
+                        })?;
+                    data.check().map_err(|reason| StoreError::Corrupt {
+                        path: p.clone(),
+                        reason,
+                    })?;
+                    data
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    let data = StateData::default();
+                    write_atomically(p, &data)?;
+                    data
+                }
+                Err(source) => {
+                    return Err(StoreError::Read {
+                        path: p.clone(),
+                        source,
+                    })
+                }
+            },
+        };
+        Ok(Self {
+            path,
+            data: Mutex::new(data),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, StateData> {
+        // The data is replaced wholesale on success only, so a poisoned lock still guards a
+        // consistent table.
+        self.data.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Reads the table.
+    pub fn read<R>(&self, f: impl FnOnce(&StateData) -> R) -> R {
+        f(&self.lock())
+    }
+
+    /// Applies a change. If `f` fails nothing changes; if persisting fails, nothing changes
+    /// and the write error is returned.
+    pub fn mutate<R, E>(
+        &self,
+        f: impl FnOnce(&mut StateData) -> Result<R, E>,
+    ) -> Result<Result<R, E>, StoreError> {
+        let mut guard = self.lock();
+        // Work on a copy so a failing change (or write) leaves nothing half-applied. The table
+        // is small (an emulator's worth of registries), so the copy is cheap.
+        let mut next = guard.clone();
+        let r = match f(&mut next) {
+            Ok(r) => r,
+            Err(e) => return Ok(Err(e)),
+        };
+        if let Some(p) = &self.path {
+            write_atomically(p, &next)?;
+        }
+        *guard = next;
+        Ok(Ok(r))
+    }
+}
+
+/// Writes `data` to `path` so that a crash leaves either the old or the new file, never a
+/// torn one: write a sibling temp file, fsync it, rename it over `path`, fsync the directory.
+fn write_atomically(path: &Path, data: &StateData) -> Result<(), StoreError> {
+    let err = |source| StoreError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let bytes =
+        serde_json::to_vec_pretty(data).map_err(|e| err(std::io::Error::other(e.to_string())))?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "state".into());
+    let tmp = dir.join(format!(".{name}.tmp.{}", std::process::id()));
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(&bytes)?;
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&tmp, path)?;
+        // Make the rename itself durable. Some filesystems refuse to fsync a directory; the
+        // rename has happened either way, so that is not an error worth failing a call for.
+        if let Ok(d) = fs::File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(id: i64) -> RegistryRecord {
+        RegistryRecord {
+            id,
+            ali_uid: 1,
+            registry_type: "harbor".into(),
+            registry_version: "V2".into(),
+            protocol_type: 2,
+            net_type: 1,
+            vpc_id: None,
+            registry_host_ip: "1.2.3.4".into(),
+            domain_name: "example.com".into(),
+            port: Some(443),
+            user_name: "u".into(),
+            password_hash: "sha256:x".into(),
+            region_id: "cn-hangzhou".into(),
+            trans_per_hour: 0,
+            token: "t".into(),
+            registry_name: "example.com".into(),
+            white_list: String::new(),
+            black_list: String::new(),
+            jenkins_env: String::new(),
+            persistence_day: 0,
+            extras: vec![],
+            gmt_create: String::new(),
+            gmt_modified: String::new(),
+        }
+    }
+
+    #[test]
+    fn persists_and_reloads_with_next_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let s = Store::open(Some(path.clone())).unwrap();
+        assert!(path.exists());
+        s.mutate(|d| {
+            let id = d.allocate_id();
+            d.registries.push(record(id));
+            let id = d.allocate_id();
+            d.registries.push(record(id));
+            d.remove(1);
+            Ok::<_, ()>(())
+        })
+        .unwrap()
+        .unwrap();
+        drop(s);
+        let s = Store::open(Some(path)).unwrap();
+        s.read(|d| {
+            assert_eq!(d.next_id, 3);
+            assert_eq!(d.registries.len(), 1);
+            assert_eq!(d.registries[0].id, 2);
+        });
+    }
+
+    #[test]
+    fn corrupt_file_is_an_error_and_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        fs::write(&path, b"{not json").unwrap();
+        let e = Store::open(Some(path.clone())).err().unwrap();
+        assert!(matches!(e, StoreError::Corrupt { .. }), "{e}");
+        assert_eq!(fs::read(&path).unwrap(), b"{not json");
+        fs::write(&path, b"").unwrap();
+        assert!(Store::open(Some(path.clone())).is_err());
+        // Structurally valid JSON that breaks an invariant is corrupt too.
+        let mut d = StateData::default();
+        d.registries.push(record(5));
+        fs::write(&path, serde_json::to_vec(&d).unwrap()).unwrap();
+        assert!(matches!(
+            Store::open(Some(path)).err().unwrap(),
+            StoreError::Corrupt { .. }
+        ));
+    }
+
+    #[test]
+    fn failed_change_leaves_state_unchanged() {
+        let s = Store::open(None).unwrap();
+        let r: Result<(), &str> = s
+            .mutate(|d| {
+                d.allocate_id();
+                Err("no")
+            })
+            .unwrap();
+        assert!(r.is_err());
+        s.read(|d| assert_eq!(d.next_id, 1));
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(Some(dir.path().join("s.json"))).unwrap();
+        let _ = s.mutate(|d| {
+            d.allocate_id();
+            Err::<(), _>("no")
+        });
+        s.read(|d| assert_eq!(d.next_id, 1));
+    }
+}

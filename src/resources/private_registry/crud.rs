@@ -1,0 +1,708 @@
+//! Create, read, update, delete and import for `alicloud_sas_private_registry`, over any
+//! `RegistryApi`. The hard parts live here: no duplicate on an ambiguous create, a read after
+//! create that waits for the new object, and list calls shared across concurrent reads.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::api::{ApiFailure, FailureKind, RegistryApi, RegistryRecord};
+use super::{state, validate, TYPE_NAME};
+use crate::framework::{
+    ApplyResponse, Diagnostic, Diagnostics, ImportResponse, ImportedResource, ReadResponse,
+};
+use crate::resources::list_cache::ListCache;
+use crate::resources::timeouts::{self, Operation};
+use crate::value::Value;
+
+/// How long a list may be reused within one provider process (one Terraform phase).
+const LIST_TTL: Duration = Duration::from_secs(5);
+
+/// Deadline for reads, which have no configurable timeout.
+const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+
+/// Attempts at `AddPrivateRegistry` when earlier ones failed ambiguously and left nothing.
+const CREATE_ATTEMPTS: usize = 4;
+
+pub struct Registries<A> {
+    api: A,
+    lists: ListCache<RegistryRecord>,
+}
+
+fn failed(summary: &str, f: &ApiFailure) -> Diagnostics {
+    Diagnostic::error(summary, f.message.clone()).into()
+}
+
+fn parse_id(state: &Value) -> Result<i64, Diagnostics> {
+    let id = state.attr("id").as_str().unwrap_or_default();
+    id.parse().map_err(|_| {
+        Diagnostic::error(
+            "Invalid registry id",
+            format!("{id:?} is not a Security Center registry id (a whole number, such as 1234)."),
+        )
+        .into()
+    })
+}
+
+/// Whether `record` is the registry `planned` describes, by the fields that identify one.
+fn same_registry(record: &RegistryRecord, new: &super::api::NewRegistry) -> bool {
+    record.registry_type == new.registry_type
+        && record.domain_name.eq_ignore_ascii_case(&new.domain_name)
+        && record.registry_host_ip == new.registry_host_ip
+        && record.region_id == new.registry_region_id
+}
+
+impl<A: RegistryApi> Registries<A> {
+    pub fn new(api: A) -> Self {
+        Self {
+            api,
+            lists: ListCache::new(LIST_TTL),
+        }
+    }
+
+    /// The (possibly shared) list for one registry type.
+    async fn list(
+        &self,
+        registry_type: Option<&str>,
+        deadline: Instant,
+    ) -> Result<Arc<Vec<RegistryRecord>>, ApiFailure> {
+        let key = registry_type.unwrap_or("*");
+        self.lists
+            .get(key, || self.api.list(registry_type, deadline))
+            .await
+    }
+
+    async fn find(
+        &self,
+        id: i64,
+        registry_type: Option<&str>,
+        deadline: Instant,
+    ) -> Result<Option<RegistryRecord>, ApiFailure> {
+        Ok(self
+            .list(registry_type, deadline)
+            .await?
+            .iter()
+            .find(|r| r.id == id)
+            .cloned())
+    }
+
+    /// For quay, the `extra_param` the API holds; kept as the prior text when it means the same.
+    async fn extra_param(
+        &self,
+        record: &RegistryRecord,
+        prior: &Value,
+        deadline: Instant,
+    ) -> Result<Value, ApiFailure> {
+        if record.registry_type != "quay" {
+            return Ok(prior.attr("extra_param").clone());
+        }
+        let namespaces = self.api.quay_namespaces(record.id, deadline).await?;
+        if namespaces.is_empty() {
+            return Ok(prior.attr("extra_param").clone());
+        }
+        let api_json = state::extra_param_json(&namespaces);
+        Ok(match prior.attr("extra_param").as_str() {
+            Some(old) if crate::framework::plan::json_equivalent(old, &api_json) => {
+                prior.attr("extra_param").clone()
+            }
+            _ => Value::String(api_json),
+        })
+    }
+
+    pub async fn read(&self, current: &Value) -> ReadResponse {
+        let id = match parse_id(current) {
+            Ok(id) => id,
+            Err(d) => {
+                return ReadResponse {
+                    new_state: current.clone(),
+                    diagnostics: d,
+                    ..Default::default()
+                }
+            }
+        };
+        let deadline = Instant::now() + READ_TIMEOUT;
+        let kind = current.attr("registry_type").as_str();
+        let found = match self.find(id, kind, deadline).await {
+            Ok(found) => found,
+            Err(f) => {
+                return ReadResponse {
+                    new_state: current.clone(),
+                    diagnostics: failed("Failed to read registry", &f),
+                    ..Default::default()
+                }
+            }
+        };
+        let Some(record) = found else {
+            tracing::info!(id, "registry no longer exists; removing it from state");
+            return ReadResponse::default();
+        };
+        let mut new_state = state::from_record(&record, current);
+        match self.extra_param(&record, current, deadline).await {
+            Ok(extra) => new_state.set_attr("extra_param", extra),
+            Err(f) => {
+                return ReadResponse {
+                    new_state: current.clone(),
+                    diagnostics: failed("Failed to read quay namespaces", &f),
+                    ..Default::default()
+                }
+            }
+        }
+        ReadResponse {
+            new_state,
+            ..Default::default()
+        }
+    }
+
+    pub async fn create(&self, planned: &Value, config: &Value) -> ApplyResponse {
+        let error = |d: Diagnostics| ApplyResponse {
+            diagnostics: d,
+            ..Default::default()
+        };
+        // Values unknown at plan time are known now: judge them.
+        let checks = validate(config);
+        if checks.has_errors() {
+            return error(checks);
+        }
+        let new = match state::new_registry(planned) {
+            Ok(n) => n,
+            Err(e) => return error(Diagnostic::error("Incomplete configuration", e).into()),
+        };
+        let deadline = Instant::now() + timeouts::get(planned, Operation::Create);
+        self.lists.invalidate().await;
+        let before = match self.api.list(Some(&new.registry_type), deadline).await {
+            Ok(list) => list,
+            Err(f) => return error(failed("Failed to list registries before creating", &f)),
+        };
+        if let Some(existing) = before.iter().find(|r| same_registry(r, &new)) {
+            return error(
+                Diagnostic::error(
+                    "Registry already exists",
+                    format!(
+                        "Security Center already has a {} registry for {} ({}) in {}, with id {}. To manage it with Terraform, import it instead of creating another:\n  terraform import {TYPE_NAME}.<name> {}",
+                        new.registry_type, new.domain_name, new.registry_host_ip, new.registry_region_id, existing.id, existing.id
+                    ),
+                )
+                .into(),
+            );
+        }
+        let known: std::collections::HashSet<i64> = before.iter().map(|r| r.id).collect();
+        let id = match self.add_once(&new, &known, deadline).await {
+            Ok(id) => id,
+            Err(d) => return error(d),
+        };
+        self.lists.invalidate().await;
+        let record = match self.wait_for(id, &new.registry_type, deadline).await {
+            Ok(r) => r,
+            Err(d) => {
+                // The registry exists: keep it in state so nothing is orphaned, and say so.
+                let mut partial = planned.clone();
+                partial.set_attr("id", id.to_string().into());
+                for computed in ["token", "region_id", "trans_per_hour"] {
+                    if partial.attr(computed).is_unknown() {
+                        partial.set_attr(computed, Value::Null);
+                    }
+                }
+                return ApplyResponse {
+                    new_state: partial,
+                    diagnostics: d,
+                    ..Default::default()
+                };
+            }
+        };
+        ApplyResponse {
+            new_state: state::from_record(&record, planned),
+            ..Default::default()
+        }
+    }
+
+    /// Calls `AddPrivateRegistry` so that at most one registry results: after an ambiguous
+    /// failure it looks for a registry that appeared and adopts it, and only retries when none did.
+    async fn add_once(
+        &self,
+        new: &super::api::NewRegistry,
+        known: &std::collections::HashSet<i64>,
+        deadline: Instant,
+    ) -> Result<i64, Diagnostics> {
+        let mut last = None;
+        for attempt in 1..=CREATE_ATTEMPTS {
+            match self.api.add(new, deadline).await {
+                Ok(id) => return Ok(id),
+                Err(f) if f.kind == FailureKind::Ambiguous => {
+                    tracing::warn!(
+                        attempt,
+                        "create failed ambiguously; looking for the registry before retrying"
+                    );
+                    let list = self
+                        .api
+                        .list(Some(&new.registry_type), deadline)
+                        .await
+                        .map_err(|e| {
+                            failed("Failed to list registries after an interrupted create", &e)
+                        })?;
+                    let appeared: Vec<&RegistryRecord> = list
+                        .iter()
+                        .filter(|r| !known.contains(&r.id) && same_registry(r, new))
+                        .collect();
+                    match appeared.as_slice() {
+                        [one] => {
+                            tracing::info!(
+                                id = one.id,
+                                "adopting the registry the interrupted create made"
+                            );
+                            return Ok(one.id);
+                        }
+                        [] => last = Some(f),
+                        many => {
+                            let ids: Vec<String> = many.iter().map(|r| r.id.to_string()).collect();
+                            return Err(Diagnostic::error(
+                                "Several matching registries appeared",
+                                format!("While creating, registries {} appeared for the same domain and host; import the right one and delete the others.", ids.join(", ")),
+                            )
+                            .into());
+                        }
+                    }
+                }
+                Err(f) => return Err(failed("Failed to create registry", &f)),
+            }
+        }
+        Err(failed(
+            "Failed to create registry",
+            &last.unwrap_or(ApiFailure {
+                message: "no attempt was made".into(),
+                kind: FailureKind::Other,
+            }),
+        ))
+    }
+
+    /// Lists until the new registry shows up: a read right after a create may miss it.
+    async fn wait_for(
+        &self,
+        id: i64,
+        registry_type: &str,
+        deadline: Instant,
+    ) -> Result<RegistryRecord, Diagnostics> {
+        let mut pause = Duration::from_millis(200);
+        loop {
+            match self.api.list(Some(registry_type), deadline).await {
+                Ok(list) => {
+                    if let Some(r) = list.into_iter().find(|r| r.id == id) {
+                        return Ok(r);
+                    }
+                }
+                Err(f) if f.kind == FailureKind::Cancelled => {
+                    return Err(failed("Registry created, but reading it back failed", &f))
+                }
+                Err(f) => {
+                    tracing::debug!(error = %f.message, "reading back the new registry failed; retrying")
+                }
+            }
+            if Instant::now() + pause > deadline {
+                return Err(Diagnostic::error(
+                    "Registry created but not visible yet",
+                    format!("Registry {id} was created but did not appear in ListPrivateRegistryList before the create timeout. It is recorded in state; the next `terraform apply` will read it."),
+                )
+                .into());
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(5));
+        }
+    }
+
+    pub async fn update(&self, prior: &Value, planned: &Value, config: &Value) -> ApplyResponse {
+        let checks = validate(config);
+        if checks.has_errors() {
+            return keep_prior(prior, checks);
+        }
+        let id = match parse_id(prior) {
+            Ok(id) => id,
+            Err(d) => return keep_prior(prior, d),
+        };
+        let change = state::change(id, prior, planned);
+        if !change.is_empty() {
+            let deadline = Instant::now() + timeouts::get(planned, Operation::Update);
+            let result = self.api.modify(&change, deadline).await;
+            self.lists.invalidate().await;
+            if let Err(f) = result {
+                return keep_prior(prior, failed("Failed to update registry", &f));
+            }
+        }
+        // ModifyImageRegistry changes exactly what we asked; the planned state is the truth.
+        ApplyResponse {
+            new_state: planned.clone(),
+            ..Default::default()
+        }
+    }
+
+    pub async fn delete(&self, prior: &Value) -> ApplyResponse {
+        let id = match parse_id(prior) {
+            Ok(id) => id,
+            Err(d) => return keep_prior(prior, d),
+        };
+        let deadline = Instant::now() + timeouts::get(prior, Operation::Delete);
+        let result = self.api.delete(id, deadline).await;
+        self.lists.invalidate().await;
+        match result {
+            Ok(()) => ApplyResponse::default(),
+            Err(f) if f.kind == FailureKind::NotFound => ApplyResponse::default(),
+            Err(f) => keep_prior(prior, failed("Failed to delete registry", &f)),
+        }
+    }
+
+    pub async fn import(&self, id_text: &str, empty: Value) -> ImportResponse {
+        let mut probe = empty.clone();
+        probe.set_attr("id", id_text.trim().into());
+        let id = match parse_id(&probe) {
+            Ok(id) => id,
+            Err(d) => {
+                return ImportResponse {
+                    diagnostics: d,
+                    ..Default::default()
+                }
+            }
+        };
+        let deadline = Instant::now() + READ_TIMEOUT;
+        let record = match self.find(id, None, deadline).await {
+            Ok(Some(r)) => r,
+            Ok(None) => {
+                return ImportResponse {
+                    diagnostics: Diagnostic::error(
+                        "Cannot import a registry that does not exist",
+                        format!("Security Center has no private registry with id {id}."),
+                    )
+                    .into(),
+                    ..Default::default()
+                }
+            }
+            Err(f) => {
+                return ImportResponse {
+                    diagnostics: failed("Failed to read registry", &f),
+                    ..Default::default()
+                }
+            }
+        };
+        let mut state = state::from_record(&record, &empty);
+        // Imported state manages what the API reports, optional values included.
+        state.set_attr("port", record.port.map(Value::int).unwrap_or(Value::Null));
+        state.set_attr(
+            "vpc_id",
+            record
+                .vpc_id
+                .clone()
+                .filter(|v| !v.is_empty())
+                .map(Value::from)
+                .unwrap_or(Value::Null),
+        );
+        match self.extra_param(&record, &empty, deadline).await {
+            Ok(extra) => state.set_attr("extra_param", extra),
+            Err(f) => {
+                return ImportResponse {
+                    diagnostics: failed("Failed to read quay namespaces", &f),
+                    ..Default::default()
+                }
+            }
+        }
+        ImportResponse {
+            imported: vec![ImportedResource {
+                type_name: TYPE_NAME.into(),
+                state,
+                private: Vec::new(),
+            }],
+            diagnostics: Diagnostics::new(),
+        }
+    }
+
+    /// All registries of `registry_type` (all when `None`), for the data source.
+    pub async fn list_all(
+        &self,
+        registry_type: Option<&str>,
+    ) -> Result<Arc<Vec<RegistryRecord>>, ApiFailure> {
+        self.list(registry_type, Instant::now() + READ_TIMEOUT)
+            .await
+    }
+}
+
+/// A failed apply keeps the prior state, so Terraform records nothing that did not happen.
+fn keep_prior(prior: &Value, diagnostics: Diagnostics) -> ApplyResponse {
+    ApplyResponse {
+        new_state: prior.clone(),
+        diagnostics,
+        ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::private_registry::api::{NewRegistry, QuayNamespace, RegistryChange};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+
+    /// An in-memory Security Center with scriptable failures.
+    #[derive(Default)]
+    struct Fake {
+        registries: Mutex<Vec<RegistryRecord>>,
+        lists: AtomicUsize,
+        adds: AtomicUsize,
+        /// Adds that commit and then fail ambiguously (a lost response).
+        lose_responses: AtomicUsize,
+        /// Adds that fail ambiguously without committing (a reset before acting).
+        resets: AtomicUsize,
+        /// Lists that do not yet show the newest registry (eventual consistency).
+        stale_lists: AtomicUsize,
+        /// How many lists after each add are stale.
+        stale_after_add: AtomicUsize,
+    }
+
+    fn ambiguous() -> ApiFailure {
+        ApiFailure {
+            message: "connection reset".into(),
+            kind: FailureKind::Ambiguous,
+        }
+    }
+
+    impl RegistryApi for Arc<Fake> {
+        async fn add(&self, req: &NewRegistry, _: Instant) -> Result<i64, ApiFailure> {
+            self.adds.fetch_add(1, Ordering::SeqCst);
+            if self.resets.load(Ordering::SeqCst) > 0 {
+                self.resets.fetch_sub(1, Ordering::SeqCst);
+                return Err(ambiguous());
+            }
+            self.stale_lists.store(
+                self.stale_after_add.load(Ordering::SeqCst),
+                Ordering::SeqCst,
+            );
+            let mut regs = self.registries.lock().unwrap();
+            let id = regs.iter().map(|r| r.id).max().unwrap_or(0) + 1;
+            regs.push(RegistryRecord {
+                id,
+                registry_type: req.registry_type.clone(),
+                registry_version: req.registry_version.clone(),
+                protocol_type: req.protocol_type,
+                net_type: req.net_type,
+                registry_host_ip: req.registry_host_ip.clone(),
+                domain_name: req.domain_name.clone(),
+                port: req.port,
+                user_name: req.user_name.clone(),
+                region_id: req.registry_region_id.clone(),
+                trans_per_hour: Some(req.trans_per_hour.unwrap_or(20)),
+                token: format!("token-{id}"),
+                ..Default::default()
+            });
+            if self.lose_responses.load(Ordering::SeqCst) > 0 {
+                self.lose_responses.fetch_sub(1, Ordering::SeqCst);
+                return Err(ambiguous());
+            }
+            Ok(id)
+        }
+
+        async fn list(
+            &self,
+            kind: Option<&str>,
+            _: Instant,
+        ) -> Result<Vec<RegistryRecord>, ApiFailure> {
+            self.lists.fetch_add(1, Ordering::SeqCst);
+            let mut regs = self.registries.lock().unwrap().clone();
+            if self.stale_lists.load(Ordering::SeqCst) > 0 {
+                self.stale_lists.fetch_sub(1, Ordering::SeqCst);
+                regs.pop();
+            }
+            Ok(regs
+                .into_iter()
+                .filter(|r| kind.is_none_or(|k| r.registry_type == k))
+                .collect())
+        }
+
+        async fn quay_namespaces(
+            &self,
+            _: i64,
+            _: Instant,
+        ) -> Result<Vec<QuayNamespace>, ApiFailure> {
+            Ok(vec![QuayNamespace {
+                namespace: "team".into(),
+                auth_token: "t".into(),
+            }])
+        }
+
+        async fn modify(&self, c: &RegistryChange, _: Instant) -> Result<(), ApiFailure> {
+            let mut regs = self.registries.lock().unwrap();
+            let r = regs.iter_mut().find(|r| r.id == c.id).ok_or(ApiFailure {
+                message: "gone".into(),
+                kind: FailureKind::NotFound,
+            })?;
+            if let Some(d) = &c.domain_name {
+                r.domain_name = d.clone();
+            }
+            Ok(())
+        }
+
+        async fn delete(&self, id: i64, _: Instant) -> Result<(), ApiFailure> {
+            let mut regs = self.registries.lock().unwrap();
+            let before = regs.len();
+            regs.retain(|r| r.id != id);
+            if regs.len() == before {
+                return Err(ApiFailure {
+                    message: "no such registry".into(),
+                    kind: FailureKind::NotFound,
+                });
+            }
+            Ok(())
+        }
+    }
+
+    fn planned() -> Value {
+        let mut v = super::super::schema::schema().block.empty_value();
+        for (k, val) in [
+            ("registry_type", Value::from("harbor")),
+            ("registry_version", "V2".into()),
+            ("protocol_type", Value::int(2)),
+            ("net_type", Value::int(1)),
+            ("registry_host_ip", "192.0.2.10".into()),
+            ("domain_name", "harbor.example.com".into()),
+            ("user_name", "admin".into()),
+            ("password", "s3cret".into()),
+            ("registry_region_id", "cn-hangzhou".into()),
+            ("id", Value::Unknown),
+            ("token", Value::Unknown),
+            ("region_id", Value::Unknown),
+            ("trans_per_hour", Value::Unknown),
+        ] {
+            v.set_attr(k, val);
+        }
+        v
+    }
+
+    fn setup() -> (Arc<Fake>, Registries<Arc<Fake>>) {
+        let fake = Arc::new(Fake::default());
+        (fake.clone(), Registries::new(fake))
+    }
+
+    #[tokio::test]
+    async fn create_reads_back_and_keeps_the_password() {
+        let (fake, regs) = setup();
+        let r = regs.create(&planned(), &planned()).await;
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        assert_eq!(r.new_state.attr("id"), &Value::from("1"));
+        assert_eq!(r.new_state.attr("password"), &Value::from("s3cret"));
+        assert_eq!(r.new_state.attr("token"), &Value::from("token-1"));
+        assert_eq!(r.new_state.attr("trans_per_hour"), &Value::int(20));
+        assert!(r.new_state.is_wholly_known());
+        assert_eq!(fake.adds.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_read_after_create_waits_for_the_new_registry() {
+        let (fake, regs) = setup();
+        fake.stale_after_add.store(2, Ordering::SeqCst);
+        let r = regs.create(&planned(), &planned()).await;
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        assert_eq!(r.new_state.attr("id"), &Value::from("1"));
+        assert_eq!(
+            fake.lists.load(Ordering::SeqCst),
+            4,
+            "one check, two stale reads, one hit"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_lost_response_is_adopted_not_duplicated() {
+        let (fake, regs) = setup();
+        fake.lose_responses.store(1, Ordering::SeqCst);
+        let r = regs.create(&planned(), &planned()).await;
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        assert_eq!(
+            fake.registries.lock().unwrap().len(),
+            1,
+            "exactly one registry"
+        );
+        assert_eq!(fake.adds.load(Ordering::SeqCst), 1, "no blind retry");
+        assert_eq!(r.new_state.attr("id"), &Value::from("1"));
+    }
+
+    #[tokio::test]
+    async fn a_reset_before_acting_is_retried() {
+        let (fake, regs) = setup();
+        fake.resets.store(2, Ordering::SeqCst);
+        let r = regs.create(&planned(), &planned()).await;
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        assert_eq!(fake.registries.lock().unwrap().len(), 1);
+        assert_eq!(fake.adds.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn an_existing_registry_is_reported_with_the_import_command() {
+        let (fake, regs) = setup();
+        regs.create(&planned(), &planned()).await;
+        let r = regs.create(&planned(), &planned()).await;
+        let d = &r.diagnostics.0[0];
+        assert_eq!(d.summary, "Registry already exists");
+        assert!(
+            d.detail
+                .contains("terraform import alicloud_sas_private_registry.<name> 1"),
+            "{}",
+            d.detail
+        );
+        assert_eq!(fake.registries.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn reads_share_one_list_and_gone_means_null() {
+        let (fake, regs) = setup();
+        let regs = Arc::new(regs);
+        let created = regs.create(&planned(), &planned()).await.new_state;
+        let before = fake.lists.load(Ordering::SeqCst);
+        let mut reads = tokio::task::JoinSet::new();
+        for _ in 0..50 {
+            let (regs, state) = (regs.clone(), created.clone());
+            reads.spawn(async move { regs.read(&state).await.new_state });
+        }
+        while let Some(read) = reads.join_next().await {
+            assert_eq!(read.unwrap(), created);
+        }
+        assert_eq!(
+            fake.lists.load(Ordering::SeqCst) - before,
+            1,
+            "50 reads, one list call"
+        );
+        fake.registries.lock().unwrap().clear();
+        regs.lists.invalidate().await;
+        assert_eq!(regs.read(&created).await.new_state, Value::Null);
+    }
+
+    #[tokio::test]
+    async fn delete_of_a_missing_registry_succeeds() {
+        let (_fake, regs) = setup();
+        let mut state = planned();
+        state.set_attr("id", "99".into());
+        let r = regs.delete(&state).await;
+        assert!(r.diagnostics.is_empty());
+        assert_eq!(r.new_state, Value::Null);
+    }
+
+    #[tokio::test]
+    async fn import_fills_quay_extra_param_and_leaves_password_null() {
+        let (fake, regs) = setup();
+        let mut quay = planned();
+        quay.set_attr("registry_type", "quay".into());
+        quay.set_attr(
+            "extra_param",
+            r#"[{"namespace":"team","authToken":"t"}]"#.into(),
+        );
+        regs.create(&quay, &quay).await;
+        let empty = super::super::schema::schema().block.empty_value();
+        let r = regs.import("1", empty.clone()).await;
+        let s = &r.imported[0].state;
+        assert_eq!(s.attr("password"), &Value::Null);
+        assert!(crate::framework::plan::json_equivalent(
+            s.attr("extra_param").as_str().unwrap(),
+            r#"[{"namespace":"team","authToken":"t"}]"#
+        ));
+        assert!(regs
+            .import("nope", empty.clone())
+            .await
+            .diagnostics
+            .has_errors());
+        assert!(regs.import("42", empty).await.diagnostics.has_errors());
+        assert_eq!(fake.registries.lock().unwrap().len(), 1);
+    }
+}

@@ -1,0 +1,857 @@
+//! The emulator's API over HTTP, with hand-built signed requests: the registry lifecycle, both
+//! signature styles, every authentication failure the spec lists, parameter validation,
+//! credentials from STS and ECS metadata, introspection and out-of-band drift, persistence.
+
+use alicloud_provider::emulator::probe::{self, Call, Connection, Credentials};
+use alicloud_provider::emulator::{
+    ids, secret_hash, Emulator, EmulatorConfig, RunningEmulator, Secret,
+};
+use http::Method;
+use serde_json::Value;
+use time::{Duration, OffsetDateTime};
+
+fn start() -> RunningEmulator {
+    Emulator::start(EmulatorConfig::default()).expect("emulator starts")
+}
+
+fn creds() -> Credentials {
+    Credentials::emulator_default()
+}
+
+fn harbor() -> Call {
+    Call::sas("AddPrivateRegistry")
+        .param("RegistryType", "harbor")
+        .param("RegistryVersion", "V2")
+        .param("ProtocolType", 2)
+        .param("NetType", 1)
+        .param("RegistryHostIp", "10.0.0.5")
+        .param("DomainName", "harbor.example.com")
+        .param("UserName", "robot")
+        .param("Password", "s3cret-Passw0rd")
+        .param("RegistryRegionId", "cn-hangzhou")
+        .param("Port", 443)
+        .param("TransPerHour", 10)
+}
+
+async fn list(addr: std::net::SocketAddr) -> Vec<Value> {
+    let r = probe::call(addr, &Call::sas("ListPrivateRegistryList"), &creds())
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.json["ImageRegistryInfos"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+async fn introspect(
+    addr: std::net::SocketAddr,
+    method: Method,
+    path: &str,
+    body: &str,
+) -> probe::ProbeResponse {
+    probe::plain(addr, method, path, body).await.unwrap()
+}
+
+#[tokio::test]
+async fn registry_lifecycle_with_v3_signatures() {
+    let emu = start();
+    let addr = emu.addr();
+    let mut c = Connection::open(addr).await.unwrap();
+
+    let r = c.call(&harbor(), &creds()).await.unwrap();
+    assert_eq!(r.status, 200, "{}", r.text);
+    let data = &r.json["Data"];
+    assert_eq!(data["Id"], 1);
+    assert_eq!(data["RegionId"], "cn-hangzhou");
+    assert!(data.get("RegistryRegionId").is_none());
+    assert_eq!(data["Password"], "******");
+    assert_eq!(data["UserName"], "robot");
+    assert_eq!(data["ProtocolType"], 2);
+    assert_eq!(data["TransPerHour"], 10);
+    assert!(data.get("Port").is_none() && data.get("ExtraParam").is_none());
+    let token = data["Token"].as_str().unwrap().to_string();
+    assert_eq!(token.len(), 36);
+    assert!(!r.text.contains("s3cret-Passw0rd"));
+
+    // Ids increase.
+    let r2 = c.call(&harbor(), &creds()).await.unwrap();
+    assert_eq!(r2.json["Data"]["Id"], 2);
+
+    let items = list(addr).await;
+    assert_eq!(items.len(), 2);
+    let first = &items[0];
+    for field in [
+        "Id",
+        "AliUid",
+        "DomainName",
+        "RegistryHostIp",
+        "Port",
+        "NetType",
+        "ProtocolType",
+        "RegionId",
+        "RegistryName",
+        "RegistryType",
+        "RegistryVersion",
+        "Token",
+        "TransPerHour",
+        "UserName",
+        "Password",
+        "WhiteList",
+        "JenkinsEnv",
+        "PersistenceDay",
+    ] {
+        assert!(first.get(field).is_some(), "missing {field} in {first}");
+    }
+    assert_eq!(first["Port"], 443);
+    assert_eq!(first["Password"], "******");
+
+    // Filter by type.
+    let r = c
+        .call(
+            &Call::sas("ListPrivateRegistryList").param("RegistryType", "quay"),
+            &creds(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.json["ImageRegistryInfos"].as_array().unwrap().len(), 0);
+
+    // Paging.
+    let r = c
+        .call(
+            &Call::sas("PageImageRegistry")
+                .param("CurrentPage", 2)
+                .param("PageSize", 1),
+            &creds(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["PageInfo"]["TotalCount"], 2);
+    assert_eq!(r.json["PageInfo"]["Count"], 1);
+    assert_eq!(r.json["List"][0]["Id"], 2);
+    assert!(r.json["List"][0].get("RegistryVersion").is_none());
+    assert!(r.json["List"][0].get("AliUid").is_none());
+
+    // Modify: updatable fields change, others are ignored.
+    let r = c
+        .call(
+            &Call::sas("ModifyImageRegistry")
+                .param("Id", 1)
+                .param("Password", "new-password")
+                .param("DomainName", "harbor2.example.com")
+                .param("Port", 8443)
+                .param("RegistryType", "quay"),
+            &creds(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text);
+    for field in [
+        "Code",
+        "Data",
+        "HttpStatusCode",
+        "Message",
+        "RequestId",
+        "Success",
+        "TimeCost",
+    ] {
+        assert!(r.json.get(field).is_some(), "missing {field}");
+    }
+    assert_eq!(r.json["Success"], true);
+    let rec = emu.registries().into_iter().find(|r| r.id == 1).unwrap();
+    assert_eq!(rec.domain_name, "harbor2.example.com");
+    assert_eq!(rec.port, Some(8443));
+    assert_eq!(rec.registry_type, "harbor");
+    assert_eq!(rec.password_hash, secret_hash("new-password"));
+
+    // Modify of an unknown id fails loudly.
+    let r = c
+        .call(
+            &Call::sas("ModifyImageRegistry")
+                .param("Id", 99)
+                .param("UserName", "x"),
+            &creds(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((r.status, r.code()), (400, "InvalidParameter"));
+
+    // Token refresh.
+    let r = c
+        .call(
+            &Call::sas("RefreshRegistryToken").param("RegistryId", 1),
+            &creds(),
+        )
+        .await
+        .unwrap();
+    let new_token = r.json["Data"].as_str().unwrap();
+    assert_ne!(new_token, token);
+
+    // Regions.
+    let r = c
+        .call(&Call::sas("ListImageRegistryRegion"), &creds())
+        .await
+        .unwrap();
+    assert!(r.json["Regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["RegionId"] == "cn-hangzhou"));
+
+    // Delete, then delete again (already gone → Data false).
+    let del = Call::sas("DeletePrivateRegistry").param("RegistryId", 1);
+    let r = c.call(&del, &creds()).await.unwrap();
+    assert_eq!((r.status, r.json["Data"].clone()), (200, Value::Bool(true)));
+    let r = c.call(&del, &creds()).await.unwrap();
+    assert_eq!(
+        (r.status, r.json["Data"].clone()),
+        (200, Value::Bool(false))
+    );
+    assert_eq!(list(addr).await.len(), 1);
+
+    // Ids are never reused.
+    let r = c.call(&harbor(), &creds()).await.unwrap();
+    assert_eq!(r.json["Data"]["Id"], 3);
+    emu.shutdown().unwrap();
+}
+
+#[tokio::test]
+async fn v2_signatures_get_and_post_and_query_params() {
+    let emu = start();
+    let addr = emu.addr();
+    let r = probe::call(addr, &harbor().v2(), &creds()).await.unwrap();
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = probe::call(
+        addr,
+        &Call::sas("ListPrivateRegistryList").v2().get(),
+        &creds(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["ImageRegistryInfos"].as_array().unwrap().len(), 1);
+    // V3 with parameters in the query of a POST.
+    let mut call = harbor();
+    call.params_in_query = true;
+    let r = probe::call(addr, &call, &creds()).await.unwrap();
+    assert_eq!(r.status, 200, "{}", r.text);
+    // V3 GET.
+    let r = probe::call(addr, &Call::sas("ListPrivateRegistryList").get(), &creds())
+        .await
+        .unwrap();
+    assert_eq!(r.json["ImageRegistryInfos"].as_array().unwrap().len(), 2);
+    let log = emu.requests();
+    assert!(log.iter().any(|e| e.signature.as_deref() == Some("V2")));
+    assert!(log.iter().any(|e| e.signature.as_deref() == Some("V3")));
+}
+
+#[tokio::test]
+async fn wrong_signature_is_rejected_both_styles() {
+    let emu = start();
+    let wrong = Credentials::new(
+        alicloud_provider::emulator::DEFAULT_ACCESS_KEY_ID,
+        "not-the-secret",
+    );
+    for call in [harbor(), harbor().v2()] {
+        let r = probe::call(emu.addr(), &call, &wrong).await.unwrap();
+        assert_eq!(
+            (r.status, r.code()),
+            (400, "SignatureDoesNotMatch"),
+            "{}",
+            r.text
+        );
+        assert!(r.json["Message"]
+            .as_str()
+            .unwrap()
+            .contains("string to sign"));
+    }
+    // A body changed after signing (V3 hashes the body).
+    let mut req = probe::build(&harbor(), &creds(), &emu.endpoint());
+    *req.body_mut() = http_body_util::Full::new(hyper::body::Bytes::from("RegistryType=quay"));
+    let mut c = Connection::open(emu.addr()).await.unwrap();
+    let r = c.send(req).await.unwrap();
+    assert_eq!((r.status, r.code()), (400, "SignatureDoesNotMatch"));
+    // A header changed after signing.
+    let mut req = probe::build(
+        &Call::sas("ListPrivateRegistryList"),
+        &creds(),
+        &emu.endpoint(),
+    );
+    req.headers_mut().insert(
+        "x-acs-action",
+        http::HeaderValue::from_static("DeletePrivateRegistry"),
+    );
+    let r = c.send(req).await.unwrap();
+    assert_eq!((r.status, r.code()), (400, "SignatureDoesNotMatch"));
+    // An x-acs-* header left out of SignedHeaders.
+    let mut req = probe::build(
+        &Call::sas("ListPrivateRegistryList"),
+        &creds(),
+        &emu.endpoint(),
+    );
+    req.headers_mut()
+        .insert("x-acs-extra", http::HeaderValue::from_static("1"));
+    let r = c.send(req).await.unwrap();
+    assert_eq!((r.status, r.code()), (400, "IncompleteSignature"));
+    assert!(emu.registries().is_empty());
+}
+
+#[tokio::test]
+async fn unknown_access_key_is_404() {
+    let emu = start();
+    let r = probe::call(emu.addr(), &harbor(), &Credentials::new("nobody", "x"))
+        .await
+        .unwrap();
+    assert_eq!((r.status, r.code()), (404, "InvalidAccessKeyId.NotFound"));
+    let r = probe::call(emu.addr(), &harbor().v2(), &Credentials::new("nobody", "x"))
+        .await
+        .unwrap();
+    assert_eq!((r.status, r.code()), (404, "InvalidAccessKeyId.NotFound"));
+}
+
+#[tokio::test]
+async fn replayed_nonce_is_rejected_both_styles() {
+    let emu = start();
+    for (i, base) in [
+        Call::sas("ListPrivateRegistryList"),
+        Call::sas("ListPrivateRegistryList").v2(),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let call = base.nonce(&format!("fixed-nonce-{i}"));
+        let r = probe::call(emu.addr(), &call, &creds()).await.unwrap();
+        assert_eq!(r.status, 200, "{}", r.text);
+        let r = probe::call(emu.addr(), &call, &creds()).await.unwrap();
+        assert_eq!((r.status, r.code()), (400, "SignatureNonceUsed"));
+    }
+    // A forged request does not burn the nonce: bad signature first, then the real one works.
+    let call = Call::sas("ListPrivateRegistryList").nonce("burn-me");
+    let r = probe::call(
+        emu.addr(),
+        &call,
+        &Credentials::new(alicloud_provider::emulator::DEFAULT_ACCESS_KEY_ID, "bad"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.code(), "SignatureDoesNotMatch");
+    let r = probe::call(emu.addr(), &call, &creds()).await.unwrap();
+    assert_eq!(r.status, 200);
+}
+
+#[tokio::test]
+async fn stale_and_malformed_timestamps() {
+    let emu = start();
+    let stale = ids::format_iso_seconds(OffsetDateTime::now_utc() - Duration::minutes(16));
+    let future = ids::format_iso_seconds(OffsetDateTime::now_utc() + Duration::minutes(16));
+    let near = ids::format_iso_seconds(OffsetDateTime::now_utc() - Duration::minutes(14));
+    for base in [
+        Call::sas("ListPrivateRegistryList"),
+        Call::sas("ListPrivateRegistryList").v2(),
+    ] {
+        for ts in [&stale, &future] {
+            let r = probe::call(emu.addr(), &base.clone().timestamp(ts), &creds())
+                .await
+                .unwrap();
+            assert_eq!(
+                (r.status, r.code()),
+                (400, "InvalidTimeStamp.Expired"),
+                "{}",
+                r.text
+            );
+        }
+        let r = probe::call(emu.addr(), &base.clone().timestamp(&near), &creds())
+            .await
+            .unwrap();
+        assert_eq!(r.status, 200, "{}", r.text);
+        let r = probe::call(
+            emu.addr(),
+            &base.clone().timestamp("2024-01-01 00:00:00"),
+            &creds(),
+        )
+        .await
+        .unwrap();
+        assert_eq!((r.status, r.code()), (400, "InvalidTimeStamp.Format"));
+    }
+}
+
+#[tokio::test]
+async fn missing_and_invalid_parameters() {
+    let emu = start();
+    let required = [
+        "RegistryType",
+        "RegistryVersion",
+        "ProtocolType",
+        "NetType",
+        "RegistryHostIp",
+        "DomainName",
+        "UserName",
+        "Password",
+        "RegistryRegionId",
+    ];
+    for name in required {
+        let mut call = harbor();
+        call.params.retain(|(k, _)| k != name);
+        let r = probe::call(emu.addr(), &call, &creds()).await.unwrap();
+        assert_eq!(
+            (r.status, r.code()),
+            (400, "MissingParameter"),
+            "{name}: {}",
+            r.text
+        );
+        assert!(r.json["Message"].as_str().unwrap().contains(name));
+    }
+    let invalid = [
+        ("RegistryType", "acr"),
+        ("RegistryVersion", "V3"),
+        ("ProtocolType", "3"),
+        ("NetType", "x"),
+        ("RegistryRegionId", "mars-1"),
+        ("Port", "70000"),
+        ("TransPerHour", "-1"),
+    ];
+    for (name, value) in invalid {
+        let mut call = harbor();
+        call.params.retain(|(k, _)| k != name);
+        let call = call.param(name, value);
+        let r = probe::call(emu.addr(), &call, &creds()).await.unwrap();
+        assert_eq!(
+            (r.status, r.code()),
+            (400, "InvalidParameter"),
+            "{name}={value}: {}",
+            r.text
+        );
+    }
+    for (action, missing) in [
+        ("DeletePrivateRegistry", "RegistryId"),
+        ("ModifyImageRegistry", "Id"),
+        ("ListImageRegistryExtra", "RegistryId"),
+        ("RefreshRegistryToken", "RegistryId"),
+    ] {
+        let r = probe::call(emu.addr(), &Call::sas(action), &creds())
+            .await
+            .unwrap();
+        assert_eq!((r.status, r.code()), (400, "MissingParameter"), "{action}");
+        assert!(r.json["Message"].as_str().unwrap().contains(missing));
+    }
+    assert!(emu.registries().is_empty());
+}
+
+#[tokio::test]
+async fn quay_needs_extra_param() {
+    let emu = start();
+    let quay = || {
+        let mut c = harbor();
+        c.params.retain(|(k, _)| k != "RegistryType");
+        c.param("RegistryType", "quay")
+    };
+    let r = probe::call(emu.addr(), &quay(), &creds()).await.unwrap();
+    assert_eq!(
+        (r.status, r.code()),
+        (400, "MissingParameter"),
+        "{}",
+        r.text
+    );
+    assert!(r.json["Message"].as_str().unwrap().contains("ExtraParam"));
+    for bad in [
+        "not json",
+        "[]",
+        r#"[{"namespace":"ns"}]"#,
+        r#"{"namespace":"ns","authToken":"t"}"#,
+    ] {
+        let r = probe::call(emu.addr(), &quay().param("ExtraParam", bad), &creds())
+            .await
+            .unwrap();
+        assert_eq!((r.status, r.code()), (400, "InvalidParameter"), "{bad}");
+    }
+    let extra = r#"[{"namespace":"team-a","authToken":"quay-token-123"}]"#;
+    let r = probe::call(emu.addr(), &quay().param("ExtraParam", extra), &creds())
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text);
+    let id = r.json["Data"]["Id"].as_i64().unwrap();
+    let r = probe::call(
+        emu.addr(),
+        &Call::sas("ListImageRegistryExtra").param("RegistryId", id),
+        &creds(),
+    )
+    .await
+    .unwrap();
+    let infos = r.json["ImageRegistryExtraInfos"].as_array().unwrap();
+    assert_eq!(infos.len(), 1);
+    assert_eq!(infos[0]["Namespace"], "team-a");
+    assert_eq!(infos[0]["AuthToken"], "quay-token-123");
+    assert_eq!(infos[0]["RegistryId"], id);
+    assert_eq!(infos[0]["RegistryType"], "quay");
+    // Unknown registry: empty list.
+    let r = probe::call(
+        emu.addr(),
+        &Call::sas("ListImageRegistryExtra").param("RegistryId", 999),
+        &creds(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        r.json["ImageRegistryExtraInfos"].as_array().unwrap().len(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn version_action_and_envelope() {
+    let emu = start();
+    let r = probe::call(
+        emu.addr(),
+        &Call::sas("ListPrivateRegistryList").version("2017-01-01"),
+        &creds(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((r.status, r.code()), (400, "InvalidVersion"));
+    let r = probe::call(emu.addr(), &Call::sas("DescribeNothing"), &creds())
+        .await
+        .unwrap();
+    assert_eq!((r.status, r.code()), (404, "InvalidAction.NotFound"));
+    let r = probe::call(emu.addr(), &Call::sts("GetCallerIdentityX"), &creds())
+        .await
+        .unwrap();
+    assert_eq!((r.status, r.code()), (404, "InvalidAction.NotFound"));
+    // JSON objects are unordered (and serde_json sorts keys here), so compare the key set.
+    let mut keys: Vec<&str> = r
+        .json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["Code", "HostId", "Message", "RequestId"]);
+    assert_eq!(r.json["HostId"], emu.endpoint());
+    // The request id in the body is in the log too.
+    let rid = r.json["RequestId"].as_str().unwrap();
+    assert!(emu
+        .requests()
+        .iter()
+        .any(|e| e.request_id == rid && e.http_status == Some(404)));
+    // Unsigned request.
+    let r = introspect(
+        emu.addr(),
+        Method::POST,
+        "/?Action=ListPrivateRegistryList",
+        "",
+    )
+    .await;
+    assert_eq!((r.status, r.code()), (400, "MissingParameter"));
+}
+
+#[tokio::test]
+async fn no_permission_for_denied_actions() {
+    let emu = start();
+    let r = introspect(
+        emu.addr(),
+        Method::POST,
+        "/_emulator/faults",
+        r#"{"deny_actions":["DeletePrivateRegistry"]}"#,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = probe::call(
+        emu.addr(),
+        &Call::sas("DeletePrivateRegistry").param("RegistryId", 1),
+        &creds(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((r.status, r.code()), (403, "NoPermission"));
+    assert!(r.json["Message"]
+        .as_str()
+        .unwrap()
+        .contains("yundun-sas:DeletePrivateRegistry"));
+}
+
+#[tokio::test]
+async fn sts_assume_role_credentials_work_with_their_token() {
+    let emu = start();
+    let r = probe::call(
+        emu.addr(),
+        &Call::sts("AssumeRole")
+            .param("RoleArn", "acs:ram::1234567890123456:role/terraform")
+            .param("RoleSessionName", "tf-test")
+            .param("DurationSeconds", 900),
+        &creds(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text);
+    let c = &r.json["Credentials"];
+    let id = c["AccessKeyId"].as_str().unwrap();
+    let secret = c["AccessKeySecret"].as_str().unwrap();
+    let token = c["SecurityToken"].as_str().unwrap();
+    let exp = ids::parse_iso_seconds(c["Expiration"].as_str().unwrap()).unwrap();
+    assert!(exp > OffsetDateTime::now_utc() + Duration::minutes(14));
+    assert!(id.starts_with("STS."));
+    assert_eq!(
+        r.json["AssumedRoleUser"]["Arn"],
+        "acs:ram::1234567890123456:role/terraform/tf-test"
+    );
+
+    let temp = Credentials::new(id, secret).with_token(token);
+    for call in [harbor(), harbor().v2()] {
+        let r = probe::call(emu.addr(), &call, &temp).await.unwrap();
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    let r = probe::call(emu.addr(), &harbor(), &Credentials::new(id, secret))
+        .await
+        .unwrap();
+    assert_eq!((r.status, r.code()), (400, "InvalidSecurityToken.Missing"));
+    let r = probe::call(
+        emu.addr(),
+        &harbor(),
+        &Credentials::new(id, secret).with_token("other"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (r.status, r.code()),
+        (400, "InvalidSecurityToken.MismatchWithAccessKey")
+    );
+    // The token never shows in the request log.
+    let log = introspect(emu.addr(), Method::GET, "/_emulator/requests", "").await;
+    assert!(!log.text.contains(token));
+    assert!(!log.text.contains(secret));
+
+    // Validation.
+    for (k, v, code) in [
+        (
+            "RoleArn",
+            "arn:aws:iam::1:role/x",
+            "InvalidParameter.RoleArn",
+        ),
+        ("RoleSessionName", "x", "InvalidParameter.RoleSessionName"),
+        ("DurationSeconds", "60", "InvalidParameter.DurationSeconds"),
+    ] {
+        let mut call = Call::sts("AssumeRole")
+            .param("RoleArn", "acs:ram::1:role/x")
+            .param("RoleSessionName", "ok-session");
+        call.params.retain(|(name, _)| name != k);
+        let r = probe::call(emu.addr(), &call.param(k, v), &creds())
+            .await
+            .unwrap();
+        assert_eq!((r.status, r.code()), (400, code), "{}", r.text);
+    }
+    let r = probe::call(
+        emu.addr(),
+        &Call::sts("AssumeRole").param("RoleSessionName", "s1"),
+        &creds(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((r.status, r.code()), (400, "MissingParameter"));
+}
+
+#[tokio::test]
+async fn ecs_metadata_credentials_work() {
+    let emu = start();
+    let roles = introspect(
+        emu.addr(),
+        Method::GET,
+        "/latest/meta-data/ram/security-credentials/",
+        "",
+    )
+    .await;
+    assert_eq!(
+        (roles.status, roles.text.as_str()),
+        (200, "EmulatorEcsRole")
+    );
+    let r = introspect(
+        emu.addr(),
+        Method::GET,
+        "/latest/meta-data/ram/security-credentials/EmulatorEcsRole",
+        "",
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    for f in [
+        "AccessKeyId",
+        "AccessKeySecret",
+        "SecurityToken",
+        "Expiration",
+        "LastUpdated",
+    ] {
+        assert!(r.json[f].is_string(), "{f}");
+    }
+    assert_eq!(r.json["Code"], "Success");
+    let temp = Credentials::new(
+        r.json["AccessKeyId"].as_str().unwrap(),
+        r.json["AccessKeySecret"].as_str().unwrap(),
+    )
+    .with_token(r.json["SecurityToken"].as_str().unwrap());
+    let r = probe::call(emu.addr(), &Call::sas("ListPrivateRegistryList"), &temp)
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = introspect(
+        emu.addr(),
+        Method::GET,
+        "/latest/meta-data/ram/security-credentials/Other",
+        "",
+    )
+    .await;
+    assert_eq!(r.status, 404);
+}
+
+#[tokio::test]
+async fn static_key_with_security_token() {
+    let emu = Emulator::start(EmulatorConfig {
+        security_token: Some(Secret::new("static-token")),
+        ..Default::default()
+    })
+    .unwrap();
+    let r = probe::call(emu.addr(), &Call::sas("ListPrivateRegistryList"), &creds())
+        .await
+        .unwrap();
+    assert_eq!((r.status, r.code()), (400, "InvalidSecurityToken.Missing"));
+    let r = probe::call(
+        emu.addr(),
+        &Call::sas("ListPrivateRegistryList"),
+        &creds().with_token("static-token"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
+#[tokio::test]
+async fn introspection_hashes_secrets_and_drift_endpoints_work() {
+    let emu = start();
+    let extra = r#"[{"namespace":"ns","authToken":"quay-auth-token-xyz"}]"#;
+    let mut quay = harbor();
+    quay.params.retain(|(k, _)| k != "RegistryType");
+    let quay = quay
+        .param("RegistryType", "quay")
+        .param("ExtraParam", extra);
+    let r = probe::call(emu.addr(), &quay, &creds()).await.unwrap();
+    assert_eq!(r.status, 200, "{}", r.text);
+
+    let log = introspect(emu.addr(), Method::GET, "/_emulator/requests", "").await;
+    assert!(!log.text.contains("s3cret-Passw0rd"), "{}", log.text);
+    assert!(!log.text.contains("quay-auth-token-xyz"));
+    assert!(log.text.contains(&secret_hash("s3cret-Passw0rd")));
+    let entry = &log.json.as_array().unwrap()[0];
+    assert_eq!(entry["action"], "AddPrivateRegistry");
+    assert_eq!(entry["outcome"], "Success");
+    assert_eq!(entry["params"]["DomainName"], "harbor.example.com");
+
+    let regs = introspect(emu.addr(), Method::GET, "/_emulator/registries", "").await;
+    assert!(!regs.text.contains("s3cret-Passw0rd"));
+    assert!(!regs.text.contains("quay-auth-token-xyz"));
+    let rec = &regs.json["Registries"][0];
+    assert_eq!(rec["PasswordHash"], secret_hash("s3cret-Passw0rd"));
+    assert_eq!(
+        rec["Extras"][0]["AuthToken"],
+        secret_hash("quay-auth-token-xyz")
+    );
+    assert_eq!(regs.json["NextId"], 2);
+
+    // Out-of-band drift is visible through the API.
+    let r = introspect(
+        emu.addr(),
+        Method::POST,
+        "/_emulator/registries/1/modify",
+        r#"{"DomainName":"drifted.example.com","TransPerHour":99,"Port":null}"#,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let items = list(emu.addr()).await;
+    assert_eq!(items[0]["DomainName"], "drifted.example.com");
+    assert_eq!(items[0]["TransPerHour"], 99);
+    assert!(items[0].get("Port").is_none());
+    let r = introspect(
+        emu.addr(),
+        Method::POST,
+        "/_emulator/registries/1/modify",
+        r#"{"Bogus":1}"#,
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    let r = introspect(
+        emu.addr(),
+        Method::POST,
+        "/_emulator/registries/7/modify",
+        r#"{}"#,
+    )
+    .await;
+    assert_eq!(r.status, 404);
+
+    let r = introspect(emu.addr(), Method::DELETE, "/_emulator/registries/1", "").await;
+    assert_eq!(r.status, 200);
+    assert!(list(emu.addr()).await.is_empty());
+    let r = introspect(emu.addr(), Method::DELETE, "/_emulator/registries/1", "").await;
+    assert_eq!(r.status, 404);
+
+    // Clearing the log.
+    let r = introspect(emu.addr(), Method::DELETE, "/_emulator/requests", "").await;
+    assert_eq!(r.status, 200);
+    let log = introspect(emu.addr(), Method::GET, "/_emulator/requests", "").await;
+    assert_eq!(log.json.as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn persistence_survives_restart_in_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let cfg = EmulatorConfig {
+        state_file: Some(state.clone()),
+        ..Default::default()
+    };
+    let emu = Emulator::start(cfg.clone()).unwrap();
+    for _ in 0..3 {
+        let r = probe::call(emu.addr(), &harbor(), &creds()).await.unwrap();
+        assert_eq!(r.status, 200);
+    }
+    let r = probe::call(
+        emu.addr(),
+        &Call::sas("DeletePrivateRegistry").param("RegistryId", 3),
+        &creds(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.json["Data"], true);
+    let before = emu.registries();
+    emu.shutdown().unwrap();
+    assert!(!std::fs::read_to_string(&state)
+        .unwrap()
+        .contains("s3cret-Passw0rd"));
+
+    let emu = Emulator::start(cfg).unwrap();
+    assert_eq!(emu.registries(), before);
+    let r = probe::call(emu.addr(), &harbor(), &creds()).await.unwrap();
+    assert_eq!(r.json["Data"]["Id"], 4, "the next id survives a restart");
+}
+
+#[test]
+fn refuses_non_loopback_and_corrupt_state() {
+    let e = Emulator::start(EmulatorConfig {
+        listen: "0.0.0.0:0".parse().unwrap(),
+        ..Default::default()
+    })
+    .err()
+    .unwrap();
+    assert!(e.to_string().contains("--allow-remote"), "{e}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    std::fs::write(&state, "{\"format\":1,\"next_id\":").unwrap();
+    let e = Emulator::start(EmulatorConfig {
+        state_file: Some(state.clone()),
+        ..Default::default()
+    })
+    .err()
+    .unwrap();
+    assert!(e.to_string().contains("corrupt"), "{e}");
+    assert_eq!(
+        std::fs::read_to_string(&state).unwrap(),
+        "{\"format\":1,\"next_id\":"
+    );
+}
