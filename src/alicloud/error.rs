@@ -94,7 +94,7 @@ pub enum Error {
     Api {
         action: String,
         ram_action: String,
-        api: ApiError,
+        api: Box<ApiError>,
     },
 
     /// The request did not complete at the HTTP level.
@@ -194,7 +194,7 @@ impl Error {
     /// The API error envelope, also through `Ambiguous` and `DeadlineExceeded`.
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
-            Error::Api { api, .. } => Some(api),
+            Error::Api { api, .. } => Some(api.as_ref()),
             Error::Ambiguous { cause, .. } => cause.api_error(),
             Error::DeadlineExceeded { last: Some(e), .. } => e.api_error(),
             _ => None,
@@ -258,7 +258,7 @@ mod tests {
         let e = Error::Api {
             action: "AddPrivateRegistry".into(),
             ram_action: "yundun-sas:AddPrivateRegistry".into(),
-            api: api(403, "NoPermission"),
+            api: Box::new(api(403, "NoPermission")),
         };
         let m = e.to_string();
         assert!(m.contains("AddPrivateRegistry failed"), "{m}");
@@ -269,14 +269,14 @@ mod tests {
         let m = Error::Api {
             action: "X".into(),
             ram_action: String::new(),
-            api: api(400, "InvalidTimeStamp.Expired"),
+            api: Box::new(api(400, "InvalidTimeStamp.Expired")),
         }
         .to_string();
         assert!(m.contains("clock"), "{m}");
         let m = Error::Api {
             action: "X".into(),
             ram_action: String::new(),
-            api: api(400, "SignatureDoesNotMatch"),
+            api: Box::new(api(400, "SignatureDoesNotMatch")),
         }
         .to_string();
         assert!(m.contains("secret"), "{m}");
@@ -296,7 +296,7 @@ mod tests {
         let a = |s, c| Error::Api {
             action: "a".into(),
             ram_action: String::new(),
-            api: api(s, c),
+            api: Box::new(api(s, c)),
         };
         assert!(a(400, "Throttling.User").certainly_not_applied());
         assert!(!a(503, "ServiceUnavailable").certainly_not_applied());

@@ -109,18 +109,33 @@ pub(crate) fn nonce() -> String {
     hex::encode(bytes)
 }
 
+/// What makes each attempt unique: its time and its nonce.
+#[derive(Debug, Clone)]
+pub(crate) struct AttemptStamp {
+    pub now: OffsetDateTime,
+    pub nonce: String,
+}
+
+impl AttemptStamp {
+    pub fn fresh() -> Self {
+        AttemptStamp {
+            now: OffsetDateTime::now_utc(),
+            nonce: nonce(),
+        }
+    }
+}
+
 /// Signs one attempt of `op` for `host` with `creds`.
 pub(crate) fn build_request(
-    signature: SignatureVersion,
-    protocol: Protocol,
+    (signature, protocol): (SignatureVersion, Protocol),
     host: &str,
     op: &Operation,
     params: &[(String, String)],
     creds: &Credentials,
-    now: OffsetDateTime,
-    nonce: &str,
+    stamp: &AttemptStamp,
 ) -> HttpRequest {
-    let date = timestamp(now);
+    let date = timestamp(stamp.now);
+    let nonce = stamp.nonce.as_str();
     match signature {
         SignatureVersion::V3 => {
             // Parameters travel in the form body: signed through its hash, and kept out of URLs
@@ -217,7 +232,7 @@ pub(crate) fn interpret<T: DeserializeOwned>(
         Error::Api {
             action: op.action.to_string(),
             ram_action: op.ram_action(),
-            api,
+            api: Box::new(api),
         }
     };
     if !(200..300).contains(&response.status) {
@@ -393,14 +408,12 @@ impl Rpc {
             c = creds.credentials(ctx) => c.map_err(AttemptEnd::Failed)?,
         };
         let request = build_request(
-            self.inner.signature,
-            self.inner.protocol,
+            (self.inner.signature, self.inner.protocol),
             host,
             op,
             params.as_slice(),
             &credentials,
-            OffsetDateTime::now_utc(),
-            &nonce(),
+            &AttemptStamp::fresh(),
         );
         debug!(
             action = op.action,
@@ -483,14 +496,15 @@ mod tests {
     fn v3_request_shape() {
         let params = vec![("RegistryType".to_string(), "CI/CD".to_string())];
         let r = build_request(
-            SignatureVersion::V3,
-            Protocol::Http,
+            (SignatureVersion::V3, Protocol::Http),
             "127.0.0.1:8080",
             &OP,
             &params,
             &creds(Some("tok")),
-            datetime!(2024-01-02 03:04:05 UTC),
-            "n1",
+            &AttemptStamp {
+                now: datetime!(2024-01-02 03:04:05 UTC),
+                nonce: "n1".into(),
+            },
         );
         assert_eq!(r.url, "http://127.0.0.1:8080/");
         assert_eq!(r.body, b"RegistryType=CI%2FCD");
@@ -509,14 +523,15 @@ mod tests {
     fn v2_request_shape() {
         let params = vec![("Password".to_string(), "p w".to_string())];
         let r = build_request(
-            SignatureVersion::V2,
-            Protocol::Https,
+            (SignatureVersion::V2, Protocol::Https),
             "tds.aliyuncs.com",
             &OP,
             &params,
             &creds(Some("tok")),
-            datetime!(2024-01-02 03:04:05 UTC),
-            "n1",
+            &AttemptStamp {
+                now: datetime!(2024-01-02 03:04:05 UTC),
+                nonce: "n1".into(),
+            },
         );
         assert!(r.url.starts_with("https://tds.aliyuncs.com/?"));
         for p in [

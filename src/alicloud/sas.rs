@@ -424,6 +424,25 @@ impl SasClient {
 mod tests {
     use super::*;
 
+    /// The resource layer's API trait needs `Send` futures; this fails to compile otherwise.
+    #[allow(dead_code)]
+    fn operation_futures_are_send(c: SasClient, cx: CallContext) {
+        fn is_send<T: Send>(_: T) {}
+        let c2 = c.clone();
+        let cx2 = cx.clone();
+        is_send(async move {
+            let _ = c2
+                .add_private_registry(&AddPrivateRegistryRequest::default(), &cx2)
+                .await;
+        });
+        is_send(async move {
+            let _ = c
+                .list_private_registry_list(&ListPrivateRegistryListRequest::default(), &cx)
+                .await;
+            let _ = c.credentials(&cx).await;
+        });
+    }
+
     #[test]
     fn add_params_use_api_names() {
         let req = AddPrivateRegistryRequest {

@@ -1,0 +1,614 @@
+//! The Sas client against a loopback stand-in: the wire format of both signatures, retries,
+//! ambiguous creates, deadlines, cancellation, proxies and log redaction.
+
+#[path = "alicloud_support.rs"]
+mod support;
+
+use std::time::Duration;
+
+use alicloud_provider::alicloud::{
+    AddPrivateRegistryRequest, CallContext, DeletePrivateRegistryRequest, Error,
+    ListImageRegistryExtraRequest, ListImageRegistryRegionRequest, ListPrivateRegistryListRequest,
+    ModifyImageRegistryRequest, PageImageRegistryRequest, ProviderConfig, RetryPolicy, SasClient,
+    Secret,
+};
+use serde_json::json;
+use support::*;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+fn ctx(timeout: Duration) -> CallContext {
+    CallContext::with_timeout(timeout, CancellationToken::new())
+}
+
+fn static_keys(mut c: ProviderConfig) -> ProviderConfig {
+    c.access_key = Some(AK.into());
+    c.secret_key = Some(Secret::new(SK));
+    c
+}
+
+fn client(server: &TestServer) -> SasClient {
+    let cfg = static_keys(loopback_config(server));
+    SasClient::new(resolved(&cfg, &[]).expect("config"))
+}
+
+fn add_request() -> AddPrivateRegistryRequest {
+    AddPrivateRegistryRequest {
+        registry_type: "harbor".into(),
+        registry_version: "V2".into(),
+        protocol_type: 2,
+        net_type: 1,
+        vpc_id: None,
+        registry_host_ip: "10.0.0.1".into(),
+        domain_name: "harbor.example.com".into(),
+        port: Some(443),
+        user_name: "admin".into(),
+        password: Secret::new("pw-SECRET-1 *~"),
+        registry_region_id: "cn-hangzhou".into(),
+        trans_per_hour: Some(10),
+        extra_param: None,
+    }
+}
+
+fn add_reply(id: i64) -> Reply {
+    Reply::ok(
+        json!({"RequestId": "ADD-1", "Data": {"Id": id, "RegistryType": "harbor", "RegionId": "cn-hangzhou", "Password": "******", "Token": "tok-uuid"}}),
+    )
+}
+
+#[tokio::test]
+async fn v3_request_is_signed_over_exactly_what_is_sent() {
+    let server = TestServer::start(|_, _| add_reply(42)).await;
+    let c = client(&server);
+    let resp = c
+        .add_private_registry(&add_request(), &ctx(Duration::from_secs(5)))
+        .await
+        .expect("add");
+    assert_eq!(resp.data.id, 42);
+    assert_eq!(resp.data.region_id.as_deref(), Some("cn-hangzhou"));
+
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 1);
+    let r = &reqs[0];
+    assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", "/"));
+    assert!(r.v3_signature_valid(SK), "signature does not verify: {r:?}");
+    assert!(
+        !r.v3_signature_valid("wrong"),
+        "verification is not meaningful"
+    );
+    assert_eq!(r.action().as_deref(), Some("AddPrivateRegistry"));
+    assert_eq!(r.header("x-acs-version"), Some("2018-12-03"));
+    assert_eq!(r.header("host"), Some(server.host().as_str()));
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
+    let date = r.header("x-acs-date").unwrap_or_default();
+    assert!(date.len() == 20 && date.ends_with('Z'), "{date}");
+    let ua = r.header("user-agent").unwrap_or_default();
+    assert!(ua.starts_with("terraform-provider-alicloud/"), "{ua}");
+    // the body carries the parameters, the password decoded intact
+    assert_eq!(r.param("Password").as_deref(), Some("pw-SECRET-1 *~"));
+    assert_eq!(r.param("RegistryRegionId").as_deref(), Some("cn-hangzhou"));
+    assert_eq!(r.param("Port").as_deref(), Some("443"));
+    assert_eq!(r.param("VpcId"), None);
+    assert!(String::from_utf8_lossy(&r.body).contains("pw-SECRET-1%20%2A~"));
+}
+
+#[tokio::test]
+async fn v2_request_is_signed_over_query_and_body() {
+    let server = TestServer::always(Reply::ok(list_body(&[1, 2]))).await;
+    let mut cfg = static_keys(loopback_config(&server));
+    cfg.signature_version = Some("v2".into());
+    let c = SasClient::new(resolved(&cfg, &[]).expect("config"));
+    let resp = c
+        .list_private_registry_list(
+            &ListPrivateRegistryListRequest {
+                registry_type: Some("CI/CD".into()),
+            },
+            &ctx(Duration::from_secs(5)),
+        )
+        .await
+        .expect("list");
+    let ids: Vec<i64> = resp.image_registry_infos.iter().map(|r| r.id).collect();
+    assert_eq!(ids, [1, 2]);
+    let r = &server.requests()[0];
+    assert!(r.v2_signature_valid(SK), "{r:?}");
+    assert!(!r.v2_signature_valid("wrong"));
+    assert_eq!(
+        r.param("Action").as_deref(),
+        Some("ListPrivateRegistryList")
+    );
+    assert_eq!(r.param("Version").as_deref(), Some("2018-12-03"));
+    assert_eq!(r.param("Format").as_deref(), Some("JSON"));
+    assert_eq!(r.param("SignatureMethod").as_deref(), Some("HMAC-SHA1"));
+    assert_eq!(r.param("AccessKeyId").as_deref(), Some(AK));
+    assert_eq!(
+        r.form_params(),
+        vec![("RegistryType".to_string(), "CI/CD".to_string())]
+    );
+    assert!(r.header("authorization").is_none());
+}
+
+#[tokio::test]
+async fn every_typed_operation_sends_its_action_and_parses_its_response() {
+    let server = TestServer::start(|r, _| match r.action().as_deref() {
+        Some("ListImageRegistryExtra") => Reply::ok(json!({"RequestId": "E", "ImageRegistryExtraInfos": [{"Id": 1, "AuthToken": "quay-tok", "Namespace": "ns", "RegistryId": 7, "RegistryType": "quay"}]})),
+        Some("PageImageRegistry") => Reply::ok(json!({"RequestId": "P", "List": [{"Id": 7}], "PageInfo": {"Count": 1, "CurrentPage": 1, "PageSize": 20, "TotalCount": 1}})),
+        Some("ModifyImageRegistry") => Reply::ok(json!({"RequestId": "M", "Code": "200", "Success": true, "HttpStatusCode": 200, "Data": {}})),
+        Some("DeletePrivateRegistry") => Reply::ok(json!({"RequestId": "D", "Data": true})),
+        Some("ListImageRegistryRegion") => Reply::ok(json!({"RequestId": "G", "Regions": [{"RegionId": "cn-hangzhou", "RegionName": "Hangzhou"}]})),
+        _ => Reply::error(404, "InvalidAction.NotFound", "X"),
+    })
+    .await;
+    let c = client(&server);
+    let cx = ctx(Duration::from_secs(5));
+    let extra = c
+        .list_image_registry_extra(&ListImageRegistryExtraRequest { registry_id: 7 }, &cx)
+        .await
+        .expect("extra");
+    assert_eq!(
+        extra.image_registry_extra_infos[0]
+            .auth_token
+            .as_ref()
+            .map(Secret::expose),
+        Some("quay-tok")
+    );
+    let page = c
+        .page_image_registry(
+            &PageImageRegistryRequest {
+                page_size: Some(50),
+                registry_type_in_list: vec!["harbor".into()],
+                ..Default::default()
+            },
+            &cx,
+        )
+        .await
+        .expect("page");
+    assert_eq!(page.page_info.total_count, Some(1));
+    let modify = c
+        .modify_image_registry(
+            &ModifyImageRegistryRequest {
+                id: 7,
+                password: Some(Secret::new("new-pw")),
+                trans_per_hour: Some(5),
+                ..Default::default()
+            },
+            &cx,
+        )
+        .await
+        .expect("modify");
+    assert_eq!(modify.success, Some(true));
+    let deleted = c
+        .delete_private_registry(&DeletePrivateRegistryRequest { registry_id: 7 }, &cx)
+        .await
+        .expect("delete");
+    assert_eq!(deleted.data, Some(true));
+    let regions = c
+        .list_image_registry_region(
+            &ListImageRegistryRegionRequest {
+                lang: Some("en".into()),
+            },
+            &cx,
+        )
+        .await
+        .expect("regions");
+    assert_eq!(regions.regions[0].region_id, "cn-hangzhou");
+
+    let reqs = server.requests();
+    assert_eq!(reqs[0].param("RegistryId").as_deref(), Some("7"));
+    assert_eq!(reqs[1].param("PageSize").as_deref(), Some("50"));
+    assert_eq!(
+        reqs[1].param("RegistryTypeInList.1").as_deref(),
+        Some("harbor")
+    );
+    assert_eq!(reqs[2].param("Id").as_deref(), Some("7"));
+    assert_eq!(reqs[2].param("Password").as_deref(), Some("new-pw"));
+    assert_eq!(reqs[2].param("UserName"), None);
+    assert_eq!(reqs[3].param("RegistryId").as_deref(), Some("7"));
+    assert_eq!(reqs[4].param("Lang").as_deref(), Some("en"));
+    assert!(reqs.iter().all(|r| r.v3_signature_valid(SK)));
+}
+
+#[tokio::test]
+async fn throttling_then_success_is_retried_with_fresh_signatures() {
+    let server = TestServer::start(|_, i| match i {
+        0 => Reply::error(400, "Throttling.User", "T1"),
+        1 => Reply::error(400, "Throttling", "T2"),
+        _ => Reply::ok(list_body(&[9])),
+    })
+    .await;
+    let resp = client(&server)
+        .list_private_registry_list(&Default::default(), &ctx(Duration::from_secs(5)))
+        .await
+        .expect("list after throttling");
+    assert_eq!(resp.image_registry_infos[0].id, 9);
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 3);
+    let nonces: std::collections::HashSet<_> = reqs.iter().filter_map(|r| r.nonce()).collect();
+    assert_eq!(nonces.len(), 3, "each attempt needs its own nonce");
+    assert!(reqs.iter().all(|r| r.v3_signature_valid(SK)));
+}
+
+#[tokio::test]
+async fn service_unavailable_and_server_errors_are_retried() {
+    let server = TestServer::start(|_, i| match i {
+        0 => Reply::error(503, "ServiceUnavailable", "U1"),
+        1 => Reply::error(500, "InternalError", "U2"),
+        2 => Reply::Json(502, "<html>bad gateway</html>".into()),
+        _ => Reply::ok(list_body(&[])),
+    })
+    .await;
+    client(&server)
+        .list_private_registry_list(&Default::default(), &ctx(Duration::from_secs(5)))
+        .await
+        .expect("list after 5xx");
+    assert_eq!(server.count(), 4);
+}
+
+#[tokio::test]
+async fn a_dropped_connection_is_retried_for_reads() {
+    let server = TestServer::start(|_, i| {
+        if i < 2 {
+            Reply::Drop
+        } else {
+            Reply::ok(list_body(&[3]))
+        }
+    })
+    .await;
+    let resp = client(&server)
+        .list_private_registry_list(&Default::default(), &ctx(Duration::from_secs(5)))
+        .await
+        .expect("list after resets");
+    assert_eq!(resp.image_registry_infos[0].id, 3);
+    assert_eq!(server.count(), 3);
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_retried_until_the_deadline() {
+    // bind and drop: nothing listens on this port any more
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port");
+    let mut cfg = static_keys(ProviderConfig {
+        protocol: Some("HTTP".into()),
+        ..Default::default()
+    });
+    cfg.endpoints = Some(alicloud_provider::alicloud::EndpointsConfig {
+        sas: Some(format!("127.0.0.1:{port}")),
+        ..Default::default()
+    });
+    let c = SasClient::new(resolved(&cfg, &[]).expect("config"));
+    let started = Instant::now();
+    let err = c
+        .add_private_registry(&add_request(), &ctx(Duration::from_millis(300)))
+        .await
+        .expect_err("nothing listens");
+    // a refused connection proves the create never reached a server, so even it is retried
+    match &err {
+        Error::DeadlineExceeded {
+            attempts,
+            last: Some(last),
+            ..
+        } => {
+            assert!(*attempts > 1, "{err}");
+            assert!(matches!(**last, Error::Transport { .. }), "{err}");
+        }
+        other => panic!("expected a deadline error, got {other}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[tokio::test]
+async fn signature_mismatch_is_not_retried_and_explains_itself() {
+    let server = TestServer::always(Reply::error(400, "SignatureDoesNotMatch", "REQ-SIG")).await;
+    let err = client(&server)
+        .list_private_registry_list(&Default::default(), &ctx(Duration::from_secs(5)))
+        .await
+        .expect_err("must fail");
+    assert_eq!(server.count(), 1);
+    assert_eq!(err.code(), Some("SignatureDoesNotMatch"));
+    let msg = err.to_string();
+    for part in [
+        "ListPrivateRegistryList",
+        "SignatureDoesNotMatch",
+        "REQ-SIG",
+        "HTTP 400",
+        "secret",
+    ] {
+        assert!(msg.contains(part), "{part} missing: {msg}");
+    }
+    assert!(!msg.contains(SK), "{msg}");
+}
+
+#[tokio::test]
+async fn no_permission_names_the_ram_action() {
+    let server = TestServer::always(Reply::error(403, "NoPermission", "REQ-403")).await;
+    let err = client(&server)
+        .delete_private_registry(
+            &DeletePrivateRegistryRequest { registry_id: 1 },
+            &ctx(Duration::from_secs(5)),
+        )
+        .await
+        .expect_err("must fail");
+    assert_eq!(server.count(), 1);
+    let msg = err.to_string();
+    assert!(
+        msg.contains("yundun-sas:DeletePrivateRegistry") && msg.contains("REQ-403"),
+        "{msg}"
+    );
+    let api = err.api_error().cloned().unwrap_or_default();
+    assert_eq!(
+        (api.status, api.request_id.as_deref()),
+        (403, Some("REQ-403"))
+    );
+}
+
+#[tokio::test]
+async fn clock_skew_gets_a_clock_hint() {
+    let server = TestServer::always(Reply::error(400, "InvalidTimeStamp.Expired", "REQ-T")).await;
+    let err = client(&server)
+        .list_private_registry_list(&Default::default(), &ctx(Duration::from_secs(5)))
+        .await
+        .expect_err("must fail");
+    assert_eq!(server.count(), 1);
+    assert!(err.to_string().contains("clock"), "{err}");
+}
+
+#[tokio::test]
+async fn an_interrupted_create_is_ambiguous_and_not_retried() {
+    let server = TestServer::always(Reply::Drop).await;
+    let err = client(&server)
+        .add_private_registry(&add_request(), &ctx(Duration::from_secs(5)))
+        .await
+        .expect_err("must fail");
+    assert_eq!(server.count(), 1, "a create must never be sent twice");
+    assert!(err.is_ambiguous(), "{err}");
+    assert!(err.to_string().contains("may or may not"), "{err}");
+}
+
+#[tokio::test]
+async fn a_create_answered_with_a_server_error_is_ambiguous() {
+    let server = TestServer::always(Reply::error(500, "ServerError", "REQ-500")).await;
+    let err = client(&server)
+        .add_private_registry(&add_request(), &ctx(Duration::from_secs(5)))
+        .await
+        .expect_err("must fail");
+    assert_eq!(server.count(), 1);
+    assert!(err.is_ambiguous(), "{err}");
+    assert_eq!(err.code(), Some("ServerError"));
+}
+
+#[tokio::test]
+async fn a_throttled_create_is_retried() {
+    let server = TestServer::start(|_, i| {
+        if i == 0 {
+            Reply::error(400, "Throttling.Api", "T")
+        } else {
+            add_reply(5)
+        }
+    })
+    .await;
+    let resp = client(&server)
+        .add_private_registry(&add_request(), &ctx(Duration::from_secs(5)))
+        .await
+        .expect("throttling proves nothing was created");
+    assert_eq!(resp.data.id, 5);
+    assert_eq!(server.count(), 2);
+}
+
+#[tokio::test]
+async fn the_deadline_bounds_retries() {
+    let server = TestServer::always(Reply::error(503, "ServiceUnavailable", "U")).await;
+    let cfg = static_keys(loopback_config(&server));
+    let mut r = resolved(&cfg, &[]).expect("config");
+    r.retry = RetryPolicy {
+        base_delay: Duration::from_millis(20),
+        max_delay: Duration::from_millis(40),
+    };
+    let started = Instant::now();
+    let err = SasClient::new(r)
+        .list_private_registry_list(&Default::default(), &ctx(Duration::from_millis(400)))
+        .await
+        .expect_err("never succeeds");
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_millis(1000), "took {elapsed:?}");
+    assert!(server.count() >= 3, "only {} attempts", server.count());
+    match &err {
+        Error::DeadlineExceeded {
+            last: Some(last),
+            attempts,
+            ..
+        } => {
+            assert_eq!(last.code(), Some("ServiceUnavailable"));
+            assert_eq!(*attempts as usize, server.count());
+        }
+        other => panic!("{other}"),
+    }
+    assert!(err.to_string().contains("ServiceUnavailable"), "{err}");
+}
+
+#[tokio::test]
+async fn the_deadline_cuts_a_slow_response() {
+    let server = TestServer::always(Reply::After(
+        Duration::from_secs(30),
+        Box::new(Reply::ok(list_body(&[]))),
+    ))
+    .await;
+    let started = Instant::now();
+    let err = client(&server)
+        .list_private_registry_list(&Default::default(), &ctx(Duration::from_millis(200)))
+        .await
+        .expect_err("too slow");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(matches!(err, Error::DeadlineExceeded { .. }), "{err}");
+    // a create cut off in flight may have happened
+    let started = Instant::now();
+    let err = client(&server)
+        .add_private_registry(&add_request(), &ctx(Duration::from_millis(200)))
+        .await
+        .expect_err("too slow");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(err.is_ambiguous(), "{err}");
+}
+
+#[tokio::test]
+async fn the_read_timeout_applies_to_each_attempt() {
+    let server = TestServer::start(|_, i| {
+        if i == 0 {
+            Reply::After(Duration::from_secs(30), Box::new(Reply::ok(list_body(&[]))))
+        } else {
+            Reply::ok(list_body(&[4]))
+        }
+    })
+    .await;
+    let mut cfg = static_keys(loopback_config(&server));
+    cfg.client_read_timeout = Some(200);
+    let started = Instant::now();
+    let resp = SasClient::new(resolved(&cfg, &[]).expect("config"))
+        .list_private_registry_list(&Default::default(), &ctx(Duration::from_secs(10)))
+        .await
+        .expect("second attempt answers");
+    assert_eq!(resp.image_registry_infos[0].id, 4);
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn cancellation_stops_an_attempt_in_flight() {
+    let server = TestServer::always(Reply::After(
+        Duration::from_secs(30),
+        Box::new(Reply::ok(list_body(&[]))),
+    ))
+    .await;
+    let c = client(&server);
+    let cancel = CancellationToken::new();
+    let cx = CallContext::with_timeout(Duration::from_secs(60), cancel.clone());
+    let trigger = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        trigger.cancel();
+    });
+    let started = Instant::now();
+    let err = c
+        .list_private_registry_list(&Default::default(), &cx)
+        .await
+        .expect_err("cancelled");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(matches!(err, Error::Cancelled { .. }), "{err}");
+    // a create cancelled in flight is reported as ambiguous
+    let err = c
+        .add_private_registry(&add_request(), &cx)
+        .await
+        .expect_err("cancelled");
+    assert!(
+        matches!(err, Error::Cancelled { .. }),
+        "already-cancelled context sends nothing: {err}"
+    );
+    assert_eq!(server.count(), 1);
+}
+
+#[tokio::test]
+async fn cancellation_interrupts_a_backoff() {
+    let server = TestServer::always(Reply::error(503, "ServiceUnavailable", "U")).await;
+    let cfg = static_keys(loopback_config(&server));
+    let mut r = resolved(&cfg, &[]).expect("config");
+    r.retry = RetryPolicy {
+        base_delay: Duration::from_secs(20),
+        max_delay: Duration::from_secs(20),
+    };
+    let cancel = CancellationToken::new();
+    let cx = CallContext::with_timeout(Duration::from_secs(600), cancel.clone());
+    let trigger = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        trigger.cancel();
+    });
+    let started = Instant::now();
+    let mut err = None;
+    // full jitter may draw a near-zero delay; keep calling until one call sleeps long
+    for _ in 0..50 {
+        match SasClient::new(r.clone())
+            .list_private_registry_list(&Default::default(), &cx)
+            .await
+        {
+            Err(Error::Cancelled { .. }) => {
+                err = Some(());
+                break;
+            }
+            _ => continue,
+        }
+    }
+    assert!(err.is_some());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_create_cancelled_in_flight_is_ambiguous() {
+    let server = TestServer::always(Reply::After(
+        Duration::from_secs(30),
+        Box::new(add_reply(1)),
+    ))
+    .await;
+    let cancel = CancellationToken::new();
+    let cx = CallContext::with_timeout(Duration::from_secs(60), cancel.clone());
+    let trigger = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        trigger.cancel();
+    });
+    let err = client(&server)
+        .add_private_registry(&add_request(), &cx)
+        .await
+        .expect_err("cancelled");
+    assert!(err.is_ambiguous(), "{err}");
+    assert!(
+        matches!(&err, Error::Ambiguous { cause, .. } if matches!(**cause, Error::Cancelled { .. }))
+    );
+}
+
+#[tokio::test]
+async fn http_proxy_is_used_and_no_proxy_is_honoured() {
+    // The stand-in plays the proxy: a forward proxy receives the absolute URI.
+    let proxy = TestServer::always(Reply::ok(list_body(&[8]))).await;
+    let mut cfg = static_keys(ProviderConfig {
+        protocol: Some("HTTP".into()),
+        ..Default::default()
+    });
+    cfg.endpoints = Some(alicloud_provider::alicloud::EndpointsConfig {
+        sas: Some("sas.example.invalid:8080".into()),
+        ..Default::default()
+    });
+    let proxy_url = format!("http://{}", proxy.host());
+    let r = resolved(&cfg, &[("HTTP_PROXY", &proxy_url)]).expect("config");
+    let resp = SasClient::new(r)
+        .list_private_registry_list(&Default::default(), &ctx(Duration::from_secs(5)))
+        .await
+        .expect("through the proxy");
+    assert_eq!(resp.image_registry_infos[0].id, 8);
+    let seen = &proxy.requests()[0];
+    assert_eq!(seen.uri, "http://sas.example.invalid:8080/");
+    assert!(seen.v3_signature_valid(SK));
+
+    // NO_PROXY sends loopback traffic direct, past a proxy that does not exist
+    let direct = TestServer::always(Reply::ok(list_body(&[6]))).await;
+    let cfg = static_keys(loopback_config(&direct));
+    let r = resolved(
+        &cfg,
+        &[
+            ("http_proxy", "http://127.0.0.1:9"),
+            ("NO_PROXY", "127.0.0.1,localhost"),
+        ],
+    )
+    .expect("config");
+    let resp = SasClient::new(r)
+        .list_private_registry_list(&Default::default(), &ctx(Duration::from_secs(5)))
+        .await
+        .expect("direct");
+    assert_eq!(resp.image_registry_infos[0].id, 6);
+    assert_eq!(direct.requests()[0].uri, "/");
+}
