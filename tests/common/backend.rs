@@ -60,6 +60,8 @@ impl Emulator {
             .find(|w| w.starts_with("127.0.0.1:"))
             .unwrap_or_else(|| panic!("no 127.0.0.1:PORT in {line:?}"))
             .to_string();
+        // reqwest is built without a default crypto provider; plain HTTP still needs one set.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         Self {
             child,
             addr,
