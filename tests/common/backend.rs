@@ -110,6 +110,10 @@ impl Emulator {
         list_of(self.get_json("/_emulator/requests"), "Requests")
     }
 
+    pub fn clear_requests(&self) {
+        self.send(reqwest::Method::DELETE, "/_emulator/requests", None);
+    }
+
     pub fn count_actions(&self, action: &str) -> usize {
         self.requests()
             .iter()
