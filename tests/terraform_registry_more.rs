@@ -73,3 +73,64 @@ resource "alicloud_sas_private_registry" "many" {
     s.destroy();
     assert!(s.emulator.registries().is_empty());
 }
+
+#[test]
+fn data_source_filters_by_type_and_domain() {
+    let s = Scenario::new(&[]);
+    let config = r#"
+resource "alicloud_sas_private_registry" "a" {
+  registry_type      = "harbor"
+  registry_version   = "V2"
+  protocol_type      = 2
+  net_type           = 1
+  registry_host_ip   = "192.0.2.1"
+  domain_name        = "alpha.example.com"
+  user_name          = "admin"
+  password           = "pw"
+  registry_region_id = "cn-hangzhou"
+}
+
+resource "alicloud_sas_private_registry" "b" {
+  registry_type      = "harbor"
+  registry_version   = "V2"
+  protocol_type      = 2
+  net_type           = 1
+  registry_host_ip   = "192.0.2.2"
+  domain_name        = "beta.example.org"
+  user_name          = "admin"
+  password           = "pw"
+  registry_region_id = "cn-hangzhou"
+}
+
+data "alicloud_sas_private_registries" "com" {
+  registry_type     = "harbor"
+  domain_name_regex = "\\.com$"
+  depends_on        = [alicloud_sas_private_registry.a, alicloud_sas_private_registry.b]
+}
+
+output "ids" {
+  value = data.alicloud_sas_private_registries.com.ids
+}
+
+output "first" {
+  value = data.alicloud_sas_private_registries.com.registries[0]
+}
+
+output "a_id" {
+  value = alicloud_sas_private_registry.a.id
+}
+"#;
+    s.run(vec![Step::new(config)]);
+    let out: serde_json::Value =
+        serde_json::from_str(&s.ws.ok(&["output", "-json"])).expect("outputs");
+    let a_id = out["a_id"]["value"].clone();
+    assert_eq!(out["ids"]["value"], serde_json::json!([a_id]));
+    let first = &out["first"]["value"];
+    assert_eq!(first["domain_name"], "alpha.example.com");
+    assert_eq!(first["registry_host_ip"], "192.0.2.1");
+    assert!(
+        first.get("password").is_none() && first.get("token").is_none(),
+        "no secrets exported"
+    );
+    s.destroy();
+}

@@ -52,7 +52,6 @@ macro_rules! shared_conversions {
                 summary: d.summary.clone(),
                 detail: d.detail.clone(),
                 attribute: d.attribute.as_ref().filter(|p| !p.is_root()).map(path),
-                ..Default::default()
             }
         }
 
@@ -97,7 +96,6 @@ macro_rules! shared_conversions {
                         } as i32,
                         min_items: n.min_items,
                         max_items: n.max_items,
-                        ..Default::default()
                     })
                     .collect(),
                 ..Default::default()
@@ -108,7 +106,6 @@ macro_rules! shared_conversions {
             pb::Schema {
                 version: s.version,
                 block: Some(block(&s.block)),
-                ..Default::default()
             }
         }
 

@@ -12,11 +12,14 @@ use std::time::Duration;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
+/// When each list was fetched, and the list.
+type Entries<T> = HashMap<String, (Instant, Arc<Vec<T>>)>;
+
 pub struct ListCache<T> {
     ttl: Duration,
     /// Held across a fetch, so callers arriving meanwhile wait for its result instead of
     /// sending their own request.
-    entries: Mutex<HashMap<String, (Instant, Arc<Vec<T>>)>>,
+    entries: Mutex<Entries<T>>,
 }
 
 impl<T> ListCache<T> {

@@ -11,6 +11,9 @@ use super::terraform::Workspace;
 /// What Terraform should plan for one resource address.
 pub type ExpectedAction = (&'static str, &'static [&'static str]);
 
+type Before = Box<dyn Fn(&Emulator)>;
+type Check = Box<dyn Fn(&Json, &Emulator)>;
+
 pub struct Step {
     /// Resource and data blocks; the harness adds the terraform and provider blocks.
     pub config: String,
@@ -20,9 +23,9 @@ pub struct Step {
     /// The plan or apply must fail with stderr containing this text.
     pub expect_error: Option<&'static str>,
     /// Runs against the emulator before the step (out-of-band changes).
-    pub before: Option<Box<dyn Fn(&Emulator)>>,
+    pub before: Option<Before>,
     /// Checks on `terraform show -json` state after apply, with the emulator to compare with.
-    pub check: Option<Box<dyn Fn(&Json, &Emulator)>>,
+    pub check: Option<Check>,
 }
 
 impl Step {

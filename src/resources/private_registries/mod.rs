@@ -50,31 +50,6 @@ pub fn validate(config: &Value) -> Diagnostics {
     v.diagnostics
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::value::AttributePath;
-
-    #[test]
-    fn filters_are_validated() {
-        let mut config = schema().block.empty_value();
-        config.set_attr("registry_type", "docker".into());
-        config.set_attr("domain_name_regex", "(".into());
-        let d = validate(&config);
-        let paths: Vec<_> = d.iter().filter_map(|d| d.attribute.clone()).collect();
-        assert_eq!(
-            paths,
-            vec![
-                AttributePath::attr("registry_type"),
-                AttributePath::attr("domain_name_regex")
-            ]
-        );
-        config.set_attr("registry_type", "CI/CD".into());
-        config.set_attr("domain_name_regex", Value::Unknown);
-        assert!(validate(&config).is_empty());
-    }
-}
-
 /// Lists, filters and shapes the registries for the data source.
 pub async fn read<A: crate::resources::private_registry::api::RegistryApi>(
     registries: &crate::resources::private_registry::Registries<A>,
@@ -167,5 +142,30 @@ pub async fn read<A: crate::resources::private_registry::api::RegistryApi>(
     ReadResponse {
         new_state: state,
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::AttributePath;
+
+    #[test]
+    fn filters_are_validated() {
+        let mut config = schema().block.empty_value();
+        config.set_attr("registry_type", "docker".into());
+        config.set_attr("domain_name_regex", "(".into());
+        let d = validate(&config);
+        let paths: Vec<_> = d.iter().filter_map(|d| d.attribute.clone()).collect();
+        assert_eq!(
+            paths,
+            vec![
+                AttributePath::attr("registry_type"),
+                AttributePath::attr("domain_name_regex")
+            ]
+        );
+        config.set_attr("registry_type", "CI/CD".into());
+        config.set_attr("domain_name_regex", Value::Unknown);
+        assert!(validate(&config).is_empty());
     }
 }
