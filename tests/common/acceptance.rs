@@ -5,14 +5,14 @@
 
 use serde_json::Value as Json;
 
-use super::backend::Emulator;
+use super::backend::Backend;
 use super::terraform::Workspace;
 
 /// What Terraform should plan for one resource address.
 pub type ExpectedAction = (&'static str, &'static [&'static str]);
 
-type Before = Box<dyn Fn(&Emulator)>;
-type Check = Box<dyn Fn(&Json, &Emulator)>;
+type Before = Box<dyn Fn(&Backend)>;
+type Check = Box<dyn Fn(&Json, &Backend)>;
 
 pub struct Step {
     /// Resource and data blocks; the harness adds the terraform and provider blocks.
@@ -22,9 +22,9 @@ pub struct Step {
     pub expect_actions: Vec<ExpectedAction>,
     /// The plan or apply must fail with stderr containing this text.
     pub expect_error: Option<&'static str>,
-    /// Runs against the emulator before the step (out-of-band changes).
+    /// Runs against the backend before the step (out-of-band changes).
     pub before: Option<Before>,
-    /// Checks on `terraform show -json` state after apply, with the emulator to compare with.
+    /// Checks on `terraform show -json` state after apply, with the backend to compare with.
     pub check: Option<Check>,
 }
 
@@ -49,44 +49,75 @@ impl Step {
         self
     }
 
-    pub fn before(mut self, f: impl Fn(&Emulator) + 'static) -> Self {
+    pub fn before(mut self, f: impl Fn(&Backend) + 'static) -> Self {
         self.before = Some(Box::new(f));
         self
     }
 
-    pub fn check(mut self, f: impl Fn(&Json, &Emulator) + 'static) -> Self {
+    pub fn check(mut self, f: impl Fn(&Json, &Backend) + 'static) -> Self {
         self.check = Some(Box::new(f));
         self
     }
 }
 
-pub const PROVIDERS: &str = r#"terraform {
-  required_providers {
-    alicloud = { source = "alicloud-rs/alicloud" }
-    null     = { source = "hashicorp/null" }
-  }
+/// The terraform and provider blocks every step's configuration starts with.
+pub fn providers(protocol: &str) -> String {
+    format!(
+        r#"terraform {{
+  required_providers {{
+    alicloud = {{ source = "alicloud-rs/alicloud" }}
+    null     = {{ source = "hashicorp/null" }}
+  }}
+}}
+
+provider "alicloud" {{
+  protocol = "{protocol}"
+}}
+"#
+    )
 }
 
-provider "alicloud" {
-  protocol = "HTTP"
-}
-"#;
-
-/// One scenario: a Terraform working directory and the emulator it talks to.
+/// One scenario: a Terraform working directory and the API it talks to.
 pub struct Scenario {
     pub ws: Workspace,
-    pub emulator: Emulator,
+    pub backend: Backend,
+    providers: String,
 }
 
 impl Scenario {
+    /// Against the emulator, or the real API under `TF_ACC=1`.
     pub fn new(emulator_args: &[&str]) -> Self {
-        let emulator = Emulator::start(emulator_args);
-        let mut ws = Workspace::with_mirror(PROVIDERS);
-        for (k, v) in emulator.provider_env() {
+        Self::with_backend(Backend::from_env(emulator_args))
+    }
+
+    /// Always against a fresh emulator: for tests that count its requests or inject faults.
+    pub fn on_emulator(emulator_args: &[&str]) -> Self {
+        let s = Self::with_backend(Backend::Emulator(super::backend::Emulator::start(
+            emulator_args,
+        )));
+        s
+    }
+
+    fn with_backend(backend: Backend) -> Self {
+        let providers = providers(&backend.protocol());
+        let mut ws = Workspace::with_mirror(&providers);
+        for (k, v) in backend.provider_env() {
             ws.set_env(&k, &v);
         }
         ws.ok(&["init", "-input=false", "-no-color"]);
-        Self { ws, emulator }
+        Self {
+            ws,
+            backend,
+            providers,
+        }
+    }
+
+    /// The emulator this scenario runs against (only for `on_emulator` scenarios).
+    pub fn emulator(&self) -> &super::backend::Emulator {
+        match &self.backend {
+            Backend::Emulator(e) => e,
+            Backend::Cloud(_) => panic!("this scenario was built with on_emulator"),
+        }
     }
 
     pub fn run(&self, steps: Vec<Step>) {
@@ -97,10 +128,10 @@ impl Scenario {
 
     fn step(&self, n: usize, step: Step) {
         if let Some(before) = &step.before {
-            before(&self.emulator);
+            before(&self.backend);
         }
         self.ws
-            .write_config(&format!("{PROVIDERS}\n{}", step.config));
+            .write_config(&format!("{}\n{}", self.providers, step.config));
         let plan = self
             .ws
             .run(&["plan", "-input=false", "-no-color", "-out=step.tfplan"]);
@@ -145,7 +176,7 @@ impl Scenario {
             .ok(&["apply", "-input=false", "-no-color", "step.tfplan"]);
         let state = self.state();
         if let Some(check) = &step.check {
-            check(&state, &self.emulator);
+            check(&state, &self.backend);
         }
         self.assert_plan_empty(n);
     }
@@ -176,8 +207,8 @@ impl Scenario {
             .as_str()
             .expect("managed resource has an id")
             .to_string();
-        let mut fresh = Workspace::with_mirror(PROVIDERS);
-        for (k, v) in self.emulator.provider_env() {
+        let mut fresh = Workspace::with_mirror(&self.providers);
+        for (k, v) in self.backend.provider_env() {
             fresh.set_env(&k, &v);
         }
         std::fs::copy(self.ws.path().join("main.tf"), fresh.path().join("main.tf"))

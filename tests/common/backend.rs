@@ -1,5 +1,6 @@
 //! Where acceptance tests send API calls: the local `sas-emulator` (default), or the real
-//! Security Center API when `TF_ACC=1` and Alibaba Cloud credentials are in the environment.
+//! Security Center API when `TF_ACC=1` and Alibaba Cloud credentials are in the environment
+//! (`make testacc`). Both answer the same questions, so the same scenarios run against either.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -175,4 +176,160 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
         .build()
         .expect("runtime")
         .block_on(f)
+}
+
+/// Test registries use `example.com` domains, which no real registry has: that is how the
+/// sweeper and the cloud backend tell what a test made.
+pub const TEST_DOMAIN_SUFFIX: &str = "example.com";
+
+/// The real Security Center API, reached with the credentials in the environment.
+pub struct Cloud {
+    client: alicloud_provider::alicloud::sas::SasClient,
+}
+
+impl Cloud {
+    pub fn from_env() -> Self {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let mut config = alicloud_provider::alicloud::ProviderConfig::default();
+        config.protocol = env("TF_ACC_PROTOCOL");
+        let resolved = alicloud_provider::alicloud::resolve(&config, &env).unwrap_or_else(|e| {
+            panic!("TF_ACC=1 needs a usable Alibaba Cloud configuration: {e:?}")
+        });
+        Self {
+            client: alicloud_provider::alicloud::sas::SasClient::new(resolved),
+        }
+    }
+
+    fn ctx() -> alicloud_provider::alicloud::context::CallContext {
+        alicloud_provider::alicloud::context::CallContext::with_timeout(
+            Duration::from_secs(120),
+            tokio_util::sync::CancellationToken::new(),
+        )
+    }
+
+    /// Registries the tests made (by domain), in the emulator's JSON shape.
+    pub fn registries(&self) -> Vec<Json> {
+        use alicloud_provider::alicloud::sas::ListPrivateRegistryListRequest;
+        let resp =
+            block_on(self.client.list_private_registry_list(
+                &ListPrivateRegistryListRequest::default(),
+                &Self::ctx(),
+            ))
+            .unwrap_or_else(|e| panic!("listing registries: {e}"));
+        resp.image_registry_infos
+            .into_iter()
+            .filter(|r| r.domain_name.as_deref().is_some_and(|d| d.ends_with(TEST_DOMAIN_SUFFIX)))
+            .map(|r| {
+                serde_json::json!({
+                    "Id": r.id, "RegistryType": r.registry_type, "RegistryVersion": r.registry_version,
+                    "RegistryHostIp": r.registry_host_ip, "DomainName": r.domain_name, "Port": r.port,
+                    "TransPerHour": r.trans_per_hour, "RegionId": r.region_id, "VpcId": r.vpc_id,
+                    "NetType": r.net_type, "ProtocolType": r.protocol_type, "UserName": r.user_name,
+                })
+            })
+            .collect()
+    }
+
+    pub fn modify(&self, id: &str, fields: Json) {
+        use alicloud_provider::alicloud::sas::ModifyImageRegistryRequest;
+        let s = |k: &str| fields[k].as_str().map(str::to_string);
+        let req = ModifyImageRegistryRequest {
+            id: id.parse().expect("numeric id"),
+            registry_host_ip: s("RegistryHostIp"),
+            domain_name: s("DomainName"),
+            user_name: s("UserName"),
+            port: fields["Port"].as_i64(),
+            trans_per_hour: fields["TransPerHour"].as_i64(),
+            password: None,
+        };
+        block_on(self.client.modify_image_registry(&req, &Self::ctx()))
+            .unwrap_or_else(|e| panic!("modify: {e}"));
+    }
+
+    pub fn delete(&self, id: &str) {
+        use alicloud_provider::alicloud::sas::DeletePrivateRegistryRequest;
+        let req = DeletePrivateRegistryRequest {
+            registry_id: id.parse().expect("numeric id"),
+        };
+        block_on(self.client.delete_private_registry(&req, &Self::ctx()))
+            .unwrap_or_else(|e| panic!("delete: {e}"));
+    }
+}
+
+/// The API a scenario runs against.
+pub enum Backend {
+    Emulator(Emulator),
+    Cloud(Cloud),
+}
+
+impl Backend {
+    /// The real API with `TF_ACC=1`, else a fresh emulator started with `emulator_args`.
+    pub fn from_env(emulator_args: &[&str]) -> Self {
+        if std::env::var("TF_ACC").as_deref() == Ok("1") {
+            Backend::Cloud(Cloud::from_env())
+        } else {
+            Backend::Emulator(Emulator::start(emulator_args))
+        }
+    }
+
+    pub fn registries(&self) -> Vec<Json> {
+        match self {
+            Backend::Emulator(e) => e.registries(),
+            Backend::Cloud(c) => c.registries(),
+        }
+    }
+
+    /// An out-of-band change, as someone using the console would make.
+    pub fn modify(&self, id: &str, fields: Json) {
+        match self {
+            Backend::Emulator(e) => e.modify(id, fields),
+            Backend::Cloud(c) => c.modify(id, fields),
+        }
+    }
+
+    pub fn delete(&self, id: &str) {
+        match self {
+            Backend::Emulator(e) => e.delete(id),
+            Backend::Cloud(c) => c.delete(id),
+        }
+    }
+
+    /// Environment for Terraform; against the cloud, the caller's own environment carries it.
+    pub fn provider_env(&self) -> Vec<(String, String)> {
+        match self {
+            Backend::Emulator(e) => e.provider_env(),
+            Backend::Cloud(_) => std::env::vars()
+                .filter(|(k, _)| k.starts_with("ALIBABA_CLOUD_") || k.starts_with("ALICLOUD_"))
+                .collect(),
+        }
+    }
+
+    /// Deletes every registry a test made (an `example.com` domain); returns how many.
+    pub fn sweep(&self) -> usize {
+        let leftovers: Vec<String> = self
+            .registries()
+            .iter()
+            .filter(|r| {
+                r["DomainName"]
+                    .as_str()
+                    .is_some_and(|d| d.ends_with(TEST_DOMAIN_SUFFIX))
+            })
+            .map(|r| r["Id"].to_string())
+            .collect();
+        for id in &leftovers {
+            self.delete(id);
+        }
+        leftovers.len()
+    }
+
+    /// The provider block's `protocol`: the emulator speaks HTTP.
+    pub fn protocol(&self) -> String {
+        match self {
+            Backend::Emulator(_) => "HTTP".into(),
+            Backend::Cloud(_) => {
+                std::env::var("TF_ACC_PROTOCOL").unwrap_or_else(|_| "HTTPS".into())
+            }
+        }
+    }
 }
