@@ -124,3 +124,18 @@ fn a_variable_without_a_value_is_not_judged_at_validate() {
     let ws = Workspace::new(&config);
     ws.ok(&["validate", "-no-color"]);
 }
+
+#[test]
+fn examples_are_terraform_fmt_clean() {
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let out = std::process::Command::new(common::terraform::terraform_binary())
+        .args(["fmt", "-check", "-recursive", "-diff", "-no-color"])
+        .arg(&examples)
+        .output()
+        .expect("terraform fmt runs");
+    assert!(
+        out.status.success(),
+        "terraform fmt would change these examples:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

@@ -48,6 +48,35 @@ pub fn provider_config(v: &Value) -> ProviderConfig {
     }
 }
 
+/// Arguments whose value is not known yet, named as `ConfigError::attribute` names them
+/// (`region`, `assume_role.role_arn`).
+pub fn unknown_arguments(v: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Value::Object(attrs) = v {
+        for (name, value) in attrs {
+            match value {
+                Value::Unknown => out.push(name.clone()),
+                Value::List(items) => {
+                    for item in items {
+                        match item {
+                            Value::Unknown => out.push(name.clone()),
+                            Value::Object(inner) => out.extend(
+                                inner
+                                    .iter()
+                                    .filter(|(_, v)| v.is_unknown())
+                                    .map(|(k, _)| format!("{name}.{k}")),
+                            ),
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
 /// `assume_role.role_arn` → `assume_role[0].role_arn`, as Terraform addresses block attributes.
 fn path_of(attribute: &str) -> AttributePath {
     match attribute.split_once('.') {

@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 use tokio_util::sync::CancellationToken;
 
 use crate::alicloud::sas::SasClient;
+use crate::alicloud::CredentialSource;
 use crate::framework::{
     ApplyRequest, ApplyResponse, Diagnostic, Diagnostics, ImportResponse, PlanRequest,
     PlanResponse, Provider, ProviderSchema, ReadDataRequest, ReadRequest, ReadResponse,
@@ -59,8 +60,8 @@ impl AlicloudProvider {
     fn registries(&self) -> Result<&Registries<SasRegistryApi>, Diagnostics> {
         self.registries.get().ok_or_else(|| {
             Diagnostic::error(
-                "Provider not configured",
-                "Terraform called the provider before configuring it; this is a bug in the client.",
+                "Provider configuration not known yet",
+                "The provider block depends on values that are not known until apply, so the API cannot be called yet.",
             )
             .into()
         })
@@ -85,6 +86,24 @@ fn check_one_of(path: AttributePath, value: &Value, allowed: &[&str], diags: &mu
                 .at(path),
             );
         }
+    }
+}
+
+/// What was tried, when no credential source can possibly work: caught at configure, so the
+/// plan fails with one clear message instead of the first API call. Looks only at the local
+/// file system (the profile file), never the network.
+fn nothing_to_sign_with(plan: &crate::alicloud::CredentialPlan) -> Option<Vec<String>> {
+    let mut tried = plan.tried.clone();
+    match &plan.source {
+        CredentialSource::Nothing => Some(tried),
+        CredentialSource::Profile { path, .. } if !path.exists() => {
+            tried.push(format!(
+                "shared credentials file {}: not found",
+                path.display()
+            ));
+            Some(tried)
+        }
+        _ => None,
     }
 }
 
@@ -133,15 +152,31 @@ impl Provider for AlicloudProvider {
 
     fn configure(&self, config: &Value, terraform_version: &str) -> Diagnostics {
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        // Arguments not known until apply resolve as unset, and no error may blame them: an
+        // unknown provider argument must never fail a plan.
+        let unknown = config::unknown_arguments(config);
         match crate::alicloud::resolve(&config::provider_config(config), &env) {
             Ok(resolved) => {
+                if unknown.is_empty() {
+                    if let Some(tried) = nothing_to_sign_with(&resolved.credentials) {
+                        let message =
+                            crate::alicloud::error::Error::NoCredentials { tried }.to_string();
+                        return Diagnostic::error("No Alibaba Cloud credentials", message).into();
+                    }
+                }
                 tracing::debug!(terraform_version, region = %resolved.region, endpoint = %resolved.sas_endpoint, "configured");
                 let api = SasRegistryApi::new(SasClient::new(resolved), self.stop.clone());
                 // Terraform configures a provider process once; a repeat keeps the first.
                 let _ = self.registries.set(Registries::new(api));
                 Diagnostics::new()
             }
-            Err(errors) => Diagnostics(errors.iter().map(config::config_error).collect()),
+            Err(errors) => Diagnostics(
+                errors
+                    .iter()
+                    .filter(|e| !unknown.contains(&e.attribute))
+                    .map(config::config_error)
+                    .collect(),
+            ),
         }
     }
 

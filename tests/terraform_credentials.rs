@@ -1,0 +1,80 @@
+//! Credentials as a user meets them in `terraform plan`: none at all is one clear error that
+//! lists what was tried; a credential not known until apply does not fail the plan.
+
+mod common;
+
+use common::terraform::Workspace;
+
+const REGISTRY: &str = r#"
+resource "alicloud_sas_private_registry" "r" {
+  registry_type      = "harbor"
+  registry_version   = "V2"
+  protocol_type      = 2
+  net_type           = 1
+  registry_host_ip   = "192.0.2.10"
+  domain_name        = "harbor.example.com"
+  user_name          = "admin"
+  password           = "pw"
+  registry_region_id = "cn-hangzhou"
+}
+"#;
+
+fn config(provider_block: &str) -> String {
+    format!(
+        r#"terraform {{
+  required_providers {{
+    alicloud = {{ source = "alicloud-rs/alicloud" }}
+    null     = {{ source = "hashicorp/null" }}
+  }}
+}}
+
+{provider_block}
+{REGISTRY}"#
+    )
+}
+
+#[test]
+fn no_credentials_anywhere_fails_the_plan_with_what_was_tried() {
+    let ws = Workspace::with_mirror(&config("provider \"alicloud\" {}\n"));
+    ws.ok(&["init", "-input=false", "-no-color"]);
+    let out = ws.run(&["plan", "-input=false", "-no-color"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "plan must fail without credentials");
+    assert!(stderr.contains("No Alibaba Cloud credentials"), "{stderr}");
+    for tried in [
+        "ALIBABA_CLOUD_ACCESS_KEY_ID",
+        "config.json",
+        "ecs_role_name",
+    ] {
+        assert!(
+            stderr.contains(tried),
+            "the message names {tried}: {stderr}"
+        );
+    }
+    assert_eq!(
+        stderr.matches("Error:").count(),
+        1,
+        "one diagnostic: {stderr}"
+    );
+}
+
+#[test]
+fn a_credential_unknown_until_apply_does_not_fail_the_plan() {
+    let provider = r#"
+resource "null_resource" "key" {}
+
+provider "alicloud" {
+  access_key = null_resource.key.id
+  secret_key = "secret-known-at-plan"
+  region     = "cn-hangzhou"
+}
+"#;
+    let ws = Workspace::with_mirror(&config(provider));
+    ws.ok(&["init", "-input=false", "-no-color"]);
+    let out = ws.ok(&["plan", "-input=false", "-no-color"]);
+    assert!(out.contains("2 to add"), "{out}");
+    assert!(
+        !out.contains("secret-known-at-plan"),
+        "the secret is not shown"
+    );
+}
