@@ -112,6 +112,11 @@ impl Scenario {
         }
     }
 
+    /// The terraform and provider blocks this scenario's configurations start with.
+    pub fn providers(&self) -> &str {
+        &self.providers
+    }
+
     /// The emulator this scenario runs against (only for `on_emulator` scenarios).
     pub fn emulator(&self) -> &super::backend::Emulator {
         match &self.backend {

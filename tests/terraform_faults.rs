@@ -1,0 +1,95 @@
+//! Real Terraform against a faulty sas-emulator: throttling, 503s, connection resets and
+//! responses lost after the create committed. The apply converges with no duplicate and no
+//! orphan, and so does the destroy.
+
+mod common;
+
+use common::acceptance::Scenario;
+use serde_json::json;
+
+const TWENTY: &str = r#"
+resource "alicloud_sas_private_registry" "r" {
+  count              = 20
+  registry_type      = "harbor"
+  registry_version   = "V2"
+  protocol_type      = 2
+  net_type           = 1
+  registry_host_ip   = "192.0.2.${count.index + 1}"
+  domain_name        = "r${count.index}.example.com"
+  user_name          = "admin"
+  password           = "pw"
+  registry_region_id = "cn-hangzhou"
+}
+"#;
+
+fn faults() -> serde_json::Value {
+    json!({
+        "throttle_rate": 0.3,
+        "unavailable_rate": 0.1,
+        "reset_rate": 0.05,
+        "lose_response_rate": 0.1,
+        "seed": 7
+    })
+}
+
+/// Runs `args`, once more if the first run fails (as a user would); returns the runs taken.
+fn converge(s: &Scenario, args: &[&str]) -> usize {
+    for attempt in 1..=2 {
+        let out = s.ws.run(args);
+        if out.status.success() {
+            return attempt;
+        }
+        eprintln!(
+            "attempt {attempt} of {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    panic!("{args:?} did not converge in two runs");
+}
+
+#[test]
+fn apply_and_destroy_converge_under_faults_without_duplicates() {
+    let s = Scenario::on_emulator(&[]);
+    s.ws.write_config(&format!("{}\n{TWENTY}", s.providers()));
+    s.emulator().set_faults(faults());
+    let apply = [
+        "apply",
+        "-auto-approve",
+        "-input=false",
+        "-no-color",
+        "-parallelism=5",
+    ];
+    let runs = converge(&s, &apply);
+    s.emulator().set_faults(json!({}));
+    let faulted_requests = s.emulator().requests().len();
+
+    let regs = s.emulator().registries();
+    let mut domains: Vec<String> = regs
+        .iter()
+        .map(|r| r["DomainName"].as_str().unwrap_or("").to_string())
+        .collect();
+    domains.sort();
+    domains.dedup();
+    assert_eq!(regs.len(), 20, "exactly 20 registries after {runs} run(s)");
+    assert_eq!(domains.len(), 20, "no duplicates");
+    let state = s.ws.ok(&["state", "list"]);
+    assert_eq!(state.lines().count(), 20, "state holds 20: {state}");
+    s.assert_plan_empty(1);
+    eprintln!("apply under faults: {runs} run(s), {faulted_requests} API requests");
+
+    s.emulator().set_faults(faults());
+    let destroy = [
+        "destroy",
+        "-auto-approve",
+        "-input=false",
+        "-no-color",
+        "-parallelism=5",
+    ];
+    let runs = converge(&s, &destroy);
+    s.emulator().set_faults(json!({}));
+    assert!(
+        s.emulator().registries().is_empty(),
+        "nothing left after destroy ({runs} run(s))"
+    );
+    eprintln!("destroy under faults: {runs} run(s)");
+}
