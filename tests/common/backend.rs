@@ -2,7 +2,6 @@
 //! Security Center API when `TF_ACC=1` and Alibaba Cloud credentials are in the environment
 //! (`make testacc`). Both answer the same questions, so the same scenarios run against either.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -46,16 +45,7 @@ impl Emulator {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("sas-emulator starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx
-            .recv_timeout(Duration::from_secs(20))
-            .expect("emulator prints its address");
+        let line = super::plugin_client::first_stdout_line(&mut child, "the emulator's address");
         let addr = line
             .split_whitespace()
             .find(|w| w.starts_with("127.0.0.1:"))

@@ -62,17 +62,7 @@ pub fn start_provider_at(binary: &std::path::Path, env: &[(&str, &str)]) -> Runn
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     let mut child = cmd.spawn().expect("provider binary starts");
-    let stdout = child.stdout.take().expect("stdout piped");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(20))
-        .expect("handshake line within 20 s");
-    let line = line.trim_end().to_string();
+    let line = first_stdout_line(&mut child, "the handshake line");
     let fields: Vec<&str> = line.split('|').collect();
     assert_eq!(fields.len(), 6, "handshake line has six fields: {line}");
     assert_eq!(fields[0], "1");
@@ -263,6 +253,21 @@ pub async fn connect(
 
 pub trait IoStream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static {}
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static> IoStream for T {}
+
+/// The first line a child prints on its (piped) stdout, waiting at most 20 s for it.
+pub fn first_stdout_line(child: &mut Child, what: &str) -> String {
+    let stdout = child.stdout.take().expect("stdout piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(20))
+        .unwrap_or_else(|_| panic!("{what} within 20 s"));
+    line.trim_end().to_string()
+}
 
 /// Waits for the process to exit, up to `limit`; returns how long it took.
 pub fn wait_exit(child: &mut Child, limit: Duration) -> Option<Duration> {

@@ -551,25 +551,8 @@ mod tests {
     }
 
     fn planned() -> Value {
-        let mut v = super::super::schema::schema().block.empty_value();
-        for (k, val) in [
-            ("registry_type", Value::from("harbor")),
-            ("registry_version", "V2".into()),
-            ("protocol_type", Value::int(2)),
-            ("net_type", Value::int(1)),
-            ("registry_host_ip", "192.0.2.10".into()),
-            ("domain_name", "harbor.example.com".into()),
-            ("user_name", "admin".into()),
-            ("password", "s3cret".into()),
-            ("registry_region_id", "cn-hangzhou".into()),
-            ("id", Value::Unknown),
-            ("token", Value::Unknown),
-            ("region_id", Value::Unknown),
-            ("trans_per_hour", Value::Unknown),
-        ] {
-            v.set_attr(k, val);
-        }
-        v
+        let unknown = ["id", "token", "region_id", "trans_per_hour"].map(|k| (k, Value::Unknown));
+        super::super::fixtures::with(super::super::fixtures::harbor_config(), &unknown)
     }
 
     fn setup() -> (Arc<Fake>, Registries<Arc<Fake>>) {

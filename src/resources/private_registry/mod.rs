@@ -2,6 +2,8 @@
 
 pub mod api;
 mod crud;
+#[cfg(test)]
+mod fixtures;
 mod plan;
 mod schema;
 mod state;

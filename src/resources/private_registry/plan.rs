@@ -48,29 +48,21 @@ mod tests {
     use super::*;
 
     fn state() -> Value {
-        let mut v = super::super::schema::schema().block.empty_value();
-        for (k, val) in [
-            ("id", Value::from("12")),
-            ("registry_type", "quay".into()),
-            ("registry_version", "V2".into()),
-            ("protocol_type", Value::int(2)),
-            ("net_type", Value::int(1)),
-            ("registry_host_ip", "192.0.2.10".into()),
-            ("domain_name", "quay.example.com".into()),
-            ("user_name", "admin".into()),
-            ("password", "s3cret".into()),
-            ("registry_region_id", "cn-hangzhou".into()),
-            ("trans_per_hour", Value::int(10)),
-            (
-                "extra_param",
-                r#"[{"namespace":"a","authToken":"t"}]"#.into(),
-            ),
-            ("token", "tok".into()),
-            ("region_id", "cn-hangzhou".into()),
-        ] {
-            v.set_attr(k, val);
-        }
-        v
+        super::super::fixtures::with(
+            super::super::fixtures::harbor_config(),
+            &[
+                ("id", Value::from("12")),
+                ("registry_type", "quay".into()),
+                ("domain_name", "quay.example.com".into()),
+                ("trans_per_hour", Value::int(10)),
+                (
+                    "extra_param",
+                    r#"[{"namespace":"a","authToken":"t"}]"#.into(),
+                ),
+                ("token", "tok".into()),
+                ("region_id", "cn-hangzhou".into()),
+            ],
+        )
     }
 
     #[test]

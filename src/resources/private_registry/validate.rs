@@ -165,31 +165,13 @@ fn quay_rules(v: &mut Validator<'_>) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixtures::harbor_config as harbor;
     use super::*;
     use crate::framework::Severity;
     use crate::value::AttributePath;
 
-    fn harbor() -> Value {
-        let mut v = super::super::schema::schema().block.empty_value();
-        for (k, val) in [
-            ("registry_type", Value::from("harbor")),
-            ("registry_version", "V2".into()),
-            ("protocol_type", Value::int(2)),
-            ("net_type", Value::int(1)),
-            ("registry_host_ip", "192.0.2.10".into()),
-            ("domain_name", "harbor.example.com".into()),
-            ("user_name", "admin".into()),
-            ("password", "s3cret".into()),
-            ("registry_region_id", "cn-hangzhou".into()),
-        ] {
-            v.set_attr(k, val);
-        }
-        v
-    }
-
-    fn with(mut v: Value, k: &str, val: Value) -> Value {
-        v.set_attr(k, val);
-        v
+    fn with(v: Value, k: &str, val: Value) -> Value {
+        super::super::fixtures::with(v, &[(k, val)])
     }
 
     fn errors_at(config: &Value) -> Vec<String> {
