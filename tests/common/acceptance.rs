@@ -92,10 +92,9 @@ impl Scenario {
 
     /// Always against a fresh emulator: for tests that count its requests or inject faults.
     pub fn on_emulator(emulator_args: &[&str]) -> Self {
-        let s = Self::with_backend(Backend::Emulator(super::backend::Emulator::start(
+        Self::with_backend(Backend::Emulator(super::backend::Emulator::start(
             emulator_args,
-        )));
-        s
+        )))
     }
 
     fn with_backend(backend: Backend) -> Self {

@@ -181,8 +181,10 @@ impl Cloud {
     pub fn from_env() -> Self {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let mut config = alicloud_provider::alicloud::ProviderConfig::default();
-        config.protocol = env("TF_ACC_PROTOCOL");
+        let config = alicloud_provider::alicloud::ProviderConfig {
+            protocol: env("TF_ACC_PROTOCOL"),
+            ..Default::default()
+        };
         let resolved = alicloud_provider::alicloud::resolve(&config, &env).unwrap_or_else(|e| {
             panic!("TF_ACC=1 needs a usable Alibaba Cloud configuration: {e:?}")
         });
