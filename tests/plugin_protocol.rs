@@ -151,6 +151,16 @@ async fn a_client_with_another_certificate_is_refused() {
 }
 
 #[tokio::test]
+async fn expired_and_tampered_certificates_are_refused() {
+    let id = ClientIdentity::terraform_like(13);
+    let p = start(&tls_env(&id, "6"));
+    // Same key as Terraform's, but not the certificate Terraform handed over.
+    assert!(refused(&p, Some(&ClientIdentity::expired(13))).await);
+    assert!(refused(&p, Some(&ClientIdentity::tampered(13))).await);
+    assert!(!refused(&p, Some(&id)).await);
+}
+
+#[tokio::test]
 async fn shutdown_exits_promptly_and_removes_the_socket() {
     let id = ClientIdentity::terraform_like(12);
     let mut p = start(&tls_env(&id, "5,6"));
