@@ -4,11 +4,13 @@
 //! provider) cannot verify P-521 signatures. This plugs RustCrypto's `p521` into rustls's
 //! algorithm table for exactly that one scheme.
 
+use p521::ecdsa::signature::hazmat::PrehashVerifier;
 use p521::ecdsa::signature::Verifier;
 use p521::ecdsa::{Signature, VerifyingKey};
 use rustls_pki_types::{
     alg_id, AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm,
 };
+use sha2::Digest;
 
 #[derive(Debug)]
 pub struct EcdsaP521Sha512;
@@ -33,6 +35,34 @@ impl SignatureVerificationAlgorithm for EcdsaP521Sha512 {
 
     fn signature_alg_id(&self) -> AlgorithmIdentifier {
         alg_id::ECDSA_SHA512
+    }
+}
+
+/// ECDSA P-521 with SHA-384: what Go TLS 1.2 servers with P-521 keys (older go-plugin builds)
+/// sign handshakes with.
+#[derive(Debug)]
+pub struct EcdsaP521Sha384;
+
+impl SignatureVerificationAlgorithm for EcdsaP521Sha384 {
+    fn verify_signature(
+        &self,
+        public_key: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), InvalidSignature> {
+        let key = VerifyingKey::from_sec1_bytes(public_key).map_err(|_| InvalidSignature)?;
+        let signature = Signature::from_der(signature).map_err(|_| InvalidSignature)?;
+        let digest = sha2::Sha384::digest(message);
+        key.verify_prehash(&digest, &signature)
+            .map_err(|_| InvalidSignature)
+    }
+
+    fn public_key_alg_id(&self) -> AlgorithmIdentifier {
+        alg_id::ECDSA_P521
+    }
+
+    fn signature_alg_id(&self) -> AlgorithmIdentifier {
+        alg_id::ECDSA_SHA384
     }
 }
 
@@ -62,6 +92,27 @@ mod tests {
             .is_err());
         assert!(alg
             .verify_signature(public.as_bytes(), b"hello", &[0x30, 0x00])
+            .is_err());
+    }
+
+    #[test]
+    fn verifies_p521_sha384_signatures() {
+        use p521::ecdsa::signature::hazmat::PrehashSigner;
+        let mut scalar = [9u8; 66];
+        scalar[0] = 0;
+        let key = SigningKey::from_slice(&scalar).unwrap();
+        let public = VerifyingKey::from(&key).to_encoded_point(false);
+        let sig: Signature = key.sign_prehash(&sha2::Sha384::digest(b"hello")).unwrap();
+        let der = sig.to_der();
+        let alg = EcdsaP521Sha384;
+        assert!(alg
+            .verify_signature(public.as_bytes(), b"hello", der.as_bytes())
+            .is_ok());
+        assert!(alg
+            .verify_signature(public.as_bytes(), b"hellO", der.as_bytes())
+            .is_err());
+        assert!(EcdsaP521Sha512
+            .verify_signature(public.as_bytes(), b"hello", der.as_bytes())
             .is_err());
     }
 }

@@ -17,7 +17,7 @@ use rustls_pki_types::{
 };
 use webpki::ring as algs;
 
-use super::p521::EcdsaP521Sha512;
+use super::p521::{EcdsaP521Sha384, EcdsaP521Sha512};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
@@ -30,11 +30,14 @@ pub enum TlsError {
 }
 
 static P521_SHA512: &dyn SignatureVerificationAlgorithm = &EcdsaP521Sha512;
+static P521_SHA384: &dyn SignatureVerificationAlgorithm = &EcdsaP521Sha384;
 
-/// Signature algorithms we accept in a client's handshake: ring's, plus P-521 for Terraform.
-static CLIENT_SIGNATURE_ALGORITHMS: WebPkiSupportedAlgorithms = WebPkiSupportedAlgorithms {
+/// Signature algorithms we accept in a peer's handshake: ring's, plus P-521 for go-plugin's
+/// certificates (Terraform's client certificate, and Go plugin servers in our benchmarks).
+pub static CLIENT_SIGNATURE_ALGORITHMS: WebPkiSupportedAlgorithms = WebPkiSupportedAlgorithms {
     all: &[
         P521_SHA512,
+        P521_SHA384,
         algs::ECDSA_P256_SHA256,
         algs::ECDSA_P384_SHA384,
         algs::ECDSA_P256_SHA384,
@@ -47,7 +50,11 @@ static CLIENT_SIGNATURE_ALGORITHMS: WebPkiSupportedAlgorithms = WebPkiSupportedA
         (SignatureScheme::ECDSA_NISTP521_SHA512, &[P521_SHA512]),
         (
             SignatureScheme::ECDSA_NISTP384_SHA384,
-            &[algs::ECDSA_P384_SHA384, algs::ECDSA_P256_SHA384],
+            &[
+                algs::ECDSA_P384_SHA384,
+                algs::ECDSA_P256_SHA384,
+                P521_SHA384,
+            ],
         ),
         (
             SignatureScheme::ECDSA_NISTP256_SHA256,

@@ -13,6 +13,8 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use tonic::transport::{Channel, Endpoint};
 
+use alicloud_provider::plugin::tls::CLIENT_SIGNATURE_ALGORITHMS;
+
 use super::cert::ClientIdentity;
 
 pub const COOKIE: (&str, &str) = (
@@ -111,8 +113,7 @@ impl ServerCertVerifier for PinnedServer {
         c: &CertificateDer<'_>,
         d: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        let algs = rustls::crypto::ring::default_provider().signature_verification_algorithms;
-        rustls::crypto::verify_tls12_signature(m, c, d, &algs)
+        rustls::crypto::verify_tls12_signature(m, c, d, &CLIENT_SIGNATURE_ALGORITHMS)
     }
 
     fn verify_tls13_signature(
@@ -121,14 +122,11 @@ impl ServerCertVerifier for PinnedServer {
         c: &CertificateDer<'_>,
         d: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        let algs = rustls::crypto::ring::default_provider().signature_verification_algorithms;
-        rustls::crypto::verify_tls13_signature(m, c, d, &algs)
+        rustls::crypto::verify_tls13_signature(m, c, d, &CLIENT_SIGNATURE_ALGORITHMS)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        rustls::crypto::ring::default_provider()
-            .signature_verification_algorithms
-            .supported_schemes()
+        CLIENT_SIGNATURE_ALGORITHMS.supported_schemes()
     }
 }
 
