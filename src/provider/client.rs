@@ -37,13 +37,28 @@ fn failure(e: Error) -> ApiFailure {
     let kind = match &e {
         Error::Ambiguous { .. } => FailureKind::Ambiguous,
         Error::Cancelled { .. } | Error::DeadlineExceeded { .. } => FailureKind::Cancelled,
-        _ if code.contains("NotFound") || code.contains("NotExist") => FailureKind::NotFound,
+        _ if is_resource_not_found(&code) => FailureKind::NotFound,
         _ => FailureKind::Other,
     };
     ApiFailure {
         message: e.to_string(),
         kind,
     }
+}
+
+/// Codes that say the registry is gone. Not-found codes about the caller (an unknown AccessKey,
+/// an unknown action) are not: treating those as "already deleted" would drop a live registry
+/// from state and orphan it.
+fn is_resource_not_found(code: &str) -> bool {
+    let about_the_caller = [
+        "InvalidAccessKeyId",
+        "InvalidAction",
+        "InvalidVersion",
+        "InvalidSecurityToken",
+    ]
+    .iter()
+    .any(|p| code.starts_with(p));
+    !about_the_caller && (code.contains("NotFound") || code.contains("NotExist"))
 }
 
 fn record(info: RegistryInfo) -> RegistryRecord {
@@ -173,5 +188,19 @@ impl RegistryApi for SasRegistryApi {
             });
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_resource_not_found;
+
+    #[test]
+    fn only_registry_not_found_codes_mean_gone() {
+        assert!(is_resource_not_found("RegistryNotFound"));
+        assert!(is_resource_not_found("InvalidRegistry.NotExist"));
+        assert!(!is_resource_not_found("InvalidAccessKeyId.NotFound"));
+        assert!(!is_resource_not_found("InvalidAction.NotFound"));
+        assert!(!is_resource_not_found("Throttling.User"));
     }
 }
