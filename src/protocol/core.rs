@@ -90,6 +90,34 @@ impl<P: Provider> Core<P> {
         })
     }
 
+    /// The type of `type_name` and `wire` decoded with it: the first step of most RPCs.
+    fn decode_typed(
+        &self,
+        kind: Kind,
+        type_name: &str,
+        wire: Option<WireValue<'_>>,
+        what: &str,
+    ) -> Result<(&Type, Value), Diagnostics> {
+        let ty = self.type_of(kind, type_name)?;
+        Ok((ty, self.decode(wire, ty, what)?))
+    }
+
+    /// A provider's answer, encoded with the schema type it was decoded with.
+    fn encoded(
+        &self,
+        value: &Value,
+        ty: &Type,
+        private: Vec<u8>,
+        mut diagnostics: Diagnostics,
+    ) -> Encoded {
+        let state = self.encode(value, ty, &mut diagnostics);
+        Encoded {
+            state,
+            private,
+            diagnostics,
+        }
+    }
+
     fn encode(&self, value: &Value, ty: &Type, diags: &mut Diagnostics) -> Option<Vec<u8>> {
         match encode_msgpack(value, ty) {
             Ok(bytes) => Some(bytes),
@@ -130,11 +158,8 @@ impl<P: Provider> Core<P> {
         type_name: &str,
         config: Option<WireValue<'_>>,
     ) -> Diagnostics {
-        let decoded = self
-            .type_of(Kind::Resource, type_name)
-            .and_then(|ty| self.decode(config, ty, "resource configuration"));
-        match decoded {
-            Ok(v) => self.provider.validate_resource_config(type_name, &v),
+        match self.decode_typed(Kind::Resource, type_name, config, "resource configuration") {
+            Ok((_, v)) => self.provider.validate_resource_config(type_name, &v),
             Err(d) => d,
         }
     }
@@ -144,11 +169,13 @@ impl<P: Provider> Core<P> {
         type_name: &str,
         config: Option<WireValue<'_>>,
     ) -> Diagnostics {
-        let decoded = self
-            .type_of(Kind::DataSource, type_name)
-            .and_then(|ty| self.decode(config, ty, "data source configuration"));
-        match decoded {
-            Ok(v) => self.provider.validate_data_source_config(type_name, &v),
+        match self.decode_typed(
+            Kind::DataSource,
+            type_name,
+            config,
+            "data source configuration",
+        ) {
+            Ok((_, v)) => self.provider.validate_data_source_config(type_name, &v),
             Err(d) => d,
         }
     }
@@ -188,13 +215,11 @@ impl<P: Provider> Core<P> {
         current: Option<WireValue<'_>>,
         private: &[u8],
     ) -> Encoded {
-        let decoded = self
-            .type_of(Kind::Resource, type_name)
-            .and_then(|ty| Ok((ty, self.decode(current, ty, "resource state")?)));
-        let (ty, current_state) = match decoded {
-            Ok(v) => v,
-            Err(d) => return Encoded::failed(d),
-        };
+        let (ty, current_state) =
+            match self.decode_typed(Kind::Resource, type_name, current, "resource state") {
+                Ok(v) => v,
+                Err(d) => return Encoded::failed(d),
+            };
         let resp = self
             .provider
             .read_resource(ReadRequest {
@@ -203,13 +228,7 @@ impl<P: Provider> Core<P> {
                 private: private.to_vec(),
             })
             .await;
-        let mut diags = resp.diagnostics;
-        let state = self.encode(&resp.new_state, ty, &mut diags);
-        Encoded {
-            state,
-            private: resp.private,
-            diagnostics: diags,
-        }
+        self.encoded(&resp.new_state, ty, resp.private, resp.diagnostics)
     }
 
     pub async fn plan_resource_change(
@@ -236,7 +255,7 @@ impl<P: Provider> Core<P> {
             planned_state,
             requires_replace,
             planned_private,
-            mut diagnostics,
+            diagnostics,
         } = self
             .provider
             .plan_resource_change(PlanRequest {
@@ -247,13 +266,8 @@ impl<P: Provider> Core<P> {
                 prior_private: prior_private.to_vec(),
             })
             .await;
-        let state = self.encode(&planned_state, ty, &mut diagnostics);
         (
-            Encoded {
-                state,
-                private: planned_private,
-                diagnostics,
-            },
+            self.encoded(&planned_state, ty, planned_private, diagnostics),
             requires_replace,
         )
     }
@@ -288,13 +302,7 @@ impl<P: Provider> Core<P> {
                 planned_private: planned_private.to_vec(),
             })
             .await;
-        let mut diags = resp.diagnostics;
-        let state = self.encode(&resp.new_state, ty, &mut diags);
-        Encoded {
-            state,
-            private: resp.private,
-            diagnostics: diags,
-        }
+        self.encoded(&resp.new_state, ty, resp.private, resp.diagnostics)
     }
 
     /// Imported objects, each encoded with its own type's schema.
@@ -334,10 +342,12 @@ impl<P: Provider> Core<P> {
         type_name: &str,
         config: Option<WireValue<'_>>,
     ) -> Encoded {
-        let decoded = self
-            .type_of(Kind::DataSource, type_name)
-            .and_then(|ty| Ok((ty, self.decode(config, ty, "data source configuration")?)));
-        let (ty, config) = match decoded {
+        let (ty, config) = match self.decode_typed(
+            Kind::DataSource,
+            type_name,
+            config,
+            "data source configuration",
+        ) {
             Ok(v) => v,
             Err(d) => return Encoded::failed(d),
         };
@@ -348,13 +358,7 @@ impl<P: Provider> Core<P> {
                 config,
             })
             .await;
-        let mut diags = resp.diagnostics;
-        let state = self.encode(&resp.new_state, ty, &mut diags);
-        Encoded {
-            state,
-            private: Vec::new(),
-            diagnostics: diags,
-        }
+        self.encoded(&resp.new_state, ty, Vec::new(), resp.diagnostics)
     }
 
     pub fn stop(&self) {
