@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use alicloud_provider::proto::{plugin, tfplugin5, tfplugin6};
 use common::cert::ClientIdentity;
-use common::plugin_client::{connect, start_provider_at, wait_exit};
+use common::plugin_client::{connect, start_provider_at};
 
 const ROUNDS: usize = 15;
 
@@ -57,7 +57,7 @@ fn measure(binary: &Path, ours: bool, id: &ClientIdentity, rt: &tokio::runtime::
     let handshake = started.elapsed();
     let pid = p.child.id();
     let rss_handshake_kb = peak_rss_kb(pid);
-    let shutdown = rt.block_on(async {
+    let (rss_schema_kb, shutdown) = rt.block_on(async {
         let channel = connect(&p, Some(id)).await.expect("connects");
         if ours {
             let mut c = tfplugin6::provider_client::ProviderClient::new(channel.clone());
@@ -74,11 +74,19 @@ fn measure(binary: &Path, ours: bool, id: &ClientIdentity, rt: &tokio::runtime::
         let mut controller = plugin::grpc_controller_client::GrpcControllerClient::new(channel);
         let asked = Instant::now();
         let answered = controller.shutdown(plugin::Empty {}).await.is_ok();
-        (rss, answered.then_some(asked))
+        // Like go-plugin's client: close the connection once Shutdown returns, then wait (with
+        // the runtime still running, so the close reaches the server).
+        drop(controller);
+        let mut exited = None;
+        while answered && asked.elapsed() < Duration::from_secs(3) {
+            if let Ok(Some(_)) = p.child.try_wait() {
+                exited = Some(asked.elapsed());
+                break;
+            }
+            tokio::time::sleep(Duration::from_micros(500)).await;
+        }
+        (rss, exited)
     });
-    let (rss_schema_kb, asked) = shutdown;
-    let shutdown =
-        asked.and_then(|at| wait_exit(&mut p.child, Duration::from_secs(3)).map(|_| at.elapsed()));
     Sample {
         handshake,
         rss_handshake_kb,

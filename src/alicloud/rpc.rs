@@ -424,8 +424,18 @@ impl Rpc {
             "API request"
         );
         let started = StdInstant::now();
+        // A stop abandons reads and idempotent writes at once. A create already sent is let
+        // finish (the transport's read timeout bounds it): abandoning it would leave a registry
+        // that Terraform's state never learns about.
+        let stop = async {
+            if op.idempotent {
+                ctx.cancel.cancelled().await
+            } else {
+                std::future::pending().await
+            }
+        };
         let response = tokio::select! {
-            _ = ctx.cancel.cancelled() => return Err(AttemptEnd::Cancelled { in_flight: true }),
+            _ = stop => return Err(AttemptEnd::Cancelled { in_flight: true }),
             _ = tokio::time::sleep_until(ctx.deadline) => return Err(AttemptEnd::Deadline { in_flight: true }),
             r = transport.send(request) => r,
         };

@@ -110,7 +110,10 @@ pub fn one_of(name: &str, value: &str, allowed: &[&str]) -> Result<(), String> {
             .map(|a| format!("{a:?}"))
             .collect::<Vec<_>>()
             .join(", ");
-        Err(format!("`{name}` must be one of {list}; got {value:?}."))
+        Err(format!(
+            "`{name}` must be one of {list}; got {}.",
+            shown(value)
+        ))
     }
 }
 
@@ -129,15 +132,32 @@ pub fn int_range(name: &str, value: i64, min: i64, max: i64) -> Result<(), Strin
 /// An IPv4 or IPv6 address, without port or brackets.
 pub fn ip_address(name: &str, value: &str) -> Result<(), String> {
     value.parse::<std::net::IpAddr>().map(|_| ()).map_err(|_| {
-        format!("`{name}` must be an IPv4 or IPv6 address such as \"192.0.2.10\"; got {value:?}.")
+        format!(
+            "`{name}` must be an IPv4 or IPv6 address such as \"192.0.2.10\"; got {}.",
+            shown(value)
+        )
     })
 }
 
 /// A DNS host name (RFC 1123 labels), without scheme, port or path.
+/// A value quoted for a message: long ones are cut, so a pasted blob does not flood the output.
+pub fn shown(value: &str) -> String {
+    const LIMIT: usize = 80;
+    match value.char_indices().nth(LIMIT) {
+        None => format!("{value:?}"),
+        Some((cut, _)) => format!(
+            "{:?}… ({} characters)",
+            &value[..cut],
+            value.chars().count()
+        ),
+    }
+}
+
 pub fn host_name(name: &str, value: &str) -> Result<(), String> {
     let bad = || {
         Err(format!(
-            "`{name}` must be a host name such as \"registry.example.com\" (no scheme, port or path); got {value:?}."
+            "`{name}` must be a host name such as \"registry.example.com\" (no scheme, port or path); got {}.",
+            shown(value)
         ))
     };
     let trimmed = value.strip_suffix('.').unwrap_or(value);
@@ -247,5 +267,16 @@ mod tests {
             "`c` must be one of \"x\", \"y\"; got \"nope\"."
         );
         assert_eq!(d.0[1].detail, "`n` must be between 1 and 65535; got 0.");
+    }
+
+    #[test]
+    fn long_values_are_cut_in_messages() {
+        assert_eq!(shown("ab"), "\"ab\"");
+        let long = "é".repeat(5000);
+        let m = shown(&long);
+        assert!(m.starts_with(&format!("{:?}", "é".repeat(80))), "{m}");
+        assert!(m.ends_with("… (5000 characters)"), "{m}");
+        let e = host_name("domain_name", &"a".repeat(1 << 20)).unwrap_err();
+        assert!(e.len() < 300, "{}", e.len());
     }
 }

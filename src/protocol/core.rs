@@ -90,6 +90,22 @@ impl<P: Provider> Core<P> {
         })
     }
 
+    /// A configuration is always an object: Terraform never sends a null or missing one, so
+    /// one is refused here rather than passed on as "nothing configured".
+    fn configuration(
+        decoded: Result<Value, Diagnostics>,
+        what: &str,
+    ) -> Result<Value, Diagnostics> {
+        match decoded {
+            Ok(Value::Null) => Err(Diagnostic::error(
+                format!("Invalid {what} from Terraform"),
+                format!("The {what} is missing or null; Terraform always sends one."),
+            )
+            .into()),
+            other => other,
+        }
+    }
+
     /// The type of `type_name` and `wire` decoded with it: the first step of most RPCs.
     fn decode_typed(
         &self,
@@ -132,7 +148,8 @@ impl<P: Provider> Core<P> {
     }
 
     pub fn validate_provider_config(&self, config: Option<WireValue<'_>>) -> Diagnostics {
-        match self.decode(config, &self.provider_type, "provider configuration") {
+        let what = "provider configuration";
+        match Self::configuration(self.decode(config, &self.provider_type, what), what) {
             Ok(v) => self.provider.validate_provider_config(&v),
             Err(d) => d,
         }
@@ -143,7 +160,8 @@ impl<P: Provider> Core<P> {
         &self,
         config: Option<WireValue<'_>>,
     ) -> (Option<Vec<u8>>, Diagnostics) {
-        match self.decode(config, &self.provider_type, "provider configuration") {
+        let what = "provider configuration";
+        match Self::configuration(self.decode(config, &self.provider_type, what), what) {
             Ok(v) => {
                 let mut diags = self.provider.validate_provider_config(&v);
                 let echoed = self.encode(&v, &self.provider_type, &mut diags);
@@ -158,8 +176,10 @@ impl<P: Provider> Core<P> {
         type_name: &str,
         config: Option<WireValue<'_>>,
     ) -> Diagnostics {
-        match self.decode_typed(Kind::Resource, type_name, config, "resource configuration") {
-            Ok((_, v)) => self.provider.validate_resource_config(type_name, &v),
+        let what = "resource configuration";
+        let decoded = self.decode_typed(Kind::Resource, type_name, config, what);
+        match Self::configuration(decoded.map(|(_, v)| v), what) {
+            Ok(v) => self.provider.validate_resource_config(type_name, &v),
             Err(d) => d,
         }
     }
@@ -169,19 +189,17 @@ impl<P: Provider> Core<P> {
         type_name: &str,
         config: Option<WireValue<'_>>,
     ) -> Diagnostics {
-        match self.decode_typed(
-            Kind::DataSource,
-            type_name,
-            config,
-            "data source configuration",
-        ) {
-            Ok((_, v)) => self.provider.validate_data_source_config(type_name, &v),
+        let what = "data source configuration";
+        let decoded = self.decode_typed(Kind::DataSource, type_name, config, what);
+        match Self::configuration(decoded.map(|(_, v)| v), what) {
+            Ok(v) => self.provider.validate_data_source_config(type_name, &v),
             Err(d) => d,
         }
     }
 
     pub fn configure(&self, config: Option<WireValue<'_>>, terraform_version: &str) -> Diagnostics {
-        match self.decode(config, &self.provider_type, "provider configuration") {
+        let what = "provider configuration";
+        match Self::configuration(self.decode(config, &self.provider_type, what), what) {
             Ok(v) => self.provider.configure(&v, terraform_version),
             Err(d) => d,
         }

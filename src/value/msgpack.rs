@@ -218,11 +218,23 @@ impl<'a> Reader<'a> {
                         .get(&key)
                         .ok_or_else(|| DecodeError::invalid(&attr_path, "unsupported attribute"))?;
                     let v = self.value(attr_ty, &attr_path, depth + 1)?;
-                    map.insert(key, v);
+                    if map.insert(key, v).is_some() {
+                        return Err(DecodeError::invalid(&attr_path, "attribute given twice"));
+                    }
                 }
-                // Fill what the sender left out, so every object we hand on is complete.
-                for name in attrs.keys() {
-                    map.entry(name.clone()).or_insert(Value::Null);
+                // Terraform always sends every attribute (cty refuses objects that lack one);
+                // a value that lacks some is not one of ours, so say which are missing rather
+                // than guess.
+                let missing: Vec<&str> = attrs
+                    .keys()
+                    .filter(|name| !map.contains_key(*name))
+                    .map(String::as_str)
+                    .collect();
+                if !missing.is_empty() {
+                    return Err(DecodeError::invalid(
+                        path,
+                        format!("object lacks attribute(s) {}", missing.join(", ")),
+                    ));
                 }
                 Ok(Value::Object(map))
             }

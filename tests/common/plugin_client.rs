@@ -40,10 +40,16 @@ impl Drop for RunningProvider {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        // A killed provider cannot remove its socket directory; do it for it.
+        // A killed provider cannot remove its socket; do it for it. Ours puts the socket in a
+        // private directory of its own, Go plugins put it straight into the temp directory:
+        // only ever remove a directory that holds nothing but this socket.
         if self.network == "unix" {
-            if let Some(dir) = std::path::Path::new(&self.address).parent() {
-                let _ = std::fs::remove_dir_all(dir);
+            let socket = std::path::Path::new(&self.address);
+            let _ = std::fs::remove_file(socket);
+            if let Some(dir) = socket.parent() {
+                if dir != std::env::temp_dir() && dir != std::path::Path::new("/tmp") {
+                    let _ = std::fs::remove_dir(dir);
+                }
             }
         }
     }

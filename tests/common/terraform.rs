@@ -142,6 +142,38 @@ impl Workspace {
             .expect("terraform runs")
     }
 
+    /// Starts `terraform <args>` without waiting, in a process group of its own as a shell
+    /// runs a foreground job (so a Ctrl-C can be sent to the group, as a terminal does: the
+    /// `terraform` process Terraform 1.0 first starts only wraps the one doing the work). Its
+    /// output goes to `<name>.stdout` and `<name>.stderr` in the workspace (see `output_of`).
+    pub fn spawn(&self, name: &str, args: &[&str]) -> std::process::Child {
+        use std::os::unix::process::CommandExt;
+        let file = |ext: &str| {
+            std::fs::File::create(self.dir.path().join(format!("{name}.{ext}")))
+                .expect("output file")
+        };
+        Command::new(terraform_binary())
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(Stdio::null())
+            .stdout(file("stdout"))
+            .stderr(file("stderr"))
+            .process_group(0)
+            .spawn()
+            .expect("terraform starts")
+    }
+
+    /// Stdout and stderr of a command started with `spawn`.
+    pub fn output_of(&self, name: &str) -> String {
+        let read = |ext: &str| {
+            std::fs::read_to_string(self.dir.path().join(format!("{name}.{ext}")))
+                .unwrap_or_default()
+        };
+        format!("{}{}", read("stdout"), read("stderr"))
+    }
+
     /// Like `run`, but the command must succeed; its output is returned as text.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);

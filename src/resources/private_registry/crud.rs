@@ -168,9 +168,17 @@ impl<A: RegistryApi> Registries<A> {
             Ok(n) => n,
             Err(e) => return error(Diagnostic::error("Incomplete configuration", e).into()),
         };
-        let deadline = Instant::now() + timeouts::get(planned, Operation::Create);
-        self.lists.invalidate().await;
-        let before = match self.api.list(Some(&new.registry_type), deadline).await {
+        let began = Instant::now();
+        let deadline = began + timeouts::get(planned, Operation::Create);
+        // Any list sent after this create began will do for the duplicate check, so
+        // concurrent creates share one.
+        let before = match self
+            .lists
+            .get_since(&new.registry_type, began, || {
+                self.api.list(Some(&new.registry_type), deadline)
+            })
+            .await
+        {
             Ok(list) => list,
             Err(f) => return error(failed("Failed to list registries before creating", &f)),
         };
@@ -191,11 +199,12 @@ impl<A: RegistryApi> Registries<A> {
             Ok(id) => id,
             Err(d) => return error(d),
         };
-        self.lists.invalidate().await;
+        self.lists.invalidate();
         let record = match self.wait_for(id, &new.registry_type, deadline).await {
             Ok(r) => r,
             Err(d) => {
-                // The registry exists: keep it in state so nothing is orphaned, and say so.
+                // The registry exists: keep it in state so nothing is orphaned, and say why
+                // it was not read back.
                 let mut partial = planned.clone();
                 partial.set_attr("id", id.to_string().into());
                 for computed in ["token", "region_id", "trans_per_hour"] {
@@ -284,14 +293,30 @@ impl<A: RegistryApi> Registries<A> {
     ) -> Result<RegistryRecord, Diagnostics> {
         let mut pause = Duration::from_millis(200);
         loop {
-            match self.api.list(Some(registry_type), deadline).await {
+            // Only a list sent after the create returned (or after the last miss) can show it;
+            // creates that finished meanwhile share that list.
+            let since = Instant::now();
+            let fetched = self
+                .lists
+                .get_since(registry_type, since, || {
+                    self.api.list(Some(registry_type), deadline)
+                })
+                .await;
+            match fetched {
                 Ok(list) => {
-                    if let Some(r) = list.into_iter().find(|r| r.id == id) {
-                        return Ok(r);
+                    if let Some(r) = list.iter().find(|r| r.id == id) {
+                        return Ok(r.clone());
                     }
                 }
                 Err(f) if f.kind == FailureKind::Cancelled => {
-                    return Err(failed("Registry created, but reading it back failed", &f))
+                    // Terraform is stopping: the registry exists, so hand it over for the state
+                    // with a warning rather than an error (an error would taint it, and the
+                    // next apply would replace a healthy registry). The next refresh reads it.
+                    return Err(Diagnostic::warning(
+                        "Registry created; reading it back was skipped",
+                        format!("Registry {id} was created, but Terraform asked the provider to stop before it was read back. It is recorded in state and the next refresh reads it."),
+                    )
+                    .into());
                 }
                 Err(f) => {
                     tracing::debug!(error = %f.message, "reading back the new registry failed; retrying")
@@ -322,7 +347,7 @@ impl<A: RegistryApi> Registries<A> {
         if !change.is_empty() {
             let deadline = Instant::now() + timeouts::get(planned, Operation::Update);
             let result = self.api.modify(&change, deadline).await;
-            self.lists.invalidate().await;
+            self.lists.invalidate();
             if let Err(f) = result {
                 return keep_prior(prior, failed("Failed to update registry", &f));
             }
@@ -341,7 +366,7 @@ impl<A: RegistryApi> Registries<A> {
         };
         let deadline = Instant::now() + timeouts::get(prior, Operation::Delete);
         let result = self.api.delete(id, deadline).await;
-        self.lists.invalidate().await;
+        self.lists.invalidate();
         match result {
             Ok(()) => ApplyResponse::default(),
             Err(f) if f.kind == FailureKind::NotFound => ApplyResponse::default(),
@@ -452,6 +477,9 @@ mod tests {
         stale_lists: AtomicUsize,
         /// How many lists after each add are stale.
         stale_after_add: AtomicUsize,
+        /// Terraform asked the provider to stop right after the next add.
+        stop_after_add: std::sync::atomic::AtomicBool,
+        stopped: std::sync::atomic::AtomicBool,
     }
 
     fn ambiguous() -> ApiFailure {
@@ -493,6 +521,9 @@ mod tests {
                 self.lose_responses.fetch_sub(1, Ordering::SeqCst);
                 return Err(ambiguous());
             }
+            if self.stop_after_add.load(Ordering::SeqCst) {
+                self.stopped.store(true, Ordering::SeqCst);
+            }
             Ok(id)
         }
 
@@ -502,6 +533,12 @@ mod tests {
             _: Instant,
         ) -> Result<Vec<RegistryRecord>, ApiFailure> {
             self.lists.fetch_add(1, Ordering::SeqCst);
+            if self.stopped.load(Ordering::SeqCst) {
+                return Err(ApiFailure {
+                    message: "cancelled because Terraform asked the provider to stop".into(),
+                    kind: FailureKind::Cancelled,
+                });
+            }
             let mut regs = self.registries.lock().unwrap().clone();
             if self.stale_lists.load(Ordering::SeqCst) > 0 {
                 self.stale_lists.fetch_sub(1, Ordering::SeqCst);
@@ -588,6 +625,22 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_stop_after_the_add_still_records_the_registry_untainted() {
+        let (fake, regs) = setup();
+        fake.stop_after_add.store(true, Ordering::SeqCst);
+        let r = regs.create(&planned(), &planned()).await;
+        assert_eq!(r.new_state.attr("id"), &Value::from("1"));
+        assert_eq!(r.new_state.attr("password"), &Value::from("s3cret"));
+        assert_eq!(r.new_state.attr("token"), &Value::Null);
+        assert!(
+            !r.diagnostics.has_errors(),
+            "an error would taint a healthy registry: {:?}",
+            r.diagnostics
+        );
+        assert!(!r.diagnostics.is_empty(), "the skipped read is explained");
+    }
+
+    #[tokio::test]
     async fn a_lost_response_is_adopted_not_duplicated() {
         let (fake, regs) = setup();
         fake.lose_responses.store(1, Ordering::SeqCst);
@@ -633,6 +686,7 @@ mod tests {
         let (fake, regs) = setup();
         let regs = Arc::new(regs);
         let created = regs.create(&planned(), &planned()).await.new_state;
+        regs.lists.invalidate();
         let before = fake.lists.load(Ordering::SeqCst);
         let mut reads = tokio::task::JoinSet::new();
         for _ in 0..50 {
@@ -648,7 +702,7 @@ mod tests {
             "50 reads, one list call"
         );
         fake.registries.lock().unwrap().clear();
-        regs.lists.invalidate().await;
+        regs.lists.invalidate();
         assert_eq!(regs.read(&created).await.new_state, Value::Null);
     }
 

@@ -62,7 +62,8 @@ fn region_id(value: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "`registry_region_id` must be a region id such as \"cn-hangzhou\" or \"ap-southeast-1\"; got {value:?}."
+            "`registry_region_id` must be a region id such as \"cn-hangzhou\" or \"ap-southeast-1\"; got {}.",
+            crate::framework::validate::shown(value)
         ))
     }
 }

@@ -1,0 +1,133 @@
+//! `terraform apply` of N registries against sas-emulator next to N `null_resource`s from
+//! HashiCorp's Go null provider 2.1.2, alternating the two, and the API requests a refresh of
+//! the N registries costs. Prints medians, ratios and time per resource. Run with `make bench`;
+//! `BENCH_APPLY_N=10,100` and `BENCH_APPLY_ROUNDS=3` narrow or widen it.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::acceptance::Scenario;
+use common::terraform::Workspace;
+
+const APPLY: &[&str] = &["apply", "-auto-approve", "-input=false", "-no-color"];
+
+fn registries(n: usize) -> String {
+    format!(
+        r#"
+resource "alicloud_sas_private_registry" "r" {{
+  count              = {n}
+  registry_type      = "harbor"
+  registry_version   = "V2"
+  protocol_type      = 2
+  net_type           = 1
+  registry_host_ip   = "10.0.${{floor(count.index / 250)}}.${{count.index % 250 + 1}}"
+  domain_name        = "bench${{count.index}}.example.com"
+  user_name          = "admin"
+  password           = "bench-password"
+  registry_region_id = "cn-hangzhou"
+}}
+"#
+    )
+}
+
+fn null_resources(n: usize) -> String {
+    format!(
+        r#"terraform {{
+  required_providers {{
+    null = {{ source = "hashicorp/null" }}
+  }}
+}}
+
+resource "null_resource" "r" {{
+  count = {n}
+  triggers = {{
+    domain = "bench${{count.index}}.example.com"
+  }}
+}}
+"#
+    )
+}
+
+fn timed(ws: &Workspace, args: &[&str]) -> Duration {
+    let started = Instant::now();
+    ws.ok(args);
+    started.elapsed()
+}
+
+struct Ours {
+    apply: Duration,
+    refresh_requests: usize,
+    refresh_lists: usize,
+}
+
+fn ours(n: usize) -> Ours {
+    let s = Scenario::on_emulator(&[]);
+    s.ws.write_config(&format!("{}{}", s.providers(), registries(n)));
+    let apply = timed(&s.ws, APPLY);
+    let emulator = s.emulator();
+    assert_eq!(emulator.registries().len(), n, "apply made {n} registries");
+    emulator.clear_requests();
+    s.ws.ok(&["plan", "-refresh-only", "-input=false", "-no-color"]);
+    let refresh_requests = emulator.requests().len();
+    let refresh_lists = emulator.count_actions("ListPrivateRegistryList");
+    Ours {
+        apply,
+        refresh_requests,
+        refresh_lists,
+    }
+}
+
+fn null(n: usize) -> Duration {
+    let ws = Workspace::with_mirror(&null_resources(n));
+    ws.ok(&["init", "-input=false", "-no-color"]);
+    timed(&ws, APPLY)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::var("BENCH_APPLY_N")
+        .unwrap_or_else(|_| "10,100,300".into())
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .collect();
+    let rounds: usize = env_or("BENCH_APPLY_ROUNDS", 3);
+    println!(
+        "terraform apply, median of {rounds} alternating runs (ours vs HashiCorp null 2.1.2), -parallelism=10"
+    );
+    println!(
+        "{:>5} {:>10} {:>10} {:>7} {:>12} {:>12} {:>14} {:>10}",
+        "N", "ours s", "null s", "ratio", "ours ms/res", "null ms/res", "refresh reqs", "budget"
+    );
+    for n in sizes {
+        let (mut o, mut z, mut refresh) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..rounds {
+            let run = ours(n);
+            o.push(run.apply.as_secs_f64());
+            refresh.push((run.refresh_requests, run.refresh_lists));
+            z.push(null(n).as_secs_f64());
+        }
+        let (om, zm) = (median(o), median(z));
+        let (requests, lists) = refresh.iter().copied().max().unwrap_or_default();
+        println!(
+            "{n:>5} {om:>10.2} {zm:>10.2} {:>6.2}x {:>12.1} {:>12.1} {:>5} ({lists} list) {:>10}",
+            om / zm,
+            om * 1e3 / n as f64,
+            zm * 1e3 / n as f64,
+            requests,
+            format!("<= {}", n / 10 + 1),
+        );
+    }
+}

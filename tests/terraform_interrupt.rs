@@ -1,0 +1,208 @@
+//! Interrupted applies with real Terraform against a slow sas-emulator: the provider killed
+//! (SIGKILL) in the middle of a create, and Terraform interrupted (SIGINT, as Ctrl-C sends it)
+//! while a create is in flight. Nothing is duplicated, nothing is silently adopted, and state
+//! records every registry that exists.
+
+mod common;
+
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use common::acceptance::Scenario;
+use common::backend::Emulator;
+use common::plugin_client::wait_exit;
+use serde_json::json;
+
+const APPLY: &[&str] = &["apply", "-auto-approve", "-input=false", "-no-color"];
+
+fn registries(count: usize) -> String {
+    format!(
+        r#"
+resource "alicloud_sas_private_registry" "r" {{
+  count              = {count}
+  registry_type      = "harbor"
+  registry_version   = "V2"
+  protocol_type      = 2
+  net_type           = 1
+  registry_host_ip   = "192.0.2.${{count.index + 1}}"
+  domain_name        = "stop${{count.index}}.example.com"
+  user_name          = "admin"
+  password           = "pw"
+  registry_region_id = "cn-hangzhou"
+}}
+"#
+    )
+}
+
+/// Sends signal `name` to `target`: a pid, or `-pgid` for a whole process group.
+fn signal(target: &str, name: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{name}"), "--", target])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -{name} {target}");
+}
+
+/// Successful `action` calls the emulator has answered so far.
+fn answered(emulator: &Emulator, action: &str) -> usize {
+    emulator
+        .requests()
+        .iter()
+        .filter(|r| r["action"] == action && r["outcome"] == "Success")
+        .count()
+}
+
+/// Polls the emulator until `ready` holds, or fails after a minute.
+fn wait_until(what: &str, apply: &mut Child, mut ready: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !ready() {
+        assert!(
+            apply.try_wait().expect("poll terraform").is_none(),
+            "terraform exited before {what}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(60), "never {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn ids_in_state(s: &Scenario) -> Vec<String> {
+    let state = s.state();
+    let mut ids: Vec<String> = state["values"]["root_module"]["resources"]
+        .as_array()
+        .map(|rs| {
+            rs.iter()
+                .filter_map(|r| r["values"]["id"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    ids.sort();
+    ids
+}
+
+fn ids_in_emulator(emulator: &Emulator) -> Vec<String> {
+    let mut ids: Vec<String> = emulator
+        .registries()
+        .iter()
+        .map(|r| r["Id"].to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn a_provider_killed_mid_create_leaves_a_registry_the_next_apply_names_for_import() {
+    let s = Scenario::on_emulator(&[]);
+    s.ws.write_config(&format!("{}{}", s.providers(), registries(1)));
+    let emulator = s.emulator();
+    emulator.set_faults(json!({"latency_ms": 1500}));
+    let mut apply = s.ws.spawn("apply", APPLY);
+    // The create has committed; the provider is now waiting to read the registry back.
+    wait_until("the create committed", &mut apply, || {
+        answered(emulator, "AddPrivateRegistry") == 1
+    });
+    let providers = s.ws.leftover_providers();
+    assert_eq!(providers.len(), 1, "one provider serves the apply");
+    signal(&providers[0].to_string(), "KILL");
+    let status = wait_exit(&mut apply, Duration::from_secs(30)).map(|_| apply.wait());
+    let output = s.ws.output_of("apply");
+    assert!(
+        matches!(status, Some(Ok(st)) if !st.success()),
+        "the apply fails when its provider dies:\n{output}"
+    );
+    let orphan = ids_in_emulator(emulator);
+    assert_eq!(orphan.len(), 1, "the create committed before the kill");
+    assert!(ids_in_state(&s).is_empty(), "the state never heard of it");
+
+    emulator.set_faults(json!({}));
+    let again = s.ws.run(APPLY);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&again.stdout),
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(!again.status.success(), "no silent adoption:\n{text}");
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("Registry already exists"),
+        "names the problem:\n{text}"
+    );
+    assert!(
+        flat.contains(&format!(
+            "terraform import alicloud_sas_private_registry.<name> {}",
+            orphan[0]
+        )),
+        "gives the id and the import command:\n{text}"
+    );
+    assert_eq!(ids_in_emulator(emulator), orphan, "no duplicate");
+
+    // Following the advice converges on the one registry.
+    s.ws.ok(&[
+        "import",
+        "-input=false",
+        "-no-color",
+        "alicloud_sas_private_registry.r[0]",
+        &orphan[0],
+    ]);
+    s.ws.ok(APPLY);
+    assert_eq!(ids_in_emulator(emulator), orphan);
+    assert_eq!(ids_in_state(&s), orphan);
+    s.assert_plan_empty(1);
+    s.destroy();
+    assert!(emulator.registries().is_empty());
+}
+
+#[test]
+fn ctrl_c_during_a_create_stops_cleanly_and_state_records_what_exists() {
+    let s = Scenario::on_emulator(&[]);
+    s.ws.write_config(&format!("{}{}", s.providers(), registries(4)));
+    let emulator = s.emulator();
+    emulator.set_faults(json!({"latency_ms": 1000}));
+    let mut apply = s.ws.spawn("apply", &[APPLY, &["-parallelism=1"]].concat());
+    // Each create lists, adds, then lists again: the second add is in flight once three
+    // lists and one add have been answered.
+    wait_until("the second create was sent", &mut apply, || {
+        answered(emulator, "AddPrivateRegistry") == 1
+            && answered(emulator, "ListPrivateRegistryList") == 3
+    });
+    let interrupted = Instant::now();
+    // Ctrl-C: the terminal signals the whole foreground process group.
+    signal(&format!("-{}", apply.id()), "INT");
+    let stopped = wait_exit(&mut apply, Duration::from_secs(30));
+    let output = s.ws.output_of("apply");
+    assert!(stopped.is_some(), "terraform stops after Ctrl-C:\n{output}");
+    eprintln!("terraform exited {:?} after SIGINT", interrupted.elapsed());
+    assert!(
+        !apply.wait().expect("status").success(),
+        "an interrupted apply reports failure:\n{output}"
+    );
+    assert!(
+        output.contains("Interrupt received"),
+        "terraform saw the interrupt:\n{output}"
+    );
+
+    let created = ids_in_emulator(emulator);
+    assert_eq!(
+        created.len(),
+        2,
+        "the create in flight was let finish, and no other started:\n{output}"
+    );
+    assert_eq!(ids_in_state(&s), created, "state records every registry");
+    let state = s.state();
+    let tainted = state["values"]["root_module"]["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["tainted"] == true)
+        .count();
+    assert_eq!(tainted, 0, "healthy registries are not tainted");
+
+    emulator.set_faults(json!({}));
+    let rest = s.ws.ok(APPLY);
+    assert!(
+        rest.contains("2 added, 0 changed, 0 destroyed"),
+        "the next apply creates only the rest:\n{rest}"
+    );
+    assert_eq!(emulator.registries().len(), 4, "no duplicates");
+    s.assert_plan_empty(2);
+    assert!(s.ws.leftover_providers().is_empty());
+}
