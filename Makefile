@@ -6,7 +6,7 @@ TOOLS := $(CURDIR)/.tools
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 PLUGIN_DIR := $(HOME)/.terraform.d/plugins/registry.terraform.io/alicloud-rs/alicloud/$(VERSION)/linux_amd64
 
-.PHONY: demo test testacc tools build install release docs bench fmt lint clean
+.PHONY: demo test testacc tools build install release docs bench fuzz fmt lint clean
 
 ## Builds everything, starts sas-emulator, and runs init/apply/plan/destroy on examples/quickstart.
 demo:
@@ -48,9 +48,18 @@ release:
 docs:
 	UPDATE_DOCS=1 $(CARGO) test --test docs
 
-## Benchmarks against HashiCorp's null provider: medians and ratios.
+## Benchmarks against HashiCorp's null provider (medians and ratios), then the micro-benchmarks.
+## BENCH_APPLY_N=10,100,300 and BENCH_APPLY_ROUNDS=3 shape the apply benchmark.
 bench: tools
-	TF_TOOLS_DIR=$(TOOLS) $(CARGO) bench --bench plugin_lifecycle --bench emulator_throughput
+	TF_TOOLS_DIR=$(TOOLS) $(CARGO) bench --bench plugin_lifecycle --bench terraform_apply \
+		--bench emulator_throughput --bench micro
+
+## Fuzzes the msgpack decoder, the provider-config decoder and the validators, FUZZ_SECONDS
+## (default 600) each. Needs a nightly toolchain; installs cargo-fuzz into $(TOOLS)/cargo.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= msgpack_decoder config_decoder validators
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 fmt:
 	$(CARGO) fmt --all

@@ -19,6 +19,12 @@ pub fn pages(examples_dir: &Path) -> Vec<Page> {
     let provider = AlicloudProvider::new();
     let schema = provider.schema();
     let read = |rel: &str| std::fs::read_to_string(examples_dir.join(rel)).unwrap_or_default();
+    // Prose that the schema cannot carry (behaviour, caveats) lives next to the examples.
+    let templates = examples_dir
+        .parent()
+        .unwrap_or(examples_dir)
+        .join("templates");
+    let notes = |rel: &str| std::fs::read_to_string(templates.join(rel)).unwrap_or_default();
     let mut pages = vec![Page {
         path: "index.md".into(),
         content: index_page(&schema.provider.block, &read("provider/provider.tf")),
@@ -33,6 +39,7 @@ pub fn pages(examples_dir: &Path) -> Vec<Page> {
                 &s.block,
                 &read(&format!("resources/{name}/resource.tf")),
                 Some(&read(&format!("resources/{name}/import.sh"))),
+                &notes(&format!("resources/{name}.md")),
             ),
         });
     }
@@ -46,6 +53,7 @@ pub fn pages(examples_dir: &Path) -> Vec<Page> {
                 &s.block,
                 &read(&format!("data-sources/{name}/data-source.tf")),
                 None,
+                &notes(&format!("data-sources/{name}.md")),
             ),
         });
     }
@@ -72,7 +80,14 @@ fn index_page(block: &Block, example: &str) -> String {
     out
 }
 
-fn kind_page(name: &str, kind: &str, block: &Block, example: &str, import: Option<&str>) -> String {
+fn kind_page(
+    name: &str,
+    kind: &str,
+    block: &Block,
+    example: &str,
+    import: Option<&str>,
+    notes: &str,
+) -> String {
     let mut out = front_matter(&format!("{name} {kind} - alicloud"), &block.description);
     out.push_str(&format!("# {name} ({kind})\n\n{}\n\n", block.description));
     out.push_str(&format!(
@@ -85,6 +100,11 @@ fn kind_page(name: &str, kind: &str, block: &Block, example: &str, import: Optio
             "\n## Import\n\nImport is supported using the following syntax:\n\n```shell\n{}\n```\n",
             import.trim_end()
         ));
+    }
+    if !notes.trim().is_empty() {
+        out.push('\n');
+        out.push_str(notes.trim_end());
+        out.push('\n');
     }
     out
 }

@@ -238,25 +238,35 @@ pub(crate) fn interpret<T: DeserializeOwned>(
     if !(200..300).contains(&response.status) {
         return Err(api_error(response.status));
     }
-    let value: serde_json::Value =
-        serde_json::from_slice(&response.body).map_err(|e| Error::Decode {
-            action: op.action.to_string(),
-            request_id: None,
-            detail: format!("not JSON: {e}"),
-        })?;
+    // A first pass reads only the envelope (skipping the rest costs no allocation), then the
+    // body is decoded straight into `T`: going through `serde_json::Value` allocated a map per
+    // registry, the bulk of the provider's work when it lists many.
+    let envelope: Envelope = serde_json::from_slice(&response.body).map_err(|e| Error::Decode {
+        action: op.action.to_string(),
+        request_id: None,
+        detail: format!("not JSON: {e}"),
+    })?;
     // Some Sas actions answer 200 with {"Success": false, "Code": ...}.
-    if value.get("Success") == Some(&serde_json::Value::Bool(false)) {
+    if envelope.success == Some(serde_json::Value::Bool(false)) {
         return Err(api_error(response.status));
     }
-    let request_id = value
-        .get("RequestId")
-        .and_then(|v| v.as_str())
-        .map(str::to_string);
-    serde_json::from_value(value).map_err(|e| Error::Decode {
+    serde_json::from_slice(&response.body).map_err(|e| Error::Decode {
         action: op.action.to_string(),
-        request_id,
+        request_id: match envelope.request_id {
+            Some(serde_json::Value::String(id)) => Some(id),
+            _ => None,
+        },
         detail: e.to_string(),
     })
+}
+
+/// The fields every answer may carry, whatever its action.
+#[derive(serde::Deserialize)]
+struct Envelope {
+    #[serde(rename = "Success", default)]
+    success: Option<serde_json::Value>,
+    #[serde(rename = "RequestId", default)]
+    request_id: Option<serde_json::Value>,
 }
 
 /// How one attempt ended, when it did not produce a value.

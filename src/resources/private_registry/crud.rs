@@ -14,10 +14,13 @@ use crate::framework::{
 };
 use crate::resources::list_cache::ListCache;
 use crate::resources::timeouts::{self, Operation};
-use crate::value::Value;
+use crate::value::{AttributePath, Value};
 
 /// How long a list may be reused within one provider process (one Terraform phase).
 const LIST_TTL: Duration = Duration::from_secs(5);
+
+/// How old a list the duplicate check before a create may use.
+const DUPLICATE_CHECK_WINDOW: Duration = Duration::from_secs(2);
 
 /// Deadline for reads, which have no configurable timeout.
 const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -28,10 +31,52 @@ const CREATE_ATTEMPTS: usize = 4;
 pub struct Registries<A> {
     api: A,
     lists: ListCache<RegistryRecord>,
+    /// When we last deleted or changed a registry. A list sent before then may show one as it
+    /// no longer is, so the duplicate check never uses such a list.
+    reshaped_at: std::sync::Mutex<Option<Instant>>,
 }
 
 fn failed(summary: &str, f: &ApiFailure) -> Diagnostics {
-    Diagnostic::error(summary, f.message.clone()).into()
+    let diagnostic = Diagnostic::error(summary, f.message.clone());
+    match blamed_attribute(&f.message) {
+        // Pointing at the attribute makes Terraform show the configuration line.
+        Some((parameter, attribute)) => {
+            let mut d = diagnostic.at(AttributePath::attr(attribute));
+            d.detail
+                .push_str(&format!("\n\n`{parameter}` is set from `{attribute}`."));
+            d.into()
+        }
+        None => diagnostic.into(),
+    }
+}
+
+/// The API parameter behind each attribute.
+const PARAMETERS: &[(&str, &str)] = &[
+    ("RegistryType", "registry_type"),
+    ("RegistryVersion", "registry_version"),
+    ("ProtocolType", "protocol_type"),
+    ("NetType", "net_type"),
+    ("VpcId", "vpc_id"),
+    ("RegistryHostIp", "registry_host_ip"),
+    ("DomainName", "domain_name"),
+    ("Port", "port"),
+    ("UserName", "user_name"),
+    ("Password", "password"),
+    ("RegistryRegionId", "registry_region_id"),
+    ("TransPerHour", "trans_per_hour"),
+    ("ExtraParam", "extra_param"),
+];
+
+/// The one parameter an API error message names as a whole word, if exactly one.
+fn blamed_attribute(message: &str) -> Option<(&'static str, &'static str)> {
+    let words: std::collections::HashSet<&str> = message
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .collect();
+    let mut named = PARAMETERS.iter().filter(|(p, _)| words.contains(p));
+    match (named.next(), named.next()) {
+        (Some(&one), None) => Some(one),
+        _ => None,
+    }
 }
 
 fn parse_id(state: &Value) -> Result<i64, Diagnostics> {
@@ -58,7 +103,14 @@ impl<A: RegistryApi> Registries<A> {
         Self {
             api,
             lists: ListCache::new(LIST_TTL),
+            reshaped_at: std::sync::Mutex::new(None),
         }
+    }
+
+    /// After a delete or a modify: every list sent so far is out of date.
+    fn reshaped(&self) {
+        self.lists.invalidate();
+        *self.reshaped_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
     }
 
     /// The (possibly shared) list for one registry type.
@@ -170,11 +222,16 @@ impl<A: RegistryApi> Registries<A> {
         };
         let began = Instant::now();
         let deadline = began + timeouts::get(planned, Operation::Create);
-        // Any list sent after this create began will do for the duplicate check, so
-        // concurrent creates share one.
+        // The duplicate check looks for registries made outside this state; a list sent a
+        // moment before this create began finds those as well as a newer one would, so the
+        // creates of one apply share a few lists instead of sending one each.
+        let mut recent = began.checked_sub(DUPLICATE_CHECK_WINDOW).unwrap_or(began);
+        if let Some(at) = *self.reshaped_at.lock().unwrap_or_else(|e| e.into_inner()) {
+            recent = recent.max(at);
+        }
         let before = match self
             .lists
-            .get_since(&new.registry_type, began, || {
+            .get_since(&new.registry_type, recent, || {
                 self.api.list(Some(&new.registry_type), deadline)
             })
             .await
@@ -347,7 +404,7 @@ impl<A: RegistryApi> Registries<A> {
         if !change.is_empty() {
             let deadline = Instant::now() + timeouts::get(planned, Operation::Update);
             let result = self.api.modify(&change, deadline).await;
-            self.lists.invalidate();
+            self.reshaped();
             if let Err(f) = result {
                 return keep_prior(prior, failed("Failed to update registry", &f));
             }
@@ -366,7 +423,7 @@ impl<A: RegistryApi> Registries<A> {
         };
         let deadline = Instant::now() + timeouts::get(prior, Operation::Delete);
         let result = self.api.delete(id, deadline).await;
-        self.lists.invalidate();
+        self.reshaped();
         match result {
             Ok(()) => ApplyResponse::default(),
             Err(f) if f.kind == FailureKind::NotFound => ApplyResponse::default(),
@@ -638,6 +695,58 @@ mod tests {
             r.diagnostics
         );
         assert!(!r.diagnostics.is_empty(), "the skipped read is explained");
+    }
+
+    #[test]
+    fn an_api_rejection_points_at_the_attribute_it_names() {
+        let f = ApiFailure {
+            message: "AddPrivateRegistry: InvalidParameter: The parameter \"RegistryRegionId\" is invalid (RequestId: R-1)".into(),
+            kind: FailureKind::Other,
+        };
+        let d = &failed("Failed to create registry", &f).0[0];
+        assert_eq!(d.attribute, Some(AttributePath::attr("registry_region_id")));
+        assert!(d
+            .detail
+            .contains("`RegistryRegionId` is set from `registry_region_id`"));
+        for vague in [
+            "Throttling: Request was denied due to request throttling",
+            "Supported ports: see Port and DomainName",
+        ] {
+            let f = ApiFailure {
+                message: vague.into(),
+                kind: FailureKind::Other,
+            };
+            assert_eq!(failed("x", &f).0[0].attribute, None, "{vague}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_replacement_right_after_its_delete_is_not_a_duplicate() {
+        let (fake, regs) = setup();
+        let first = regs.create(&planned(), &planned()).await.new_state;
+        // Another create lists in between, so a list showing `first` is recent.
+        let mut other = planned();
+        other.set_attr("domain_name", Value::from("other.example.com"));
+        assert!(regs.create(&other, &other).await.diagnostics.is_empty());
+        assert!(regs.delete(&first).await.diagnostics.is_empty());
+        let again = regs.create(&planned(), &planned()).await;
+        assert!(again.diagnostics.is_empty(), "{:?}", again.diagnostics);
+        assert_eq!(fake.registries.lock().unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn creates_in_a_row_share_the_duplicate_check_list() {
+        let (fake, regs) = setup();
+        for i in 0..5 {
+            let mut p = planned();
+            p.set_attr("domain_name", Value::from(format!("r{i}.example.com")));
+            assert!(regs.create(&p, &p).await.diagnostics.is_empty());
+        }
+        assert_eq!(
+            fake.lists.load(Ordering::SeqCst),
+            6,
+            "one duplicate check, then one read-back each"
+        );
     }
 
     #[tokio::test]
