@@ -208,6 +208,16 @@ pub struct ModifyImageRegistryRequest {
 }
 
 impl ModifyImageRegistryRequest {
+    /// Whether it carries no change at all (the API refuses such a call).
+    pub fn is_empty(&self) -> bool {
+        self.password.is_none()
+            && self.user_name.is_none()
+            && self.trans_per_hour.is_none()
+            && self.domain_name.is_none()
+            && self.port.is_none()
+            && self.registry_host_ip.is_none()
+    }
+
     pub(crate) fn params(&self) -> Params {
         let mut p = Params::new();
         p.put("Id", self.id);

@@ -10,10 +10,8 @@ use crate::alicloud::sas::{
     AddPrivateRegistryRequest, DeletePrivateRegistryRequest, ListImageRegistryExtraRequest,
     ListPrivateRegistryListRequest, ModifyImageRegistryRequest, RegistryInfo, SasClient,
 };
-use crate::alicloud::secret::Secret;
 use crate::resources::private_registry::api::{
-    ApiFailure, FailureKind, NewRegistry, QuayNamespace, RegistryApi, RegistryChange,
-    RegistryRecord,
+    ApiFailure, FailureKind, QuayNamespace, RegistryApi, RegistryRecord,
 };
 
 pub struct SasRegistryApi {
@@ -81,25 +79,14 @@ fn record(info: RegistryInfo) -> RegistryRecord {
 }
 
 impl RegistryApi for SasRegistryApi {
-    async fn add(&self, req: &NewRegistry, deadline: Instant) -> Result<i64, ApiFailure> {
-        let request = AddPrivateRegistryRequest {
-            registry_type: req.registry_type.clone(),
-            registry_version: req.registry_version.clone(),
-            protocol_type: req.protocol_type,
-            net_type: req.net_type,
-            vpc_id: req.vpc_id.clone(),
-            registry_host_ip: req.registry_host_ip.clone(),
-            domain_name: req.domain_name.clone(),
-            port: req.port,
-            user_name: req.user_name.clone(),
-            password: Secret::new(req.password.clone()),
-            registry_region_id: req.registry_region_id.clone(),
-            trans_per_hour: req.trans_per_hour,
-            extra_param: req.extra_param.clone().map(Secret::new),
-        };
+    async fn add(
+        &self,
+        request: &AddPrivateRegistryRequest,
+        deadline: Instant,
+    ) -> Result<i64, ApiFailure> {
         let resp = self
             .client
-            .add_private_registry(&request, &self.ctx(deadline))
+            .add_private_registry(request, &self.ctx(deadline))
             .await
             .map_err(failure)?;
         Ok(resp.data.id)
@@ -144,19 +131,14 @@ impl RegistryApi for SasRegistryApi {
             .collect())
     }
 
-    async fn modify(&self, change: &RegistryChange, deadline: Instant) -> Result<(), ApiFailure> {
-        let request = ModifyImageRegistryRequest {
-            id: change.id,
-            password: change.password.clone().map(Secret::new),
-            user_name: change.user_name.clone(),
-            trans_per_hour: change.trans_per_hour,
-            domain_name: change.domain_name.clone(),
-            port: change.port,
-            registry_host_ip: change.registry_host_ip.clone(),
-        };
+    async fn modify(
+        &self,
+        request: &ModifyImageRegistryRequest,
+        deadline: Instant,
+    ) -> Result<(), ApiFailure> {
         let resp = self
             .client
-            .modify_image_registry(&request, &self.ctx(deadline))
+            .modify_image_registry(request, &self.ctx(deadline))
             .await
             .map_err(failure)?;
         if resp.success == Some(false) {

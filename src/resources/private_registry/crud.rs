@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::api::{ApiFailure, FailureKind, RegistryApi, RegistryRecord};
+use super::api::{AddPrivateRegistryRequest, ApiFailure, FailureKind, RegistryApi, RegistryRecord};
 use super::{state, validate, TYPE_NAME};
 use crate::framework::{
     ApplyResponse, Diagnostic, Diagnostics, ImportResponse, ImportedResource, ReadResponse,
@@ -91,7 +91,7 @@ fn parse_id(state: &Value) -> Result<i64, Diagnostics> {
 }
 
 /// Whether `record` is the registry `planned` describes, by the fields that identify one.
-fn same_registry(record: &RegistryRecord, new: &super::api::NewRegistry) -> bool {
+fn same_registry(record: &RegistryRecord, new: &AddPrivateRegistryRequest) -> bool {
     record.registry_type == new.registry_type
         && record.domain_name.eq_ignore_ascii_case(&new.domain_name)
         && record.registry_host_ip == new.registry_host_ip
@@ -286,7 +286,7 @@ impl<A: RegistryApi> Registries<A> {
     /// failure it looks for a registry that appeared and adopts it, and only retries when none did.
     async fn add_once(
         &self,
-        new: &super::api::NewRegistry,
+        new: &AddPrivateRegistryRequest,
         known: &std::collections::HashSet<i64>,
         deadline: Instant,
     ) -> Result<i64, Diagnostics> {
@@ -400,8 +400,7 @@ impl<A: RegistryApi> Registries<A> {
             Ok(id) => id,
             Err(d) => return keep_prior(prior, d),
         };
-        let change = state::change(id, prior, planned);
-        if !change.is_empty() {
+        if let Some(change) = state::change(id, prior, planned) {
             let deadline = Instant::now() + timeouts::get(planned, Operation::Update);
             let result = self.api.modify(&change, deadline).await;
             self.reshaped();
@@ -516,7 +515,7 @@ fn keep_prior(prior: &Value, diagnostics: Diagnostics) -> ApplyResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resources::private_registry::api::{NewRegistry, QuayNamespace, RegistryChange};
+    use crate::resources::private_registry::api::{ModifyImageRegistryRequest, QuayNamespace};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
 
@@ -547,7 +546,11 @@ mod tests {
     }
 
     impl RegistryApi for Arc<Fake> {
-        async fn add(&self, req: &NewRegistry, _: Instant) -> Result<i64, ApiFailure> {
+        async fn add(
+            &self,
+            req: &AddPrivateRegistryRequest,
+            _: Instant,
+        ) -> Result<i64, ApiFailure> {
             self.adds.fetch_add(1, Ordering::SeqCst);
             if self.resets.load(Ordering::SeqCst) > 0 {
                 self.resets.fetch_sub(1, Ordering::SeqCst);
@@ -618,7 +621,11 @@ mod tests {
             }])
         }
 
-        async fn modify(&self, c: &RegistryChange, _: Instant) -> Result<(), ApiFailure> {
+        async fn modify(
+            &self,
+            c: &ModifyImageRegistryRequest,
+            _: Instant,
+        ) -> Result<(), ApiFailure> {
             let mut regs = self.registries.lock().unwrap();
             let r = regs.iter_mut().find(|r| r.id == c.id).ok_or(ApiFailure {
                 message: "gone".into(),

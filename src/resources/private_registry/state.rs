@@ -1,8 +1,11 @@
 //! Mapping between API records and Terraform state values: the one place that pairs attribute
 //! names with API field names.
 
-use super::api::{NewRegistry, QuayNamespace, RegistryChange, RegistryRecord};
+use super::api::{
+    AddPrivateRegistryRequest, ModifyImageRegistryRequest, QuayNamespace, RegistryRecord,
+};
 use super::schema::UPDATE_ATTRS;
+use crate::alicloud::secret::Secret;
 use crate::value::Value;
 
 /// State for `record`, keeping from `base` what the API never returns (password, extra_param,
@@ -82,11 +85,11 @@ fn int(v: &Value, name: &str) -> Option<i64> {
 }
 
 /// `AddPrivateRegistry` parameters from a planned state (wholly known at apply).
-pub fn new_registry(planned: &Value) -> Result<NewRegistry, String> {
+pub fn new_registry(planned: &Value) -> Result<AddPrivateRegistryRequest, String> {
     let need_s =
         |n: &str| string(planned, n).ok_or_else(|| format!("`{n}` must be known at apply"));
     let need_i = |n: &str| int(planned, n).ok_or_else(|| format!("`{n}` must be known at apply"));
-    Ok(NewRegistry {
+    Ok(AddPrivateRegistryRequest {
         registry_type: need_s("registry_type")?,
         registry_version: need_s("registry_version")?,
         protocol_type: need_i("protocol_type")?,
@@ -96,16 +99,17 @@ pub fn new_registry(planned: &Value) -> Result<NewRegistry, String> {
         domain_name: need_s("domain_name")?,
         port: int(planned, "port"),
         user_name: need_s("user_name")?,
-        password: need_s("password")?,
+        password: Secret::new(need_s("password")?),
         registry_region_id: need_s("registry_region_id")?,
         trans_per_hour: int(planned, "trans_per_hour"),
-        extra_param: string(planned, "extra_param"),
+        extra_param: string(planned, "extra_param").map(Secret::new),
     })
 }
 
-/// `ModifyImageRegistry` parameters: the in-place attributes that differ.
-pub fn change(id: i64, prior: &Value, planned: &Value) -> RegistryChange {
-    let mut c = RegistryChange {
+/// `ModifyImageRegistry` parameters for the in-place attributes that differ; `None` when
+/// none does.
+pub fn change(id: i64, prior: &Value, planned: &Value) -> Option<ModifyImageRegistryRequest> {
+    let mut c = ModifyImageRegistryRequest {
         id,
         ..Default::default()
     };
@@ -118,12 +122,12 @@ pub fn change(id: i64, prior: &Value, planned: &Value) -> RegistryChange {
             "domain_name" => c.domain_name = string(planned, name),
             "port" => c.port = int(planned, name),
             "user_name" => c.user_name = string(planned, name),
-            "password" => c.password = string(planned, name),
+            "password" => c.password = string(planned, name).map(Secret::new),
             "trans_per_hour" => c.trans_per_hour = int(planned, name),
             _ => {}
         }
     }
-    c
+    (!c.is_empty()).then_some(c)
 }
 
 #[cfg(test)]
@@ -175,8 +179,8 @@ mod tests {
         prior.set_attr("port", Value::int(80));
         let mut planned = prior.clone();
         planned.set_attr("password", "b".into());
-        let c = change(7, &prior, &planned);
-        assert_eq!(c.password.as_deref(), Some("b"));
+        let c = change(7, &prior, &planned).expect("a change");
+        assert_eq!(c.password.as_ref().map(Secret::expose), Some("b"));
         assert!(c.port.is_none() && c.domain_name.is_none());
         assert!(
             !format!("{c:?}").contains("\"b\""),
