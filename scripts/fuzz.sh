@@ -25,7 +25,7 @@ for target in ${targets[@]}; do
   status=0
   cargo +nightly fuzz run --fuzz-dir fuzz --sanitizer none "$target" "fuzz/corpus/$target" -- \
     -max_total_time="$seconds" -print_final_stats=1 >"$logs/$target.log" 2>&1 || status=$?
-  grep -E '^(#[0-9]+ *DONE|stat::number_of_executed_units|stat::peak_rss_mb|Done [0-9]+ runs)' \
+  grep -E '^(#[0-9]+\s+DONE|stat::number_of_executed_units|stat::peak_rss_mb|Done [0-9]+ runs)' \
     "$logs/$target.log" || true
   echo "corpus: $(ls "fuzz/corpus/$target" | wc -l) inputs"
   if [ "$status" -ne 0 ]; then
