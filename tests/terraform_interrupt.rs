@@ -156,14 +156,16 @@ fn ctrl_c_during_a_create_stops_cleanly_and_state_records_what_exists() {
     let s = Scenario::on_emulator(&[]);
     s.ws.write_config(&format!("{}{}", s.providers(), registries(4)));
     let emulator = s.emulator();
-    emulator.set_faults(json!({"latency_ms": 1000}));
+    emulator.set_faults(json!({"latency_ms": 1200}));
     let mut apply = s.ws.spawn("apply", &[APPLY, &["-parallelism=1"]].concat());
-    // Each create lists, adds, then lists again: the second add is in flight once three
-    // lists and one add have been answered.
-    wait_until("the second create was sent", &mut apply, || {
+    // The first create lists, adds, then lists again to read the registry back. The second
+    // reuses that list (sent under 2 s before) for its duplicate check and sends its add at
+    // once, which then takes the 1.2 s of latency. Interrupt inside that window.
+    wait_until("the first create was read back", &mut apply, || {
         answered(emulator, "AddPrivateRegistry") == 1
-            && answered(emulator, "ListPrivateRegistryList") == 3
+            && answered(emulator, "ListPrivateRegistryList") == 2
     });
+    std::thread::sleep(Duration::from_millis(500));
     let interrupted = Instant::now();
     // Ctrl-C: the terminal signals the whole foreground process group.
     signal(&format!("-{}", apply.id()), "INT");

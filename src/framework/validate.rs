@@ -180,7 +180,12 @@ pub fn host_name(name: &str, value: &str) -> Result<(), String> {
 
 /// A Go-style duration, as Terraform timeouts are written: `"30s"`, `"5m"`, `"1h30m"`.
 pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let bad = || format!("{text:?} is not a duration; write it like \"30s\", \"5m\" or \"1h30m\".");
+    let bad = || {
+        format!(
+            "{} is not a duration; write it like \"30s\", \"5m\" or \"1h30m\".",
+            shown(text)
+        )
+    };
     let mut rest = text.trim();
     if rest.is_empty() {
         return Err(bad());
@@ -206,7 +211,15 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
         total += n * scale;
         rest = tail;
     }
-    Ok(std::time::Duration::from_secs_f64(total))
+    // Go's time.Duration stops at about 292 years; so do we, rather than overflow a deadline.
+    const LONGEST_SECONDS: f64 = 2_562_047.0 * 3600.0;
+    if total > LONGEST_SECONDS {
+        return Err(format!(
+            "{} is longer than Terraform allows for a duration (2562047h).",
+            shown(text)
+        ));
+    }
+    std::time::Duration::try_from_secs_f64(total).map_err(|_| bad())
 }
 
 #[cfg(test)]
@@ -225,6 +238,17 @@ mod tests {
         assert!(host_name("d", "example.com:5000").is_err());
         assert!(host_name("d", "-bad.example").is_err());
         assert!(host_name("d", "").is_err());
+    }
+
+    #[test]
+    fn absurd_durations_are_errors_not_panics() {
+        // Found by `make fuzz` (validators): Duration::from_secs_f64 panicked on this.
+        let e = parse_duration("222222222222322222222222222m").unwrap_err();
+        assert!(e.contains("longer than"), "{e}");
+        assert!(parse_duration("2562047h").is_ok());
+        assert!(parse_duration("2562048h").is_err());
+        assert!(parse_duration(&format!("{}s", "9".repeat(400))).is_err());
+        assert!(parse_duration("1.5.5s").is_err());
     }
 
     #[test]
