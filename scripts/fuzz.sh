@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-600}
 shift || true
-targets=("${@:-msgpack_decoder config_decoder validators}")
+if [ "$#" -eq 0 ]; then
+  set -- msgpack_decoder config_decoder validators
+fi
 tools="$PWD/.tools/cargo"
 if ! rustup run nightly rustc --version >/dev/null 2>&1; then
   echo "make fuzz needs a nightly toolchain (rustup toolchain install nightly)" >&2
@@ -19,7 +21,7 @@ fi
 export PATH="$tools/bin:$PATH"
 logs="$PWD/target/fuzz-logs"
 mkdir -p "$logs"
-for target in ${targets[@]}; do
+for target in "$@"; do
   echo "== $target, ${seconds}s (log: target/fuzz-logs/$target.log)"
   mkdir -p "fuzz/corpus/$target"
   status=0

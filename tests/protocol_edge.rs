@@ -82,7 +82,11 @@ fn deeply_nested() -> Vec<u8> {
 }
 
 async fn start() -> (RunningProvider, ProviderClient<Channel>) {
-    let p = start_provider(&[("PLUGIN_PROTOCOL_VERSIONS", "6")]);
+    // Were a call ever to reach the network, it would find nothing listening here.
+    let p = start_provider(&[
+        ("PLUGIN_PROTOCOL_VERSIONS", "6"),
+        ("ALIBABA_CLOUD_ENDPOINT_SAS", "127.0.0.1:9"),
+    ]);
     let channel = connect(&p, None).await.expect("connects");
     (p, ProviderClient::new(channel))
 }
@@ -139,7 +143,7 @@ async fn malformed_values_get_diagnostics_and_the_provider_keeps_serving() {
             "object",
         ),
         ("missing attributes", missing_attributes(), "domain_name"),
-        ("deep nesting", deeply_nested(), ""),
+        ("deep nesting", deeply_nested(), "expected object"),
         (
             "trailing bytes",
             [
@@ -147,7 +151,7 @@ async fn malformed_values_get_diagnostics_and_the_provider_keeps_serving() {
                 vec![0xc0],
             ]
             .concat(),
-            "",
+            "trailing",
         ),
         ("a claimed 4 GiB string", claimed_huge_string(), "truncated"),
     ];
@@ -323,7 +327,8 @@ async fn unknown_where_a_known_value_is_required_is_refused_at_apply() {
     .await
     .expect("import answers")
     .into_inner();
-    assert!(error_text(&r.diagnostics).contains("id"), "explains the id");
+    let errors = error_text(&r.diagnostics);
+    assert!(errors.contains("registry id"), "explains the id: {errors}");
     assert!(
         p.child.try_wait().expect("poll").is_none(),
         "the provider process is alive"

@@ -244,7 +244,7 @@ pub(crate) fn interpret<T: DeserializeOwned>(
     let envelope: Envelope = serde_json::from_slice(&response.body).map_err(|e| Error::Decode {
         action: op.action.to_string(),
         request_id: None,
-        detail: format!("not JSON: {e}"),
+        detail: format!("not a JSON object: {e}"),
     })?;
     // Some Sas actions answer 200 with {"Success": false, "Code": ...}.
     if envelope.success == Some(serde_json::Value::Bool(false)) {

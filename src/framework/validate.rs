@@ -139,7 +139,6 @@ pub fn ip_address(name: &str, value: &str) -> Result<(), String> {
     })
 }
 
-/// A DNS host name (RFC 1123 labels), without scheme, port or path.
 /// A value quoted for a message: long ones are cut, so a pasted blob does not flood the output.
 pub fn shown(value: &str) -> String {
     const LIMIT: usize = 80;
@@ -153,6 +152,7 @@ pub fn shown(value: &str) -> String {
     }
 }
 
+/// A DNS host name (RFC 1123 labels), without scheme, port or path.
 pub fn host_name(name: &str, value: &str) -> Result<(), String> {
     let bad = || {
         Err(format!(

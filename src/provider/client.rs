@@ -34,7 +34,8 @@ fn failure(e: Error) -> ApiFailure {
     let code = e.code().unwrap_or_default().to_string();
     let kind = match &e {
         Error::Ambiguous { .. } => FailureKind::Ambiguous,
-        Error::Cancelled { .. } | Error::DeadlineExceeded { .. } => FailureKind::Cancelled,
+        // Only a stop is a cancellation; running out of time is a failure like any other.
+        Error::Cancelled { .. } => FailureKind::Cancelled,
         _ if is_resource_not_found(&code) => FailureKind::NotFound,
         _ => FailureKind::Other,
     };
@@ -175,7 +176,22 @@ impl RegistryApi for SasRegistryApi {
 
 #[cfg(test)]
 mod tests {
-    use super::is_resource_not_found;
+    use super::*;
+
+    #[test]
+    fn only_a_stop_counts_as_cancelled() {
+        // A read-back that ran out of time must stay an error, not become the stop warning.
+        let timed_out = failure(Error::DeadlineExceeded {
+            action: "ListPrivateRegistryList".into(),
+            attempts: 3,
+            last: None,
+        });
+        assert_eq!(timed_out.kind, FailureKind::Other);
+        let stopped = failure(Error::Cancelled {
+            action: "ListPrivateRegistryList".into(),
+        });
+        assert_eq!(stopped.kind, FailureKind::Cancelled);
+    }
 
     #[test]
     fn only_registry_not_found_codes_mean_gone() {

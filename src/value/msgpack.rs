@@ -169,7 +169,11 @@ impl<'a> Reader<'a> {
             (Type::Number, Head::UInt(u)) => Ok(Value::Number(
                 i64::try_from(u).map_or_else(|_| Number::Decimal(u.to_string()), Number::Int),
             )),
-            (Type::Number, Head::Float(f)) => Ok(Value::Number(Number::Float(f))),
+            // cty numbers are finite: NaN and infinities are not values Terraform sends.
+            (Type::Number, Head::Float(f)) if f.is_finite() => Ok(Value::Number(Number::Float(f))),
+            (Type::Number, Head::Float(_)) => {
+                Err(DecodeError::invalid(path, "number is not finite"))
+            }
             (Type::Number, Head::Str(len)) => {
                 let text = self.str(len, path)?;
                 Number::parse(&text)
@@ -489,6 +493,15 @@ mod tests {
             .unwrap(),
             Value::Number(Number::Decimal(u64::MAX.to_string()))
         );
+    }
+
+    #[test]
+    fn non_finite_numbers_are_refused() {
+        for f in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let mut bytes = vec![0xcb];
+            bytes.extend_from_slice(&f.to_be_bytes());
+            assert!(decode_msgpack(&bytes, &Type::Number).is_err(), "{f}");
+        }
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub enum FailureKind {
     /// The request may have reached the server: a create may have happened.
     Ambiguous,
     NotFound,
-    /// StopProvider or the operation's deadline ended the call.
+    /// StopProvider ended the call.
     Cancelled,
     Other,
 }

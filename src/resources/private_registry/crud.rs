@@ -39,6 +39,8 @@ pub struct Registries<A> {
 fn failed(summary: &str, f: &ApiFailure) -> Diagnostics {
     let diagnostic = Diagnostic::error(summary, f.message.clone());
     match blamed_attribute(&f.message) {
+        // Pointing at a secret's line would print a literal secret from the configuration.
+        Some((_, "password" | "extra_param")) => diagnostic.into(),
         // Pointing at the attribute makes Terraform show the configuration line.
         Some((parameter, attribute)) => {
             let mut d = diagnostic.at(AttributePath::attr(attribute));
@@ -304,7 +306,14 @@ impl<A: RegistryApi> Registries<A> {
                         .list(Some(&new.registry_type), deadline)
                         .await
                         .map_err(|e| {
-                            failed("Failed to list registries after an interrupted create", &e)
+                            let mut d = failed(
+                                "Failed to list registries after an interrupted create",
+                                &e,
+                            );
+                            for diag in &mut d.0 {
+                                diag.detail.push_str("\n\nThe create may have reached Security Center. If the next apply reports that the registry already exists, import it with the command it gives.");
+                            }
+                            d
                         })?;
                     let appeared: Vec<&RegistryRecord> = list
                         .iter()
@@ -382,7 +391,7 @@ impl<A: RegistryApi> Registries<A> {
             if Instant::now() + pause > deadline {
                 return Err(Diagnostic::error(
                     "Registry created but not visible yet",
-                    format!("Registry {id} was created but did not appear in ListPrivateRegistryList before the create timeout. It is recorded in state; the next `terraform apply` will read it."),
+                    format!("Registry {id} was created but did not appear in ListPrivateRegistryList before the create timeout. It is recorded in state as tainted, so the next apply replaces it; run `terraform untaint` on it first to keep it instead."),
                 )
                 .into());
             }
@@ -715,6 +724,15 @@ mod tests {
         assert!(d
             .detail
             .contains("`RegistryRegionId` is set from `registry_region_id`"));
+        let secret = ApiFailure {
+            message: "InvalidParameter: The parameter \"Password\" is invalid".into(),
+            kind: FailureKind::Other,
+        };
+        assert_eq!(
+            failed("x", &secret).0[0].attribute,
+            None,
+            "a secret's line is never shown"
+        );
         for vague in [
             "Throttling: Request was denied due to request throttling",
             "Supported ports: see Port and DomainName",
