@@ -8,29 +8,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::acceptance::Scenario;
+use common::acceptance::{harbor_registries, Scenario};
 use common::terraform::Workspace;
 
 const APPLY: &[&str] = &["apply", "-auto-approve", "-input=false", "-no-color"];
-
-fn registries(n: usize) -> String {
-    format!(
-        r#"
-resource "alicloud_sas_private_registry" "r" {{
-  count              = {n}
-  registry_type      = "harbor"
-  registry_version   = "V2"
-  protocol_type      = 2
-  net_type           = 1
-  registry_host_ip   = "10.0.${{floor(count.index / 250)}}.${{count.index % 250 + 1}}"
-  domain_name        = "bench${{count.index}}.example.com"
-  user_name          = "admin"
-  password           = "bench-password"
-  registry_region_id = "cn-hangzhou"
-}}
-"#
-    )
-}
 
 /// `same_data`: the triggers carry what a registry's state holds, so Terraform handles as much
 /// state per resource as it does for ours; that separates Terraform's cost from the provider's.
@@ -83,7 +64,11 @@ struct Ours {
 
 fn ours(n: usize) -> Ours {
     let s = Scenario::on_emulator(&[]);
-    s.ws.write_config(&format!("{}{}", s.providers(), registries(n)));
+    s.ws.write_config(&format!(
+        "{}{}",
+        s.providers(),
+        harbor_registries(n, "bench")
+    ));
     let apply = timed(&s.ws, APPLY);
     let emulator = s.emulator();
     assert_eq!(emulator.registries().len(), n, "apply made {n} registries");

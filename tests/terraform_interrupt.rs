@@ -8,31 +8,12 @@ mod common;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use common::acceptance::Scenario;
+use common::acceptance::{harbor_registries, Scenario};
 use common::backend::Emulator;
 use common::plugin_client::wait_exit;
 use serde_json::json;
 
 const APPLY: &[&str] = &["apply", "-auto-approve", "-input=false", "-no-color"];
-
-fn registries(count: usize) -> String {
-    format!(
-        r#"
-resource "alicloud_sas_private_registry" "r" {{
-  count              = {count}
-  registry_type      = "harbor"
-  registry_version   = "V2"
-  protocol_type      = 2
-  net_type           = 1
-  registry_host_ip   = "192.0.2.${{count.index + 1}}"
-  domain_name        = "stop${{count.index}}.example.com"
-  user_name          = "admin"
-  password           = "pw"
-  registry_region_id = "cn-hangzhou"
-}}
-"#
-    )
-}
 
 /// Sends signal `name` to `target`: a pid, or `-pgid` for a whole process group.
 fn signal(target: &str, name: &str) {
@@ -92,7 +73,11 @@ fn ids_in_emulator(emulator: &Emulator) -> Vec<String> {
 #[test]
 fn a_provider_killed_mid_create_leaves_a_registry_the_next_apply_names_for_import() {
     let s = Scenario::on_emulator(&[]);
-    s.ws.write_config(&format!("{}{}", s.providers(), registries(1)));
+    s.ws.write_config(&format!(
+        "{}{}",
+        s.providers(),
+        harbor_registries(1, "stop")
+    ));
     let emulator = s.emulator();
     emulator.set_faults(json!({"latency_ms": 1500}));
     let mut apply = s.ws.spawn("apply", APPLY);
@@ -154,7 +139,11 @@ fn a_provider_killed_mid_create_leaves_a_registry_the_next_apply_names_for_impor
 #[test]
 fn ctrl_c_during_a_create_stops_cleanly_and_state_records_what_exists() {
     let s = Scenario::on_emulator(&[]);
-    s.ws.write_config(&format!("{}{}", s.providers(), registries(4)));
+    s.ws.write_config(&format!(
+        "{}{}",
+        s.providers(),
+        harbor_registries(4, "stop")
+    ));
     let emulator = s.emulator();
     emulator.set_faults(json!({"latency_ms": 1200}));
     let mut apply = s.ws.spawn("apply", &[APPLY, &["-parallelism=1"]].concat());

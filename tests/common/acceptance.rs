@@ -77,6 +77,26 @@ provider "alicloud" {{
     )
 }
 
+/// `count` harbor registries named `<prefix><index>.example.com`, each on its own address.
+pub fn harbor_registries(count: usize, prefix: &str) -> String {
+    format!(
+        r#"
+resource "alicloud_sas_private_registry" "r" {{
+  count              = {count}
+  registry_type      = "harbor"
+  registry_version   = "V2"
+  protocol_type      = 2
+  net_type           = 1
+  registry_host_ip   = "10.0.${{floor(count.index / 250)}}.${{count.index % 250 + 1}}"
+  domain_name        = "{prefix}${{count.index}}.example.com"
+  user_name          = "admin"
+  password           = "pw-{prefix}"
+  registry_region_id = "cn-hangzhou"
+}}
+"#
+    )
+}
+
 /// One scenario: a Terraform working directory and the API it talks to.
 pub struct Scenario {
     pub ws: Workspace,

@@ -130,16 +130,20 @@ impl Workspace {
         self.dir.path()
     }
 
-    /// Runs `terraform <args>` and returns its output; never prompts.
-    pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(terraform_binary())
-            .args(args)
+    /// `terraform <args>` in this workspace, with only its environment and no stdin.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(terraform_binary());
+        cmd.args(args)
             .current_dir(self.dir.path())
             .env_clear()
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .stdin(Stdio::null())
-            .output()
-            .expect("terraform runs")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Runs `terraform <args>` and returns its output; never prompts.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("terraform runs")
     }
 
     /// Starts `terraform <args>` without waiting, in a process group of its own as a shell
@@ -152,12 +156,7 @@ impl Workspace {
             std::fs::File::create(self.dir.path().join(format!("{name}.{ext}")))
                 .expect("output file")
         };
-        Command::new(terraform_binary())
-            .args(args)
-            .current_dir(self.dir.path())
-            .env_clear()
-            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .stdin(Stdio::null())
+        self.command(args)
             .stdout(file("stdout"))
             .stderr(file("stderr"))
             .process_group(0)
