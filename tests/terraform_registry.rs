@@ -1,10 +1,12 @@
-//! The registry lifecycle with real Terraform 1.0.3 against sas-emulator (or the real API with
-//! TF_ACC=1): create, an empty
-//! plan, in-place update, replacement, drift, out-of-band delete, import, destroy.
+//! The registry lifecycle with every client of the matrix (Terraform 0.13.4, 1.0.3, 1.8.5 and
+//! OpenTofu 1.12.6) against sas-emulator (or the real API with TF_ACC=1): create, an empty
+//! plan, in-place update, replacement, drift, out-of-band delete, import (on the command line,
+//! and with an `import` block where the client has them), destroy.
 
 mod common;
 
 use common::acceptance::{resource_values, Scenario, Step};
+use common::terraform::Client;
 use serde_json::json;
 
 const ADDR: &str = "alicloud_sas_private_registry.r";
@@ -34,8 +36,28 @@ fn backend_ids(e: &common::backend::Backend) -> Vec<String> {
 }
 
 #[test]
-fn lifecycle_create_update_replace_drift_import_destroy() {
-    let s = Scenario::new(&[]);
+fn lifecycle_on_terraform_0_13_4() {
+    lifecycle(Client::Terraform0_13);
+}
+
+#[test]
+fn lifecycle_on_terraform_1_0_3() {
+    lifecycle(Client::Terraform1_0);
+}
+
+#[test]
+fn lifecycle_on_terraform_1_8_5() {
+    lifecycle(Client::Terraform1_8);
+}
+
+#[test]
+fn lifecycle_on_opentofu_1_12_6() {
+    lifecycle(Client::OpenTofu1_12);
+}
+
+/// Create, update, replace, drift corrected, out-of-band delete re-created, import, destroy.
+fn lifecycle(client: Client) {
+    let s = Scenario::with(client, &[]);
     s.run(vec![
         Step::new(harbor("V2", "first-password", ""))
             .actions(vec![(ADDR, &["create"])])
@@ -86,10 +108,17 @@ fn lifecycle_create_update_replace_drift_import_destroy() {
             .check(|_, e| assert_eq!(e.registries().len(), 1)),
     ]);
     s.import_verify(ADDR, &["password", "timeouts"]);
+    if client.has_import_blocks() {
+        s.import_block_verify(ADDR, &["password", "timeouts"]);
+    }
     s.destroy();
     assert!(
         s.backend.registries().is_empty(),
-        "destroy leaves nothing behind"
+        "{client}: destroy leaves nothing behind"
     );
-    assert_eq!(s.ws.leftover_providers(), Vec::<u32>::new());
+    assert_eq!(
+        s.ws.leftover_providers(),
+        Vec::<u32>::new(),
+        "{client}: no provider process is left"
+    );
 }

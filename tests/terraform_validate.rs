@@ -1,9 +1,9 @@
-//! `terraform validate` with real Terraform: every bad value is reported at its line, and a
+//! `validate` with every client of the matrix: every bad value is reported at its line, and a
 //! value unknown until apply is not judged early.
 
 mod common;
 
-use common::terraform::Workspace;
+use common::terraform::{Client, Workspace};
 
 fn registry(body: &str) -> String {
     format!(
@@ -48,15 +48,44 @@ fn body_with(attr: &str, value: &str) -> (String, usize) {
 }
 
 #[test]
-fn a_valid_registry_validates() {
-    let (body, _) = body_with("port", "5000");
-    let ws = Workspace::new(&registry(&body));
-    let out = ws.ok(&["validate", "-no-color"]);
-    assert!(out.contains("Success"), "{out}");
+fn validate_on_terraform_0_13_4() {
+    validate_matrix(Client::Terraform0_13);
 }
 
 #[test]
-fn each_bad_value_is_reported_at_its_line() {
+fn validate_on_terraform_1_0_3() {
+    validate_matrix(Client::Terraform1_0);
+}
+
+#[test]
+fn validate_on_terraform_1_8_5() {
+    validate_matrix(Client::Terraform1_8);
+}
+
+#[test]
+fn validate_on_opentofu_1_12_6() {
+    validate_matrix(Client::OpenTofu1_12);
+}
+
+/// Every check below, with one client in one working directory.
+fn validate_matrix(client: Client) {
+    let (body, _) = body_with("port", "5000");
+    let ws = Workspace::dev(client, &registry(&body));
+    a_valid_registry_validates(&ws);
+    each_bad_value_is_reported_at_its_line(&ws);
+    quay_without_extra_param_is_an_error_at_validate(&ws);
+    a_variable_without_a_value_is_not_judged_at_validate(&ws);
+}
+
+fn a_valid_registry_validates(ws: &Workspace) {
+    let (body, _) = body_with("port", "5000");
+    ws.write_config(&registry(&body));
+    let out = ws.ok(&["validate", "-no-color"]);
+    assert!(out.contains("Success"), "{}: {out}", ws.client);
+}
+
+fn each_bad_value_is_reported_at_its_line(ws: &Workspace) {
+    let client = ws.client;
     let cases = [
         (
             "registry_type",
@@ -80,48 +109,48 @@ fn each_bad_value_is_reported_at_its_line() {
         ("registry_region_id", "\"Hangzhou\"", "region id"),
         ("trans_per_hour", "0", "at least 1"),
         ("extra_param", "\"{}\"", "JSON array of objects"),
+        ("user_name", "null", "is required and must not be null"),
     ];
     for (attr, value, message) in cases {
         let (body, line) = body_with(attr, value);
-        let ws = Workspace::new(&registry(&body));
+        ws.write_config(&registry(&body));
         let out = ws.run(&["validate", "-no-color"]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
             !out.status.success(),
-            "{attr} = {value} must fail validation"
+            "{client}: {attr} = {value} must fail validation"
         );
-        assert!(stderr.contains(message), "{attr}: {stderr}");
+        assert!(stderr.contains(message), "{client}: {attr}: {stderr}");
         assert!(
             stderr.contains(&format!(
                 "on main.tf line {line}, in resource \"alicloud_sas_private_registry\" \"r\""
             )),
-            "{attr} should point at line {line}: {stderr}"
+            "{client}: {attr} should point at line {line}: {stderr}"
         );
     }
 }
 
-#[test]
-fn quay_without_extra_param_is_an_error_at_validate() {
+fn quay_without_extra_param_is_an_error_at_validate(ws: &Workspace) {
     let (body, _) = body_with("registry_type", "\"quay\"");
-    let ws = Workspace::new(&registry(&body));
+    ws.write_config(&registry(&body));
     let out = ws.run(&["validate", "-no-color"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    assert!(!out.status.success(), "{}: must fail", ws.client);
     assert!(
         stderr.contains("quay registries need extra_param"),
-        "{stderr}"
+        "{}: {stderr}",
+        ws.client
     );
 }
 
-#[test]
-fn a_variable_without_a_value_is_not_judged_at_validate() {
-    // Variables are unknown during `terraform validate`.
+fn a_variable_without_a_value_is_not_judged_at_validate(ws: &Workspace) {
+    // Variables are unknown during `validate`.
     let (body, _) = body_with("registry_type", "var.kind");
     let config = format!(
         "{}\nvariable \"kind\" {{\n  type = string\n}}\n",
         registry(&body)
     );
-    let ws = Workspace::new(&config);
+    ws.write_config(&config);
     ws.ok(&["validate", "-no-color"]);
 }
 

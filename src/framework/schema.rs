@@ -100,6 +100,26 @@ impl Attribute {
 }
 
 impl Block {
+    /// Required attributes the configuration sets to `null`. Terraform accepts an explicit
+    /// `null` for a required argument, so (as terraform-plugin-framework does) we refuse it
+    /// at validate, at its line, rather than at apply. Unknown values are not judged.
+    pub fn missing_required(&self, config: &Value) -> crate::framework::Diagnostics {
+        self.attributes
+            .iter()
+            .filter(|a| a.required && config.attr(&a.name).is_null())
+            .map(|a| {
+                crate::framework::Diagnostic::error(
+                    "Missing required argument",
+                    format!(
+                        "The argument `{}` is required and must not be null.",
+                        a.name
+                    ),
+                )
+                .at(crate::value::AttributePath::attr(&a.name))
+            })
+            .collect()
+    }
+
     pub fn new(description: &str) -> Self {
         Self {
             description: description.to_string(),

@@ -38,25 +38,22 @@ pub fn negotiate(client_versions: Option<&str>) -> u32 {
         .unwrap_or(SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.len() - 1])
 }
 
-/// Where Terraform should connect.
+/// Where Terraform should connect: always a unix socket (see `listener`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Endpoint {
     Unix(std::path::PathBuf),
-    Tcp(std::net::SocketAddr),
 }
 
 impl Endpoint {
     pub fn network(&self) -> &'static str {
         match self {
             Endpoint::Unix(_) => "unix",
-            Endpoint::Tcp(_) => "tcp",
         }
     }
 
     pub fn address(&self) -> String {
         match self {
             Endpoint::Unix(p) => p.display().to_string(),
-            Endpoint::Tcp(a) => a.to_string(),
         }
     }
 }
@@ -105,8 +102,8 @@ mod tests {
         // One byte of DER base64-encodes to two characters plus "==" when padded.
         let line = handshake_line(6, &ep, Some(&[0xff]));
         assert_eq!(line, "1|6|unix|/tmp/plugin1/p.sock|grpc|/w");
-        let line = handshake_line(5, &Endpoint::Tcp("127.0.0.1:10001".parse().unwrap()), None);
-        assert_eq!(line, "1|5|tcp|127.0.0.1:10001|grpc|");
+        let line = handshake_line(5, &ep, None);
+        assert_eq!(line, "1|5|unix|/tmp/plugin1/p.sock|grpc|");
         assert_eq!(line.split('|').count(), 6);
     }
 }

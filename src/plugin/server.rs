@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use tonic::transport::server::Connected;
 
 use super::handshake::{self, Endpoint};
-use super::listener::{self, Listener};
+use super::listener;
 use super::services::{Broker, Controller, ShutdownSignal, Stdio};
 use super::tls::{self, TlsError};
 use crate::framework::Provider;
@@ -35,8 +35,10 @@ const SHUTDOWN_GRACE: Duration = Duration::from_millis(150);
 pub enum ServeError {
     #[error(transparent)]
     Tls(#[from] TlsError),
-    #[error("binding the plugin listener: {0}")]
-    Bind(std::io::Error),
+    #[error(transparent)]
+    Bind(#[from] listener::BindError),
+    #[error("listening for Ctrl-C: {0}")]
+    Signal(std::io::Error),
     #[error("writing the handshake line: {0}")]
     Handshake(std::io::Error),
     #[error("gRPC server: {0}")]
@@ -48,9 +50,7 @@ pub enum ServeError {
 pub struct PluginEnv {
     pub protocol_versions: Option<String>,
     pub client_cert_pem: Option<String>,
-    pub min_port: Option<String>,
-    pub max_port: Option<String>,
-    pub unix_socket_dir: Option<String>,
+    pub socket: listener::SocketConfig,
 }
 
 impl PluginEnv {
@@ -59,9 +59,10 @@ impl PluginEnv {
         Self {
             protocol_versions: var("PLUGIN_PROTOCOL_VERSIONS"),
             client_cert_pem: var("PLUGIN_CLIENT_CERT"),
-            min_port: var("PLUGIN_MIN_PORT"),
-            max_port: var("PLUGIN_MAX_PORT"),
-            unix_socket_dir: var("PLUGIN_UNIX_SOCKET_DIR"),
+            socket: listener::SocketConfig {
+                dir: var("PLUGIN_UNIX_SOCKET_DIR").map(Into::into),
+                group: var("PLUGIN_UNIX_SOCKET_GROUP"),
+            },
         }
     }
 }
@@ -88,17 +89,7 @@ pub async fn serve<P: Provider>(
         (Some(pem), ServeMode::Managed) => Some(tls::server_tls(tls::parse_client_cert(pem)?)?),
         _ => None,
     };
-    let socket_dir = env.unix_socket_dir.as_deref().map(std::path::Path::new);
-    let (listener, endpoint, mut guard) = match listener::bind_unix(socket_dir) {
-        Ok(bound) => bound,
-        Err(e) => {
-            tracing::debug!(error = %e, "unix socket unavailable, using TCP");
-            let (min, max) = listener::port_range(env.min_port.as_deref(), env.max_port.as_deref());
-            listener::bind_tcp(min, max)
-                .await
-                .map_err(ServeError::Bind)?
-        }
-    };
+    let (listener, endpoint, mut guard) = listener::bind(&env.socket)?;
 
     let shutdown = ShutdownSignal::new();
     let (health, health_service) = tonic_health::server::health_reporter();
@@ -131,7 +122,7 @@ pub async fn serve<P: Provider>(
     if mode == ServeMode::Debug {
         // Registered before the line is printed, so an immediate Ctrl-C is never lost.
         let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-            .map_err(ServeError::Bind)?;
+            .map_err(ServeError::Signal)?;
         let stop = shutdown.clone();
         tokio::spawn(async move {
             sigint.recv().await;
@@ -183,26 +174,17 @@ fn reattach_line(endpoint: &Endpoint) -> String {
 /// Accepts connections; each TLS handshake runs in its own task so a slow or hostile peer
 /// cannot hold up Terraform's connection.
 async fn accept_loop(
-    listener: Listener,
+    listener: tokio::net::UnixListener,
     tls: Option<tokio_rustls::TlsAcceptor>,
     tx: mpsc::Sender<Result<Conn, std::io::Error>>,
 ) {
     loop {
-        let raw: Conn = match &listener {
-            Listener::Unix(l) => match l.accept().await {
-                Ok((s, _)) => Conn::new(s),
-                Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    continue;
-                }
-            },
-            Listener::Tcp(l) => match l.accept().await {
-                Ok((s, _)) => Conn::new(s),
-                Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    continue;
-                }
-            },
+        let raw = match listener.accept().await {
+            Ok((s, _)) => Conn::new(s),
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                continue;
+            }
         };
         let Some(acceptor) = tls.clone() else {
             if tx.send(Ok(raw)).await.is_err() {
@@ -226,7 +208,7 @@ async fn accept_loop(
 trait Io: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
 impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Io for T {}
 
-/// One accepted connection, plain or TLS, unix or TCP: tonic only needs bytes both ways.
+/// One accepted connection, plain or TLS: tonic only needs bytes both ways.
 pub struct Conn(Box<dyn Io>);
 
 impl Conn {

@@ -179,7 +179,14 @@ impl<P: Provider> Core<P> {
         let what = "resource configuration";
         let decoded = self.decode_typed(Kind::Resource, type_name, config, what);
         match Self::configuration(decoded.map(|(_, v)| v), what) {
-            Ok(v) => self.provider.validate_resource_config(type_name, &v),
+            Ok(v) => {
+                let schema = self.schema().resources.get(type_name);
+                let mut d = schema
+                    .map(|s| s.block.missing_required(&v))
+                    .unwrap_or_default();
+                d.extend(self.provider.validate_resource_config(type_name, &v));
+                d
+            }
             Err(d) => d,
         }
     }
@@ -192,7 +199,14 @@ impl<P: Provider> Core<P> {
         let what = "data source configuration";
         let decoded = self.decode_typed(Kind::DataSource, type_name, config, what);
         match Self::configuration(decoded.map(|(_, v)| v), what) {
-            Ok(v) => self.provider.validate_data_source_config(type_name, &v),
+            Ok(v) => {
+                let schema = self.schema().data_sources.get(type_name);
+                let mut d = schema
+                    .map(|s| s.block.missing_required(&v))
+                    .unwrap_or_default();
+                d.extend(self.provider.validate_data_source_config(type_name, &v));
+                d
+            }
             Err(d) => d,
         }
     }
@@ -377,6 +391,30 @@ impl<P: Provider> Core<P> {
             })
             .await;
         self.encoded(&resp.new_state, ty, Vec::new(), resp.diagnostics)
+    }
+
+    /// A `moved` block across resource types. No resource here accepts another type's state,
+    /// so the answer is a diagnostic users can act on (OpenTofu calls this without checking
+    /// the `move_resource_state` capability, and shows a raw gRPC error verbatim).
+    pub fn move_resource_state(
+        &self,
+        source_provider: &str,
+        source_type: &str,
+        target_type: &str,
+    ) -> Diagnostics {
+        if let Err(d) = self.type_of(Kind::Resource, target_type) {
+            return d;
+        }
+        Diagnostic::error(
+            "Resource state cannot be moved",
+            format!(
+                "{target_type} cannot take over the state of {source_type} (from {source_provider}): \
+                 this provider converts no other resource type's state. Remove the `moved` block, \
+                 and bring the existing object under {target_type} with an `import` block or \
+                 the `import` command instead."
+            ),
+        )
+        .into()
     }
 
     pub fn stop(&self) {

@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use tonic::{Request, Response, Status};
+use tonic::codegen::BoxStream;
+use tonic::{Request, Response, Status, Streaming};
 
 use super::wire::shared_conversions;
 use super::{Core, MAX_MESSAGE_SIZE};
@@ -218,9 +219,18 @@ impl<P: Provider> Rpc for V6<P> {
 
     async fn move_resource_state(
         &self,
-        _: Request<pb::move_resource_state::Request>,
+        r: Request<pb::move_resource_state::Request>,
     ) -> Rsp<pb::move_resource_state::Response> {
-        Err(unsupported("Moving state between resource types"))
+        let r = r.get_ref();
+        let d = self.0.move_resource_state(
+            &r.source_provider_address,
+            &r.source_type_name,
+            &r.target_type_name,
+        );
+        Ok(Response::new(pb::move_resource_state::Response {
+            diagnostics: diagnostics(&d),
+            ..Default::default()
+        }))
     }
 
     async fn read_data_source(
@@ -244,5 +254,149 @@ impl<P: Provider> Rpc for V6<P> {
         Ok(Response::new(pb::stop_provider::Response {
             error: String::new(),
         }))
+    }
+
+    // Upstream RPCs this provider does not serve: declared so the service is complete,
+    // answered UNIMPLEMENTED as tonic would answer an undeclared one.
+
+    async fn upgrade_resource_identity(
+        &self,
+        _: Request<pb::upgrade_resource_identity::Request>,
+    ) -> Rsp<pb::upgrade_resource_identity::Response> {
+        Err(unsupported("Upgrading resource identities"))
+    }
+
+    async fn generate_resource_config(
+        &self,
+        _: Request<pb::generate_resource_config::Request>,
+    ) -> Rsp<pb::generate_resource_config::Response> {
+        Err(unsupported("Generating resource configuration"))
+    }
+
+    async fn validate_ephemeral_resource_config(
+        &self,
+        _: Request<pb::validate_ephemeral_resource_config::Request>,
+    ) -> Rsp<pb::validate_ephemeral_resource_config::Response> {
+        Err(unsupported("Ephemeral resources"))
+    }
+
+    async fn close_ephemeral_resource(
+        &self,
+        _: Request<pb::close_ephemeral_resource::Request>,
+    ) -> Rsp<pb::close_ephemeral_resource::Response> {
+        Err(unsupported("Ephemeral resources"))
+    }
+
+    type ListResourceStream = BoxStream<pb::list_resource::Event>;
+
+    async fn list_resource(
+        &self,
+        _: Request<pb::list_resource::Request>,
+    ) -> Rsp<Self::ListResourceStream> {
+        Err(unsupported("Listing resources"))
+    }
+
+    async fn validate_list_resource_config(
+        &self,
+        _: Request<pb::validate_list_resource_config::Request>,
+    ) -> Rsp<pb::validate_list_resource_config::Response> {
+        Err(unsupported("Listing resources"))
+    }
+
+    /// This provider defines no functions: an empty list, so a client looking one up reports
+    /// an unknown function rather than a gRPC failure.
+    async fn get_functions(
+        &self,
+        _: Request<pb::get_functions::Request>,
+    ) -> Rsp<pb::get_functions::Response> {
+        Ok(Response::new(Default::default()))
+    }
+
+    async fn call_function(
+        &self,
+        _: Request<pb::call_function::Request>,
+    ) -> Rsp<pb::call_function::Response> {
+        Err(unsupported("Provider-defined functions"))
+    }
+
+    async fn validate_state_store_config(
+        &self,
+        _: Request<pb::validate_state_store::Request>,
+    ) -> Rsp<pb::validate_state_store::Response> {
+        Err(unsupported("State stores"))
+    }
+
+    async fn configure_state_store(
+        &self,
+        _: Request<pb::configure_state_store::Request>,
+    ) -> Rsp<pb::configure_state_store::Response> {
+        Err(unsupported("State stores"))
+    }
+
+    type ReadStateBytesStream = BoxStream<pb::read_state_bytes::Response>;
+
+    async fn read_state_bytes(
+        &self,
+        _: Request<pb::read_state_bytes::Request>,
+    ) -> Rsp<Self::ReadStateBytesStream> {
+        Err(unsupported("State stores"))
+    }
+
+    async fn write_state_bytes(
+        &self,
+        _: Request<Streaming<pb::write_state_bytes::RequestChunk>>,
+    ) -> Rsp<pb::write_state_bytes::Response> {
+        Err(unsupported("State stores"))
+    }
+
+    async fn lock_state(
+        &self,
+        _: Request<pb::lock_state::Request>,
+    ) -> Rsp<pb::lock_state::Response> {
+        Err(unsupported("State stores"))
+    }
+
+    async fn unlock_state(
+        &self,
+        _: Request<pb::unlock_state::Request>,
+    ) -> Rsp<pb::unlock_state::Response> {
+        Err(unsupported("State stores"))
+    }
+
+    async fn get_states(
+        &self,
+        _: Request<pb::get_states::Request>,
+    ) -> Rsp<pb::get_states::Response> {
+        Err(unsupported("State stores"))
+    }
+
+    async fn delete_state(
+        &self,
+        _: Request<pb::delete_state::Request>,
+    ) -> Rsp<pb::delete_state::Response> {
+        Err(unsupported("State stores"))
+    }
+
+    async fn plan_action(
+        &self,
+        _: Request<pb::plan_action::Request>,
+    ) -> Rsp<pb::plan_action::Response> {
+        Err(unsupported("Actions"))
+    }
+
+    type InvokeActionStream = BoxStream<pb::invoke_action::Event>;
+
+    async fn invoke_action(
+        &self,
+        _: Request<pb::invoke_action::Request>,
+    ) -> Rsp<Self::InvokeActionStream> {
+        Err(unsupported("Actions"))
+    }
+
+    async fn validate_action_config(
+        &self,
+        _: Request<pb::validate_action_config::Request>,
+    ) -> Rsp<pb::validate_action_config::Response> {
+        Err(unsupported("Actions"))
     }
 }

@@ -203,7 +203,7 @@ impl Provider for AlicloudProvider {
             planned_state: plan.planned,
             requires_replace: plan.requires_replace,
             planned_private: req.prior_private,
-            diagnostics: Diagnostics::new(),
+            diagnostics: plan.diagnostics,
         }
     }
 

@@ -1,12 +1,13 @@
 //! An acceptance-test harness in the spirit of terraform-plugin-testing: a test is a list of
-//! steps, each run with real Terraform in one working directory, against sas-emulator.
+//! steps, each run with one real client (Terraform or OpenTofu) in one working directory,
+//! against sas-emulator. Every failure message names the client.
 //!
 //! Every applied step must be followed by an empty plan, so any perpetual diff fails the test.
 
 use serde_json::Value as Json;
 
 use super::backend::Backend;
-use super::terraform::Workspace;
+use super::terraform::{Client, Workspace};
 
 /// What Terraform should plan for one resource address.
 pub type ExpectedAction = (&'static str, &'static [&'static str]);
@@ -105,30 +106,52 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// Against the emulator, or the real API under `TF_ACC=1`.
+    /// Terraform 1.0.3 against the emulator, or the real API under `TF_ACC=1`.
     pub fn new(emulator_args: &[&str]) -> Self {
-        Self::with_backend(Backend::from_env(emulator_args))
+        Self::with(Client::Terraform1_0, emulator_args)
     }
 
-    /// Always against a fresh emulator: for tests that count its requests or inject faults.
+    /// `client` against the emulator, or the real API under `TF_ACC=1`.
+    pub fn with(client: Client, emulator_args: &[&str]) -> Self {
+        Self::with_backend(client, Backend::from_env(emulator_args))
+    }
+
+    /// Terraform 1.0.3, always against a fresh emulator: for tests that count its requests or
+    /// inject faults.
     pub fn on_emulator(emulator_args: &[&str]) -> Self {
-        Self::with_backend(Backend::Emulator(super::backend::Emulator::start(
-            emulator_args,
-        )))
+        Self::on_emulator_with(Client::Terraform1_0, emulator_args)
     }
 
-    fn with_backend(backend: Backend) -> Self {
+    /// `client`, always against a fresh emulator.
+    pub fn on_emulator_with(client: Client, emulator_args: &[&str]) -> Self {
+        Self::with_backend(
+            client,
+            Backend::Emulator(super::backend::Emulator::start(emulator_args)),
+        )
+    }
+
+    fn with_backend(client: Client, backend: Backend) -> Self {
         let providers = providers(&backend.protocol());
-        let mut ws = Workspace::with_mirror(&providers);
-        for (k, v) in backend.provider_env() {
-            ws.set_env(&k, &v);
-        }
-        ws.ok(&["init", "-input=false", "-no-color"]);
+        let ws = Self::workspace(client, &backend, &providers);
         Self {
             ws,
             backend,
             providers,
         }
+    }
+
+    /// An initialised working directory for `client`, configured for `backend`.
+    fn workspace(client: Client, backend: &Backend, main_tf: &str) -> Workspace {
+        let mut ws = Workspace::mirror(client, main_tf);
+        for (k, v) in backend.provider_env() {
+            ws.set_env(&k, &v);
+        }
+        ws.ok(&["init", "-input=false", "-no-color"]);
+        ws
+    }
+
+    pub fn client(&self) -> Client {
+        self.ws.client
     }
 
     /// The terraform and provider blocks this scenario's configurations start with.
@@ -151,6 +174,7 @@ impl Scenario {
     }
 
     fn step(&self, n: usize, step: Step) {
+        let client = self.client();
         if let Some(before) = &step.before {
             before(&self.backend);
         }
@@ -162,92 +186,146 @@ impl Scenario {
         if let Some(expected) = step.expect_error {
             let mut output = String::from_utf8_lossy(&plan.stderr).into_owned();
             if plan.status.success() {
-                let apply = self
-                    .ws
-                    .run(&["apply", "-input=false", "-no-color", "step.tfplan"]);
+                let apply = self.ws.apply_saved("step.tfplan");
                 assert!(
                     !apply.status.success(),
-                    "step {n}: apply should fail with {expected:?}"
+                    "{client}: step {n}: apply should fail with {expected:?}"
                 );
                 output = String::from_utf8_lossy(&apply.stderr).into_owned();
             }
             assert!(
                 output.contains(expected),
-                "step {n}: expected {expected:?} in:\n{output}"
+                "{client}: step {n}: expected {expected:?} in:\n{output}"
             );
             return;
         }
         assert!(
             plan.status.success(),
-            "step {n}: plan failed\n{}",
+            "{client}: step {n}: plan failed\n{}",
             String::from_utf8_lossy(&plan.stderr)
         );
-        let planned: Json = serde_json::from_str(&self.ws.ok(&["show", "-json", "step.tfplan"]))
-            .expect("plan JSON");
+        let planned = self.saved_plan("step.tfplan");
         for (address, actions) in &step.expect_actions {
-            let got = planned["resource_changes"]
-                .as_array()
-                .and_then(|changes| changes.iter().find(|c| c["address"] == *address))
-                .map(|c| c["change"]["actions"].clone())
-                .unwrap_or(Json::Null);
             assert_eq!(
-                got,
+                planned_actions(&planned, address),
                 serde_json::json!(actions),
-                "step {n}: planned actions for {address}"
+                "{client}: step {n}: planned actions for {address}"
             );
         }
-        self.ws
-            .ok(&["apply", "-input=false", "-no-color", "step.tfplan"]);
+        let apply = self.ws.apply_saved("step.tfplan");
+        assert!(
+            apply.status.success(),
+            "{client}: step {n}: apply failed\n{}\n{}",
+            String::from_utf8_lossy(&apply.stdout),
+            String::from_utf8_lossy(&apply.stderr)
+        );
         let state = self.state();
         if let Some(check) = &step.check {
-            check(&state, &self.backend);
+            let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                check(&state, &self.backend)
+            }));
+            if let Err(panic) = checked {
+                let why = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                panic!("{client}: step {n}: check failed: {why}");
+            }
         }
         self.assert_plan_empty(n);
     }
 
-    /// `terraform show -json` of the current state.
+    /// `show -json` of a saved plan.
+    pub fn saved_plan(&self, file: &str) -> Json {
+        serde_json::from_str(&self.ws.ok(&["show", "-json", file]))
+            .unwrap_or_else(|e| panic!("{}: plan JSON: {e}", self.client()))
+    }
+
+    /// `show -json` of the current state.
     pub fn state(&self) -> Json {
-        serde_json::from_str(&self.ws.ok(&["show", "-json"])).expect("state JSON")
+        self.ws.state()
     }
 
     pub fn assert_plan_empty(&self, n: usize) {
-        let out = self
-            .ws
-            .run(&["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "step {n}: the plan after apply must be empty\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_plan_empty(&self.ws, &format!("step {n}"));
     }
 
-    /// `terraform import` into a fresh state, then the imported attributes must equal the
-    /// managed ones except `ignore`.
+    /// A fresh working directory on the same backend and configuration, initialised.
+    pub fn fresh_workspace(&self) -> Workspace {
+        let fresh = Self::workspace(self.client(), &self.backend, &self.providers);
+        std::fs::copy(self.ws.path().join("main.tf"), fresh.path().join("main.tf"))
+            .expect("copy config");
+        fresh
+    }
+
+    /// `import` on the command line into a fresh state, then the imported attributes must
+    /// equal the managed ones except `ignore`.
     pub fn import_verify(&self, address: &str, ignore: &[&str]) {
+        let (managed, id) = self.managed(address);
+        let fresh = self.fresh_workspace();
+        fresh.ok(&["import", "-input=false", "-no-color", address, &id]);
+        self.compare_imported(&fresh, address, &managed, ignore, "CLI import");
+    }
+
+    /// An `import` block into a fresh state (clients that have them): the plan imports the
+    /// registry and changes at most `ignore`, the apply imports it with attributes equal to the
+    /// managed ones, and the next plan is empty.
+    pub fn import_block_verify(&self, address: &str, ignore: &[&str]) {
+        let client = self.client();
+        let (managed, id) = self.managed(address);
+        let fresh = self.fresh_workspace();
+        let config = std::fs::read_to_string(fresh.path().join("main.tf")).expect("config");
+        fresh.write_config(&format!(
+            "{config}\nimport {{\n  to = {address}\n  id = \"{id}\"\n}}\n"
+        ));
+        fresh.ok(&["plan", "-input=false", "-no-color", "-out=import.tfplan"]);
+        let planned: Json = serde_json::from_str(&fresh.ok(&["show", "-json", "import.tfplan"]))
+            .expect("plan JSON");
+        let change = resource_change(&planned, address);
+        assert_eq!(
+            change["change"]["importing"]["id"], id,
+            "{client}: the plan imports {address}: {change}"
+        );
+        let changed = changed_attributes(&change["change"]);
+        assert!(
+            changed.iter().all(|a| ignore.contains(&a.as_str())),
+            "{client}: importing {address} changes only {ignore:?}, not {changed:?}"
+        );
+        fresh.ok(&["apply", "-input=false", "-no-color", "import.tfplan"]);
+        self.compare_imported(&fresh, address, &managed, ignore, "import block");
+        assert_plan_empty(&fresh, "after the import block");
+    }
+
+    /// The managed values of `address` and its id.
+    fn managed(&self, address: &str) -> (Json, String) {
         let managed = resource_values(&self.state(), address);
         let id = managed["id"]
             .as_str()
-            .expect("managed resource has an id")
+            .unwrap_or_else(|| panic!("{}: {address} has no id", self.client()))
             .to_string();
-        let mut fresh = Workspace::with_mirror(&self.providers);
-        for (k, v) in self.backend.provider_env() {
-            fresh.set_env(&k, &v);
-        }
-        std::fs::copy(self.ws.path().join("main.tf"), fresh.path().join("main.tf"))
-            .expect("copy config");
-        fresh.ok(&["init", "-input=false", "-no-color"]);
-        fresh.ok(&["import", "-input=false", "-no-color", address, &id]);
-        let state: Json = serde_json::from_str(&fresh.ok(&["show", "-json"])).expect("state JSON");
+        (managed, id)
+    }
+
+    fn compare_imported(
+        &self,
+        fresh: &Workspace,
+        address: &str,
+        managed: &Json,
+        ignore: &[&str],
+        how: &str,
+    ) {
+        let state = fresh.state();
         let imported = resource_values(&state, address);
         for (key, value) in managed.as_object().expect("object") {
             if ignore.contains(&key.as_str()) {
                 continue;
             }
             assert_eq!(
-                &imported[key], value,
-                "imported {key} differs from the managed value"
+                &imported[key],
+                value,
+                "{}: {how}: imported {key} differs from the managed value",
+                self.client()
             );
         }
     }
@@ -256,6 +334,51 @@ impl Scenario {
         self.ws
             .ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
     }
+}
+
+/// The plan in `ws` must be empty (`-detailed-exitcode` 0).
+pub fn assert_plan_empty(ws: &Workspace, when: &str) {
+    let out = ws.run(&["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}: {when}: the plan must be empty\n{}\n{}",
+        ws.client,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The `resource_changes` entry of `address` in `show -json` of a plan.
+pub fn resource_change(plan: &Json, address: &str) -> Json {
+    plan["resource_changes"]
+        .as_array()
+        .and_then(|changes| changes.iter().find(|c| c["address"] == address))
+        .cloned()
+        .unwrap_or(Json::Null)
+}
+
+/// The planned actions of `address` (`["create"]`, `["no-op"]`, …), null when not planned.
+pub fn planned_actions(plan: &Json, address: &str) -> Json {
+    resource_change(plan, address)["change"]["actions"].clone()
+}
+
+/// Attributes whose planned value differs from the prior one. Sensitive values show as `true`
+/// in `before_sensitive`/`after_sensitive`; a sensitive attribute that goes from unset to set
+/// counts as changed.
+pub fn changed_attributes(change: &Json) -> Vec<String> {
+    let empty = serde_json::Map::new();
+    let before = change["before"].as_object().unwrap_or(&empty);
+    let after = change["after"].as_object().unwrap_or(&empty);
+    let mut keys: Vec<String> = before.keys().chain(after.keys()).cloned().collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| {
+            before.get(k) != after.get(k)
+                || change["before_sensitive"][k] != change["after_sensitive"][k]
+        })
+        .collect()
 }
 
 /// The `values` of one resource in `terraform show -json` output.

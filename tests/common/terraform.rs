@@ -1,18 +1,157 @@
-//! Real Terraform (1.0.3 from PyPI, installed by `make tools`) running our built provider in a
-//! scratch directory through `dev_overrides`.
+//! Real Terraform and OpenTofu clients (installed into `.tools/` by `make tools`) running our
+//! built provider in a scratch directory, through `dev_overrides` or a filesystem mirror.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// The repo-local Terraform binary. Missing Terraform fails the test: run `make tools`.
-pub fn terraform_binary() -> PathBuf {
-    let tools = std::env::var_os("TF_TOOLS_DIR")
+/// A client the suite runs against: which binary, and what it can do. The versions are the
+/// ones `scripts/install-tools.sh` pins; its install paths hold them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Client {
+    /// A third-party build that offers protocol 5 only, logs at debug level on stderr, and
+    /// writes its messages to stdout prefixed `o:` or `e:` (see `readable`).
+    Terraform0_13,
+    Terraform1_0,
+    Terraform1_8,
+    OpenTofu1_12,
+}
+
+impl Client {
+    /// Every client of the compatibility matrix, oldest first.
+    pub const ALL: [Client; 4] = [
+        Client::Terraform0_13,
+        Client::Terraform1_0,
+        Client::Terraform1_8,
+        Client::OpenTofu1_12,
+    ];
+
+    /// Where `scripts/install-tools.sh` puts it, under `.tools/clients/`.
+    fn install_path(self) -> &'static str {
+        match self {
+            Client::Terraform0_13 => "terraform-0.13.4/terraform",
+            Client::Terraform1_0 => "terraform-1.0.3/terraform",
+            Client::Terraform1_8 => "terraform-1.8.5/terraform",
+            Client::OpenTofu1_12 => "tofu-1.12.6/tofu",
+        }
+    }
+
+    /// "Terraform 1.8.5", "OpenTofu 1.12.6": every failure message starts with it.
+    pub fn name(self) -> String {
+        let dir = self.install_path().split('/').next().unwrap_or_default();
+        let (product, version) = dir.split_once('-').unwrap_or((dir, ""));
+        let product = match product {
+            "tofu" => "OpenTofu",
+            _ => "Terraform",
+        };
+        format!("{product} {version}")
+    }
+
+    /// The command users type: `terraform` or `tofu`.
+    pub fn command_name(self) -> &'static str {
+        match self {
+            Client::OpenTofu1_12 => "tofu",
+            _ => "terraform",
+        }
+    }
+
+    /// The installed binary. A missing client fails the test: run `make tools`.
+    pub fn binary(self) -> PathBuf {
+        let bin = tools_dir().join("clients").join(self.install_path());
+        assert!(
+            bin.is_file(),
+            "{} is not installed at {} — run `make tools` (make test does this first)",
+            self.name(),
+            bin.display()
+        );
+        bin
+    }
+
+    /// The plugin protocol it speaks with our provider: 0.13 offers 5 only, the rest 6.
+    pub fn protocol(self) -> u32 {
+        match self {
+            Client::Terraform0_13 => 5,
+            _ => 6,
+        }
+    }
+
+    /// `dev_overrides` exist from Terraform 0.14 on.
+    pub fn has_dev_overrides(self) -> bool {
+        self != Client::Terraform0_13
+    }
+
+    /// `import` blocks and `plan -generate-config-out` (Terraform 1.5, every OpenTofu here).
+    pub fn has_import_blocks(self) -> bool {
+        matches!(self, Client::Terraform1_8 | Client::OpenTofu1_12)
+    }
+
+    /// `terraform test` / `tofu test` with `run` blocks against real providers (1.6 on).
+    pub fn has_test_command(self) -> bool {
+        matches!(self, Client::Terraform1_8 | Client::OpenTofu1_12)
+    }
+
+    /// Provider source addresses without a host resolve to this registry.
+    pub fn default_registry(self) -> &'static str {
+        match self {
+            Client::OpenTofu1_12 => "registry.opentofu.org",
+            _ => "registry.terraform.io",
+        }
+    }
+
+    /// The client's output as a user reads it. The 0.13.4 build writes everything a user reads
+    /// to stdout, each message starting with `o:` (output) or `e:` (errors), and its debug log
+    /// (always on) to stderr: here the `o:` messages are stdout, the `e:` ones stderr, and the
+    /// log is dropped.
+    pub fn readable(self, out: Output) -> Output {
+        if self != Client::Terraform0_13 {
+            return out;
+        }
+        let (mut stdout, mut stderr) = (String::new(), String::new());
+        let mut to_stderr = false;
+        for line in String::from_utf8_lossy(&out.stdout).split_inclusive('\n') {
+            let text = if let Some(rest) = line.strip_prefix("o:") {
+                to_stderr = false;
+                rest
+            } else if let Some(rest) = line.strip_prefix("e:") {
+                to_stderr = true;
+                rest
+            } else {
+                line
+            };
+            if to_stderr { &mut stderr } else { &mut stdout }.push_str(text);
+        }
+        Output {
+            status: out.status,
+            stdout: stdout.into_bytes(),
+            stderr: stderr.into_bytes(),
+        }
+    }
+}
+
+impl std::fmt::Display for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+fn tools_dir() -> PathBuf {
+    std::env::var_os("TF_TOOLS_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools"));
-    let bin = tools.join("bin/terraform");
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools"))
+}
+
+/// The default client of tests that are not about a particular client: Terraform 1.0.3.
+pub fn terraform_binary() -> PathBuf {
+    Client::Terraform1_0.binary()
+}
+
+/// HashiCorp's null provider 2.1.2, installed by `make tools`.
+pub fn null_provider_binary() -> PathBuf {
+    let bin = tools_dir().join(
+        "plugins/registry.terraform.io/hashicorp/null/2.1.2/linux_amd64/terraform-provider-null_v2.1.2_x4",
+    );
     assert!(
         bin.is_file(),
-        "Terraform is not installed at {} — run `make tools` (make test does this first)",
+        "null provider missing at {} — run `make tools`",
         bin.display()
     );
     bin
@@ -25,9 +164,10 @@ pub fn provider_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// A throwaway Terraform working directory with its own CLI configuration.
+/// A throwaway working directory with its own CLI configuration, for one client.
 pub struct Workspace {
     pub dir: tempfile::TempDir,
+    pub client: Client,
     env: Vec<(String, String)>,
     /// Put into every Terraform process's environment (and so its providers'), to find
     /// leftover provider processes afterwards.
@@ -44,51 +184,66 @@ impl Drop for Workspace {
 }
 
 impl Workspace {
-    /// Our provider through `dev_overrides`: no `terraform init` needed.
+    /// Terraform 1.0.3 with our provider through `dev_overrides`: no `terraform init` needed.
     pub fn new(main_tf: &str) -> Self {
+        Self::dev(Client::Terraform1_0, main_tf)
+    }
+
+    /// `client` with our provider through `dev_overrides`, where it has them; 0.13.4 gets a
+    /// filesystem mirror and `init` instead.
+    pub fn dev(client: Client, main_tf: &str) -> Self {
+        if !client.has_dev_overrides() {
+            let ws = Self::mirror(client, main_tf);
+            ws.ok(&["init", "-input=false", "-no-color"]);
+            return ws;
+        }
         let overrides = format!(
             "  dev_overrides {{\n    \"alicloud-rs/alicloud\" = \"{}\"\n  }}\n  direct {{}}\n",
             provider_dir().display()
         );
-        Self::with_installation(main_tf, &overrides)
+        Self::with_installation(client, main_tf, &overrides)
+    }
+
+    /// Terraform 1.0.3 with our provider and the null provider from a filesystem mirror.
+    pub fn with_mirror(main_tf: &str) -> Self {
+        Self::mirror(Client::Terraform1_0, main_tf)
     }
 
     /// Our provider and HashiCorp's null provider from a local filesystem mirror, laid out as
-    /// `make install` lays it out for users; run `init` first.
-    pub fn with_mirror(main_tf: &str) -> Self {
+    /// `make install` lays it out for users (under the client's default registry host too);
+    /// run `init` first.
+    pub fn mirror(client: Client, main_tf: &str) -> Self {
         let mirror = tempfile::tempdir().expect("mirror dir").keep();
-        let ours = mirror.join(format!(
-            "registry.terraform.io/alicloud-rs/alicloud/{v}/linux_amd64/terraform-provider-alicloud_v{v}",
-            v = env!("CARGO_PKG_VERSION")
-        ));
-        let null = mirror.join("registry.terraform.io/hashicorp/null/2.1.2/linux_amd64/terraform-provider-null_v2.1.2_x4");
-        let null_source = terraform_binary()
-            .parent()
-            .and_then(Path::parent)
-            .expect("tools dir")
-            .join("plugins/registry.terraform.io/hashicorp/null/2.1.2/linux_amd64/terraform-provider-null_v2.1.2_x4");
-        assert!(
-            null_source.is_file(),
-            "null provider missing at {} — run `make tools`",
-            null_source.display()
-        );
-        for (link, target) in [
-            (&ours, provider_dir().join("terraform-provider-alicloud")),
-            (&null, null_source),
-        ] {
-            std::fs::create_dir_all(link.parent().expect("parent")).expect("mirror layout");
-            std::os::unix::fs::symlink(target, link).expect("symlink into mirror");
+        let mut hosts = vec!["registry.terraform.io"];
+        if client.default_registry() != hosts[0] {
+            hosts.push(client.default_registry());
+        }
+        for host in hosts {
+            let ours = mirror.join(format!(
+                "{host}/alicloud-rs/alicloud/{v}/linux_amd64/terraform-provider-alicloud_v{v}",
+                v = env!("CARGO_PKG_VERSION")
+            ));
+            let null = mirror.join(format!(
+                "{host}/hashicorp/null/2.1.2/linux_amd64/terraform-provider-null_v2.1.2_x4"
+            ));
+            for (link, target) in [
+                (&ours, provider_dir().join("terraform-provider-alicloud")),
+                (&null, null_provider_binary()),
+            ] {
+                std::fs::create_dir_all(link.parent().expect("parent")).expect("mirror layout");
+                std::os::unix::fs::symlink(target, link).expect("symlink into mirror");
+            }
         }
         let installation = format!(
             "  filesystem_mirror {{\n    path = \"{}\"\n  }}\n",
             mirror.display()
         );
-        let mut ws = Self::with_installation(main_tf, &installation);
+        let mut ws = Self::with_installation(client, main_tf, &installation);
         ws.mirror = Some(mirror);
         ws
     }
 
-    fn with_installation(main_tf: &str, installation: &str) -> Self {
+    fn with_installation(client: Client, main_tf: &str, installation: &str) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let cli_config = dir.path().join("terraformrc");
         std::fs::write(
@@ -111,6 +266,7 @@ impl Workspace {
         ];
         Self {
             dir,
+            client,
             env,
             marker,
             mirror: None,
@@ -130,9 +286,9 @@ impl Workspace {
         self.dir.path()
     }
 
-    /// `terraform <args>` in this workspace, with only its environment and no stdin.
+    /// `<client> <args>` in this workspace, with only its environment and no stdin.
     fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(terraform_binary());
+        let mut cmd = Command::new(self.client.binary());
         cmd.args(args)
             .current_dir(self.dir.path())
             .env_clear()
@@ -141,9 +297,13 @@ impl Workspace {
         cmd
     }
 
-    /// Runs `terraform <args>` and returns its output; never prompts.
+    /// Runs `<client> <args>` and returns its output as a user reads it; never prompts.
     pub fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("terraform runs")
+        let out = self
+            .command(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{} does not start: {e}", self.client));
+        self.client.readable(out)
     }
 
     /// Starts `terraform <args>` without waiting, in a process group of its own as a shell
@@ -161,16 +321,36 @@ impl Workspace {
             .stderr(file("stderr"))
             .process_group(0)
             .spawn()
-            .expect("terraform starts")
+            .unwrap_or_else(|e| panic!("{} does not start: {e}", self.client))
     }
 
-    /// Stdout and stderr of a command started with `spawn`.
+    /// Stdout and stderr of a command started with `spawn`, as a user reads them.
     pub fn output_of(&self, name: &str) -> String {
         let read = |ext: &str| {
-            std::fs::read_to_string(self.dir.path().join(format!("{name}.{ext}")))
-                .unwrap_or_default()
+            std::fs::read(self.dir.path().join(format!("{name}.{ext}"))).unwrap_or_default()
         };
-        format!("{}{}", read("stdout"), read("stderr"))
+        let out = self.client.readable(Output {
+            status: std::process::ExitStatus::default(),
+            stdout: read("stdout"),
+            stderr: read("stderr"),
+        });
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    }
+
+    /// Applies the plan saved in `plan_file`. The 0.13.4 build applies nothing from a saved
+    /// plan (and says "0 added"), so for it this applies the configuration again, which plans
+    /// the same changes.
+    pub fn apply_saved(&self, plan_file: &str) -> Output {
+        match self.client {
+            Client::Terraform0_13 => {
+                self.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+            }
+            _ => self.run(&["apply", "-input=false", "-no-color", plan_file]),
+        }
     }
 
     /// Like `run`, but the command must succeed; its output is returned as text.
@@ -179,10 +359,61 @@ impl Workspace {
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         assert!(
             out.status.success(),
-            "terraform {args:?} failed\n--- stdout\n{stdout}\n--- stderr\n{}",
+            "{}: {} {args:?} failed\n--- stdout\n{stdout}\n--- stderr\n{}",
+            self.client,
+            self.client.command_name(),
             String::from_utf8_lossy(&out.stderr)
         );
         stdout
+    }
+
+    /// `show -json` of the current state. The 0.13.4 build's `show` reads only plan files (it
+    /// panics on a state), so for it the same shape is made from the state file.
+    pub fn state(&self) -> serde_json::Value {
+        if self.client == Client::Terraform0_13 {
+            return self.state_from_file();
+        }
+        serde_json::from_str(&self.ok(&["show", "-json"]))
+            .unwrap_or_else(|e| panic!("{}: state JSON: {e}", self.client))
+    }
+
+    /// `terraform.tfstate` (format 4) as `show -json` presents it: addresses, values, tainted.
+    fn state_from_file(&self) -> serde_json::Value {
+        use serde_json::{json, Value};
+        let raw = std::fs::read_to_string(self.path().join("terraform.tfstate"))
+            .unwrap_or_else(|e| panic!("{}: no state file: {e}", self.client));
+        let raw: Value = serde_json::from_str(&raw).expect("state file JSON");
+        let mut resources = Vec::new();
+        for r in raw["resources"].as_array().into_iter().flatten() {
+            let base = match r["mode"].as_str() {
+                Some("data") => format!(
+                    "data.{}.{}",
+                    r["type"].as_str().unwrap_or(""),
+                    r["name"].as_str().unwrap_or("")
+                ),
+                _ => format!(
+                    "{}.{}",
+                    r["type"].as_str().unwrap_or(""),
+                    r["name"].as_str().unwrap_or("")
+                ),
+            };
+            for i in r["instances"].as_array().into_iter().flatten() {
+                let address = match &i["index_key"] {
+                    Value::Number(n) => format!("{base}[{n}]"),
+                    Value::String(k) => format!("{base}[{k:?}]"),
+                    _ => base.clone(),
+                };
+                resources.push(json!({
+                    "address": address,
+                    "mode": r["mode"],
+                    "type": r["type"],
+                    "name": r["name"],
+                    "values": i["attributes"],
+                    "tainted": i["status"] == "tainted",
+                }));
+            }
+        }
+        json!({ "values": { "root_module": { "resources": resources } } })
     }
 
     /// Provider processes started for this workspace that are still alive.

@@ -3,6 +3,7 @@
 
 use super::schema::REPLACE_ATTRS;
 use crate::framework::plan::{keep_equivalent_json, requires_replace};
+use crate::framework::{Diagnostic, Diagnostics};
 use crate::value::{AttributePath, Value};
 
 /// Computed attributes the API fills in at create.
@@ -11,6 +12,7 @@ const COMPUTED_AT_CREATE: [&str; 3] = ["id", "token", "region_id"];
 pub struct Plan {
     pub planned: Value,
     pub requires_replace: Vec<AttributePath>,
+    pub diagnostics: Diagnostics,
 }
 
 pub fn plan(prior: &Value, proposed: &Value) -> Plan {
@@ -18,6 +20,7 @@ pub fn plan(prior: &Value, proposed: &Value) -> Plan {
         return Plan {
             planned: Value::Null,
             requires_replace: Vec::new(),
+            diagnostics: Diagnostics::new(),
         };
     }
     let mut planned = proposed.clone();
@@ -31,6 +34,7 @@ pub fn plan(prior: &Value, proposed: &Value) -> Plan {
         return Plan {
             planned,
             requires_replace: Vec::new(),
+            diagnostics: creation_needs_a_password(proposed),
         };
     }
     // An update: Terraform's proposal already carries prior values for unset computed
@@ -40,7 +44,23 @@ pub fn plan(prior: &Value, proposed: &Value) -> Plan {
     Plan {
         planned,
         requires_replace,
+        diagnostics: Diagnostics::new(),
     }
+}
+
+/// `password` is optional so that an imported registry, whose password the API never returns,
+/// can be managed without one (and configuration generated for it validates); a new registry
+/// cannot be added without it. Replacement plans come here too, with no prior state.
+fn creation_needs_a_password(proposed: &Value) -> Diagnostics {
+    if !proposed.attr("password").is_null() {
+        return Diagnostics::new();
+    }
+    Diagnostic::error(
+        "A new registry needs a password",
+        "Set `password` to the password of `user_name`: Security Center logs in with it. It may be left unset only on a registry that already exists (an imported one keeps the password it has).",
+    )
+    .at(AttributePath::attr("password"))
+    .into()
 }
 
 #[cfg(test)]
@@ -76,6 +96,25 @@ mod tests {
             assert_eq!(p.planned.attr(k), &Value::Unknown, "{k}");
         }
         assert_eq!(p.planned.attr("password"), &Value::from("s3cret"));
+    }
+
+    #[test]
+    fn a_password_is_needed_to_create_but_not_to_keep_an_imported_registry() {
+        let mut proposed = state();
+        proposed.set_attr("password", Value::Null);
+        let created = plan(&Value::Null, &proposed);
+        assert_eq!(created.diagnostics.0.len(), 1);
+        assert_eq!(
+            created.diagnostics.0[0].attribute,
+            Some(AttributePath::attr("password"))
+        );
+        let mut imported = state();
+        imported.set_attr("password", Value::Null);
+        let kept = plan(&imported, &proposed);
+        assert!(kept.diagnostics.0.is_empty());
+        assert_eq!(kept.planned, imported, "nothing to change");
+        proposed.set_attr("password", Value::Unknown);
+        assert!(plan(&Value::Null, &proposed).diagnostics.0.is_empty());
     }
 
     #[test]

@@ -1,0 +1,183 @@
+//! What today's clients (Terraform 1.8.5, OpenTofu 1.12.6) do beyond the lifecycle: configuration
+//! generated for an `import` block, provider functions looked up, and `moved` blocks across
+//! resource types. Every failure names the client.
+
+mod common;
+
+use common::acceptance::{assert_plan_empty, changed_attributes, resource_change, Scenario, Step};
+use common::terraform::Client;
+
+const ADDR: &str = "alicloud_sas_private_registry.r";
+
+const REGISTRY: &str = r#"
+resource "alicloud_sas_private_registry" "r" {
+  registry_type      = "harbor"
+  registry_version   = "V2"
+  protocol_type      = 2
+  net_type           = 1
+  registry_host_ip   = "192.0.2.10"
+  domain_name        = "generated.example.com"
+  port               = 8443
+  user_name          = "admin"
+  password           = "the-real-password"
+  registry_region_id = "cn-hangzhou"
+  trans_per_hour     = 20
+}
+"#;
+
+#[test]
+fn generated_config_validates_and_plans_clean_on_terraform_1_8_5() {
+    generated_config(Client::Terraform1_8);
+}
+
+#[test]
+fn generated_config_validates_and_plans_clean_on_opentofu_1_12_6() {
+    generated_config(Client::OpenTofu1_12);
+}
+
+/// A registry made elsewhere; a new working directory with nothing but an `import` block runs
+/// `plan -generate-config-out`. The generated configuration validates as written; the plan
+/// imports and changes nothing; once the user fills in the password (which the API never
+/// returns, so generation writes `null`), the plan sets it once in place, and after that apply
+/// the plan is empty and the registry has the password the configuration holds.
+fn generated_config(client: Client) {
+    let made = Scenario::on_emulator_with(client, &[]);
+    made.run(vec![Step::new(REGISTRY)]);
+    let id = made.state()["values"]["root_module"]["resources"][0]["values"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+
+    let ws = made.fresh_workspace();
+    ws.write_config(&format!(
+        "{}\nimport {{\n  to = {ADDR}\n  id = \"{id}\"\n}}\n",
+        made.providers()
+    ));
+    let out = ws.run(&[
+        "plan",
+        "-input=false",
+        "-no-color",
+        "-generate-config-out=generated.tf",
+        "-out=import.tfplan",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{client}: plan -generate-config-out fails:\n{stderr}"
+    );
+    let generated = std::fs::read_to_string(ws.path().join("generated.tf"))
+        .unwrap_or_else(|e| panic!("{client}: no generated.tf: {e}"));
+    assert!(
+        generated.contains("password") && generated.contains("null"),
+        "{client}: the password the API cannot return is left for the user:\n{generated}"
+    );
+    assert!(
+        !generated.contains("the-real-password"),
+        "{client}: no secret is generated"
+    );
+    let validate = ws.run(&["validate", "-no-color"]);
+    assert!(
+        validate.status.success(),
+        "{client}: the generated configuration must validate:\n{generated}\n{}",
+        String::from_utf8_lossy(&validate.stderr)
+    );
+    let planned: serde_json::Value =
+        serde_json::from_str(&ws.ok(&["show", "-json", "import.tfplan"])).expect("plan JSON");
+    let change = resource_change(&planned, ADDR);
+    assert_eq!(
+        change["change"]["importing"]["id"], id,
+        "{client}: {change}"
+    );
+    assert_eq!(
+        changed_attributes(&change["change"]),
+        Vec::<String>::new(),
+        "{client}: importing with the generated configuration changes nothing"
+    );
+
+    // The user fills in the password.
+    let filled = generated.replace(
+        "password           = null # sensitive",
+        "password           = \"the-real-password\"",
+    );
+    assert_ne!(
+        filled, generated,
+        "{client}: password line in:\n{generated}"
+    );
+    std::fs::write(ws.path().join("generated.tf"), &filled).expect("edit generated.tf");
+    ws.ok(&["plan", "-input=false", "-no-color", "-out=import.tfplan"]);
+    let planned: serde_json::Value =
+        serde_json::from_str(&ws.ok(&["show", "-json", "import.tfplan"])).expect("plan JSON");
+    let change = resource_change(&planned, ADDR);
+    assert_eq!(
+        changed_attributes(&change["change"]),
+        vec!["password".to_string()],
+        "{client}: only the password, which nobody could read back, is set"
+    );
+    ws.ok(&["apply", "-input=false", "-no-color", "import.tfplan"]);
+    assert_plan_empty(&ws, "after importing with the generated configuration");
+    let regs = made.emulator().registries();
+    assert_eq!(regs.len(), 1, "{client}: still one registry");
+    assert_eq!(regs[0]["Id"].to_string(), id);
+}
+
+#[test]
+fn an_unknown_provider_function_is_reported_as_such_on_opentofu_1_12_6() {
+    let client = Client::OpenTofu1_12;
+    let s = Scenario::on_emulator_with(client, &[]);
+    s.ws.write_config(&format!(
+        "{}\noutput \"x\" {{\n  value = provider::alicloud::no_such_function()\n}}\n",
+        s.providers()
+    ));
+    let out = s.ws.run(&["plan", "-input=false", "-no-color"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{client}: plan must fail");
+    assert!(
+        stderr.contains("no_such_function"),
+        "{client}: names the function:\n{stderr}"
+    );
+    assert!(
+        !stderr.contains("rpc error") && !stderr.contains("Unimplemented"),
+        "{client}: no raw gRPC error reaches the user:\n{stderr}"
+    );
+}
+
+#[test]
+fn a_moved_block_across_types_gets_a_diagnostic_on_opentofu_1_12_6() {
+    moved_across_types(Client::OpenTofu1_12, "Resource state cannot be moved");
+}
+
+#[test]
+fn a_moved_block_across_types_gets_a_diagnostic_on_terraform_1_8_5() {
+    // Terraform checks the capability we do not advertise and refuses by itself.
+    moved_across_types(
+        Client::Terraform1_8,
+        "does not support moved operations across resource types",
+    );
+}
+
+/// A `null_resource` in state, then a `moved` block onto the registry type: the plan fails with
+/// a message a user can act on, never a raw gRPC error.
+fn moved_across_types(client: Client, expected: &str) {
+    let s = Scenario::on_emulator_with(client, &[]);
+    s.run(vec![Step::new("resource \"null_resource\" \"r\" {}\n")]);
+    s.ws.write_config(&format!(
+        "{}{REGISTRY}\nmoved {{\n  from = null_resource.r\n  to   = {ADDR}\n}}\n",
+        s.providers()
+    ));
+    let out = s.ws.run(&["plan", "-input=false", "-no-color"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let flat = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(!out.status.success(), "{client}: plan must fail");
+    assert!(
+        flat.contains(expected),
+        "{client}: {expected:?} in:\n{stderr}"
+    );
+    assert!(
+        !flat.contains("rpc error") && !flat.contains("Unimplemented"),
+        "{client}: no raw gRPC error reaches the user:\n{stderr}"
+    );
+    assert!(
+        s.emulator().registries().is_empty(),
+        "{client}: nothing was created"
+    );
+}
