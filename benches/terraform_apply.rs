@@ -1,7 +1,8 @@
-//! `terraform apply` of N registries against sas-emulator next to N `null_resource`s from
-//! HashiCorp's Go null provider 2.1.2, alternating the two, and the API requests a refresh of
-//! the N registries costs. Prints medians, ratios and time per resource. Run with `make bench`;
-//! `BENCH_APPLY_N=10,100` and `BENCH_APPLY_ROUNDS=3` narrow or widen it.
+//! `apply` of N registries against sas-emulator next to N `null_resource`s from HashiCorp's Go
+//! null provider 2.1.2, alternating the two with the same client, and the API requests a
+//! refresh of the N registries costs. Prints medians, ratios and time per resource, one row per
+//! client and N. Run with `make bench`; `BENCH_APPLY_N=10,100` and `BENCH_APPLY_ROUNDS=3` narrow
+//! or widen it, and `BENCH_CLIENTS=terraform-1.0.3,tofu-1.12.6` (the default) picks the clients.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -9,12 +10,15 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::acceptance::{harbor_registries, Scenario};
-use common::terraform::Workspace;
+use common::terraform::{Client, Workspace};
 
 const APPLY: &[&str] = &["apply", "-auto-approve", "-input=false", "-no-color"];
 
-/// `same_data`: the triggers carry what a registry's state holds, so Terraform handles as much
-/// state per resource as it does for ours; that separates Terraform's cost from the provider's.
+/// The clients measured when `BENCH_CLIENTS` is not set.
+const DEFAULT_CLIENTS: [Client; 2] = [Client::Terraform1_0, Client::OpenTofu1_12];
+
+/// `same_data`: the triggers carry what a registry's state holds, so the client handles as much
+/// state per resource as it does for ours; that separates the client's cost from the provider's.
 fn null_resources(n: usize, same_data: bool) -> String {
     let triggers = if same_data {
         r#"
@@ -62,8 +66,17 @@ struct Ours {
     refresh_lists: usize,
 }
 
-fn ours(n: usize) -> Ours {
-    let s = Scenario::on_emulator(&[]);
+/// A refresh that changes nothing but reads every resource: `plan -refresh-only` where the
+/// client has it (Terraform 0.15.4 on, every OpenTofu), `refresh` on 0.13.
+fn refresh_args(client: Client) -> &'static [&'static str] {
+    match client {
+        Client::Terraform0_13 => &["refresh", "-input=false", "-no-color"],
+        _ => &["plan", "-refresh-only", "-input=false", "-no-color"],
+    }
+}
+
+fn ours(client: Client, n: usize) -> Ours {
+    let s = Scenario::on_emulator_with(client, &[]);
     s.ws.write_config(&format!(
         "{}{}",
         s.providers(),
@@ -71,9 +84,13 @@ fn ours(n: usize) -> Ours {
     ));
     let apply = timed(&s.ws, APPLY);
     let emulator = s.emulator();
-    assert_eq!(emulator.registries().len(), n, "apply made {n} registries");
+    assert_eq!(
+        emulator.registries().len(),
+        n,
+        "{client}: apply made {n} registries"
+    );
     emulator.clear_requests();
-    s.ws.ok(&["plan", "-refresh-only", "-input=false", "-no-color"]);
+    s.ws.ok(refresh_args(client));
     let refresh_requests = emulator.requests().len();
     let refresh_lists = emulator.count_actions("ListPrivateRegistryList");
     Ours {
@@ -83,8 +100,8 @@ fn ours(n: usize) -> Ours {
     }
 }
 
-fn null(n: usize, same_data: bool) -> Duration {
-    let ws = Workspace::with_mirror(&null_resources(n, same_data));
+fn null(client: Client, n: usize, same_data: bool) -> Duration {
+    let ws = Workspace::mirror(client, &null_resources(n, same_data));
     ws.ok(&["init", "-input=false", "-no-color"]);
     timed(&ws, APPLY)
 }
@@ -101,21 +118,90 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
+/// How `BENCH_CLIENTS` names a client: its install directory, `terraform-1.0.3`, `tofu-1.12.6`.
+fn client_key(client: Client) -> String {
+    let name = client.name();
+    let version = name.rsplit(' ').next().unwrap_or_default();
+    format!("{}-{version}", client.command_name())
+}
+
+/// `BENCH_CLIENTS`: a comma-separated list of client keys (`terraform-1.0.3,tofu-1.12.6`);
+/// also accepted are the display names (`OpenTofu 1.12.6`) and `opentofu-` for `tofu-`, in any
+/// case, with blanks around entries. Repeats are measured once. Unset means the default pair.
+fn parse_clients(var: &str, value: Option<&str>) -> Result<Vec<Client>, String> {
+    let Some(value) = value else {
+        return Ok(DEFAULT_CLIENTS.to_vec());
+    };
+    let known = || {
+        Client::ALL
+            .iter()
+            .map(|&c| client_key(c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut clients = Vec::new();
+    for entry in value.split(',').map(str::trim) {
+        if entry.is_empty() {
+            continue;
+        }
+        let wanted = entry.to_ascii_lowercase();
+        let wanted = match wanted.strip_prefix("opentofu-") {
+            Some(version) => format!("tofu-{version}"),
+            None => wanted,
+        };
+        let client = Client::ALL
+            .into_iter()
+            .find(|&c| client_key(c) == wanted || c.name().to_ascii_lowercase() == wanted)
+            .ok_or_else(|| format!("{var}: unknown client {entry:?}; known: {}", known()))?;
+        if !clients.contains(&client) {
+            clients.push(client);
+        }
+    }
+    if clients.is_empty() {
+        return Err(format!(
+            "{var}={value:?} names no client; give a comma-separated list of: {}",
+            known()
+        ));
+    }
+    Ok(clients)
+}
+
 fn main() {
+    let clients = match parse_clients(
+        "BENCH_CLIENTS",
+        std::env::var("BENCH_CLIENTS").ok().as_deref(),
+    ) {
+        Ok(clients) => clients,
+        Err(e) => {
+            eprintln!("terraform_apply bench: {e}");
+            std::process::exit(2);
+        }
+    };
+    // A missing client fails here, before any measurement, rather than minutes in.
+    for &client in &clients {
+        client.binary();
+    }
     let sizes: Vec<usize> = std::env::var("BENCH_APPLY_N")
         .unwrap_or_else(|_| "10,100,300".into())
         .split(',')
         .filter_map(|n| n.trim().parse().ok())
         .collect();
     let rounds: usize = env_or("BENCH_APPLY_ROUNDS", 3);
+    let width = clients
+        .iter()
+        .map(|c| c.name().len())
+        .max()
+        .unwrap_or(0)
+        .max("client".len());
     println!(
-        "terraform apply, median of {rounds} alternating runs, -parallelism=10: ours against HashiCorp null 2.1.2"
+        "apply, median of {rounds} alternating runs, -parallelism=10: ours against HashiCorp null 2.1.2, same client for both"
     );
     println!(
         "(null+data: null_resource whose triggers hold the 12 values a registry's state holds)"
     );
     println!(
-        "{:>5} {:>8} {:>8} {:>7} {:>10} {:>7} {:>9} {:>9} {:>9} {:>13} {:>7}",
+        "{:<width$} {:>5} {:>8} {:>8} {:>7} {:>10} {:>7} {:>9} {:>9} {:>9} {:>13} {:>7}",
+        "client",
         "N",
         "ours s",
         "null s",
@@ -128,27 +214,31 @@ fn main() {
         "refresh reqs",
         "budget"
     );
-    for n in sizes {
-        let (mut o, mut z, mut zd, mut refresh) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for _ in 0..rounds {
-            let run = ours(n);
-            o.push(run.apply.as_secs_f64());
-            refresh.push((run.refresh_requests, run.refresh_lists));
-            z.push(null(n, false).as_secs_f64());
-            zd.push(null(n, true).as_secs_f64());
+    for &client in &clients {
+        let label = client.name();
+        for &n in &sizes {
+            let (mut o, mut z, mut zd, mut refresh) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            for _ in 0..rounds {
+                let run = ours(client, n);
+                o.push(run.apply.as_secs_f64());
+                refresh.push((run.refresh_requests, run.refresh_lists));
+                z.push(null(client, n, false).as_secs_f64());
+                zd.push(null(client, n, true).as_secs_f64());
+            }
+            let (om, zm, dm) = (median(o), median(z), median(zd));
+            let (requests, lists) = refresh.iter().copied().max().unwrap_or_default();
+            let per = |s: f64| s * 1e3 / n as f64;
+            println!(
+                "{label:<width$} {n:>5} {om:>8.2} {zm:>8.2} {:>6.2}x {dm:>10.2} {:>6.2}x {:>9.1} {:>9.1} {:>9.1} {:>4} ({lists} list) {:>7}",
+                om / zm,
+                om / dm,
+                per(om),
+                per(zm),
+                per(dm),
+                requests,
+                format!("<= {}", n / 10 + 1),
+            );
         }
-        let (om, zm, dm) = (median(o), median(z), median(zd));
-        let (requests, lists) = refresh.iter().copied().max().unwrap_or_default();
-        let per = |s: f64| s * 1e3 / n as f64;
-        println!(
-            "{n:>5} {om:>8.2} {zm:>8.2} {:>6.2}x {dm:>10.2} {:>6.2}x {:>9.1} {:>9.1} {:>9.1} {:>4} ({lists} list) {:>7}",
-            om / zm,
-            om / dm,
-            per(om),
-            per(zm),
-            per(dm),
-            requests,
-            format!("<= {}", n / 10 + 1),
-        );
     }
 }

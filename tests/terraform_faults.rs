@@ -5,6 +5,7 @@
 mod common;
 
 use common::acceptance::Scenario;
+use common::terraform::Client;
 use serde_json::json;
 
 const TWENTY: &str = r#"
@@ -34,22 +35,32 @@ fn faults() -> serde_json::Value {
 
 /// Runs `args`, once more if the first run fails (as a user would); returns the runs taken.
 fn converge(s: &Scenario, args: &[&str]) -> usize {
+    let client = s.client();
     for attempt in 1..=2 {
         let out = s.ws.run(args);
         if out.status.success() {
             return attempt;
         }
         eprintln!(
-            "attempt {attempt} of {args:?} failed:\n{}",
+            "{client}: attempt {attempt} of {args:?} failed:\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    panic!("{args:?} did not converge in two runs");
+    panic!("{client}: {args:?} did not converge in two runs");
 }
 
 #[test]
-fn apply_and_destroy_converge_under_faults_without_duplicates() {
-    let s = Scenario::on_emulator(&[]);
+fn apply_and_destroy_converge_under_faults_on_terraform_1_0_3() {
+    apply_and_destroy_converge_under_faults_without_duplicates(Client::Terraform1_0);
+}
+
+#[test]
+fn apply_and_destroy_converge_under_faults_on_opentofu_1_12_6() {
+    apply_and_destroy_converge_under_faults_without_duplicates(Client::OpenTofu1_12);
+}
+
+fn apply_and_destroy_converge_under_faults_without_duplicates(client: Client) {
+    let s = Scenario::on_emulator_with(client, &[]);
     s.ws.write_config(&format!("{}\n{TWENTY}", s.providers()));
     s.emulator().set_faults(faults());
     let apply = [
@@ -70,12 +81,20 @@ fn apply_and_destroy_converge_under_faults_without_duplicates() {
         .collect();
     domains.sort();
     domains.dedup();
-    assert_eq!(regs.len(), 20, "exactly 20 registries after {runs} run(s)");
-    assert_eq!(domains.len(), 20, "no duplicates");
+    assert_eq!(
+        regs.len(),
+        20,
+        "{client}: exactly 20 registries after {runs} run(s)"
+    );
+    assert_eq!(domains.len(), 20, "{client}: no duplicates");
     let state = s.ws.ok(&["state", "list"]);
-    assert_eq!(state.lines().count(), 20, "state holds 20: {state}");
+    assert_eq!(
+        state.lines().count(),
+        20,
+        "{client}: state holds 20: {state}"
+    );
     s.assert_plan_empty(1);
-    eprintln!("apply under faults: {runs} run(s), {faulted_requests} API requests");
+    eprintln!("{client}: apply under faults: {runs} run(s), {faulted_requests} API requests");
 
     s.emulator().set_faults(faults());
     let destroy = [
@@ -89,7 +108,7 @@ fn apply_and_destroy_converge_under_faults_without_duplicates() {
     s.emulator().set_faults(json!({}));
     assert!(
         s.emulator().registries().is_empty(),
-        "nothing left after destroy ({runs} run(s))"
+        "{client}: nothing left after destroy ({runs} run(s))"
     );
-    eprintln!("destroy under faults: {runs} run(s)");
+    eprintln!("{client}: destroy under faults: {runs} run(s)");
 }

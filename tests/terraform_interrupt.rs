@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use common::acceptance::{harbor_registries, Scenario};
 use common::backend::Emulator;
 use common::plugin_client::wait_exit;
+use common::terraform::Client;
 use serde_json::json;
 
 const APPLY: &[&str] = &["apply", "-auto-approve", "-input=false", "-no-color"];
@@ -137,8 +138,17 @@ fn a_provider_killed_mid_create_leaves_a_registry_the_next_apply_names_for_impor
 }
 
 #[test]
-fn ctrl_c_during_a_create_stops_cleanly_and_state_records_what_exists() {
-    let s = Scenario::on_emulator(&[]);
+fn ctrl_c_during_a_create_stops_cleanly_on_terraform_1_0_3() {
+    ctrl_c_during_a_create_stops_cleanly_and_state_records_what_exists(Client::Terraform1_0);
+}
+
+#[test]
+fn ctrl_c_during_a_create_stops_cleanly_on_opentofu_1_12_6() {
+    ctrl_c_during_a_create_stops_cleanly_and_state_records_what_exists(Client::OpenTofu1_12);
+}
+
+fn ctrl_c_during_a_create_stops_cleanly_and_state_records_what_exists(client: Client) {
+    let s = Scenario::on_emulator_with(client, &[]);
     s.ws.write_config(&format!(
         "{}{}",
         s.providers(),
@@ -160,24 +170,28 @@ fn ctrl_c_during_a_create_stops_cleanly_and_state_records_what_exists() {
     signal(&format!("-{}", apply.id()), "INT");
     let stopped = wait_exit(&mut apply, Duration::from_secs(30));
     let output = s.ws.output_of("apply");
-    assert!(stopped.is_some(), "terraform stops after Ctrl-C:\n{output}");
-    eprintln!("terraform exited {:?} after SIGINT", interrupted.elapsed());
+    assert!(stopped.is_some(), "{client}: stops after Ctrl-C:\n{output}");
+    eprintln!("{client} exited {:?} after SIGINT", interrupted.elapsed());
     assert!(
         !apply.wait().expect("status").success(),
-        "an interrupted apply reports failure:\n{output}"
+        "{client}: an interrupted apply reports failure:\n{output}"
     );
     assert!(
         output.contains("Interrupt received"),
-        "terraform saw the interrupt:\n{output}"
+        "{client}: saw the interrupt:\n{output}"
     );
 
     let created = ids_in_emulator(emulator);
     assert_eq!(
         created.len(),
         2,
-        "the create in flight was let finish, and no other started:\n{output}"
+        "{client}: the create in flight was let finish, and no other started:\n{output}"
     );
-    assert_eq!(ids_in_state(&s), created, "state records every registry");
+    assert_eq!(
+        ids_in_state(&s),
+        created,
+        "{client}: state records every registry"
+    );
     let state = s.state();
     let tainted = state["values"]["root_module"]["resources"]
         .as_array()
@@ -185,15 +199,15 @@ fn ctrl_c_during_a_create_stops_cleanly_and_state_records_what_exists() {
         .flatten()
         .filter(|r| r["tainted"] == true)
         .count();
-    assert_eq!(tainted, 0, "healthy registries are not tainted");
+    assert_eq!(tainted, 0, "{client}: healthy registries are not tainted");
 
     emulator.set_faults(json!({}));
     let rest = s.ws.ok(APPLY);
     assert!(
         rest.contains("2 added, 0 changed, 0 destroyed"),
-        "the next apply creates only the rest:\n{rest}"
+        "{client}: the next apply creates only the rest:\n{rest}"
     );
-    assert_eq!(emulator.registries().len(), 4, "no duplicates");
+    assert_eq!(emulator.registries().len(), 4, "{client}: no duplicates");
     s.assert_plan_empty(2);
     assert!(s.ws.leftover_providers().is_empty());
 }

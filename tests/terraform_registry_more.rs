@@ -1,13 +1,36 @@
-//! Real Terraform against sas-emulator (or the real API with TF_ACC=1): a quay registry whose
-//! extra_param is unknown until apply, and the data source's filters.
+//! Real clients against sas-emulator (or the real API with TF_ACC=1): a quay registry whose
+//! extra_param is unknown until apply (on every client of the matrix), and the data source's
+//! filters.
 
 mod common;
 
 use common::acceptance::{Scenario, Step};
+use common::terraform::Client;
 
 #[test]
-fn quay_with_extra_param_unknown_until_apply() {
-    let s = Scenario::new(&[]);
+fn quay_with_extra_param_unknown_until_apply_on_terraform_0_13_4() {
+    quay_with_extra_param_unknown_until_apply(Client::Terraform0_13);
+}
+
+#[test]
+fn quay_with_extra_param_unknown_until_apply_on_terraform_1_0_3() {
+    quay_with_extra_param_unknown_until_apply(Client::Terraform1_0);
+}
+
+#[test]
+fn quay_with_extra_param_unknown_until_apply_on_terraform_1_8_5() {
+    quay_with_extra_param_unknown_until_apply(Client::Terraform1_8);
+}
+
+#[test]
+fn quay_with_extra_param_unknown_until_apply_on_opentofu_1_12_6() {
+    quay_with_extra_param_unknown_until_apply(Client::OpenTofu1_12);
+}
+
+/// The token comes from a `null_resource` (HashiCorp's Go provider), so it is unknown until
+/// apply: the plan must not judge it, and the apply must create the registry.
+fn quay_with_extra_param_unknown_until_apply(client: Client) {
+    let s = Scenario::with(client, &[]);
     let config = r#"
 resource "null_resource" "token" {}
 
@@ -36,7 +59,10 @@ resource "alicloud_sas_private_registry" "quay" {
             assert_eq!(regs[0]["RegistryType"], "quay");
         })]);
     s.destroy();
-    assert!(s.backend.registries().is_empty());
+    assert!(
+        s.backend.registries().is_empty(),
+        "{client}: destroy leaves nothing"
+    );
 }
 
 #[test]
