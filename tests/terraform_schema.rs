@@ -1,9 +1,9 @@
-//! Real Terraform 1.0.3 loads the built provider, trusts it over mutual TLS (and without TLS
-//! when told to), reads its schema, and leaves no provider process behind.
+//! Every client of the matrix loads the built provider, trusts it over mutual TLS (and without
+//! TLS when told to), reads its schema, and leaves no provider process behind.
 
 mod common;
 
-use common::terraform::Workspace;
+use common::terraform::{Client, Workspace};
 
 const CONFIG: &str = r#"
 terraform {
@@ -22,12 +22,13 @@ fn schema_via_terraform(ws: &Workspace) -> serde_json::Value {
     serde_json::from_str(&stdout).expect("schema JSON")
 }
 
-fn assert_our_schema(schema: &serde_json::Value) {
-    let provider =
-        &schema["provider_schemas"]["registry.terraform.io/alicloud-rs/alicloud"]["provider"];
+fn assert_our_schema(client: Client, schema: &serde_json::Value) {
+    // Without a host, the source address is on the client's own registry.
+    let address = format!("{}/alicloud-rs/alicloud", client.default_registry());
+    let provider = &schema["provider_schemas"][&address]["provider"];
     let attrs = provider["block"]["attributes"]
         .as_object()
-        .expect("provider attributes");
+        .unwrap_or_else(|| panic!("{client}: no provider attributes under {address}"));
     for name in [
         "access_key",
         "secret_key",
@@ -49,20 +50,41 @@ fn assert_our_schema(schema: &serde_json::Value) {
 }
 
 #[test]
-fn terraform_reads_the_schema_over_mutual_tls() {
-    let ws = Workspace::new(CONFIG);
-    assert_our_schema(&schema_via_terraform(&ws));
-    assert_eq!(
-        ws.leftover_providers(),
-        Vec::<u32>::new(),
-        "no provider process left running"
-    );
+fn schema_over_mutual_tls_and_plaintext_on_terraform_0_13_4() {
+    reads_the_schema(Client::Terraform0_13);
 }
 
 #[test]
-fn terraform_reads_the_schema_with_tls_disabled() {
-    let mut ws = Workspace::new(CONFIG);
+fn schema_over_mutual_tls_and_plaintext_on_terraform_1_0_3() {
+    reads_the_schema(Client::Terraform1_0);
+}
+
+#[test]
+fn schema_over_mutual_tls_and_plaintext_on_terraform_1_8_5() {
+    reads_the_schema(Client::Terraform1_8);
+}
+
+#[test]
+fn schema_over_mutual_tls_and_plaintext_on_opentofu_1_12_6() {
+    reads_the_schema(Client::OpenTofu1_12);
+}
+
+/// With TLS on (the default: the client hands us its certificate, and our server then accepts
+/// nothing but a TLS connection presenting exactly it, over ALPN h2) and with
+/// `TF_DISABLE_PLUGIN_TLS=1` (plaintext h2c). No provider process is left either way.
+fn reads_the_schema(client: Client) {
+    let mut ws = Workspace::dev(client, CONFIG);
+    assert_our_schema(client, &schema_via_terraform(&ws));
+    assert_eq!(
+        ws.leftover_providers(),
+        Vec::<u32>::new(),
+        "{client}: no provider process left running"
+    );
     ws.set_env("TF_DISABLE_PLUGIN_TLS", "1");
-    assert_our_schema(&schema_via_terraform(&ws));
-    assert_eq!(ws.leftover_providers(), Vec::<u32>::new());
+    assert_our_schema(client, &schema_via_terraform(&ws));
+    assert_eq!(
+        ws.leftover_providers(),
+        Vec::<u32>::new(),
+        "{client}: no provider process left running without TLS"
+    );
 }
