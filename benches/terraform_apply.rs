@@ -67,10 +67,11 @@ struct Ours {
 }
 
 /// A refresh that changes nothing but reads every resource: `plan -refresh-only` where the
-/// client has it (Terraform 0.15.4 on, every OpenTofu), `refresh` on 0.13.
+/// client has it (Terraform 0.15.4 on, every OpenTofu); on 0.13 a plain `plan`, which refreshes
+/// first and, the configuration being applied, plans nothing.
 fn refresh_args(client: Client) -> &'static [&'static str] {
     match client {
-        Client::Terraform0_13 => &["refresh", "-input=false", "-no-color"],
+        Client::Terraform0_13 => &["plan", "-input=false", "-no-color"],
         _ => &["plan", "-refresh-only", "-input=false", "-no-color"],
     }
 }
