@@ -13,4 +13,6 @@ pub use provider::{
     Provider, ProviderSchema, ReadDataRequest, ReadRequest, ReadResponse, ServerCapabilities,
     UpgradeRequest,
 };
-pub use schema::{Attribute, Block, NestedBlock, Nesting, Schema};
+pub use schema::{
+    Attribute, Block, IdentityAttribute, IdentitySchema, NestedBlock, Nesting, Schema,
+};

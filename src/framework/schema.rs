@@ -9,6 +9,28 @@ use crate::value::{Type, Value};
 pub struct Schema {
     pub version: i64,
     pub block: Block,
+    /// What identifies one object of a managed resource across configurations (Terraform 1.12,
+    /// OpenTofu 1.12); `None` for data sources and the provider.
+    pub identity: Option<IdentitySchema>,
+}
+
+/// A resource's identity: a few attributes, each named like the state attribute it is read
+/// from, so the framework fills it in from state in every answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdentitySchema {
+    pub version: i64,
+    pub attributes: Vec<IdentityAttribute>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdentityAttribute {
+    pub name: String,
+    pub ty: Type,
+    pub description: String,
+    /// An `import` block by identity must give it; it is what the import looks the object up by.
+    pub required_for_import: bool,
+    /// An `import` block may give it; the imported object must then agree.
+    pub optional_for_import: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -29,6 +51,9 @@ pub struct Attribute {
     pub computed: bool,
     pub sensitive: bool,
     pub deprecated: bool,
+    /// Terraform ≥ 1.11 / OpenTofu ≥ 1.11: the value exists only in configuration; it is null
+    /// in every state and plan we return (the framework sees to it).
+    pub write_only: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +85,7 @@ impl Attribute {
             computed: false,
             sensitive: false,
             deprecated: false,
+            write_only: false,
         }
     }
 
@@ -97,9 +123,92 @@ impl Attribute {
         self.sensitive = true;
         self
     }
+
+    /// Never stored: null in every state and plan, read from configuration at apply.
+    pub fn write_only(mut self) -> Self {
+        self.write_only = true;
+        self
+    }
+}
+
+impl IdentityAttribute {
+    pub fn for_import(name: &str, ty: Type, description: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            ty,
+            description: description.to_string(),
+            required_for_import: true,
+            optional_for_import: false,
+        }
+    }
+
+    pub fn optional_for_import(name: &str, ty: Type, description: &str) -> Self {
+        Self {
+            optional_for_import: true,
+            required_for_import: false,
+            ..Self::for_import(name, ty, description)
+        }
+    }
+}
+
+impl IdentitySchema {
+    pub fn new(version: i64, attributes: Vec<IdentityAttribute>) -> Self {
+        Self {
+            version,
+            attributes,
+        }
+    }
+
+    pub fn value_type(&self) -> Type {
+        Type::Object(
+            self.attributes
+                .iter()
+                .map(|a| (a.name.clone(), a.ty.clone()))
+                .collect(),
+        )
+    }
+
+    /// The identity of the object `state` describes, or `None` while any part of it is null or
+    /// unknown (a create's plan): clients require an identity to be wholly known.
+    pub fn of(&self, state: &Value) -> Option<Value> {
+        if state.is_null() {
+            return None;
+        }
+        let mut identity = Value::null_object(&self.value_type());
+        for a in &self.attributes {
+            let v = state.attr(&a.name);
+            if !v.is_wholly_known() || v.is_null() {
+                return None;
+            }
+            identity.set_attr(&a.name, v.clone());
+        }
+        Some(identity)
+    }
+
+    /// The attribute an import by identity looks the object up by.
+    pub fn import_attribute(&self) -> Option<&IdentityAttribute> {
+        self.attributes.iter().find(|a| a.required_for_import)
+    }
 }
 
 impl Block {
+    /// `value` with every write-only attribute null, as clients require of every state and plan.
+    pub fn without_write_only(&self, value: &mut Value) {
+        if !matches!(value, Value::Object(_)) {
+            return;
+        }
+        for a in self.attributes.iter().filter(|a| a.write_only) {
+            value.set_attr(&a.name, Value::Null);
+        }
+    }
+
+    /// Write-only attributes the configuration sets (to a value, known or not).
+    pub fn write_only_set<'a>(&'a self, config: &'a Value) -> impl Iterator<Item = &'a Attribute> {
+        self.attributes
+            .iter()
+            .filter(move |a| a.write_only && !config.attr(&a.name).is_null())
+    }
+
     /// Required attributes the configuration sets to `null`. Terraform accepts an explicit
     /// `null` for a required argument, so (as terraform-plugin-framework does) we refuse it
     /// at validate, at its line, rather than at apply. Unknown values are not judged.
@@ -132,7 +241,14 @@ impl Block {
         self
     }
 
+    /// Write-only attributes belong to the resource's own block: clients refuse them in
+    /// set-nested blocks, and the framework nulls only top-level ones.
     pub fn block(mut self, block: NestedBlock) -> Self {
+        assert!(
+            block.block.attributes.iter().all(|a| !a.write_only),
+            "write-only attributes must be top-level ({})",
+            block.type_name
+        );
         self.blocks.push(block);
         self
     }
@@ -200,7 +316,27 @@ impl NestedBlock {
 
 impl Schema {
     pub fn new(version: i64, block: Block) -> Self {
-        Self { version, block }
+        Self {
+            version,
+            block,
+            identity: None,
+        }
+    }
+
+    /// A managed resource's schema with its identity; every identity attribute must be a
+    /// state attribute of the same name and type.
+    pub fn with_identity(mut self, identity: IdentitySchema) -> Self {
+        for a in &identity.attributes {
+            assert!(
+                self.block
+                    .find_attribute(&a.name)
+                    .is_some_and(|s| s.ty == a.ty && !s.write_only),
+                "identity attribute {} is not a state attribute of its type",
+                a.name
+            );
+        }
+        self.identity = Some(identity);
+        self
     }
 
     pub fn value_type(&self) -> Type {

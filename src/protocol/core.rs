@@ -22,6 +22,22 @@ pub struct Encoded {
     pub state: Option<Vec<u8>>,
     pub private: Vec<u8>,
     pub diagnostics: Diagnostics,
+    /// The object's identity (resources with an identity schema), when wholly known.
+    pub identity: Option<Vec<u8>>,
+}
+
+/// One object an import found, encoded.
+pub struct EncodedImport {
+    pub type_name: String,
+    pub state: Vec<u8>,
+    pub private: Vec<u8>,
+    pub identity: Option<Vec<u8>>,
+}
+
+/// What the client told us it can do (`ClientCapabilities`; absent means none).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClientCapabilities {
+    pub write_only_attributes_allowed: bool,
 }
 
 pub struct Core<P> {
@@ -131,7 +147,38 @@ impl<P: Provider> Core<P> {
             state,
             private,
             diagnostics,
+            identity: None,
         }
+    }
+
+    /// A resource's answer: write-only attributes nulled (clients refuse anything else), then
+    /// encoded, with the identity the state implies.
+    fn encoded_resource(
+        &self,
+        type_name: &str,
+        mut value: Value,
+        ty: &Type,
+        private: Vec<u8>,
+        diagnostics: Diagnostics,
+    ) -> Encoded {
+        let schema = self.schema().resources.get(type_name);
+        if let Some(schema) = schema {
+            schema.block.without_write_only(&mut value);
+        }
+        let mut encoded = self.encoded(&value, ty, private, diagnostics);
+        encoded.identity = self.identity_of(type_name, &value, &mut encoded.diagnostics);
+        encoded
+    }
+
+    fn identity_of(
+        &self,
+        type_name: &str,
+        state: &Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Vec<u8>> {
+        let identity = self.schema().resources.get(type_name)?.identity.as_ref()?;
+        let value = identity.of(state)?;
+        self.encode(&value, &identity.value_type(), diags)
     }
 
     fn encode(&self, value: &Value, ty: &Type, diags: &mut Diagnostics) -> Option<Vec<u8>> {
@@ -175,15 +222,19 @@ impl<P: Provider> Core<P> {
         &self,
         type_name: &str,
         config: Option<WireValue<'_>>,
+        client: ClientCapabilities,
     ) -> Diagnostics {
         let what = "resource configuration";
         let decoded = self.decode_typed(Kind::Resource, type_name, config, what);
         match Self::configuration(decoded.map(|(_, v)| v), what) {
             Ok(v) => {
-                let schema = self.schema().resources.get(type_name);
-                let mut d = schema
-                    .map(|s| s.block.missing_required(&v))
-                    .unwrap_or_default();
+                let mut d = Diagnostics::new();
+                if let Some(schema) = self.schema().resources.get(type_name) {
+                    d.extend(schema.block.missing_required(&v));
+                    if !client.write_only_attributes_allowed {
+                        d.extend(write_only_unsupported(&schema.block, &v));
+                    }
+                }
                 d.extend(self.provider.validate_resource_config(type_name, &v));
                 d
             }
@@ -229,7 +280,15 @@ impl<P: Provider> Core<P> {
             Ok(ty) => ty,
             Err(d) => return (None, d),
         };
-        let (value, mut diags) = self.provider.upgrade_resource_state(UpgradeRequest {
+        let ours = self
+            .schema()
+            .resources
+            .get(type_name)
+            .map_or(0, |s| s.version);
+        if version > ours {
+            return (None, newer_than_ours("state", type_name, version, ours));
+        }
+        let (mut value, mut diags) = self.provider.upgrade_resource_state(UpgradeRequest {
             type_name: type_name.to_string(),
             version,
             raw_json: raw_json.filter(|j| !j.is_empty()).map(<[u8]>::to_vec),
@@ -237,8 +296,58 @@ impl<P: Provider> Core<P> {
         if diags.has_errors() {
             return (None, diags);
         }
+        if let Some(schema) = self.schema().resources.get(type_name) {
+            schema.block.without_write_only(&mut value);
+        }
         let bytes = self.encode(&value, ty, &mut diags);
         (bytes, diags)
+    }
+
+    /// A stored identity in the current schema version decodes as it is; one from a newer
+    /// provider is refused. (No identity schema has changed yet, so there is nothing to convert.)
+    pub fn upgrade_resource_identity(
+        &self,
+        type_name: &str,
+        version: i64,
+        raw_json: &[u8],
+    ) -> (Option<Vec<u8>>, Diagnostics) {
+        let Some(identity) = self
+            .schema()
+            .resources
+            .get(type_name)
+            .and_then(|s| s.identity.as_ref())
+        else {
+            return (
+                None,
+                Diagnostic::error(
+                    "No identity",
+                    format!("The resource type {type_name:?} has no identity schema."),
+                )
+                .into(),
+            );
+        };
+        if version > identity.version {
+            return (
+                None,
+                newer_than_ours("identity", type_name, version, identity.version),
+            );
+        }
+        let ty = identity.value_type();
+        match decode_json(raw_json, &ty) {
+            Ok(value) if value.is_wholly_known() && !value.is_null() => {
+                let mut diags = Diagnostics::new();
+                let bytes = self.encode(&value, &ty, &mut diags);
+                (bytes, diags)
+            }
+            Ok(_) => (
+                None,
+                Diagnostic::error("Invalid stored identity", "The stored identity is null.").into(),
+            ),
+            Err(e) => (
+                None,
+                Diagnostic::error("Invalid stored identity", e.to_string()).into(),
+            ),
+        }
     }
 
     pub async fn read_resource(
@@ -260,7 +369,13 @@ impl<P: Provider> Core<P> {
                 private: private.to_vec(),
             })
             .await;
-        self.encoded(&resp.new_state, ty, resp.private, resp.diagnostics)
+        self.encoded_resource(
+            type_name,
+            resp.new_state,
+            ty,
+            resp.private,
+            resp.diagnostics,
+        )
     }
 
     pub async fn plan_resource_change(
@@ -299,7 +414,7 @@ impl<P: Provider> Core<P> {
             })
             .await;
         (
-            self.encoded(&planned_state, ty, planned_private, diagnostics),
+            self.encoded_resource(type_name, planned_state, ty, planned_private, diagnostics),
             requires_replace,
         )
     }
@@ -334,39 +449,106 @@ impl<P: Provider> Core<P> {
                 planned_private: planned_private.to_vec(),
             })
             .await;
-        self.encoded(&resp.new_state, ty, resp.private, resp.diagnostics)
+        self.encoded_resource(
+            type_name,
+            resp.new_state,
+            ty,
+            resp.private,
+            resp.diagnostics,
+        )
     }
 
-    /// Imported objects, each encoded with its own type's schema.
+    /// Imported objects, each encoded with its own type's schema. An import by identity
+    /// (`identity` set, `id` empty) looks the object up by the identity's import attribute, and
+    /// the object found must agree with every other attribute the identity gives.
     pub async fn import_resource_state(
         &self,
         type_name: &str,
         id: &str,
-    ) -> (Vec<(String, Vec<u8>, Vec<u8>)>, Diagnostics) {
+        identity: Option<WireValue<'_>>,
+    ) -> (Vec<EncodedImport>, Diagnostics) {
         if let Err(d) = self.type_of(Kind::Resource, type_name) {
             return (Vec::new(), d);
         }
-        let resp = self.provider.import_resource_state(type_name, id).await;
+        let given = match self.given_identity(type_name, identity) {
+            Ok(given) => given,
+            Err(d) => return (Vec::new(), d),
+        };
+        let id = match (&given, id) {
+            (Some((_, import_id)), "") => import_id.clone(),
+            _ => id.to_string(),
+        };
+        let resp = self.provider.import_resource_state(type_name, &id).await;
         let mut diags = resp.diagnostics;
         let mut out = Vec::new();
         for ImportedResource {
             type_name,
-            state,
+            mut state,
             private,
         } in resp.imported
         {
-            let encoded = match self.type_of(Kind::Resource, &type_name) {
-                Ok(ty) => self.encode(&state, ty, &mut diags),
-                Err(d) => {
-                    diags.extend(d);
-                    None
-                }
+            let Some(schema) = self.schema().resources.get(&type_name) else {
+                diags.extend(
+                    self.type_of(Kind::Resource, &type_name)
+                        .err()
+                        .unwrap_or_default(),
+                );
+                continue;
             };
-            if let Some(bytes) = encoded {
-                out.push((type_name, bytes, private));
+            schema.block.without_write_only(&mut state);
+            if let (Some((given, _)), Some(identity)) = (&given, &schema.identity) {
+                diags.extend(identity_mismatch(identity, given, &state));
+            }
+            let ty = schema.value_type();
+            let identity = self.identity_of(&type_name, &state, &mut diags);
+            if let Some(bytes) = self.encode(&state, &ty, &mut diags) {
+                out.push(EncodedImport {
+                    type_name,
+                    state: bytes,
+                    private,
+                    identity,
+                });
             }
         }
+        if diags.has_errors() {
+            out.clear();
+        }
         (out, diags)
+    }
+
+    /// The identity an `import` block gave, decoded, with the id its import attribute holds.
+    fn given_identity(
+        &self,
+        type_name: &str,
+        identity: Option<WireValue<'_>>,
+    ) -> Result<Option<(Value, String)>, Diagnostics> {
+        let Some(wire) = identity.filter(|w| !w.msgpack.is_empty() || !w.json.is_empty()) else {
+            return Ok(None);
+        };
+        let schema = self
+            .schema()
+            .resources
+            .get(type_name)
+            .and_then(|s| s.identity.as_ref())
+            .ok_or_else(|| {
+                Diagnostics::from(Diagnostic::error(
+                    "Import by identity not supported",
+                    format!("{type_name} has no identity; import it by id."),
+                ))
+            })?;
+        let value = self.decode(Some(wire), &schema.value_type(), "identity")?;
+        let attribute = schema
+            .import_attribute()
+            .map(|a| a.name.as_str())
+            .unwrap_or("id");
+        match value.attr(attribute).as_str() {
+            Some(id) if !id.is_empty() => Ok(Some((value.clone(), id.to_string()))),
+            _ => Err(Diagnostic::error(
+                "Incomplete identity",
+                format!("An import by identity needs `{attribute}`."),
+            )
+            .into()),
+        }
     }
 
     pub async fn read_data_source(
@@ -428,6 +610,69 @@ impl Encoded {
             state: None,
             private: Vec::new(),
             diagnostics,
+            identity: None,
         }
     }
+}
+
+/// A client that cannot keep write-only values out of state must not be given one: it would
+/// store it. The error is at the argument's line and names the alternative (`x` for `x_wo`).
+fn write_only_unsupported(block: &crate::framework::Block, config: &Value) -> Diagnostics {
+    block
+        .write_only_set(config)
+        .map(|a| {
+            let alternative = a
+                .name
+                .strip_suffix("_wo")
+                .filter(|plain| block.find_attribute(plain).is_some())
+                .map(|plain| format!(" Use `{plain}` instead, which works with every client (and is kept in state)."))
+                .unwrap_or_default();
+            Diagnostic::error(
+                "Write-only argument not supported by this client",
+                format!(
+                    "`{}` is write-only: it is never stored in state. Terraform 1.11 and later and OpenTofu 1.11 and later support write-only arguments; this client does not, and would store the value.{alternative}",
+                    a.name
+                ),
+            )
+            .at(AttributePath::attr(&a.name))
+        })
+        .collect()
+}
+
+/// A stored state or identity written by a newer version of this provider.
+fn newer_than_ours(what: &str, type_name: &str, version: i64, ours: i64) -> Diagnostics {
+    Diagnostic::error(
+        format!("{type_name} {what} is from a newer provider"),
+        format!(
+            "The stored {what} has schema version {version}; this provider knows versions up to {ours}. It was written by a newer release of the provider: upgrade the provider to use it."
+        ),
+    )
+    .into()
+}
+
+/// Attributes an import-by-identity gave that the object found does not have.
+fn identity_mismatch(
+    schema: &crate::framework::IdentitySchema,
+    given: &Value,
+    state: &Value,
+) -> Diagnostics {
+    schema
+        .attributes
+        .iter()
+        .filter(|a| {
+            let wanted = given.attr(&a.name);
+            !wanted.is_null() && wanted != state.attr(&a.name)
+        })
+        .map(|a| {
+            Diagnostic::error(
+                "Imported object does not match the identity",
+                format!(
+                    "The identity gives {} = {:?}, but the object found has {:?}.",
+                    a.name,
+                    given.attr(&a.name).as_str().unwrap_or("?"),
+                    state.attr(&a.name).as_str().unwrap_or("null")
+                ),
+            )
+        })
+        .collect()
 }

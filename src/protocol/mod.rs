@@ -6,7 +6,7 @@ pub mod v5;
 pub mod v6;
 mod wire;
 
-pub use self::core::{Core, WireValue};
+pub use self::core::{ClientCapabilities, Core, EncodedImport, WireValue};
 
 /// gRPC message limit each way. Terraform sends whole configurations and states in one message;
 /// tonic's 4 MiB default would fail large ones.

@@ -67,7 +67,10 @@ impl<P: Provider> Rpc for V5<P> {
         &self,
         _: Request<pb::get_resource_identity_schemas::Request>,
     ) -> Rsp<pb::get_resource_identity_schemas::Response> {
-        Ok(Response::new(Default::default()))
+        Ok(Response::new(pb::get_resource_identity_schemas::Response {
+            identity_schemas: identity_schemas(self.0.schema()),
+            diagnostics: Vec::new(),
+        }))
     }
 
     async fn prepare_provider_config(
@@ -86,9 +89,11 @@ impl<P: Provider> Rpc for V5<P> {
         r: Request<pb::validate_resource_type_config::Request>,
     ) -> Rsp<pb::validate_resource_type_config::Response> {
         let r = r.get_ref();
-        let d = self
-            .0
-            .validate_resource_config(&r.type_name, wire(&r.config));
+        let d = self.0.validate_resource_config(
+            &r.type_name,
+            wire(&r.config),
+            client_capabilities(&r.client_capabilities),
+        );
         Ok(Response::new(pb::validate_resource_type_config::Response {
             diagnostics: diagnostics(&d),
         }))
@@ -141,6 +146,7 @@ impl<P: Provider> Rpc for V5<P> {
             new_state: dynamic(e.state),
             private: e.private,
             diagnostics: diagnostics(&e.diagnostics),
+            new_identity: identity_data(e.identity),
             ..Default::default()
         }))
     }
@@ -165,6 +171,7 @@ impl<P: Provider> Rpc for V5<P> {
             requires_replace: replace.iter().map(path).collect(),
             planned_private: e.private,
             diagnostics: diagnostics(&e.diagnostics),
+            planned_identity: identity_data(e.identity),
             ..Default::default()
         }))
     }
@@ -188,6 +195,7 @@ impl<P: Provider> Rpc for V5<P> {
             new_state: dynamic(e.state),
             private: e.private,
             diagnostics: diagnostics(&e.diagnostics),
+            new_identity: identity_data(e.identity),
             ..Default::default()
         }))
     }
@@ -197,19 +205,12 @@ impl<P: Provider> Rpc for V5<P> {
         r: Request<pb::import_resource_state::Request>,
     ) -> Rsp<pb::import_resource_state::Response> {
         let r = r.get_ref();
-        let (imported, d) = self.0.import_resource_state(&r.type_name, &r.id).await;
+        let (found, d) = self
+            .0
+            .import_resource_state(&r.type_name, &r.id, identity_wire(&r.identity))
+            .await;
         Ok(Response::new(pb::import_resource_state::Response {
-            imported_resources: imported
-                .into_iter()
-                .map(
-                    |(type_name, state, private)| pb::import_resource_state::ImportedResource {
-                        type_name,
-                        state: dynamic(Some(state)),
-                        private,
-                        ..Default::default()
-                    },
-                )
-                .collect(),
+            imported_resources: found.into_iter().map(imported).collect(),
             diagnostics: diagnostics(&d),
             ..Default::default()
         }))
@@ -256,9 +257,20 @@ impl<P: Provider> Rpc for V5<P> {
 
     async fn upgrade_resource_identity(
         &self,
-        _: Request<pb::upgrade_resource_identity::Request>,
+        r: Request<pb::upgrade_resource_identity::Request>,
     ) -> Rsp<pb::upgrade_resource_identity::Response> {
-        Err(unsupported("Upgrading resource identities"))
+        let r = r.get_ref();
+        let raw = r
+            .raw_identity
+            .as_ref()
+            .map_or(&[][..], |s| s.json.as_slice());
+        let (identity, d) = self
+            .0
+            .upgrade_resource_identity(&r.type_name, r.version, raw);
+        Ok(Response::new(pb::upgrade_resource_identity::Response {
+            upgraded_identity: identity_data(identity),
+            diagnostics: diagnostics(&d),
+        }))
     }
 
     async fn generate_resource_config(

@@ -4,10 +4,11 @@
 macro_rules! shared_conversions {
     ($pkg:ident) => {
         use crate::framework::{
-            Block, Diagnostic, Diagnostics, Nesting, Schema, ServerCapabilities, Severity,
+            Block, Diagnostic, Diagnostics, Nesting, ProviderSchema, Schema, ServerCapabilities,
+            Severity,
         };
         use crate::proto::$pkg as pb;
-        use crate::protocol::WireValue;
+        use crate::protocol::{ClientCapabilities, EncodedImport, WireValue};
         use crate::value::{AttributePath, PathStep};
 
         /// `DynamicValue` as the core reads it.
@@ -78,6 +79,7 @@ macro_rules! shared_conversions {
                         computed: a.computed,
                         sensitive: a.sensitive,
                         deprecated: a.deprecated,
+                        write_only: a.write_only,
                         ..Default::default()
                     })
                     .collect(),
@@ -120,6 +122,65 @@ macro_rules! shared_conversions {
                 plan_destroy: c.plan_destroy,
                 get_provider_schema_optional: c.get_provider_schema_optional,
                 ..Default::default()
+            }
+        }
+
+        /// Absent capabilities mean the client has none of them.
+        pub(crate) fn client_capabilities(
+            c: &Option<pb::ClientCapabilities>,
+        ) -> ClientCapabilities {
+            ClientCapabilities {
+                write_only_attributes_allowed: c
+                    .as_ref()
+                    .is_some_and(|c| c.write_only_attributes_allowed),
+            }
+        }
+
+        pub(crate) fn identity_data(bytes: Option<Vec<u8>>) -> Option<pb::ResourceIdentityData> {
+            bytes.map(|b| pb::ResourceIdentityData {
+                identity_data: dynamic(Some(b)),
+            })
+        }
+
+        /// `ResourceIdentityData` as the core reads it.
+        pub(crate) fn identity_wire(v: &Option<pb::ResourceIdentityData>) -> Option<WireValue<'_>> {
+            v.as_ref().and_then(|i| wire(&i.identity_data))
+        }
+
+        pub(crate) fn identity_schemas(
+            s: &ProviderSchema,
+        ) -> std::collections::HashMap<String, pb::ResourceIdentitySchema> {
+            s.resources
+                .iter()
+                .filter_map(|(name, schema)| {
+                    let identity = schema.identity.as_ref()?;
+                    Some((
+                        name.clone(),
+                        pb::ResourceIdentitySchema {
+                            version: identity.version,
+                            identity_attributes: identity
+                                .attributes
+                                .iter()
+                                .map(|a| pb::resource_identity_schema::IdentityAttribute {
+                                    name: a.name.clone(),
+                                    r#type: a.ty.to_json_bytes(),
+                                    required_for_import: a.required_for_import,
+                                    optional_for_import: a.optional_for_import,
+                                    description: a.description.clone(),
+                                })
+                                .collect(),
+                        },
+                    ))
+                })
+                .collect()
+        }
+
+        pub(crate) fn imported(i: EncodedImport) -> pb::import_resource_state::ImportedResource {
+            pb::import_resource_state::ImportedResource {
+                type_name: i.type_name,
+                state: dynamic(Some(i.state)),
+                private: i.private,
+                identity: identity_data(i.identity),
             }
         }
 

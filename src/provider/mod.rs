@@ -198,7 +198,7 @@ impl Provider for AlicloudProvider {
                 ..Default::default()
             };
         }
-        let plan = private_registry::plan(&req.prior_state, &req.proposed_new_state);
+        let plan = private_registry::plan(&req.prior_state, &req.proposed_new_state, &req.config);
         PlanResponse {
             planned_state: plan.planned,
             requires_replace: plan.requires_replace,

@@ -27,12 +27,12 @@ fn from_json(
         (_, Json::Null) => Value::Null,
         (Type::String, Json::String(s)) => Value::String(s.clone()),
         (Type::Bool, Json::Bool(b)) => Value::Bool(*b),
-        (Type::Number, Json::Number(n)) => Value::Number(
-            n.as_i64()
-                .map(Number::Int)
-                .or_else(|| n.as_f64().map(Number::Float))
-                .ok_or_else(mismatch)?,
-        ),
+        // serde_json keeps the digits (`arbitrary_precision`), so stored state with numbers
+        // past i64 and f64 comes back exactly as Terraform wrote it.
+        (Type::Number, Json::Number(n)) => Value::Number(match n.as_i64() {
+            Some(i) => Number::Int(i),
+            None => Number::parse(&n.to_string()).ok_or_else(mismatch)?,
+        }),
         (Type::Number, Json::String(s)) => Value::Number(
             Number::parse(s)
                 .ok_or_else(|| DecodeError::invalid(path, format!("{s:?} is not a number")))?,

@@ -218,7 +218,7 @@ impl<A: RegistryApi> Registries<A> {
         if checks.has_errors() {
             return error(checks);
         }
-        let new = match state::new_registry(planned) {
+        let new = match state::new_registry(planned, config) {
             Ok(n) => n,
             Err(e) => return error(Diagnostic::error("Incomplete configuration", e).into()),
         };
@@ -409,7 +409,7 @@ impl<A: RegistryApi> Registries<A> {
             Ok(id) => id,
             Err(d) => return keep_prior(prior, d),
         };
-        if let Some(change) = state::change(id, prior, planned) {
+        if let Some(change) = state::change(id, prior, planned, config) {
             let deadline = Instant::now() + timeouts::get(planned, Operation::Update);
             let result = self.api.modify(&change, deadline).await;
             self.reshaped();

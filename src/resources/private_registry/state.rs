@@ -84,8 +84,12 @@ fn int(v: &Value, name: &str) -> Option<i64> {
     v.attr(name).as_i64()
 }
 
-/// `AddPrivateRegistry` parameters from a planned state (wholly known at apply).
-pub fn new_registry(planned: &Value) -> Result<AddPrivateRegistryRequest, String> {
+/// `AddPrivateRegistry` parameters from a planned state (wholly known at apply), and from the
+/// configuration for the write-only secrets, which are never in a plan.
+pub fn new_registry(planned: &Value, config: &Value) -> Result<AddPrivateRegistryRequest, String> {
+    let either = |stored: &str, write_only: &str| {
+        string(planned, stored).or_else(|| string(config, write_only))
+    };
     let need_s =
         |n: &str| string(planned, n).ok_or_else(|| format!("`{n}` must be known at apply"));
     let need_i = |n: &str| int(planned, n).ok_or_else(|| format!("`{n}` must be known at apply"));
@@ -99,16 +103,24 @@ pub fn new_registry(planned: &Value) -> Result<AddPrivateRegistryRequest, String
         domain_name: need_s("domain_name")?,
         port: int(planned, "port"),
         user_name: need_s("user_name")?,
-        password: Secret::new(need_s("password")?),
+        password: Secret::new(
+            either("password", "password_wo")
+                .ok_or("`password` or `password_wo` must be known at apply")?,
+        ),
         registry_region_id: need_s("registry_region_id")?,
         trans_per_hour: int(planned, "trans_per_hour"),
-        extra_param: string(planned, "extra_param").map(Secret::new),
+        extra_param: either("extra_param", "extra_param_wo").map(Secret::new),
     })
 }
 
 /// `ModifyImageRegistry` parameters for the in-place attributes that differ; `None` when
-/// none does.
-pub fn change(id: i64, prior: &Value, planned: &Value) -> Option<ModifyImageRegistryRequest> {
+/// none does. A new `password_wo_version` sends `password_wo` from the configuration.
+pub fn change(
+    id: i64,
+    prior: &Value,
+    planned: &Value,
+    config: &Value,
+) -> Option<ModifyImageRegistryRequest> {
     let mut c = ModifyImageRegistryRequest {
         id,
         ..Default::default()
@@ -122,7 +134,16 @@ pub fn change(id: i64, prior: &Value, planned: &Value) -> Option<ModifyImageRegi
             "domain_name" => c.domain_name = string(planned, name),
             "port" => c.port = int(planned, name),
             "user_name" => c.user_name = string(planned, name),
-            "password" => c.password = string(planned, name).map(Secret::new),
+            "password" => {
+                if let Some(p) = string(planned, name) {
+                    c.password = Some(Secret::new(p));
+                }
+            }
+            "password_wo_version" => {
+                if let Some(p) = string(config, "password_wo") {
+                    c.password = Some(Secret::new(p));
+                }
+            }
             "trans_per_hour" => c.trans_per_hour = int(planned, name),
             _ => {}
         }
@@ -179,12 +200,40 @@ mod tests {
         prior.set_attr("port", Value::int(80));
         let mut planned = prior.clone();
         planned.set_attr("password", "b".into());
-        let c = change(7, &prior, &planned).expect("a change");
+        let c = change(7, &prior, &planned, &planned).expect("a change");
         assert_eq!(c.password.as_ref().map(Secret::expose), Some("b"));
         assert!(c.port.is_none() && c.domain_name.is_none());
         assert!(
             !format!("{c:?}").contains("\"b\""),
             "Debug hides the password"
+        );
+    }
+
+    #[test]
+    fn write_only_secrets_come_from_the_configuration() {
+        let mut planned = super::super::fixtures::harbor_config();
+        planned.set_attr("password", Value::Null);
+        planned.set_attr("registry_type", "quay".into());
+        let mut config = planned.clone();
+        config.set_attr("password_wo", "from-config".into());
+        config.set_attr("extra_param_wo", "[]".into());
+        let add = new_registry(&planned, &config).expect("complete");
+        assert_eq!(add.password.expose(), "from-config");
+        assert_eq!(add.extra_param.as_ref().map(Secret::expose), Some("[]"));
+        assert!(
+            new_registry(&planned, &planned).is_err(),
+            "no password at all"
+        );
+
+        let mut prior = planned.clone();
+        prior.set_attr("password_wo_version", Value::int(1));
+        let mut bumped = prior.clone();
+        bumped.set_attr("password_wo_version", Value::int(2));
+        let c = change(7, &prior, &bumped, &config).expect("a change");
+        assert_eq!(c.password.as_ref().map(Secret::expose), Some("from-config"));
+        assert!(
+            change(7, &prior, &prior, &config).is_none(),
+            "the same version sends nothing"
         );
     }
 

@@ -24,13 +24,16 @@ pub fn validate(config: &Value) -> Diagnostics {
     v.int_range("port", 1, 65535);
     v.non_empty("user_name");
     v.non_empty("password");
+    v.non_empty("password_wo");
     v.string("registry_region_id", region_id);
     v.integer("trans_per_hour", |i| {
         int_range("trans_per_hour", i, 1, i64::MAX)
     });
     v.string("extra_param", extra_param_shape);
+    v.string("extra_param_wo", |s| namespaces_shape("extra_param_wo", s));
     vpc_rules(&mut v);
     quay_rules(&mut v);
+    write_only_rules(&mut v);
     let mut diags = v.diagnostics;
     diags.extend(timeouts::validate(config));
     diags
@@ -68,43 +71,71 @@ fn region_id(value: &str) -> Result<(), String> {
     }
 }
 
-/// The shape Sas expects: `[{"namespace": "...", "authToken": "..."}, ...]`. Messages never quote
-/// the value: it holds secrets.
+/// The shape Sas expects of `extra_param`: `[{"namespace": "...", "authToken": "..."}, ...]`.
+/// Messages never quote the value: it holds secrets.
 pub fn extra_param_shape(value: &str) -> Result<(), String> {
+    namespaces_shape("extra_param", value)
+}
+
+/// That shape for the attribute `name` (`extra_param` or `extra_param_wo`).
+fn namespaces_shape(name: &str, value: &str) -> Result<(), String> {
     let json: Json = serde_json::from_str(value).map_err(|e| {
         format!(
-            "`extra_param` must be JSON (line {}, column {}: {}). Build it with jsonencode([{{ namespace = \"...\", authToken = \"...\" }}]).",
+            "`{name}` must be JSON (line {}, column {}: {}). Build it with jsonencode([{{ namespace = \"...\", authToken = \"...\" }}]).",
             e.line(),
             e.column(),
             e.classify_name()
         )
     })?;
-    let items = json.as_array().ok_or(
-        "`extra_param` must be a JSON array of objects with \"namespace\" and \"authToken\".",
-    )?;
+    let items = json.as_array().ok_or(format!(
+        "`{name}` must be a JSON array of objects with \"namespace\" and \"authToken\"."
+    ))?;
     if items.is_empty() {
-        return Err(
-            "`extra_param` must hold at least one {\"namespace\", \"authToken\"} object.".into(),
-        );
+        return Err(format!(
+            "`{name}` must hold at least one {{\"namespace\", \"authToken\"}} object."
+        ));
     }
     for (i, item) in items.iter().enumerate() {
         let obj = item.as_object().ok_or_else(|| {
-            format!(
-                "`extra_param` element {i} must be an object with \"namespace\" and \"authToken\"."
-            )
+            format!("`{name}` element {i} must be an object with \"namespace\" and \"authToken\".")
         })?;
         for key in ["namespace", "authToken"] {
             match obj.get(key).and_then(Json::as_str) {
                 Some(s) if !s.trim().is_empty() => {}
                 _ => {
                     return Err(format!(
-                        "`extra_param` element {i} needs a non-empty string \"{key}\"."
+                        "`{name}` element {i} needs a non-empty string \"{key}\"."
                     ))
                 }
             }
         }
     }
     Ok(())
+}
+
+/// Each secret is given one way: stored (`password`, `extra_param`) or write-only (`*_wo`);
+/// a `*_wo_version` only means something beside its write-only value.
+fn write_only_rules(v: &mut Validator<'_>) {
+    for (stored, write_only) in [
+        ("password", "password_wo"),
+        ("extra_param", "extra_param_wo"),
+    ] {
+        if !v.get(stored).is_null() && !v.get(write_only).is_null() {
+            v.error(
+                write_only,
+                format!("Only one of {stored} and {write_only}"),
+                format!("Set `{write_only}` (kept out of state) or `{stored}`, not both."),
+            );
+        }
+        let version = format!("{write_only}_version");
+        if v.get(write_only).is_null() && matches!(v.get(&version), Presence::Known(_)) {
+            v.error(
+                &version,
+                format!("{version} without {write_only}"),
+                format!("`{version}` says when to send `{write_only}` again; set `{write_only}` too, or remove it."),
+            );
+        }
+    }
 }
 
 trait ClassifyName {
@@ -149,13 +180,14 @@ fn quay_rules(v: &mut Validator<'_>) {
         return;
     };
     let extra = v.get("extra_param");
+    let extra_wo = v.get("extra_param_wo");
     match kind.as_str() {
-        Some("quay") if extra.is_null() => v.error(
+        Some("quay") if extra.is_null() && extra_wo.is_null() => v.error(
             "extra_param",
             "quay registries need extra_param",
-            "`registry_type = \"quay\"` requires `extra_param`: a JSON array like jsonencode([{ namespace = \"team\", authToken = var.quay_token }]).",
+            "`registry_type = \"quay\"` requires `extra_param_wo` (kept out of state; Terraform 1.11+, OpenTofu 1.11+) or `extra_param`: a JSON array like jsonencode([{ namespace = \"team\", authToken = var.quay_token }]).",
         ),
-        Some("harbor") if matches!(extra, Presence::Known(_)) => v.warning(
+        Some("harbor") if matches!(extra, Presence::Known(_)) || matches!(extra_wo, Presence::Known(_)) => v.warning(
             "extra_param",
             "extra_param is only used by quay",
             "Security Center reads `extra_param` only for `registry_type = \"quay\"`.",
@@ -186,6 +218,50 @@ mod tests {
                     .unwrap_or_default()
             })
             .collect()
+    }
+
+    #[test]
+    fn write_only_secrets_are_one_way_or_the_other() {
+        let wo = with(
+            with(harbor(), "password", Value::Null),
+            "password_wo",
+            "s3cret".into(),
+        );
+        assert!(errors_at(&wo).is_empty(), "{:?}", validate(&wo));
+        let both = with(harbor(), "password_wo", "s3cret".into());
+        assert_eq!(errors_at(&both), vec!["password_wo"]);
+        let version_alone = with(harbor(), "password_wo_version", Value::int(1));
+        assert_eq!(errors_at(&version_alone), vec!["password_wo_version"]);
+        let unknown = with(wo.clone(), "password_wo", Value::Unknown);
+        assert!(errors_at(&unknown).is_empty(), "unknown is not judged");
+    }
+
+    #[test]
+    fn quay_takes_its_tokens_write_only_and_they_are_checked_without_quoting() {
+        let quay = with(harbor(), "registry_type", "quay".into());
+        let wo = with(
+            quay.clone(),
+            "extra_param_wo",
+            r#"[{"namespace":"team","authToken":"tok"}]"#.into(),
+        );
+        assert!(errors_at(&wo).is_empty(), "{:?}", validate(&wo));
+        assert_eq!(errors_at(&quay), vec!["extra_param"]);
+        let bad = with(
+            quay,
+            "extra_param_wo",
+            r#"{"authToken":"very-secret"}"#.into(),
+        );
+        let d = validate(&bad);
+        let msg = d
+            .iter()
+            .find(|d| d.attribute == Some(AttributePath::attr("extra_param_wo")))
+            .map(|d| format!("{} {}", d.summary, d.detail))
+            .expect("a diagnostic at extra_param_wo");
+        assert!(
+            msg.contains("`extra_param_wo` must be a JSON array"),
+            "{msg}"
+        );
+        assert!(!msg.contains("very-secret"), "{msg}");
     }
 
     #[test]
