@@ -142,13 +142,17 @@ impl<A: RegistryApi> Registries<A> {
     }
 
     /// For quay, the `extra_param` the API holds; kept as the prior text when it means the same.
+    /// A refresh follows the API only where state manages `extra_param` (tokens given through
+    /// `extra_param_wo` stay out of state); an import (`adopt`) always fills it in.
     async fn extra_param(
         &self,
         record: &RegistryRecord,
         prior: &Value,
         deadline: Instant,
+        adopt: bool,
     ) -> Result<Value, ApiFailure> {
-        if record.registry_type != "quay" {
+        let unmanaged = prior.attr("extra_param").is_null() && !adopt;
+        if record.registry_type != "quay" || unmanaged {
             return Ok(prior.attr("extra_param").clone());
         }
         let namespaces = self.api.quay_namespaces(record.id, deadline).await?;
@@ -192,7 +196,7 @@ impl<A: RegistryApi> Registries<A> {
             return ReadResponse::default();
         };
         let mut new_state = state::from_record(&record, current);
-        match self.extra_param(&record, current, deadline).await {
+        match self.extra_param(&record, current, deadline, false).await {
             Ok(extra) => new_state.set_attr("extra_param", extra),
             Err(f) => {
                 return ReadResponse {
@@ -483,7 +487,7 @@ impl<A: RegistryApi> Registries<A> {
                 .map(Value::from)
                 .unwrap_or(Value::Null),
         );
-        match self.extra_param(&record, &empty, deadline).await {
+        match self.extra_param(&record, &empty, deadline, true).await {
             Ok(extra) => state.set_attr("extra_param", extra),
             Err(f) => {
                 return ImportResponse {
