@@ -1,5 +1,5 @@
 //! Secrets out of state and resource identity, with the clients that support them (OpenTofu
-//! 1.12.6), and a clear error from those that do not (Terraform 1.0.3 and 1.8.5).
+//! 1.12.6), and a clear error from those that do not (Terraform 0.13.4, 1.0.3 and 1.8.5).
 
 mod common;
 
@@ -138,6 +138,11 @@ fn quay_tokens_through_extra_param_wo_stay_out_of_state_on_opentofu_1_12_6() {
 }
 
 #[test]
+fn password_wo_is_an_error_at_its_line_on_terraform_0_13_4() {
+    write_only_refused(Client::Terraform0_13);
+}
+
+#[test]
 fn password_wo_is_an_error_at_its_line_on_terraform_1_0_3() {
     write_only_refused(Client::Terraform1_0);
 }
@@ -150,9 +155,14 @@ fn password_wo_is_an_error_at_its_line_on_terraform_1_8_5() {
 /// Clients before 1.11 would store a write-only value: they get an error at its line that
 /// says which clients support it and that `password` works everywhere.
 fn write_only_refused(client: Client) {
-    // As a careful user writes it: the secret comes from a sensitive variable.
+    // As a careful user writes it: the secret comes from a sensitive variable (0.13 has no
+    // sensitive variables).
+    let sensitive = match client {
+        Client::Terraform0_13 => "",
+        _ => "  sensitive = true\n",
+    };
     let config = format!(
-        "terraform {{\n  required_providers {{\n    alicloud = {{ source = \"alicloud-rs/alicloud\" }}\n  }}\n}}\n\nvariable \"pw\" {{\n  type      = string\n  sensitive = true\n  default   = \"never-stored\"\n}}\n{}",
+        "terraform {{\n  required_providers {{\n    alicloud = {{ source = \"alicloud-rs/alicloud\" }}\n  }}\n}}\n\nvariable \"pw\" {{\n  type      = string\n{sensitive}  default   = \"never-stored\"\n}}\n{}",
         harbor_wo("${var.pw}", 1)
     );
     let line = config
