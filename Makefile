@@ -6,7 +6,7 @@ TOOLS := $(CURDIR)/.tools
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 PLUGIN_DIR := $(HOME)/.terraform.d/plugins/registry.terraform.io/alicloud-rs/alicloud/$(VERSION)/linux_amd64
 
-.PHONY: demo test testacc tools build install release docs bench fuzz fmt lint clean
+.PHONY: demo test testacc testacc-proof tools build install release docs bench fuzz fmt lint clean
 
 ## Builds everything, starts sas-emulator, and runs init/apply/plan/destroy on examples/quickstart.
 demo:
@@ -18,12 +18,15 @@ test: tools
 	TF_TOOLS_DIR=$(TOOLS) $(CARGO) test --lib --bins --tests
 
 ## The acceptance scenarios against the real Security Center API (needs TF_ACC=1 and
-## ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET, ALIBABA_CLOUD_REGION), then the sweeper.
+## ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET, ALIBABA_CLOUD_REGION), then the sweeper, which runs
+## whatever their outcome. Each run has its own id (TF_ACC_RUN_ID), so runs may overlap.
 testacc: tools
-	@test "$${TF_ACC:-}" = 1 || { echo "make testacc runs against your Alibaba Cloud account: set TF_ACC=1 and credentials" >&2; exit 1; }
-	$(CARGO) build --bins
-	TF_TOOLS_DIR=$(TOOLS) $(CARGO) test --test terraform_registry --test terraform_registry_more -- --test-threads=1
-	TF_TOOLS_DIR=$(TOOLS) $(CARGO) test --test acceptance_sweep
+	CARGO=$(CARGO) TF_TOOLS_DIR=$(TOOLS) scripts/testacc.sh
+
+## Proves testacc is CI-safe: two runs at once, and a failing run, against one standalone
+## sas-emulator posing as the account, leave nothing behind. CI runs it after `make test`.
+testacc-proof: tools
+	TF_TOOLS_DIR=$(TOOLS) scripts/testacc-proof.sh
 
 ## Installs the pinned clients (Terraform 0.13.4, 1.0.3 and 1.8.5, OpenTofu 1.12.6) and the
 ## null provider into .tools/, each checked; the Go-built ones use Go's caches (built once).
@@ -50,7 +53,8 @@ docs:
 	UPDATE_DOCS=1 $(CARGO) test --test docs
 
 ## Benchmarks against HashiCorp's null provider (medians and ratios), then the micro-benchmarks.
-## BENCH_APPLY_N=10,100,300 and BENCH_APPLY_ROUNDS=3 shape the apply benchmark.
+## BENCH_APPLY_N=10,100,300, BENCH_APPLY_ROUNDS=3 and BENCH_CLIENTS=terraform-1.0.3,tofu-1.12.6
+## shape the apply benchmark.
 bench: tools
 	TF_TOOLS_DIR=$(TOOLS) $(CARGO) bench --bench plugin_lifecycle --bench terraform_apply \
 		--bench emulator_throughput --bench micro

@@ -43,10 +43,14 @@ log() { echo "install-tools: $*" >&2; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# `<binary> version` in an empty environment (no CLI configuration of the machine's), offline.
+# The first line of `<binary> version`, run in an empty environment (no CLI configuration of
+# the machine's), offline. Read whole, not through `head`, which could cut the client off
+# with SIGPIPE and fail the pipeline.
 client_version() {
   mkdir -p "$work/home"
-  env -i HOME="$work/home" CHECKPOINT_DISABLE=1 "$1" version 2>/dev/null | head -1
+  local out
+  out=$(env -i HOME="$work/home" CHECKPOINT_DISABLE=1 "$1" version 2>/dev/null) || return 1
+  echo "${out%%$'\n'*}"
 }
 
 # Its first line must be exactly `$2` (the 0.13.4 build prefixes its stdout with "o:").

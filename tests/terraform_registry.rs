@@ -6,12 +6,15 @@
 mod common;
 
 use common::acceptance::{resource_values, Scenario, Step};
+use common::backend::test_domain;
 use common::terraform::Client;
 use serde_json::json;
 
 const ADDR: &str = "alicloud_sas_private_registry.r";
 
+/// The harbor registry of this scenario; its domain carries the run id (see `test_domain`).
 fn harbor(version: &str, password: &str, extra: &str) -> String {
+    let domain = test_domain("harbor");
     format!(
         r#"
 resource "alicloud_sas_private_registry" "r" {{
@@ -20,7 +23,7 @@ resource "alicloud_sas_private_registry" "r" {{
   protocol_type      = 2
   net_type           = 1
   registry_host_ip   = "192.0.2.10"
-  domain_name        = "harbor.example.com"
+  domain_name        = "{domain}"
   port               = 443
   user_name          = "admin"
   password           = "{password}"

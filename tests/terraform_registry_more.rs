@@ -5,6 +5,7 @@
 mod common;
 
 use common::acceptance::{Scenario, Step};
+use common::backend::{run_id, test_domain};
 use common::terraform::Client;
 
 #[test]
@@ -47,8 +48,9 @@ resource "alicloud_sas_private_registry" "quay" {
   registry_region_id = "cn-hangzhou"
   extra_param        = jsonencode([{ namespace = "team", authToken = null_resource.token.id }])
 }
-"#;
-    s.run(vec![Step::new(config)
+"#
+    .replace("quay.example.com", &test_domain("quay"));
+    s.run(vec![Step::new(config.as_str())
         .actions(vec![
             ("null_resource.token", &["create"]),
             ("alicloud_sas_private_registry.quay", &["create"]),
@@ -87,7 +89,7 @@ resource "alicloud_sas_private_registry" "b" {
   protocol_type      = 2
   net_type           = 1
   registry_host_ip   = "192.0.2.2"
-  domain_name        = "beta.example.org"
+  domain_name        = "beta.example.com"
   user_name          = "admin"
   password           = "pw"
   registry_region_id = "cn-hangzhou"
@@ -95,7 +97,7 @@ resource "alicloud_sas_private_registry" "b" {
 
 data "alicloud_sas_private_registries" "com" {
   registry_type     = "harbor"
-  domain_name_regex = "\\.com$"
+  domain_name_regex = "^alpha\\.RUN\\.example\\.com$"
   depends_on        = [alicloud_sas_private_registry.a, alicloud_sas_private_registry.b]
 }
 
@@ -110,14 +112,17 @@ output "first" {
 output "a_id" {
   value = alicloud_sas_private_registry.a.id
 }
-"#;
+"#
+    .replace("alpha.example.com", &test_domain("alpha"))
+    .replace("beta.example.com", &test_domain("beta"))
+    .replace("RUN", run_id());
     s.run(vec![Step::new(config)]);
     let out: serde_json::Value =
         serde_json::from_str(&s.ws.ok(&["output", "-json"])).expect("outputs");
     let a_id = out["a_id"]["value"].clone();
     assert_eq!(out["ids"]["value"], serde_json::json!([a_id]));
     let first = &out["first"]["value"];
-    assert_eq!(first["domain_name"], "alpha.example.com");
+    assert_eq!(first["domain_name"], test_domain("alpha"));
     assert_eq!(first["registry_host_ip"], "192.0.2.1");
     assert!(
         first.get("password").is_none() && first.get("token").is_none(),

@@ -219,6 +219,11 @@ impl Scenario {
             String::from_utf8_lossy(&apply.stdout),
             String::from_utf8_lossy(&apply.stderr)
         );
+        // For proving that `make testacc` cleans up after a failing scenario: the run fails
+        // here, with registries it made left for the sweeper.
+        if std::env::var("TF_ACC_FAIL_AFTER_STEP").is_ok_and(|v| v == n.to_string()) {
+            panic!("{client}: step {n}: failing on purpose (TF_ACC_FAIL_AFTER_STEP={n})");
+        }
         let state = self.state();
         if let Some(check) = &step.check {
             let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -172,6 +172,60 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
 /// sweeper and the cloud backend tell what a test made.
 pub const TEST_DOMAIN_SUFFIX: &str = "example.com";
 
+/// A run whose registries are still there this long after it started is over (crashed, or
+/// killed before its sweep), and any later run's sweeper deletes them. Longer than any run.
+pub const ABANDONED_AFTER: Duration = Duration::from_secs(6 * 3600);
+
+/// This acceptance run's id, `r<unix seconds>-<6 hex digits>`: `TF_ACC_RUN_ID` when set (so
+/// `make testacc`'s scenarios and its sweeper, separate processes, share one), else made once
+/// per process. Every test registry carries it in its domain name, so two runs on one account
+/// neither collide nor sweep each other.
+pub fn run_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        std::env::var("TF_ACC_RUN_ID")
+            .ok()
+            .filter(|id| parse_run_id(id).is_some())
+            .unwrap_or_else(|| {
+                let secs = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                format!("r{secs}-{:06x}", rand::random::<u32>() & 0xff_ffff)
+            })
+    })
+}
+
+/// When the run `id` started (seconds since the epoch), if `id` is a run id.
+pub fn parse_run_id(id: &str) -> Option<u64> {
+    let (secs, suffix) = id.strip_prefix('r')?.split_once('-')?;
+    (suffix.len() == 6 && suffix.chars().all(|c| c.is_ascii_hexdigit()))
+        .then(|| secs.parse().ok())
+        .flatten()
+}
+
+/// `<name>.<run id>.example.com`: a test registry's domain name in this run.
+pub fn test_domain(name: &str) -> String {
+    format!("{name}.{}.{TEST_DOMAIN_SUFFIX}", run_id())
+}
+
+/// Whether a registry with `domain` is one the sweeper of run `own` deletes at time `now`:
+/// its own, one of a run that started more than `ABANDONED_AFTER` ago, or a test domain with no
+/// run id at all (from before run ids).
+pub fn sweepable(domain: &str, own: &str, now: u64) -> bool {
+    let Some(rest) = domain.strip_suffix(TEST_DOMAIN_SUFFIX) else {
+        return false;
+    };
+    let labels: Vec<&str> = rest.trim_end_matches('.').split('.').collect();
+    let runs: Vec<u64> = labels.iter().filter_map(|l| parse_run_id(l)).collect();
+    if labels.contains(&own) {
+        return true;
+    }
+    match runs.first() {
+        Some(started) => now.saturating_sub(*started) > ABANDONED_AFTER.as_secs(),
+        None => true,
+    }
+}
+
 /// The real Security Center API, reached with the credentials in the environment.
 pub struct Cloud {
     client: alicloud_provider::alicloud::sas::SasClient,
@@ -200,8 +254,20 @@ impl Cloud {
         )
     }
 
-    /// Registries the tests made (by domain), in the emulator's JSON shape.
+    /// Registries this run made (by domain), in the emulator's JSON shape.
     pub fn registries(&self) -> Vec<Json> {
+        self.all_test_registries()
+            .into_iter()
+            .filter(|r| {
+                r["DomainName"]
+                    .as_str()
+                    .is_some_and(|d| d.contains(&format!(".{}.", run_id())))
+            })
+            .collect()
+    }
+
+    /// Registries any test run made (an `example.com` domain), in the emulator's JSON shape.
+    pub fn all_test_registries(&self) -> Vec<Json> {
         use alicloud_provider::alicloud::sas::ListPrivateRegistryListRequest;
         let resp =
             block_on(self.client.list_private_registry_list(
@@ -297,15 +363,22 @@ impl Backend {
         }
     }
 
-    /// Deletes every registry a test made (an `example.com` domain); returns how many.
+    /// Deletes the registries of this run and of runs that are over (see `sweepable`), never
+    /// those of another run still going; returns how many.
     pub fn sweep(&self) -> usize {
-        let leftovers: Vec<String> = self
-            .registries()
+        let candidates = match self {
+            Backend::Emulator(e) => e.registries(),
+            Backend::Cloud(c) => c.all_test_registries(),
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let leftovers: Vec<String> = candidates
             .iter()
             .filter(|r| {
                 r["DomainName"]
                     .as_str()
-                    .is_some_and(|d| d.ends_with(TEST_DOMAIN_SUFFIX))
+                    .is_some_and(|d| sweepable(d, run_id(), now))
             })
             .map(|r| r["Id"].to_string())
             .collect();
