@@ -24,8 +24,8 @@ use client::SasRegistryApi;
 pub struct AlicloudProvider {
     schema: ProviderSchema,
     /// Set by ConfigureProvider. Building it does no I/O: the HTTP client and credentials are
-    /// created on the first API call, so an unknown or unreachable setting cannot fail a plan.
-    registries: OnceLock<Registries<SasRegistryApi>>,
+    /// created on the first API call, so an unreachable setting cannot fail a plan.
+    configured: OnceLock<Configured>,
     /// Cancelled by StopProvider; every API call watches it.
     stop: CancellationToken,
 }
@@ -48,7 +48,7 @@ impl AlicloudProvider {
                     get_provider_schema_optional: true,
                 },
             },
-            registries: OnceLock::new(),
+            configured: OnceLock::new(),
             stop: CancellationToken::new(),
         }
     }
@@ -58,14 +58,46 @@ impl AlicloudProvider {
     }
 
     fn registries(&self) -> Result<&Registries<SasRegistryApi>, Diagnostics> {
-        self.registries.get().ok_or_else(|| {
-            Diagnostic::error(
-                "Provider configuration not known yet",
-                "The provider block depends on values that are not known until apply, so the API cannot be called yet.",
+        match self.configured.get() {
+            Some(Configured::Known(r)) => Ok(r),
+            Some(Configured::Unknown(arguments)) => Err(config_unknown(arguments)),
+            None => Err(Diagnostic::error(
+                "Provider not configured",
+                "Terraform called the API before configuring the provider; this is a bug.",
             )
-            .into()
-        })
+            .into()),
+        }
     }
+
+    /// The arguments still unknown, when the provider block is not wholly known.
+    fn unknown_configuration(&self) -> Option<&[String]> {
+        match self.configured.get() {
+            Some(Configured::Unknown(arguments)) => Some(arguments),
+            _ => None,
+        }
+    }
+}
+
+/// What ConfigureProvider left.
+enum Configured {
+    Known(Registries<SasRegistryApi>),
+    /// Some arguments are unknown until apply (Terraform still configures and reads during
+    /// plan). No API call is made: defaults in their place could read another region or
+    /// account and drop, or plan to re-create, what is there.
+    Unknown(Vec<String>),
+}
+
+fn config_unknown(arguments: &[String]) -> Diagnostics {
+    let names: Vec<String> = arguments.iter().map(|a| format!("`{a}`")).collect();
+    Diagnostic::error(
+        "Provider configuration not known yet",
+        format!(
+            "The provider's {} will only be known during apply, so the API cannot be called yet: with defaults in their place this could read another region or account. Give {} a value known at plan time, or apply what it depends on first (for example with -target).",
+            names.join(", "),
+            if names.len() == 1 { "it" } else { "them" }
+        ),
+    )
+    .into()
 }
 
 impl Default for AlicloudProvider {
@@ -155,32 +187,37 @@ impl Provider for AlicloudProvider {
         // Arguments not known until apply resolve as unset, and no error may blame them: an
         // unknown provider argument must never fail a plan.
         let unknown = config::unknown_arguments(config);
+        if !unknown.is_empty() {
+            tracing::info!(unknown = ?unknown, "provider configuration not wholly known; no API calls until apply");
+            let _ = self.configured.set(Configured::Unknown(unknown));
+            return Diagnostics::new();
+        }
         match crate::alicloud::resolve(&config::provider_config(config), &env) {
             Ok(resolved) => {
-                if unknown.is_empty() {
-                    if let Some(tried) = nothing_to_sign_with(&resolved.credentials) {
-                        let message =
-                            crate::alicloud::error::Error::NoCredentials { tried }.to_string();
-                        return Diagnostic::error("No Alibaba Cloud credentials", message).into();
-                    }
+                if let Some(tried) = nothing_to_sign_with(&resolved.credentials) {
+                    let message =
+                        crate::alicloud::error::Error::NoCredentials { tried }.to_string();
+                    return Diagnostic::error("No Alibaba Cloud credentials", message).into();
                 }
                 tracing::debug!(terraform_version, region = %resolved.region, endpoint = %resolved.sas_endpoint, "configured");
                 let api = SasRegistryApi::new(SasClient::new(resolved), self.stop.clone());
                 // Terraform configures a provider process once; a repeat keeps the first.
-                let _ = self.registries.set(Registries::new(api));
+                let _ = self.configured.set(Configured::Known(Registries::new(api)));
                 Diagnostics::new()
             }
-            Err(errors) => Diagnostics(
-                errors
-                    .iter()
-                    .filter(|e| !unknown.contains(&e.attribute))
-                    .map(config::config_error)
-                    .collect(),
-            ),
+            Err(errors) => Diagnostics(errors.iter().map(config::config_error).collect()),
         }
     }
 
     async fn read_resource(&self, req: ReadRequest) -> ReadResponse {
+        // With the configuration unknown, what is in state stays as it is until apply.
+        if self.unknown_configuration().is_some() {
+            return ReadResponse {
+                new_state: req.current_state,
+                private: req.private,
+                ..Default::default()
+            };
+        }
         match self.registries() {
             Ok(r) => r.read(&req.current_state).await,
             Err(d) => ReadResponse {
@@ -266,6 +303,44 @@ mod tests {
     fn provider_schema_documents_every_attribute() {
         let p = AlicloudProvider::new();
         assert_eq!(p.schema().provider.undocumented(), Vec::<String>::new());
+    }
+
+    /// An unknown `region` (say, from a resource not yet created) must not make the provider
+    /// read the default region: reads keep what is in state, data sources say what is unknown.
+    #[tokio::test]
+    async fn no_api_call_while_the_configuration_is_unknown() {
+        let p = AlicloudProvider::new();
+        let mut config = p.schema().provider.block.empty_value();
+        config.set_attr("region", Value::Unknown);
+        // An endpoint nothing listens on: a call would fail the read.
+        config.set_attr("protocol", "HTTP".into());
+        assert!(p.configure(&config, "1.8.5").0.is_empty());
+        let mut state = p.schema().resources[private_registry::TYPE_NAME]
+            .block
+            .empty_value();
+        state.set_attr("id", "7".into());
+        state.set_attr("registry_type", "harbor".into());
+        let read = p
+            .read_resource(ReadRequest {
+                type_name: private_registry::TYPE_NAME.into(),
+                current_state: state.clone(),
+                private: b"p".to_vec(),
+            })
+            .await;
+        assert!(read.diagnostics.0.is_empty(), "{:?}", read.diagnostics);
+        assert_eq!(read.new_state, state, "kept as it is, not dropped");
+        assert_eq!(read.private, b"p".to_vec());
+        let data = p
+            .read_data_source(ReadDataRequest {
+                type_name: private_registries::TYPE_NAME.into(),
+                config: p.schema().data_sources[private_registries::TYPE_NAME]
+                    .block
+                    .empty_value(),
+            })
+            .await;
+        assert_eq!(data.diagnostics.0.len(), 1);
+        assert!(data.diagnostics.0[0].detail.contains("`region`"));
+        assert!(data.new_state.is_null());
     }
 
     #[test]

@@ -1,0 +1,115 @@
+//! A provider block whose `region` is unknown until apply (it comes from a resource not yet
+//! created): Terraform still configures the provider and refreshes during plan. Real clients
+//! against sas-emulator show that no API call is made then, that an existing registry is kept
+//! rather than dropped and planned for creation, and that a data source says which argument
+//! is unknown.
+
+mod common;
+
+use common::acceptance::{assert_plan_empty, planned_actions};
+use common::backend::Emulator;
+use common::terraform::{Client, Workspace};
+
+const HEADER: &str = r#"terraform {
+  required_providers {
+    alicloud = { source = "alicloud-rs/alicloud" }
+    null     = { source = "hashicorp/null" }
+  }
+}
+"#;
+
+const REGISTRY: &str = r#"
+resource "alicloud_sas_private_registry" "r" {
+  registry_type      = "harbor"
+  registry_version   = "V2"
+  protocol_type      = 2
+  net_type           = 1
+  registry_host_ip   = "192.0.2.60"
+  domain_name        = "unknown-config.example.com"
+  user_name          = "admin"
+  password           = "pw"
+  registry_region_id = "cn-hangzhou"
+}
+"#;
+
+/// The provider block with a known `region`.
+fn known_region() -> String {
+    "provider \"alicloud\" {\n  protocol = \"HTTP\"\n  region   = \"cn-hangzhou\"\n}\n".into()
+}
+
+/// The provider block with a `region` only known once `null_resource.<gate>` exists, and that
+/// resource.
+fn region_after(gate: &str) -> String {
+    format!(
+        "provider \"alicloud\" {{\n  protocol = \"HTTP\"\n  region   = null_resource.{gate}.id == \"\" ? \"unset\" : \"cn-hangzhou\"\n}}\n\nresource \"null_resource\" \"{gate}\" {{}}\n"
+    )
+}
+
+#[test]
+fn no_api_call_with_an_unknown_region_on_terraform_1_8_5() {
+    unknown_region(Client::Terraform1_8);
+}
+
+#[test]
+fn no_api_call_with_an_unknown_region_on_opentofu_1_12_6() {
+    unknown_region(Client::OpenTofu1_12);
+}
+
+#[test]
+fn no_api_call_with_an_unknown_region_on_terraform_1_0_3() {
+    unknown_region(Client::Terraform1_0);
+}
+
+fn unknown_region(client: Client) {
+    let emulator = Emulator::start(&[]);
+    let mut ws = Workspace::mirror(client, &format!("{HEADER}{}{REGISTRY}", known_region()));
+    for (k, v) in emulator.provider_env() {
+        ws.set_env(&k, &v);
+    }
+    ws.ok(&["init", "-input=false", "-no-color"]);
+    ws.ok(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    assert_eq!(emulator.registries().len(), 1, "{client}: created");
+
+    ws.write_config(&format!("{HEADER}{}{REGISTRY}", region_after("later")));
+    emulator.clear_requests();
+    ws.ok(&["plan", "-input=false", "-no-color", "-out=unknown.tfplan"]);
+    assert_eq!(
+        emulator.requests().len(),
+        0,
+        "{client}: no API request while the region is unknown: {:?}",
+        emulator.requests()
+    );
+    let planned: serde_json::Value =
+        serde_json::from_str(&ws.ok(&["show", "-json", "unknown.tfplan"])).expect("plan JSON");
+    assert_eq!(
+        planned_actions(&planned, "alicloud_sas_private_registry.r"),
+        serde_json::json!(["no-op"]),
+        "{client}: the registry is kept, not dropped and planned for creation"
+    );
+    ws.ok(&["apply", "-input=false", "-no-color", "unknown.tfplan"]);
+    assert_eq!(
+        emulator.registries().len(),
+        1,
+        "{client}: no second registry"
+    );
+    assert_plan_empty(&ws, "once the region is known");
+
+    // A data source cannot be read without knowing where: it says which argument is unknown.
+    ws.write_config(&format!(
+        "{HEADER}{}{REGISTRY}\nresource \"null_resource\" \"later\" {{}}\n\ndata \"alicloud_sas_private_registries\" \"all\" {{}}\n",
+        region_after("again")
+    ));
+    emulator.clear_requests();
+    let out = ws.run(&["plan", "-input=false", "-no-color"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let flat = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        !out.status.success(),
+        "{client}: the data source cannot be read"
+    );
+    assert!(
+        flat.contains("Provider configuration not known yet") && flat.contains("`region`"),
+        "{client}: names the unknown argument: {stderr}"
+    );
+    assert_eq!(emulator.requests().len(), 0, "{client}: still no request");
+}
