@@ -16,10 +16,24 @@ fn only_this_run_and_runs_that_are_over_are_swept() {
     let running = format!("r{}-00ff00", now - 60);
     let abandoned = format!("r{}-0a0b0c", now - ABANDONED_AFTER.as_secs() - 1);
     assert!(sweepable(&format!("harbor.{own}.example.com"), own, now));
-    assert!(!sweepable(&format!("harbor.{running}.example.com"), own, now));
-    assert!(sweepable(&format!("harbor.{abandoned}.example.com"), own, now));
-    assert!(sweepable("left0.example.com", own, now), "from before run ids");
-    assert!(!sweepable("registry.corp.internal", own, now), "not a test registry");
+    assert!(!sweepable(
+        &format!("harbor.{running}.example.com"),
+        own,
+        now
+    ));
+    assert!(sweepable(
+        &format!("harbor.{abandoned}.example.com"),
+        own,
+        now
+    ));
+    assert!(
+        sweepable("left0.example.com", own, now),
+        "from before run ids"
+    );
+    assert!(
+        !sweepable("registry.corp.internal", own, now),
+        "not a test registry"
+    );
     assert!(!sweepable("example.com.evil.org", own, now));
     assert_eq!(parse_run_id(own), Some(1_799_999_000));
     assert_eq!(parse_run_id("r12-xyz"), None);

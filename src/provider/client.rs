@@ -80,6 +80,10 @@ fn record(info: RegistryInfo) -> RegistryRecord {
 }
 
 impl RegistryApi for SasRegistryApi {
+    fn stop_token(&self) -> &CancellationToken {
+        &self.stop
+    }
+
     async fn add(
         &self,
         request: &AddPrivateRegistryRequest,

@@ -1,10 +1,16 @@
 //! Coalesced, short-lived caching of list calls.
 //!
 //! The API has no "get by id": reading one registry means listing them all. Terraform works on
-//! many resources at once in one provider process, so callers share lists: one list is in
-//! flight at a time, and every caller that arrived while it was running shares the next one.
-//! Each caller says how fresh a list it needs, as "started after": a refresh accepts one a few
-//! seconds old, a read after our own create needs one that started after the create returned.
+//! many resources at once in one provider process, so callers share lists: for each key (each
+//! list type: a registry type, or all of them) one list is in flight at a time, and every caller
+//! of that key that arrived while it was running shares the next one. Keys do not wait for each
+//! other, so a slow list of one type holds up no other. Each caller says how fresh a list it
+//! needs, as "sent after": a refresh accepts one a few seconds old, a read after our own create
+//! needs one sent after the create returned.
+//!
+//! Waiting for another caller's list ends at the waiting caller's deadline and when Terraform
+//! asks the provider to stop, whatever the list being waited for is doing; the caller gets its
+//! own error type, built from [`WaitEnded`].
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -14,16 +20,28 @@ use std::time::Duration;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-/// When each list's request was sent, and the list.
-type Entries<T> = HashMap<String, (Instant, Arc<Vec<T>>)>;
+use crate::alicloud::context::CallContext;
+
+/// Why a caller got no list: it stopped waiting for another caller's list of the same key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitEnded {
+    /// The caller's deadline passed.
+    Deadline,
+    /// Terraform asked the provider to stop.
+    Stopped,
+}
+
+/// The newest list of one key, with when its request was sent.
+type Latest<T> = Option<(Instant, Arc<Vec<T>>)>;
 
 pub struct ListCache<T> {
     ttl: Duration,
     /// Lists sent before this are too old for [`ListCache::get`]: moved on by our own writes.
     written_at: std::sync::Mutex<Option<Instant>>,
-    /// Held across a fetch, so callers arriving meanwhile wait for its result instead of
-    /// sending their own request alongside it.
-    entries: Mutex<Entries<T>>,
+    /// One slot per key. A slot's lock is held across its fetch, so callers of that key arriving
+    /// meanwhile wait for its result instead of sending their own request alongside it; callers
+    /// of other keys are not held up.
+    slots: std::sync::Mutex<HashMap<String, Arc<Mutex<Latest<T>>>>>,
 }
 
 impl<T> ListCache<T> {
@@ -31,19 +49,26 @@ impl<T> ListCache<T> {
         Self {
             ttl,
             written_at: std::sync::Mutex::new(None),
-            entries: Mutex::new(HashMap::new()),
+            slots: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
     /// A list for `key` no older than the time-to-live and sent after our last write.
-    pub async fn get<F, Fut, E>(&self, key: &str, fetch: F) -> Result<Arc<Vec<T>>, E>
+    pub async fn get<F, Fut, E>(
+        &self,
+        key: &str,
+        ctx: &CallContext,
+        fetch: F,
+    ) -> Result<Arc<Vec<T>>, E>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Vec<T>, E>>,
+        E: From<WaitEnded>,
     {
         let by_age = Instant::now().checked_sub(self.ttl);
         let written = *self.written_at.lock().unwrap_or_else(|e| e.into_inner());
-        self.fetch_if_older(key, by_age.max(written), fetch).await
+        self.fetch_if_older(key, by_age.max(written), ctx, fetch)
+            .await
     }
 
     /// A list for `key` whose request was sent at or after `since`.
@@ -51,34 +76,55 @@ impl<T> ListCache<T> {
         &self,
         key: &str,
         since: Instant,
+        ctx: &CallContext,
         fetch: F,
     ) -> Result<Arc<Vec<T>>, E>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Vec<T>, E>>,
+        E: From<WaitEnded>,
     {
-        self.fetch_if_older(key, Some(since), fetch).await
+        self.fetch_if_older(key, Some(since), ctx, fetch).await
     }
 
+    /// The slot of `key`, made on first use.
+    fn slot(&self, key: &str) -> Arc<Mutex<Latest<T>>> {
+        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        slots.entry(key.to_string()).or_default().clone()
+    }
+
+    /// The waits end at `ctx`'s deadline and stop; `fetch`, the caller's own call, is given
+    /// the same limits and is expected to keep to them itself (every `RegistryApi` call does),
+    /// so that it can report how its last attempt failed.
     async fn fetch_if_older<F, Fut, E>(
         &self,
         key: &str,
         since: Option<Instant>,
+        ctx: &CallContext,
         fetch: F,
     ) -> Result<Arc<Vec<T>>, E>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Vec<T>, E>>,
+        E: From<WaitEnded>,
     {
-        let mut entries = self.entries.lock().await;
-        if let Some((sent, list)) = entries.get(key) {
+        let slot = self.slot(key);
+        // Giving up drops the lock request: the caller leaves the queue, and the list in
+        // flight carries on for those still waiting.
+        let mut latest = tokio::select! {
+            biased;
+            _ = ctx.cancel.cancelled() => return Err(WaitEnded::Stopped.into()),
+            _ = tokio::time::sleep_until(ctx.deadline) => return Err(WaitEnded::Deadline.into()),
+            latest = slot.lock() => latest,
+        };
+        if let Some((sent, list)) = latest.as_ref() {
             if since.is_none_or(|s| *sent >= s) {
                 return Ok(list.clone());
             }
         }
         let sent = Instant::now();
         let list = Arc::new(fetch().await?);
-        entries.insert(key.to_string(), (sent, list.clone()));
+        *latest = Some((sent, list.clone()));
         Ok(list)
     }
 
@@ -93,6 +139,24 @@ impl<T> ListCache<T> {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio_util::sync::CancellationToken;
+
+    #[derive(Debug, Clone, PartialEq)]
+    enum Failure {
+        Api(&'static str),
+        Ended(WaitEnded),
+    }
+
+    impl From<WaitEnded> for Failure {
+        fn from(e: WaitEnded) -> Self {
+            Failure::Ended(e)
+        }
+    }
+
+    /// Limits far off, never stopped.
+    fn ctx() -> CallContext {
+        CallContext::with_timeout(Duration::from_secs(300), CancellationToken::new())
+    }
 
     #[tokio::test]
     async fn concurrent_readers_share_one_fetch() {
@@ -104,10 +168,10 @@ mod tests {
             let fetches = fetches.clone();
             tasks.push(tokio::spawn(async move {
                 cache
-                    .get("harbor", || async {
+                    .get("harbor", &ctx(), || async {
                         fetches.fetch_add(1, Ordering::SeqCst);
                         tokio::time::sleep(Duration::from_millis(20)).await;
-                        Ok::<_, ()>(vec![1, 2, 3])
+                        Ok::<_, Failure>(vec![1, 2, 3])
                     })
                     .await
             }));
@@ -121,20 +185,24 @@ mod tests {
     #[tokio::test]
     async fn errors_are_not_cached_and_writes_invalidate() {
         let cache = ListCache::<u32>::new(Duration::from_secs(5));
-        assert!(cache
-            .get("k", || async { Err::<Vec<u32>, _>("boom") })
-            .await
-            .is_err());
+        assert_eq!(
+            cache
+                .get("k", &ctx(), || async {
+                    Err::<Vec<u32>, _>(Failure::Api("boom"))
+                })
+                .await,
+            Err(Failure::Api("boom"))
+        );
         assert_eq!(
             *cache
-                .get("k", || async { Ok::<_, ()>(vec![1]) })
+                .get("k", &ctx(), || async { Ok::<_, Failure>(vec![1]) })
                 .await
                 .unwrap(),
             vec![1]
         );
         assert_eq!(
             *cache
-                .get("k", || async { Ok::<_, ()>(vec![2]) })
+                .get("k", &ctx(), || async { Ok::<_, Failure>(vec![2]) })
                 .await
                 .unwrap(),
             vec![1]
@@ -142,7 +210,7 @@ mod tests {
         cache.invalidate();
         assert_eq!(
             *cache
-                .get("k", || async { Ok::<_, ()>(vec![2]) })
+                .get("k", &ctx(), || async { Ok::<_, Failure>(vec![2]) })
                 .await
                 .unwrap(),
             vec![2]
@@ -153,13 +221,13 @@ mod tests {
     async fn stale_lists_are_fetched_again() {
         let cache = ListCache::<u32>::new(Duration::from_secs(5));
         cache
-            .get("k", || async { Ok::<_, ()>(vec![1]) })
+            .get("k", &ctx(), || async { Ok::<_, Failure>(vec![1]) })
             .await
             .unwrap();
         tokio::time::advance(Duration::from_secs(6)).await;
         assert_eq!(
             *cache
-                .get("k", || async { Ok::<_, ()>(vec![2]) })
+                .get("k", &ctx(), || async { Ok::<_, Failure>(vec![2]) })
                 .await
                 .unwrap(),
             vec![2]
@@ -173,12 +241,12 @@ mod tests {
         let fetch = |fetches: Arc<AtomicUsize>| async move {
             let n = fetches.fetch_add(1, Ordering::SeqCst) as u32;
             tokio::time::sleep(Duration::from_millis(100)).await;
-            Ok::<_, ()>(vec![n])
+            Ok::<_, Failure>(vec![n])
         };
         // A list is in flight; then ten creates return and each needs a list sent after that.
         let first = {
             let (cache, fetches) = (cache.clone(), fetches.clone());
-            tokio::spawn(async move { cache.get("k", || fetch(fetches)).await })
+            tokio::spawn(async move { cache.get("k", &ctx(), || fetch(fetches)).await })
         };
         tokio::time::sleep(Duration::from_millis(10)).await;
         let created = Instant::now();
@@ -186,7 +254,9 @@ mod tests {
         for _ in 0..10 {
             let (cache, fetches) = (cache.clone(), fetches.clone());
             waiters.push(tokio::spawn(async move {
-                cache.get_since("k", created, || fetch(fetches)).await
+                cache
+                    .get_since("k", created, &ctx(), || fetch(fetches))
+                    .await
             }));
         }
         assert_eq!(*first.await.unwrap().unwrap(), vec![0]);
@@ -201,6 +271,123 @@ mod tests {
             fetches.load(Ordering::SeqCst),
             2,
             "ten callers, one more list"
+        );
+    }
+
+    /// A list of `value` that takes `took` to arrive.
+    async fn slow_list(value: u32, took: Duration) -> Result<Vec<u32>, Failure> {
+        tokio::time::sleep(took).await;
+        Ok(vec![value])
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_list_of_one_type_does_not_delay_another() {
+        let cache = Arc::new(ListCache::<u32>::new(Duration::from_secs(5)));
+        let harbor = {
+            let cache = cache.clone();
+            tokio::spawn(async move {
+                cache
+                    .get("harbor", &ctx(), || slow_list(1, Duration::from_secs(60)))
+                    .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let asked = Instant::now();
+        let quay_ctx = CallContext::with_timeout(Duration::from_secs(2), CancellationToken::new());
+        let quay = cache
+            .get("quay", &quay_ctx, || {
+                slow_list(2, Duration::from_millis(100))
+            })
+            .await;
+        assert_eq!(quay.map(|l| l.to_vec()), Ok(vec![2]));
+        assert_eq!(
+            asked.elapsed(),
+            Duration::from_millis(100),
+            "the quay list took only its own time"
+        );
+        assert!(!harbor.is_finished(), "the harbor list is still running");
+        assert_eq!(harbor.await.unwrap().map(|l| l.to_vec()), Ok(vec![1]));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_waiter_gives_up_at_its_deadline_while_the_list_is_still_running() {
+        let cache = Arc::new(ListCache::<u32>::new(Duration::from_secs(5)));
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let slow = {
+            let (cache, fetches) = (cache.clone(), fetches.clone());
+            tokio::spawn(async move {
+                cache
+                    .get("harbor", &ctx(), || {
+                        fetches.fetch_add(1, Ordering::SeqCst);
+                        slow_list(1, Duration::from_secs(4))
+                    })
+                    .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let asked = Instant::now();
+        let short = CallContext::with_timeout(Duration::from_secs(2), CancellationToken::new());
+        let waited = cache
+            .get("harbor", &short, || {
+                fetches.fetch_add(1, Ordering::SeqCst);
+                slow_list(2, Duration::ZERO)
+            })
+            .await;
+        assert_eq!(waited, Err(Failure::Ended(WaitEnded::Deadline)));
+        assert_eq!(
+            asked.elapsed(),
+            Duration::from_secs(2),
+            "not a moment later"
+        );
+        assert!(!slow.is_finished(), "the list waited for is still running");
+        // The list carries on, and is there for the next caller (still within the TTL).
+        assert_eq!(slow.await.unwrap().map(|l| l.to_vec()), Ok(vec![1]));
+        let next = cache
+            .get("harbor", &ctx(), || slow_list(3, Duration::ZERO))
+            .await;
+        assert_eq!(next.map(|l| l.to_vec()), Ok(vec![1]));
+        assert_eq!(fetches.load(Ordering::SeqCst), 1, "the waiter sent nothing");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stop_ends_every_wait() {
+        let cache = Arc::new(ListCache::<u32>::new(Duration::from_secs(5)));
+        let stop = CancellationToken::new();
+        let limits = CallContext::with_timeout(Duration::from_secs(300), stop.clone());
+        // The slow fetch keeps to its own limits as a real one does (not tested here): it gets
+        // a separate token so that it is still running when the waiters give up.
+        let slow = {
+            let cache = cache.clone();
+            tokio::spawn(async move {
+                cache
+                    .get("harbor", &ctx(), || slow_list(1, Duration::from_secs(60)))
+                    .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let mut waiters = Vec::new();
+        for _ in 0..5 {
+            let (cache, limits) = (cache.clone(), limits.clone());
+            waiters.push(tokio::spawn(async move {
+                cache
+                    .get("harbor", &limits, || slow_list(2, Duration::ZERO))
+                    .await
+            }));
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let stopped = Instant::now();
+        stop.cancel();
+        for w in waiters {
+            assert_eq!(w.await.unwrap(), Err(Failure::Ended(WaitEnded::Stopped)));
+        }
+        assert_eq!(stopped.elapsed(), Duration::ZERO, "at once");
+        assert!(!slow.is_finished());
+        // After the stop nothing waits, even for a key with no list in flight.
+        assert_eq!(
+            cache
+                .get("quay", &limits, || slow_list(3, Duration::ZERO))
+                .await,
+            Err(Failure::Ended(WaitEnded::Stopped))
         );
     }
 }

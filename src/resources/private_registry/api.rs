@@ -7,6 +7,7 @@
 use std::future::Future;
 
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 pub use crate::alicloud::sas::{AddPrivateRegistryRequest, ModifyImageRegistryRequest};
 
@@ -54,6 +55,11 @@ pub enum FailureKind {
 }
 
 pub trait RegistryApi: Send + Sync + 'static {
+    /// Cancelled by StopProvider. Every call below ends on it by itself; the resource also ends
+    /// its own waits on it (for a list another operation has in flight, for another create of
+    /// the same registry).
+    fn stop_token(&self) -> &CancellationToken;
+
     fn add(
         &self,
         req: &AddPrivateRegistryRequest,

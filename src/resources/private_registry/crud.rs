@@ -1,18 +1,22 @@
 //! Create, read, update, delete and import for `alicloud_sas_private_registry`, over any
-//! `RegistryApi`. The hard parts live here: no duplicate on an ambiguous create, a read after
-//! create that waits for the new object, and list calls shared across concurrent reads.
+//! `RegistryApi`. The hard parts live here: no duplicate on an ambiguous create, nor from two
+//! resources that describe one registry, a read after create that waits for the new object, and
+//! list calls shared across concurrent reads.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 use tokio::time::Instant;
 
 use super::api::{AddPrivateRegistryRequest, ApiFailure, FailureKind, RegistryApi, RegistryRecord};
 use super::{state, validate, TYPE_NAME};
+use crate::alicloud::context::CallContext;
 use crate::framework::{
     ApplyResponse, Diagnostic, Diagnostics, ImportResponse, ImportedResource, ReadResponse,
 };
-use crate::resources::list_cache::ListCache;
+use crate::resources::list_cache::{ListCache, WaitEnded};
 use crate::resources::timeouts::{self, Operation};
 use crate::value::{AttributePath, Value};
 
@@ -34,6 +38,52 @@ pub struct Registries<A> {
     /// When we last deleted or changed a registry. A list sent before then may show one as it
     /// no longer is, so the duplicate check never uses such a list.
     reshaped_at: std::sync::Mutex<Option<Instant>>,
+    /// Creates of one registry (one [`DuplicateKey`]) in this process run one at a time: each
+    /// holds its key's lock across the duplicate check, the add and the read-back, and leaves
+    /// behind when it finished, so the next create of that key checks a list sent after it
+    /// (and finds what it made). Creates of different keys do not wait for each other. One
+    /// entry per registry created, for the life of the process.
+    creates: std::sync::Mutex<HashMap<DuplicateKey, Arc<AsyncMutex<Option<Instant>>>>>,
+}
+
+/// What makes two registries the same one, as [`same_registry`] compares them.
+type DuplicateKey = (String, String, String, String);
+
+fn duplicate_key(new: &AddPrivateRegistryRequest) -> DuplicateKey {
+    (
+        new.registry_type.clone(),
+        new.domain_name.to_ascii_lowercase(),
+        new.registry_host_ip.clone(),
+        new.registry_region_id.clone(),
+    )
+}
+
+/// Holds a create's key; when dropped (the create finished, however it ended, or its request
+/// was abandoned) it records when, for the next create of the key.
+struct CreateTurn(OwnedMutexGuard<Option<Instant>>);
+
+impl Drop for CreateTurn {
+    fn drop(&mut self) {
+        *self.0 = Some(Instant::now());
+    }
+}
+
+/// A caller that stopped waiting for a list another operation had in flight, told as the API
+/// client tells the same ends of its own calls (a stop is a cancellation, running out of time
+/// a failure like any other).
+impl From<WaitEnded> for ApiFailure {
+    fn from(e: WaitEnded) -> Self {
+        match e {
+            WaitEnded::Deadline => ApiFailure {
+                message: "ListPrivateRegistryList: gave up when the deadline passed, waiting for the list another operation had in flight".into(),
+                kind: FailureKind::Other,
+            },
+            WaitEnded::Stopped => ApiFailure {
+                message: "ListPrivateRegistryList: cancelled because Terraform asked the provider to stop".into(),
+                kind: FailureKind::Cancelled,
+            },
+        }
+    }
 }
 
 fn failed(summary: &str, f: &ApiFailure) -> Diagnostics {
@@ -106,7 +156,13 @@ impl<A: RegistryApi> Registries<A> {
             api,
             lists: ListCache::new(LIST_TTL),
             reshaped_at: std::sync::Mutex::new(None),
+            creates: std::sync::Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The limits of an operation ending at `deadline`, for the waits it does itself.
+    fn ctx(&self, deadline: Instant) -> CallContext {
+        CallContext::new(deadline, self.api.stop_token().clone())
     }
 
     /// After a delete or a modify: every list sent so far is out of date.
@@ -123,7 +179,9 @@ impl<A: RegistryApi> Registries<A> {
     ) -> Result<Arc<Vec<RegistryRecord>>, ApiFailure> {
         let key = registry_type.unwrap_or("*");
         self.lists
-            .get(key, || self.api.list(registry_type, deadline))
+            .get(key, &self.ctx(deadline), || {
+                self.api.list(registry_type, deadline)
+            })
             .await
     }
 
@@ -228,16 +286,28 @@ impl<A: RegistryApi> Registries<A> {
         };
         let began = Instant::now();
         let deadline = began + timeouts::get(planned, Operation::Create);
+        // Terraform cannot tell that two resources describe one registry (a `count` with a fixed
+        // domain name): their creates would both pass the duplicate check, made before either
+        // exists. So creates of one registry take turns, and the second finds the first.
+        // Held until this create returns.
+        let turn = match self.turn_to_create(&new, deadline).await {
+            Ok(turn) => turn,
+            Err(d) => return error(d),
+        };
         // The duplicate check looks for registries made outside this state; a list sent a
         // moment before this create began finds those as well as a newer one would, so the
-        // creates of one apply share a few lists instead of sending one each.
+        // creates of one apply share a few lists instead of sending one each. Only our own
+        // creates of this registry and our deletes and modifies need a list sent after them.
         let mut recent = began.checked_sub(DUPLICATE_CHECK_WINDOW).unwrap_or(began);
         if let Some(at) = *self.reshaped_at.lock().unwrap_or_else(|e| e.into_inner()) {
             recent = recent.max(at);
         }
+        if let Some(at) = *turn.0 {
+            recent = recent.max(at);
+        }
         let before = match self
             .lists
-            .get_since(&new.registry_type, recent, || {
+            .get_since(&new.registry_type, recent, &self.ctx(deadline), || {
                 self.api.list(Some(&new.registry_type), deadline)
             })
             .await
@@ -285,6 +355,44 @@ impl<A: RegistryApi> Registries<A> {
         ApplyResponse {
             new_state: state::from_record(&record, planned),
             ..Default::default()
+        }
+    }
+
+    /// Waits, up to the create's deadline or a stop, for any other create of the registry `new`
+    /// describes to finish.
+    async fn turn_to_create(
+        &self,
+        new: &AddPrivateRegistryRequest,
+        deadline: Instant,
+    ) -> Result<CreateTurn, Diagnostics> {
+        let key = self
+            .creates
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(duplicate_key(new))
+            .or_default()
+            .clone();
+        // The usual case, no other create of this registry: nothing to wait for.
+        if let Ok(guard) = key.clone().try_lock_owned() {
+            return Ok(CreateTurn(guard));
+        }
+        let what = format!(
+            "Another resource in this configuration creates the same {} registry for {} ({}) in {}.",
+            new.registry_type, new.domain_name, new.registry_host_ip, new.registry_region_id
+        );
+        tokio::select! {
+            biased;
+            _ = self.api.stop_token().cancelled() => Err(Diagnostic::error(
+                "Create cancelled",
+                format!("{what} Terraform asked the provider to stop while this create waited for that one to finish; nothing was created for this resource."),
+            )
+            .into()),
+            _ = tokio::time::sleep_until(deadline) => Err(Diagnostic::error(
+                "Timed out waiting for another create of the same registry",
+                format!("{what} It did not finish before this create's timeout, and nothing was created for this resource. Give each registry its own domain name."),
+            )
+            .into()),
+            guard = key.lock_owned() => Ok(CreateTurn(guard)),
         }
     }
 
@@ -368,7 +476,7 @@ impl<A: RegistryApi> Registries<A> {
             let since = Instant::now();
             let fetched = self
                 .lists
-                .get_since(registry_type, since, || {
+                .get_since(registry_type, since, &self.ctx(deadline), || {
                     self.api.list(Some(registry_type), deadline)
                 })
                 .await;
@@ -531,6 +639,7 @@ mod tests {
     use crate::resources::private_registry::api::{ModifyImageRegistryRequest, QuayNamespace};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
+    use tokio_util::sync::CancellationToken;
 
     /// An in-memory Security Center with scriptable failures.
     #[derive(Default)]
@@ -548,7 +657,13 @@ mod tests {
         stale_after_add: AtomicUsize,
         /// Terraform asked the provider to stop right after the next add.
         stop_after_add: std::sync::atomic::AtomicBool,
-        stopped: std::sync::atomic::AtomicBool,
+        /// StopProvider.
+        stop: CancellationToken,
+        /// How long each add takes to answer, after it committed.
+        add_latency: Mutex<Duration>,
+        adds_in_flight: AtomicUsize,
+        /// The most adds in flight at once.
+        most_adds_in_flight: AtomicUsize,
     }
 
     fn ambiguous() -> ApiFailure {
@@ -558,13 +673,9 @@ mod tests {
         }
     }
 
-    impl RegistryApi for Arc<Fake> {
-        async fn add(
-            &self,
-            req: &AddPrivateRegistryRequest,
-            _: Instant,
-        ) -> Result<i64, ApiFailure> {
-            self.adds.fetch_add(1, Ordering::SeqCst);
+    impl Fake {
+        /// The add's effect and answer, before the latency of the answer.
+        fn commit(&self, req: &AddPrivateRegistryRequest) -> Result<i64, ApiFailure> {
             if self.resets.load(Ordering::SeqCst) > 0 {
                 self.resets.fetch_sub(1, Ordering::SeqCst);
                 return Err(ambiguous());
@@ -595,9 +706,32 @@ mod tests {
                 return Err(ambiguous());
             }
             if self.stop_after_add.load(Ordering::SeqCst) {
-                self.stopped.store(true, Ordering::SeqCst);
+                self.stop.cancel();
             }
             Ok(id)
+        }
+    }
+
+    impl RegistryApi for Arc<Fake> {
+        fn stop_token(&self) -> &CancellationToken {
+            &self.stop
+        }
+
+        async fn add(
+            &self,
+            req: &AddPrivateRegistryRequest,
+            _: Instant,
+        ) -> Result<i64, ApiFailure> {
+            self.adds.fetch_add(1, Ordering::SeqCst);
+            let now = self.adds_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            self.most_adds_in_flight.fetch_max(now, Ordering::SeqCst);
+            let answer = self.commit(req);
+            let latency = *self.add_latency.lock().unwrap();
+            if !latency.is_zero() {
+                tokio::time::sleep(latency).await;
+            }
+            self.adds_in_flight.fetch_sub(1, Ordering::SeqCst);
+            answer
         }
 
         async fn list(
@@ -606,7 +740,7 @@ mod tests {
             _: Instant,
         ) -> Result<Vec<RegistryRecord>, ApiFailure> {
             self.lists.fetch_add(1, Ordering::SeqCst);
-            if self.stopped.load(Ordering::SeqCst) {
+            if self.stop.is_cancelled() {
                 return Err(ApiFailure {
                     message: "cancelled because Terraform asked the provider to stop".into(),
                     kind: FailureKind::Cancelled,
@@ -817,6 +951,121 @@ mod tests {
             d.detail
         );
         assert_eq!(fake.registries.lock().unwrap().len(), 1);
+    }
+
+    /// `planned()` with other attributes.
+    fn planned_with(attrs: &[(&str, Value)]) -> Value {
+        super::super::fixtures::with(planned(), attrs)
+    }
+
+    /// Starts `regs.create` of each planned value at once.
+    fn create_together(
+        regs: &Arc<Registries<Arc<Fake>>>,
+        planned: Vec<Value>,
+    ) -> Vec<tokio::task::JoinHandle<ApplyResponse>> {
+        planned
+            .into_iter()
+            .map(|p| {
+                let regs = regs.clone();
+                tokio::spawn(async move { regs.create(&p, &p).await })
+            })
+            .collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn two_creates_of_one_registry_make_one_and_the_other_names_it() {
+        let (fake, regs) = setup();
+        *fake.add_latency.lock().unwrap() = Duration::from_secs(1);
+        let regs = Arc::new(regs);
+        // The domain compares without case, as the duplicate check does.
+        let shouted = planned_with(&[("domain_name", "HARBOR.example.com".into())]);
+        let mut results = Vec::new();
+        for create in create_together(&regs, vec![planned(), shouted]) {
+            results.push(create.await.unwrap());
+        }
+        assert_eq!(
+            fake.adds.load(Ordering::SeqCst),
+            1,
+            "one AddPrivateRegistry"
+        );
+        assert_eq!(fake.registries.lock().unwrap().len(), 1);
+        let (made, refused): (Vec<_>, Vec<_>) =
+            results.iter().partition(|r| r.diagnostics.is_empty());
+        assert_eq!((made.len(), refused.len()), (1, 1), "{results:?}");
+        assert_eq!(made[0].new_state.attr("id"), &Value::from("1"));
+        let d = &refused[0].diagnostics.0[0];
+        assert_eq!(d.summary, "Registry already exists");
+        assert!(
+            d.detail
+                .contains("terraform import alicloud_sas_private_registry.<name> 1"),
+            "{}",
+            d.detail
+        );
+        assert_eq!(refused[0].new_state, Value::Null, "nothing to record");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn creates_of_different_registries_run_together_and_share_lists() {
+        let (fake, regs) = setup();
+        *fake.add_latency.lock().unwrap() = Duration::from_secs(1);
+        let regs = Arc::new(regs);
+        let started = Instant::now();
+        let planned = (0..2)
+            .map(|i| planned_with(&[("domain_name", format!("r{i}.example.com").into())]))
+            .collect();
+        for create in create_together(&regs, planned) {
+            let r = create.await.unwrap();
+            assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        }
+        assert_eq!(fake.registries.lock().unwrap().len(), 2);
+        assert_eq!(
+            fake.most_adds_in_flight.load(Ordering::SeqCst),
+            2,
+            "the adds ran together"
+        );
+        assert_eq!(
+            started.elapsed(),
+            Duration::from_secs(1),
+            "not one after the other"
+        );
+        assert_eq!(
+            fake.lists.load(Ordering::SeqCst),
+            2,
+            "one duplicate check and one read-back, each shared"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_create_waiting_for_one_of_the_same_registry_ends_at_its_timeout_and_on_stop() {
+        let (fake, regs) = setup();
+        *fake.add_latency.lock().unwrap() = Duration::from_secs(60);
+        let regs = Arc::new(regs);
+        let hasty = planned_with(&[("timeouts", Value::object([("create", Value::from("2s"))]))]);
+        let started = Instant::now();
+        let mut creates = create_together(&regs, vec![planned(), hasty, planned()]).into_iter();
+        let (slow, hasty, patient) = (
+            creates.next().unwrap(),
+            creates.next().unwrap(),
+            creates.next().unwrap(),
+        );
+        let r = hasty.await.unwrap();
+        assert_eq!(started.elapsed(), Duration::from_secs(2), "at its timeout");
+        assert_eq!(
+            r.diagnostics.0[0].summary,
+            "Timed out waiting for another create of the same registry"
+        );
+        assert!(!slow.is_finished() && !patient.is_finished());
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        fake.stop.cancel();
+        let r = patient.await.unwrap();
+        assert_eq!(started.elapsed(), Duration::from_secs(3), "at the stop");
+        assert_eq!(r.diagnostics.0[0].summary, "Create cancelled");
+        assert!(r.diagnostics.has_errors());
+        // The create already sent is let finish and recorded, its read-back skipped.
+        let r = slow.await.unwrap();
+        assert_eq!(r.new_state.attr("id"), &Value::from("1"));
+        assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
+        assert_eq!(fake.adds.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test]

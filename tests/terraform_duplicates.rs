@@ -1,0 +1,112 @@
+//! Two resources in one configuration that describe one registry (a `count` with a fixed
+//! domain name), applied by real Terraform against sas-emulator, which like the real API takes
+//! duplicates. Terraform creates both at once; the provider lets them take turns, so the first
+//! makes the registry and the second finds it and fails naming it. State records the one that
+//! exists, and a destroy removes it.
+
+mod common;
+
+use common::acceptance::Scenario;
+use serde_json::Value as Json;
+
+const APPLY: &[&str] = &["apply", "-auto-approve", "-input=false", "-no-color"];
+
+const TWO_OF_ONE: &str = r#"
+resource "alicloud_sas_private_registry" "r" {
+  count              = 2
+  registry_type      = "harbor"
+  registry_version   = "V2"
+  protocol_type      = 2
+  net_type           = 1
+  registry_host_ip   = "192.0.2.10"
+  domain_name        = "same.example.com"
+  user_name          = "admin"
+  password           = "pw"
+  registry_region_id = "cn-hangzhou"
+}
+"#;
+
+/// The registry instances in `show -json` state.
+fn instances(state: &Json) -> Vec<Json> {
+    state["values"]["root_module"]["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["type"] == "alicloud_sas_private_registry")
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_count_with_a_fixed_domain_creates_one_registry_and_names_it_for_the_other() {
+    let s = Scenario::on_emulator(&[]);
+    let client = s.client();
+    let emulator = s.emulator();
+    s.ws.write_config(&format!("{}\n{TWO_OF_ONE}", s.providers()));
+
+    let apply = s.ws.run(APPLY);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&apply.stdout),
+        String::from_utf8_lossy(&apply.stderr)
+    );
+    assert!(
+        !apply.status.success(),
+        "{client}: the apply fails:\n{text}"
+    );
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("Registry already exists"),
+        "{client}: names the problem:\n{text}"
+    );
+
+    let registries = emulator.registries();
+    assert_eq!(
+        registries.len(),
+        1,
+        "{client}: exactly one registry: {registries:?}"
+    );
+    assert_eq!(
+        emulator.count_actions("AddPrivateRegistry"),
+        1,
+        "{client}: one create was sent"
+    );
+    let id = registries[0]["Id"].to_string();
+    assert!(
+        flat.contains(&format!(
+            "terraform import alicloud_sas_private_registry.<name> {id}"
+        )),
+        "{client}: the refused create gives the id of the one made:\n{text}"
+    );
+
+    let state = s.state();
+    let recorded = instances(&state);
+    assert_eq!(
+        recorded.len(),
+        1,
+        "{client}: state holds exactly one instance: {state}"
+    );
+    assert_eq!(
+        recorded[0]["values"]["id"], id,
+        "{client}: the instance is the registry made"
+    );
+    assert_ne!(
+        recorded[0]["tainted"], true,
+        "{client}: the registry made is healthy"
+    );
+
+    s.destroy();
+    assert!(
+        emulator.registries().is_empty(),
+        "{client}: destroy leaves no registry"
+    );
+    assert!(
+        instances(&s.state()).is_empty(),
+        "{client}: destroy leaves an empty state"
+    );
+    assert_eq!(
+        s.ws.leftover_providers(),
+        Vec::<u32>::new(),
+        "{client}: no provider process is left"
+    );
+}
