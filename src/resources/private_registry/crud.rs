@@ -142,12 +142,27 @@ fn parse_id(state: &Value) -> Result<i64, Diagnostics> {
     })
 }
 
-/// Whether `record` is the registry `planned` describes, by the fields that identify one.
+/// Whether `record` is the registry `new` describes, by the fields that identify one.
 fn same_registry(record: &RegistryRecord, new: &AddPrivateRegistryRequest) -> bool {
     record.registry_type == new.registry_type
         && record.domain_name.eq_ignore_ascii_case(&new.domain_name)
         && record.registry_host_ip == new.registry_host_ip
         && record.region_id == new.registry_region_id
+}
+
+/// Whether `record` is what this very create would make: the same registry, and equal in every
+/// field whose change means a new registry (those the API cannot modify; in-place fields such
+/// as the user name are left out, since the API may mask or normalise them). An orphan of an
+/// earlier apply of this configuration is; the registry a `create_before_destroy` replacement
+/// is about to replace is not, since it differs in the field that forced the replacement. Only
+/// for quay, whose tokens the list does not show, can that field be invisible here: see
+/// `same_tokens`.
+fn what_this_create_makes(record: &RegistryRecord, new: &AddPrivateRegistryRequest) -> bool {
+    same_registry(record, new)
+        && record.registry_version == new.registry_version
+        && record.protocol_type == new.protocol_type
+        && record.net_type == new.net_type
+        && (new.vpc_id.is_none() || record.vpc_id == new.vpc_id)
 }
 
 impl<A: RegistryApi> Registries<A> {
@@ -197,6 +212,29 @@ impl<A: RegistryApi> Registries<A> {
             .iter()
             .find(|r| r.id == id)
             .cloned())
+    }
+
+    /// For quay, whether `candidate` holds the namespaces and tokens `new` would give it (one
+    /// `ListImageRegistryExtra`, only for a quay registry equal in everything else); always
+    /// true for harbor.
+    async fn same_tokens(
+        &self,
+        candidate: &RegistryRecord,
+        new: &AddPrivateRegistryRequest,
+        deadline: Instant,
+    ) -> Result<bool, ApiFailure> {
+        let Some(wanted) = new
+            .extra_param
+            .as_ref()
+            .filter(|_| new.registry_type == "quay")
+        else {
+            return Ok(true);
+        };
+        let namespaces = self.api.quay_namespaces(candidate.id, deadline).await?;
+        Ok(crate::framework::plan::json_equivalent(
+            &state::extra_param_json(&namespaces),
+            wanted.expose(),
+        ))
     }
 
     /// For quay, the `extra_param` the API holds; kept as the prior text when it means the same.
@@ -315,7 +353,18 @@ impl<A: RegistryApi> Registries<A> {
             Ok(list) => list,
             Err(f) => return error(failed("Failed to list registries before creating", &f)),
         };
-        if let Some(existing) = before.iter().find(|r| same_registry(r, &new)) {
+        let mut existing = None;
+        for candidate in before.iter().filter(|r| what_this_create_makes(r, &new)) {
+            match self.same_tokens(candidate, &new, deadline).await {
+                Ok(true) => {
+                    existing = Some(candidate);
+                    break;
+                }
+                Ok(false) => {}
+                Err(f) => return error(failed("Failed to read quay namespaces", &f)),
+            }
+        }
+        if let Some(existing) = existing {
             return error(
                 Diagnostic::error(
                     "Registry already exists",
@@ -429,7 +478,7 @@ impl<A: RegistryApi> Registries<A> {
                         })?;
                     let appeared: Vec<&RegistryRecord> = list
                         .iter()
-                        .filter(|r| !known.contains(&r.id) && same_registry(r, new))
+                        .filter(|r| !known.contains(&r.id) && what_this_create_makes(r, new))
                         .collect();
                     match appeared.as_slice() {
                         [one] => {
@@ -951,6 +1000,48 @@ mod tests {
             d.detail
         );
         assert_eq!(fake.registries.lock().unwrap().len(), 1);
+    }
+
+    /// `create_before_destroy`: the new registry is made while the one it replaces exists; it
+    /// differs in what forced the replacement, so it is no duplicate.
+    #[tokio::test]
+    async fn a_create_before_destroy_replacement_is_not_a_duplicate() {
+        let (fake, regs) = setup();
+        regs.create(&planned(), &planned()).await;
+        let v1 = planned_with(&[("registry_version", "V1".into())]);
+        let r = regs.create(&v1, &v1).await;
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        assert_eq!(fake.registries.lock().unwrap().len(), 2);
+    }
+
+    /// A quay registry replaced only for new tokens differs only in them: the tokens are
+    /// compared (the fake's registry holds `t`).
+    #[tokio::test]
+    async fn quay_tokens_tell_a_replacement_from_an_orphan() {
+        let (fake, regs) = setup();
+        let quay = |token: &str| {
+            planned_with(&[
+                ("registry_type", "quay".into()),
+                (
+                    "extra_param",
+                    format!(r#"[{{"namespace":"team","authToken":"{token}"}}]"#).into(),
+                ),
+            ])
+        };
+        assert!(regs
+            .create(&quay("t"), &quay("t"))
+            .await
+            .diagnostics
+            .is_empty());
+        let orphan = regs.create(&quay("t"), &quay("t")).await;
+        assert_eq!(orphan.diagnostics.0[0].summary, "Registry already exists");
+        let replacement = regs.create(&quay("new"), &quay("new")).await;
+        assert!(
+            replacement.diagnostics.is_empty(),
+            "{:?}",
+            replacement.diagnostics
+        );
+        assert_eq!(fake.registries.lock().unwrap().len(), 2);
     }
 
     /// `planned()` with other attributes.

@@ -1,0 +1,68 @@
+//! `lifecycle { create_before_destroy = true }`: the new registry is made while the one it
+//! replaces still exists, with the same domain, host and region. The duplicate check must not
+//! mistake the old one for an orphan (it differs in what forced the replacement), so the
+//! replacement goes through, with Terraform 1.0.3 and OpenTofu 1.12.6.
+
+mod common;
+
+use common::acceptance::{resource_values, Scenario, Step};
+use common::terraform::Client;
+
+const ADDR: &str = "alicloud_sas_private_registry.r";
+
+fn harbor(version: &str) -> String {
+    format!(
+        r#"
+resource "alicloud_sas_private_registry" "r" {{
+  registry_type      = "harbor"
+  registry_version   = "{version}"
+  protocol_type      = 2
+  net_type           = 1
+  registry_host_ip   = "192.0.2.70"
+  domain_name        = "cbd.example.com"
+  user_name          = "admin"
+  password           = "pw"
+  registry_region_id = "cn-hangzhou"
+
+  lifecycle {{
+    create_before_destroy = true
+  }}
+}}
+"#
+    )
+}
+
+#[test]
+fn create_before_destroy_replaces_on_terraform_1_0_3() {
+    create_before_destroy(Client::Terraform1_0);
+}
+
+#[test]
+fn create_before_destroy_replaces_on_opentofu_1_12_6() {
+    create_before_destroy(Client::OpenTofu1_12);
+}
+
+fn create_before_destroy(client: Client) {
+    let s = Scenario::on_emulator_with(client, &[]);
+    s.run(vec![
+        Step::new(harbor("V2")).actions(vec![(ADDR, &["create"])]),
+        Step::new(harbor("V1"))
+            .actions(vec![(ADDR, &["create", "delete"])])
+            .check(|state, backend| {
+                let regs = backend.registries();
+                assert_eq!(regs.len(), 1, "the old one was deleted after: {regs:?}");
+                assert_eq!(regs[0]["RegistryVersion"], "V1");
+                assert_eq!(
+                    regs[0]["Id"].to_string(),
+                    resource_values(state, ADDR)["id"]
+                        .as_str()
+                        .unwrap_or_default()
+                );
+            }),
+    ]);
+    s.destroy();
+    assert!(
+        s.emulator().registries().is_empty(),
+        "{client}: destroy leaves nothing"
+    );
+}
