@@ -1,11 +1,19 @@
 //! Each fault does what it says: throttling and unavailability answer with the real codes;
 //! reset drops the connection before acting and lose-response after committing — both without
-//! a single response byte, checked on a raw socket; latency delays; a seed replays; faults can
-//! be changed at run time and never touch the introspection endpoints.
+//! a single response byte, checked on a raw socket; latency delays, globally or per action; a
+//! seed replays; faults can be changed at run time and never touch the introspection endpoints.
+//!
+//! Holds: a held request is logged and listed on arrival and acts only once released (by seq,
+//! by action, or all), or once its timeout passes; a rule can let requests pass first; a client
+//! that goes away takes its held request with it, unacted; bad or unbounded rules are refused;
+//! shutdown lets held requests go.
 
 use alicloud_provider::emulator::probe::{self, Call, Credentials};
-use alicloud_provider::emulator::{Emulator, EmulatorConfig, FaultConfig, RunningEmulator};
+use alicloud_provider::emulator::{
+    Emulator, EmulatorConfig, FaultConfig, HoldSpec, ReleaseSpec, RunningEmulator,
+};
 use http::Method;
+use serde_json::Value;
 use std::time::{Duration, Instant};
 
 fn start(faults: FaultConfig) -> RunningEmulator {
@@ -219,4 +227,373 @@ fn invalid_fault_settings_fail_start() {
     .err()
     .unwrap();
     assert!(e.to_string().contains("throttle_rate"), "{e}");
+}
+
+#[tokio::test]
+async fn action_latency_delays_that_action_only_and_changes_at_run_time() {
+    let emu = start(FaultConfig {
+        action_latency_ms: [("ListPrivateRegistryList".to_string(), 400)].into(),
+        ..Default::default()
+    });
+    let timed = |call: Call| {
+        let addr = emu.addr();
+        async move {
+            let t = Instant::now();
+            let r = probe::call(addr, &call, &creds()).await.unwrap();
+            assert_eq!(r.status, 200, "{}", r.text);
+            t.elapsed()
+        }
+    };
+    let list = || Call::sas("ListPrivateRegistryList");
+    assert!(timed(list()).await >= Duration::from_millis(400));
+    assert!(timed(add()).await < Duration::from_millis(400));
+    // The log shows how long each took, from arrival.
+    let log = emu.requests();
+    assert!(log[0].duration_ms.unwrap() >= 400, "{:?}", log[0]);
+    assert!(log[1].duration_ms.unwrap() < 400, "{:?}", log[1]);
+
+    let r = probe::plain(
+        emu.addr(),
+        Method::POST,
+        "/_emulator/faults",
+        r#"{"latency_ms": 100, "action_latency_ms": {"AddPrivateRegistry": 300}}"#,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["action_latency_ms"]["AddPrivateRegistry"], 300);
+    assert!(
+        timed(add()).await >= Duration::from_millis(400),
+        "100 + 300"
+    );
+    let t = timed(list()).await;
+    assert!(
+        (Duration::from_millis(100)..Duration::from_millis(400)).contains(&t),
+        "{t:?}"
+    );
+    for bad in [
+        r#"{"action_latency_ms": {"AddPrivateRegistry": 600001}}"#,
+        r#"{"action_latency_ms": {"": 1}}"#,
+        r#"{"action_latency_ms": {"AddPrivateRegistry": -1}}"#,
+        r#"{"action_latency_ms": ["AddPrivateRegistry"]}"#,
+    ] {
+        let r = probe::plain(emu.addr(), Method::POST, "/_emulator/faults", bad)
+            .await
+            .unwrap();
+        assert_eq!(r.status, 400, "{bad}: {}", r.text);
+    }
+    let r = probe::plain(emu.addr(), Method::GET, "/_emulator/faults", "")
+        .await
+        .unwrap();
+    assert_eq!(r.json["action_latency_ms"]["AddPrivateRegistry"], 300);
+}
+
+async fn introspect(emu: &RunningEmulator, method: Method, path: &str, body: &str) -> Value {
+    let r = probe::plain(emu.addr(), method.clone(), path, body)
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "{method} {path} {body}: {}", r.text);
+    r.json
+}
+
+/// Polls `GET /_emulator/held` until `n` requests are held; returns them.
+async fn wait_held(emu: &RunningEmulator, n: usize) -> Vec<Value> {
+    let started = Instant::now();
+    loop {
+        let v = introspect(emu, Method::GET, "/_emulator/held", "").await;
+        let held = v["held"].as_array().cloned().unwrap_or_default();
+        if held.len() >= n {
+            return held;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "never {n} held: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+fn entry(emu: &RunningEmulator, seq: u64) -> alicloud_provider::emulator::introspect::LogEntry {
+    emu.requests()
+        .into_iter()
+        .find(|e| e.seq == seq)
+        .expect("logged")
+}
+
+#[tokio::test]
+async fn a_held_request_is_logged_on_arrival_and_acts_only_when_released() {
+    let emu = start(FaultConfig::default());
+    let rule = introspect(
+        &emu,
+        Method::POST,
+        "/_emulator/hold",
+        r#"{"action": "AddPrivateRegistry"}"#,
+    )
+    .await;
+    assert_eq!(rule["remaining"], 1);
+    assert_eq!(rule["skip"], 0);
+    assert_eq!(rule["timeout_ms"], 120_000);
+    let addr = emu.addr();
+    let call = tokio::spawn(async move { probe::call(addr, &add(), &creds()).await });
+    let held = wait_held(&emu, 1).await;
+    assert_eq!(held[0]["action"], "AddPrivateRegistry");
+    assert_eq!(held[0]["rule"], rule["id"]);
+    let seq = held[0]["seq"].as_u64().unwrap();
+    // Arrived, logged, and nothing done yet.
+    let e = entry(&emu, seq);
+    assert_eq!(
+        (e.outcome.as_str(), e.hold.as_deref()),
+        ("Pending", Some("held"))
+    );
+    assert_eq!(e.params["DomainName"], "harbor.example.com");
+    assert_eq!(e.request_id, held[0]["request_id"].as_str().unwrap());
+    assert!(e.http_status.is_none() && e.duration_ms.is_none());
+    assert!(emu.registries().is_empty());
+    // The rule is used up; other actions and introspection are not held.
+    assert!(
+        introspect(&emu, Method::GET, "/_emulator/held", "").await["rules"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let r = probe::call(emu.addr(), &Call::sas("ListPrivateRegistryList"), &creds())
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!call.is_finished(), "still held");
+
+    let released = introspect(
+        &emu,
+        Method::POST,
+        "/_emulator/release",
+        &format!(r#"{{"seq": {seq}}}"#),
+    )
+    .await;
+    assert_eq!(released["released"], serde_json::json!([seq]));
+    let r = call.await.unwrap().unwrap();
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(emu.registries().len(), 1);
+    let e = entry(&emu, seq);
+    assert_eq!(
+        (e.outcome.as_str(), e.hold.as_deref()),
+        ("Success", Some("released"))
+    );
+    assert!(e.duration_ms.unwrap() >= 200, "{e:?}");
+    assert_eq!(e.http_status, Some(200));
+    // The next one is not held: the rule held one.
+    let r = probe::call(emu.addr(), &add(), &creds()).await.unwrap();
+    assert_eq!(r.status, 200);
+    // Releasing what is not held.
+    let r = probe::plain(
+        emu.addr(),
+        Method::POST,
+        "/_emulator/release",
+        &format!(r#"{{"seq": {seq}}}"#),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status, 404, "{}", r.text);
+}
+
+#[tokio::test]
+async fn skip_lets_requests_pass_and_release_takes_all_or_an_action() {
+    let emu = start(FaultConfig::default());
+    // Hold the 2nd and 3rd adds, and the 1st delete.
+    introspect(
+        &emu,
+        Method::POST,
+        "/_emulator/hold",
+        r#"{"action": "AddPrivateRegistry", "skip": 1, "count": 2}"#,
+    )
+    .await;
+    let r = probe::call(emu.addr(), &add(), &creds()).await.unwrap();
+    assert_eq!(r.status, 200, "the first passes");
+    let addr = emu.addr();
+    let second = tokio::spawn(async move { probe::call(addr, &add(), &creds()).await });
+    wait_held(&emu, 1).await;
+    let third = tokio::spawn(async move { probe::call(addr, &add(), &creds()).await });
+    let held = wait_held(&emu, 2).await;
+    assert!(
+        held[0]["seq"].as_u64() < held[1]["seq"].as_u64(),
+        "oldest first"
+    );
+    introspect(
+        &emu,
+        Method::POST,
+        "/_emulator/hold",
+        r#"{"action": "DeletePrivateRegistry"}"#,
+    )
+    .await;
+    let delete = tokio::spawn(async move {
+        probe::call(
+            addr,
+            &Call::sas("DeletePrivateRegistry").param("RegistryId", 1),
+            &creds(),
+        )
+        .await
+    });
+    wait_held(&emu, 3).await;
+    assert_eq!(emu.registries().len(), 1);
+
+    let r = introspect(
+        &emu,
+        Method::POST,
+        "/_emulator/release",
+        r#"{"action": "DeletePrivateRegistry"}"#,
+    )
+    .await;
+    assert_eq!(r["released"].as_array().unwrap().len(), 1);
+    assert_eq!(delete.await.unwrap().unwrap().status, 200);
+    assert!(emu.registries().is_empty());
+    // No body releases everything.
+    let r = introspect(&emu, Method::POST, "/_emulator/release", "").await;
+    assert_eq!(r["released"].as_array().unwrap().len(), 2);
+    for call in [second, third] {
+        assert_eq!(call.await.unwrap().unwrap().status, 200);
+    }
+    assert_eq!(emu.registries().len(), 2);
+    assert!(emu.held().held.is_empty());
+}
+
+#[tokio::test]
+async fn a_hold_nobody_releases_times_out_and_the_request_goes_on() {
+    let emu = start(FaultConfig::default());
+    emu.hold(HoldSpec {
+        timeout_ms: 300,
+        ..HoldSpec::new("AddPrivateRegistry", 1)
+    })
+    .unwrap();
+    let t = Instant::now();
+    let r = probe::call(emu.addr(), &add(), &creds()).await.unwrap();
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(
+        t.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        t.elapsed()
+    );
+    let e = &emu.requests()[0];
+    assert_eq!(
+        (e.outcome.as_str(), e.hold.as_deref()),
+        ("Success", Some("timed out"))
+    );
+    assert_eq!(emu.registries().len(), 1);
+    assert!(emu.held().held.is_empty());
+}
+
+#[tokio::test]
+async fn a_held_request_whose_client_goes_away_is_dropped_without_acting() {
+    let emu = start(FaultConfig::default());
+    emu.hold(HoldSpec::new("AddPrivateRegistry", 1)).unwrap();
+    let req = probe::build(&add(), &creds(), &emu.endpoint());
+    let addr = emu.addr();
+    let exchange = tokio::spawn(async move { probe::raw_exchange(addr, req).await });
+    let seq = wait_held(&emu, 1).await[0]["seq"].as_u64().unwrap();
+    // Closing the socket, as a killed client's kernel does.
+    exchange.abort();
+    let started = Instant::now();
+    while !emu.held().held.is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "still held after its client went away"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let e = entry(&emu, seq);
+    assert_eq!(e.outcome, "Abandoned", "{e:?}");
+    assert!(e.http_status.is_none());
+    let r = probe::plain(emu.addr(), Method::POST, "/_emulator/release", "{}")
+        .await
+        .unwrap();
+    assert_eq!(r.json["released"], serde_json::json!([]));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(
+        emu.registries().is_empty(),
+        "an abandoned request never acts"
+    );
+}
+
+#[tokio::test]
+async fn hold_rules_are_checked_and_bounded() {
+    let emu = start(FaultConfig::default());
+    let post = |path: &'static str, body: &'static str| {
+        let addr = emu.addr();
+        async move { probe::plain(addr, Method::POST, path, body).await.unwrap() }
+    };
+    for bad in [
+        "{}",
+        r#"{"action": ""}"#,
+        r#"{"action": "AddPrivateRegistry", "count": 0}"#,
+        r#"{"action": "AddPrivateRegistry", "count": 257}"#,
+        r#"{"action": "AddPrivateRegistry", "timeout_ms": 0}"#,
+        r#"{"action": "AddPrivateRegistry", "timeout_ms": 600001}"#,
+        r#"{"action": "AddPrivateRegistry", "typo": 1}"#,
+        "nope",
+    ] {
+        let r = post("/_emulator/hold", bad).await;
+        assert_eq!(r.status, 400, "{bad}: {}", r.text);
+    }
+    let r = post(
+        "/_emulator/hold",
+        r#"{"action": "AddPrivateRegistry", "count": 200}"#,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = post(
+        "/_emulator/hold",
+        r#"{"action": "DeletePrivateRegistry", "count": 57}"#,
+    )
+    .await;
+    assert_eq!(r.status, 400, "past 256 outstanding: {}", r.text);
+    let r = post(
+        "/_emulator/hold",
+        r#"{"action": "DeletePrivateRegistry", "count": 56}"#,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    for bad in [r#"{"seq": "x"}"#, r#"{"bogus": 1}"#, "5"] {
+        let r = post("/_emulator/release", bad).await;
+        assert_eq!(r.status, 400, "{bad}: {}", r.text);
+    }
+    let r = post("/_emulator/release", r#"{"seq": 12345}"#).await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    let v = introspect(&emu, Method::GET, "/_emulator/held", "").await;
+    assert_eq!(v["rules"].as_array().unwrap().len(), 2);
+    let v = introspect(&emu, Method::DELETE, "/_emulator/hold", "").await;
+    assert_eq!(v["cancelled"], 2);
+    let v = introspect(&emu, Method::GET, "/_emulator/held", "").await;
+    assert_eq!(v, serde_json::json!({"held": [], "rules": []}));
+    // Nothing is held any more.
+    let r = probe::call(emu.addr(), &add(), &creds()).await.unwrap();
+    assert_eq!(r.status, 200);
+    assert!(emu
+        .release(&ReleaseSpec {
+            seq: Some(0),
+            ..Default::default()
+        })
+        .is_err());
+}
+
+#[test]
+fn shutdown_lets_held_requests_go() {
+    let emu = start(FaultConfig::default());
+    emu.hold(HoldSpec::new("AddPrivateRegistry", 1)).unwrap();
+    let addr = emu.addr();
+    let call = std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(probe::call(addr, &add(), &creds()))
+    });
+    let started = Instant::now();
+    while emu.held().held.is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(10), "never held");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let t = Instant::now();
+    emu.shutdown().unwrap();
+    assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+    let r = call.join().unwrap().unwrap();
+    assert_eq!(r.status, 200, "answered, not cut off: {}", r.text);
 }

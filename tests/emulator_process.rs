@@ -1,6 +1,7 @@
 //! The `sas-emulator` binary as `make demo` and Terraform tests run it: the announce line,
 //! `--help`, refusing non-loopback addresses and corrupt state, clean exit on SIGTERM/SIGINT,
-//! persistence across a restart, and no secret on stdout or stderr.
+//! persistence across a restart, no secret on stdout or stderr, per-action latency from the
+//! command line, and a held request let go by SIGTERM.
 
 use alicloud_provider::emulator::probe::{self, Call, Credentials};
 use std::io::{BufRead, BufReader, Read};
@@ -112,6 +113,9 @@ fn help_prints_defaults() {
         "emulator-access-key-id",
         "emulator-access-key-secret",
         "--fault-seed",
+        "--fault-action-latency-ms",
+        "/_emulator/hold",
+        "/_emulator/release",
         "--state-file",
     ] {
         assert!(text.contains(s), "help lacks {s}");
@@ -192,4 +196,49 @@ fn assert_state_has_no_password(state: &Path) {
     let text = std::fs::read_to_string(state).unwrap();
     assert!(!text.contains(PASSWORD));
     assert!(text.contains("\"next_id\": 3"), "{text}");
+}
+
+#[tokio::test]
+async fn action_latency_from_the_command_line_and_a_hold_let_go_on_sigterm() {
+    let emu = spawn(&["--fault-action-latency-ms", "ListPrivateRegistryList=300"]);
+    let r = probe::plain(emu.addr, http::Method::GET, "/_emulator/faults", "")
+        .await
+        .unwrap();
+    assert_eq!(r.json["action_latency_ms"]["ListPrivateRegistryList"], 300);
+    let t = std::time::Instant::now();
+    assert!(add_and_list(emu.addr, 1).await.len() == 1);
+    assert!(
+        t.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        t.elapsed()
+    );
+
+    let r = probe::plain(
+        emu.addr,
+        http::Method::POST,
+        "/_emulator/hold",
+        r#"{"action": "AddPrivateRegistry"}"#,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text);
+    let addr = emu.addr;
+    let held_call = tokio::spawn(async move { probe::call(addr, &add(), &creds()).await });
+    let started = std::time::Instant::now();
+    loop {
+        let r = probe::plain(emu.addr, http::Method::GET, "/_emulator/held", "")
+            .await
+            .unwrap();
+        if r.json["held"].as_array().is_some_and(|h| h.len() == 1) {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "never held");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Shutting down releases it: it is answered, and the process exits cleanly and quickly.
+    signal(&emu.child, "-TERM");
+    let r = held_call.await.unwrap().unwrap();
+    assert_eq!(r.status, 200, "{}", r.text);
+    let (ok, stderr) = wait(emu);
+    assert!(ok, "SIGTERM exit was not clean: {stderr}");
 }

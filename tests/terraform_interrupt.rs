@@ -1,7 +1,11 @@
-//! Interrupted applies with real Terraform against a slow sas-emulator: the provider killed
-//! (SIGKILL) in the middle of a create, and Terraform interrupted (SIGINT, as Ctrl-C sends it)
-//! while a create is in flight. Nothing is duplicated, nothing is silently adopted, and state
-//! records every registry that exists.
+//! Interrupted applies with real Terraform against sas-emulator: the provider killed (SIGKILL)
+//! in the middle of a create, and Terraform interrupted (SIGINT, as Ctrl-C sends it) while a
+//! create is in flight. Nothing is duplicated, nothing is silently adopted, and state records
+//! every registry that exists.
+//!
+//! "In the middle of a create" is made exact with the emulator's holds, not with latency
+//! windows: a request is held on arrival, the test sees it held, acts, then releases it. No
+//! step depends on how fast the machine is.
 
 mod common;
 
@@ -10,11 +14,13 @@ use std::time::{Duration, Instant};
 
 use common::acceptance::{harbor_registries, Scenario};
 use common::backend::Emulator;
+use common::emulator_control as control;
 use common::plugin_client::wait_exit;
 use common::terraform::Client;
-use serde_json::json;
 
 const APPLY: &[&str] = &["apply", "-auto-approve", "-input=false", "-no-color"];
+const ADD: &str = "AddPrivateRegistry";
+const LIST: &str = "ListPrivateRegistryList";
 
 /// Sends signal `name` to `target`: a pid, or `-pgid` for a whole process group.
 fn signal(target: &str, name: &str) {
@@ -34,17 +40,28 @@ fn answered(emulator: &Emulator, action: &str) -> usize {
         .count()
 }
 
-/// Polls the emulator until `ready` holds, or fails after a minute.
-fn wait_until(what: &str, apply: &mut Child, mut ready: impl FnMut() -> bool) {
+/// Polls until `ready` gives a value, or fails after two minutes (or when Terraform exits
+/// first). Only a bound on a hang: nothing here waits for time to pass.
+fn wait_until<T>(what: &str, apply: &mut Child, mut ready: impl FnMut() -> Option<T>) -> T {
     let started = Instant::now();
-    while !ready() {
+    loop {
+        if let Some(v) = ready() {
+            return v;
+        }
         assert!(
             apply.try_wait().expect("poll terraform").is_none(),
             "terraform exited before {what}"
         );
-        assert!(started.elapsed() < Duration::from_secs(60), "never {what}");
+        assert!(started.elapsed() < Duration::from_secs(120), "never {what}");
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Waits until one request of `action` is held; returns its `seq`.
+fn wait_held(what: &str, apply: &mut Child, emulator: &Emulator, action: &str) -> u64 {
+    wait_until(what, apply, || {
+        control::held_of(emulator, action).first().copied()
+    })
 }
 
 fn ids_in_state(s: &Scenario) -> Vec<String> {
@@ -80,12 +97,16 @@ fn a_provider_killed_mid_create_leaves_a_registry_the_next_apply_names_for_impor
         harbor_registries(1, "stop")
     ));
     let emulator = s.emulator();
-    emulator.set_faults(json!({"latency_ms": 1500}));
+    // Hold the add on arrival; while it is held, nothing else can be sent (one create, and it
+    // waits for the add), so a hold on the next list takes the read-back that follows it.
+    control::hold(emulator, ADD, 0, 1);
     let mut apply = s.ws.spawn("apply", APPLY);
+    let add = wait_held("the add arrived", &mut apply, emulator, ADD);
+    control::hold(emulator, LIST, 0, 1);
+    control::release(emulator, add);
     // The create has committed; the provider is now waiting to read the registry back.
-    wait_until("the create committed", &mut apply, || {
-        answered(emulator, "AddPrivateRegistry") == 1
-    });
+    wait_held("the read-back arrived", &mut apply, emulator, LIST);
+    assert_eq!(answered(emulator, ADD), 1, "the add committed");
     let providers = s.ws.leftover_providers();
     assert_eq!(providers.len(), 1, "one provider serves the apply");
     signal(&providers[0].to_string(), "KILL");
@@ -95,11 +116,12 @@ fn a_provider_killed_mid_create_leaves_a_registry_the_next_apply_names_for_impor
         matches!(status, Some(Ok(st)) if !st.success()),
         "the apply fails when its provider dies:\n{output}"
     );
+    // The read-back died with its client, unanswered.
+    control::clear_holds(emulator);
     let orphan = ids_in_emulator(emulator);
     assert_eq!(orphan.len(), 1, "the create committed before the kill");
     assert!(ids_in_state(&s).is_empty(), "the state never heard of it");
 
-    emulator.set_faults(json!({}));
     let again = s.ws.run(APPLY);
     let text = format!(
         "{}{}",
@@ -165,19 +187,30 @@ fn ctrl_c_during_a_create_stops_cleanly_and_state_records_what_exists(client: Cl
         harbor_registries(4, "stop")
     ));
     let emulator = s.emulator();
-    emulator.set_faults(json!({"latency_ms": 1200}));
+    // Hold the second create's add on arrival: the first create is then done, and the second
+    // is in flight with nothing created by it yet.
+    control::hold(emulator, ADD, 1, 1);
     let mut apply = s.ws.spawn("apply", &[APPLY, &["-parallelism=1"]].concat());
-    // The first create lists, adds, then lists again to read the registry back. The second
-    // reuses that list (sent under 2 s before) for its duplicate check and sends its add at
-    // once, which then takes the 1.2 s of latency. Interrupt inside that window.
-    wait_until("the first create was read back", &mut apply, || {
-        answered(emulator, "AddPrivateRegistry") == 1
-            && answered(emulator, "ListPrivateRegistryList") == 2
-    });
-    std::thread::sleep(Duration::from_millis(500));
+    let add = wait_held("the second add arrived", &mut apply, emulator, ADD);
+    assert_eq!(
+        ids_in_emulator(emulator).len(),
+        1,
+        "{client}: the first create finished"
+    );
     let interrupted = Instant::now();
     // Ctrl-C: the terminal signals the whole foreground process group.
     signal(&format!("-{}", apply.id()), "INT");
+    wait_until("Terraform saw the interrupt", &mut apply, || {
+        s.ws.output_of("apply")
+            .contains("Interrupt received")
+            .then_some(())
+    });
+    // The provider reads a new registry back (a list) before the create returns, unless
+    // StopProvider has reached it, which cancels the read. Holding that list means the second
+    // create cannot return before StopProvider, which Terraform sends only once it has stopped
+    // starting new operations: so no third create can begin, however the threads are scheduled.
+    control::hold(emulator, LIST, 0, 1);
+    control::release(emulator, add);
     let stopped = wait_exit(&mut apply, Duration::from_secs(30));
     let output = s.ws.output_of("apply");
     assert!(stopped.is_some(), "{client}: stops after Ctrl-C:\n{output}");
@@ -194,6 +227,21 @@ fn ctrl_c_during_a_create_stops_cleanly_and_state_records_what_exists(client: Cl
         output.contains("Interrupt received"),
         "{client}: saw the interrupt:\n{output}"
     );
+
+    let read_back_held = !control::held_of(emulator, LIST).is_empty()
+        || emulator
+            .requests()
+            .iter()
+            .any(|r| r["action"] == LIST && r["hold"].is_string() && r["seq"].as_u64() > Some(add));
+    eprintln!(
+        "{client}: {}",
+        if read_back_held {
+            "the read-back was sent and held until StopProvider cancelled it"
+        } else {
+            "StopProvider reached the provider before the add returned (no read-back sent)"
+        }
+    );
+    control::clear_holds(emulator);
 
     let created = ids_in_emulator(emulator);
     assert_eq!(
@@ -215,7 +263,6 @@ fn ctrl_c_during_a_create_stops_cleanly_and_state_records_what_exists(client: Cl
         .count();
     assert_eq!(tainted, 0, "{client}: healthy registries are not tainted");
 
-    emulator.set_faults(json!({}));
     let rest = s.ws.ok(APPLY);
     assert!(
         rest.contains("2 added, 0 changed, 0 destroyed"),

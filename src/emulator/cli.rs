@@ -84,6 +84,8 @@ OPTIONS:
     --fault-reset-rate P          probability of dropping the connection before acting [default: 0]
     --fault-lose-response-rate P  probability of acting, then dropping the connection [default: 0]
     --fault-latency-ms N          delay added to every API request [default: 0]
+    --fault-action-latency-ms ACTION=N
+                                  further delay for requests of ACTION; repeatable
     --fault-seed N                seed of the fault RNG [default: random]
     -h, --help                    print this help
     -V, --version                 print the version
@@ -91,9 +93,14 @@ OPTIONS:
 Once listening, prints one line on stdout: `sas-emulator listening on 127.0.0.1:PORT`.
 SIGINT/SIGTERM stop it cleanly. Faults apply to Sas/STS API requests only; tests can change
 them at run time with `POST /_emulator/faults` (JSON: throttle_rate, unavailable_rate,
-reset_rate, lose_response_rate, latency_ms, seed, deny_actions). Introspection (loopback only):
+reset_rate, lose_response_rate, latency_ms, action_latency_ms ({{\"ACTION\": N}}), seed,
+deny_actions; latencies at most 600000 ms). Introspection (loopback only):
 GET /_emulator/requests, GET /_emulator/registries, POST /_emulator/registries/<id>/modify,
 DELETE /_emulator/registries/<id>, GET|POST /_emulator/faults.
+Holds (loopback only): POST /_emulator/hold {{\"action\": A, \"count\": 1, \"skip\": 0,
+\"timeout_ms\": 120000}} holds the next matching API requests on arrival (logged as held,
+listed by GET /_emulator/held) until POST /_emulator/release ({{}}, {{\"seq\": N}} or
+{{\"action\": A}}), or for timeout_ms at most; DELETE /_emulator/hold drops unused rules.
 "
     )
 }
@@ -107,6 +114,22 @@ where
         value: value.into(),
         why: e.to_string(),
     })
+}
+
+/// `ACTION=MS`, as `--fault-action-latency-ms` takes it.
+fn parse_action_latency(flag: &str, value: &str) -> Result<(String, u64), CliError> {
+    let invalid = |why: &str| CliError::Invalid {
+        flag: flag.into(),
+        value: value.into(),
+        why: why.into(),
+    };
+    let (action, ms) = value
+        .split_once('=')
+        .ok_or_else(|| invalid("expected ACTION=MILLISECONDS"))?;
+    if action.is_empty() {
+        return Err(invalid("the action is empty"));
+    }
+    Ok((action.to_string(), parse_value(flag, ms)?))
 }
 
 fn parse_listen(value: &str) -> Result<SocketAddr, CliError> {
@@ -166,6 +189,7 @@ where
                 | "--fault-reset-rate"
                 | "--fault-lose-response-rate"
                 | "--fault-latency-ms"
+                | "--fault-action-latency-ms"
                 | "--fault-seed"
         );
         if !takes_value {
@@ -192,6 +216,10 @@ where
             "--fault-reset-rate" => faults.reset_rate = parse_value(&flag, v)?,
             "--fault-lose-response-rate" => faults.lose_response_rate = parse_value(&flag, v)?,
             "--fault-latency-ms" => faults.latency_ms = parse_value(&flag, v)?,
+            "--fault-action-latency-ms" => {
+                let (action, ms) = parse_action_latency(&flag, v)?;
+                faults.action_latency_ms.insert(action, ms);
+            }
             "--fault-seed" => faults.seed = Some(parse_value(&flag, v)?),
             _ => return Err(CliError::Unknown(arg)),
         }
@@ -341,6 +369,9 @@ mod tests {
             "10",
             "--deny-action",
             "DeletePrivateRegistry",
+            "--fault-action-latency-ms",
+            "AddPrivateRegistry=1500",
+            "--fault-action-latency-ms=DeletePrivateRegistry=20",
             "--allow-remote",
         ]);
         assert_eq!(c.listen.port(), 9000);
@@ -351,7 +382,53 @@ mod tests {
         assert_eq!(c.faults.seed, Some(3));
         assert_eq!(c.faults.latency_ms, 10);
         assert_eq!(c.faults.deny_actions, vec!["DeletePrivateRegistry"]);
+        assert_eq!(
+            c.faults.action_latency_ms,
+            [
+                ("AddPrivateRegistry".to_string(), 1500),
+                ("DeletePrivateRegistry".to_string(), 20)
+            ]
+            .into()
+        );
         assert!(c.allow_remote);
+    }
+
+    #[test]
+    fn action_latency_flag_errors() {
+        for bad in [
+            "AddPrivateRegistry",
+            "=10",
+            "AddPrivateRegistry=",
+            "AddPrivateRegistry=-1",
+            "AddPrivateRegistry=soon",
+        ] {
+            assert!(
+                matches!(
+                    run(&["--fault-action-latency-ms", bad]),
+                    Err(CliError::Invalid { .. })
+                ),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            run(&["--fault-action-latency-ms"]),
+            Err(CliError::MissingValue(_))
+        ));
+        // Over the bound: refused with the other fault settings.
+        assert!(matches!(
+            run(&["--fault-action-latency-ms", "AddPrivateRegistry=600001"]),
+            Err(CliError::Invalid { .. })
+        ));
+        // The last value for an action wins.
+        let c = cfg(&[
+            "--fault-action-latency-ms",
+            "AddPrivateRegistry=1",
+            "--fault-action-latency-ms",
+            "AddPrivateRegistry=2",
+        ]);
+        assert_eq!(c.faults.action_latency_ms["AddPrivateRegistry"], 2);
+        assert!(usage().contains("--fault-action-latency-ms"));
+        assert!(usage().contains("/_emulator/hold"));
     }
 
     #[test]

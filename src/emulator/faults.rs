@@ -1,6 +1,10 @@
 //! Injected failures for tests: throttling, unavailability, connection resets before acting,
-//! lost responses after committing, fixed latency, and RAM denials — decided per API request
-//! from a seeded RNG so a failing test replays identically.
+//! lost responses after committing, fixed latency (for every request and per action), and RAM
+//! denials — decided per API request from a seeded RNG so a failing test replays identically.
+//!
+//! Latency is no way to make a test wait for something: a loaded machine stretches every other
+//! step too. To stop a request at a known point, hold it instead (`POST /_emulator/hold`, see
+//! [`super::holds`]).
 //!
 //! One uniform draw per API request picks at most one fault, by partitioning `[0, 1)` in the
 //! order reset, throttle, unavailable, lose-response; so the rates must add up to at most 1.
@@ -8,8 +12,16 @@
 //! change between `rand` releases: a seed here means the same sequence forever.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
+
+/// The largest latency accepted, global or per action (ten minutes): anything longer is a
+/// mistake, and would keep a connection open past any client's timeout.
+pub const MAX_LATENCY_MS: u64 = 600_000;
+
+/// The most actions `action_latency_ms` may name (the API has a handful).
+pub const MAX_LATENCY_ACTIONS: usize = 64;
 
 /// Fault settings, as given on the command line or `POST /_emulator/faults`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -23,8 +35,11 @@ pub struct FaultConfig {
     pub reset_rate: f64,
     /// Probability of acting (committing any change) and then dropping the connection.
     pub lose_response_rate: f64,
-    /// Delay added to every API request, in milliseconds.
+    /// Delay added to every API request, in milliseconds (at most [`MAX_LATENCY_MS`]).
     pub latency_ms: u64,
+    /// Further delay for requests of these actions, added to `latency_ms`, in milliseconds
+    /// (each at most [`MAX_LATENCY_MS`]), e.g. `{"AddPrivateRegistry": 1500}`.
+    pub action_latency_ms: BTreeMap<String, u64>,
     /// RNG seed; `None` picks a random one (reported by `GET /_emulator/faults`).
     pub seed: Option<u64>,
     /// Actions answered with `NoPermission` (403), e.g. `DeletePrivateRegistry`.
@@ -49,7 +64,38 @@ impl FaultConfig {
         if sum > 1.0 + 1e-9 {
             return Err(format!("fault rates add up to {sum}, more than 1"));
         }
+        if self.latency_ms > MAX_LATENCY_MS {
+            return Err(format!(
+                "latency_ms must be at most {MAX_LATENCY_MS}, got {}",
+                self.latency_ms
+            ));
+        }
+        if self.action_latency_ms.len() > MAX_LATENCY_ACTIONS {
+            return Err(format!(
+                "action_latency_ms names {} actions, more than {MAX_LATENCY_ACTIONS}",
+                self.action_latency_ms.len()
+            ));
+        }
+        for (action, ms) in &self.action_latency_ms {
+            if action.is_empty() {
+                return Err("action_latency_ms has an empty action name".into());
+            }
+            if *ms > MAX_LATENCY_MS {
+                return Err(format!(
+                    "action_latency_ms[{action:?}] must be at most {MAX_LATENCY_MS}, got {ms}"
+                ));
+            }
+        }
         Ok(())
+    }
+
+    /// The delay for one request of `action` (`None` when the request named none).
+    pub fn latency_for(&self, action: Option<&str>) -> Duration {
+        let extra = action
+            .and_then(|a| self.action_latency_ms.get(a))
+            .copied()
+            .unwrap_or(0);
+        Duration::from_millis(self.latency_ms.saturating_add(extra))
     }
 }
 
@@ -137,12 +183,13 @@ impl Faults {
         self.lock().config.deny_actions.iter().any(|a| a == action)
     }
 
-    /// Draws the fault and latency for one API request.
-    pub fn decide(&self) -> (Duration, FaultDecision) {
+    /// Draws the fault, and works out the latency, for one API request of `action` (`None`
+    /// when the request named none). Every request takes exactly one draw.
+    pub fn decide(&self, action: Option<&str>) -> (Duration, FaultDecision) {
         let mut st = self.lock();
         let u = st.rng.next_f64();
         let c = &st.config;
-        let latency = Duration::from_millis(c.latency_ms);
+        let latency = c.latency_for(action);
         let bands = [
             (c.reset_rate, FaultDecision::Reset),
             (c.throttle_rate, FaultDecision::Throttle),
@@ -197,8 +244,8 @@ mod tests {
         };
         let a = Faults::new(cfg.clone()).unwrap();
         let b = Faults::new(cfg).unwrap();
-        let sa: Vec<_> = (0..1000).map(|_| a.decide().1).collect();
-        let sb: Vec<_> = (0..1000).map(|_| b.decide().1).collect();
+        let sa: Vec<_> = (0..1000).map(|_| a.decide(None).1).collect();
+        let sb: Vec<_> = (0..1000).map(|_| b.decide(None).1).collect();
         assert_eq!(sa, sb);
         let throttled = sa.iter().filter(|d| **d == FaultDecision::Throttle).count();
         let reset = sa.iter().filter(|d| **d == FaultDecision::Reset).count();
@@ -214,9 +261,87 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        assert!((0..100).all(|_| f.decide().1 == FaultDecision::LoseResponse));
+        assert!((0..100).all(|_| f.decide(None).1 == FaultDecision::LoseResponse));
         f.set(FaultConfig::default()).unwrap();
-        assert!((0..100).all(|_| f.decide().1 == FaultDecision::None));
+        assert!((0..100).all(|_| f.decide(None).1 == FaultDecision::None));
         assert!(f.current().seed.is_some());
+    }
+
+    #[test]
+    fn action_latency_adds_to_the_global_latency_for_that_action_only() {
+        let f = Faults::new(FaultConfig {
+            latency_ms: 100,
+            action_latency_ms: [("AddPrivateRegistry".to_string(), 1500)].into(),
+            ..Default::default()
+        })
+        .unwrap();
+        let ms = |a: Option<&str>| f.decide(a).0.as_millis();
+        assert_eq!(ms(Some("AddPrivateRegistry")), 1600);
+        assert_eq!(ms(Some("ListPrivateRegistryList")), 100);
+        assert_eq!(ms(None), 100);
+        // Shown by GET /_emulator/faults and accepted back by POST, as JSON.
+        let shown = serde_json::to_value(f.current()).unwrap();
+        assert_eq!(shown["action_latency_ms"]["AddPrivateRegistry"], 1500);
+        let back: FaultConfig = serde_json::from_value(shown).unwrap();
+        assert_eq!(back, f.current());
+        let parsed: FaultConfig =
+            serde_json::from_str(r#"{"action_latency_ms": {"DeletePrivateRegistry": 20}}"#)
+                .unwrap();
+        assert_eq!(
+            parsed.latency_for(Some("DeletePrivateRegistry")),
+            Duration::from_millis(20)
+        );
+        assert_eq!(parsed.latency_ms, 0);
+    }
+
+    #[test]
+    fn latencies_are_bounded() {
+        let too_long = FaultConfig {
+            latency_ms: MAX_LATENCY_MS + 1,
+            ..Default::default()
+        };
+        assert!(too_long.validate().unwrap_err().contains("latency_ms"));
+        let one = |action: &str, ms: u64| FaultConfig {
+            action_latency_ms: [(action.to_string(), ms)].into(),
+            ..Default::default()
+        };
+        assert!(one("AddPrivateRegistry", MAX_LATENCY_MS).validate().is_ok());
+        let e = one("AddPrivateRegistry", MAX_LATENCY_MS + 1)
+            .validate()
+            .unwrap_err();
+        assert!(e.contains("AddPrivateRegistry"), "{e}");
+        assert!(one("", 1).validate().is_err());
+        let many = FaultConfig {
+            action_latency_ms: (0..=MAX_LATENCY_ACTIONS)
+                .map(|i| (format!("Action{i}"), 1))
+                .collect(),
+            ..Default::default()
+        };
+        assert!(many.validate().is_err());
+        // An invalid setting is refused whole.
+        let f = Faults::new(FaultConfig::default()).unwrap();
+        assert!(f.set(one("AddPrivateRegistry", u64::MAX)).is_err());
+        assert!(f.current().action_latency_ms.is_empty());
+    }
+
+    #[test]
+    fn latency_does_not_change_the_draws() {
+        let plain = FaultConfig {
+            reset_rate: 0.5,
+            seed: Some(11),
+            ..Default::default()
+        };
+        let slow = FaultConfig {
+            action_latency_ms: [("AddPrivateRegistry".to_string(), 5)].into(),
+            ..plain.clone()
+        };
+        let (a, b) = (Faults::new(plain).unwrap(), Faults::new(slow).unwrap());
+        let da: Vec<_> = (0..200)
+            .map(|_| a.decide(Some("AddPrivateRegistry")).1)
+            .collect();
+        let db: Vec<_> = (0..200)
+            .map(|_| b.decide(Some("AddPrivateRegistry")).1)
+            .collect();
+        assert_eq!(da, db);
     }
 }

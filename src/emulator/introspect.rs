@@ -1,5 +1,5 @@
 //! What tests can see and do behind the API's back, under `/_emulator/` (unsigned, loopback
-//! peers only, never subject to faults):
+//! peers only, never subject to faults or holds):
 //!
 //! - `GET /_emulator/requests` — the request log (secrets hashed); `DELETE` clears it.
 //! - `GET /_emulator/registries` — every record in full, password and authTokens hashed.
@@ -7,13 +7,32 @@
 //!   record's field names (`DomainName`, `Password`, `Port` (null unsets), `ExtraParam` (array
 //!   of `{namespace, authToken}`), ...).
 //! - `DELETE /_emulator/registries/<id>` — out-of-band delete.
-//! - `GET /_emulator/faults`, `POST /_emulator/faults` — read or replace the fault settings.
+//! - `GET /_emulator/faults`, `POST /_emulator/faults` — read or replace the fault settings
+//!   (JSON as [`FaultConfig`]: `throttle_rate`, `unavailable_rate`, `reset_rate`,
+//!   `lose_response_rate`, `latency_ms`, `action_latency_ms` (`{"Action": ms}`, added to
+//!   `latency_ms`), `seed`, `deny_actions`; a field left out is reset to its default).
+//! - `POST /_emulator/hold` — hold requests of an action until released:
+//!   `{"action": "AddPrivateRegistry", "count": 1, "skip": 0, "timeout_ms": 120000}` (all but
+//!   `action` optional); answers the rule with its `id`. `DELETE /_emulator/hold` drops the
+//!   rules not used up. See [`super::holds`] for the rules and bounds.
+//! - `GET /_emulator/held` — `{"held": [{seq, action, request_id, rule, since, held_ms,
+//!   timeout_ms}], "rules": [{id, action, skip, remaining, timeout_ms}]}`.
+//! - `POST /_emulator/release` — `{}` (or no body) releases every held request, `{"seq": N}`
+//!   the one with that log `seq` (404 if it is not held), `{"action": "..."}` those of an
+//!   action; answers `{"released": [seq, ...]}`.
 //! - `GET /_emulator/health` — liveness.
+//!
+//! Every API request is logged when it arrives (its body read), with `outcome: "Pending"`; the
+//! entry is completed in place when it is answered (`outcome`, `http_status`, `duration_ms`
+//! from arrival). A request whose client went away before it was answered ends as
+//! `"Abandoned"`. A held request shows `hold: "held"`, then `"released"` or `"timed out"` (or
+//! stays `"held"` with outcome `"Abandoned"` if its client went away while it was held).
 //!
 //! The request log is bounded (oldest entries dropped first) so long benchmarks cannot grow the
 //! emulator without limit.
 
 use super::faults::{FaultConfig, Faults};
+use super::holds::{HoldSpec, Holds, ReleaseSpec};
 use super::ids;
 use super::secret::secret_hash;
 use super::store::{ExtraRecord, RegistryRecord, Store};
@@ -25,6 +44,12 @@ use time::OffsetDateTime;
 
 /// Entries kept in the request log.
 const LOG_CAPACITY: usize = 10_000;
+
+/// The outcome of a request that has arrived and not been answered yet.
+pub const PENDING: &str = "Pending";
+/// The outcome of a request whose client went away before it was answered; it never acted
+/// unless its outcome said so before.
+pub const ABANDONED: &str = "Abandoned";
 
 /// Parameter names whose values are secrets (compared case-insensitively).
 const SECRET_PARAMS: &[&str] = &[
@@ -43,9 +68,9 @@ pub fn is_secret_param(name: &str) -> bool {
 /// One API request as logged.
 #[derive(Debug, Clone, Serialize)]
 pub struct LogEntry {
-    /// Position in the log since start (survives clearing).
+    /// Position in the log since start (survives clearing), in order of arrival.
     pub seq: u64,
-    /// RFC 3339 server time.
+    /// RFC 3339 server time of arrival (the request's body read).
     pub time: String,
     /// HTTP method.
     pub method: String,
@@ -59,12 +84,18 @@ pub struct LogEntry {
     pub version: Option<String>,
     /// Query and form parameters, secrets replaced by [`secret_hash`].
     pub params: BTreeMap<String, String>,
-    /// `Success`, the error code, or `Fault.Reset` / `Fault.LostResponse(<outcome>)`.
+    /// `Success`, the error code, or `Fault.Reset` / `Fault.LostResponse(<outcome>)`; while in
+    /// flight [`PENDING`], and [`ABANDONED`] if the client went away first.
     pub outcome: String,
-    /// HTTP status sent, null when the connection was dropped instead.
+    /// HTTP status sent, null when the connection was dropped instead (or not answered yet).
     pub http_status: Option<u16>,
     /// The request id (in the response, if one was sent).
     pub request_id: String,
+    /// Null unless a hold rule took the request: `held` while it waits, then `released` or
+    /// `timed out`.
+    pub hold: Option<String>,
+    /// Milliseconds from arrival to the outcome (hold and latency included); null while pending.
+    pub duration_ms: Option<u64>,
 }
 
 /// Builds the logged parameter map, hashing secrets.
@@ -100,15 +131,34 @@ impl RequestLog {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Appends an entry (its `seq` is assigned here).
-    pub fn push(&self, mut entry: LogEntry) {
+    /// Appends an entry (its `seq` is assigned here, and returned).
+    pub fn push(&self, mut entry: LogEntry) -> u64 {
         let mut st = self.lock();
-        entry.seq = st.next_seq;
+        let seq = st.next_seq;
+        entry.seq = seq;
         st.next_seq += 1;
         if st.entries.len() >= LOG_CAPACITY {
             st.entries.pop_front();
         }
         st.entries.push_back(entry);
+        seq
+    }
+
+    /// Changes entry `seq` in place; does nothing if it has been dropped or cleared since.
+    pub fn update(&self, seq: u64, change: impl FnOnce(&mut LogEntry)) {
+        let mut st = self.lock();
+        // Entries are in seq order without gaps: clearing empties the log, and dropping takes
+        // the oldest.
+        let Some(first) = st.entries.front().map(|e| e.seq) else {
+            return;
+        };
+        let Some(index) = seq.checked_sub(first).and_then(|i| usize::try_from(i).ok()) else {
+            return;
+        };
+        if let Some(e) = st.entries.get_mut(index) {
+            debug_assert_eq!(e.seq, seq);
+            change(e);
+        }
     }
 
     /// A copy of the log.
@@ -143,6 +193,8 @@ pub struct IntrospectContext<'a> {
     pub faults: &'a Faults,
     /// Request log.
     pub log: &'a RequestLog,
+    /// Hold rules and held requests.
+    pub holds: &'a Holds,
     /// Server time.
     pub now: OffsetDateTime,
 }
@@ -188,6 +240,29 @@ pub fn handle(method: &str, path: &str, body: &[u8], ctx: &IntrospectContext<'_>
                 Err(e) => error(400, &e),
             },
         },
+        ("POST", ["hold"]) => match serde_json::from_slice::<HoldSpec>(body) {
+            Err(e) => error(400, &format!("bad hold rule: {e}")),
+            Ok(spec) => match ctx.holds.add(spec) {
+                Ok(rule) => (200, json!(rule)),
+                Err(e) => error(400, &e),
+            },
+        },
+        ("DELETE", ["hold"]) => (200, json!({"cancelled": ctx.holds.cancel_rules()})),
+        ("GET", ["held"]) => (200, json!(ctx.holds.view())),
+        ("POST", ["release"]) => {
+            let spec = if body.iter().all(u8::is_ascii_whitespace) {
+                Ok(ReleaseSpec::default())
+            } else {
+                serde_json::from_slice::<ReleaseSpec>(body)
+            };
+            match spec {
+                Err(e) => error(400, &format!("bad release: {e}")),
+                Ok(spec) => match ctx.holds.release(&spec) {
+                    Ok(seqs) => (200, json!({"released": seqs})),
+                    Err(e) => error(404, &e),
+                },
+            }
+        }
         _ => error(404, &format!("no introspection endpoint {method} {path}")),
     }
 }
@@ -319,10 +394,69 @@ mod tests {
                 outcome: "Success".into(),
                 http_status: Some(200),
                 request_id: String::new(),
+                hold: None,
+                duration_ms: None,
             });
         }
         let e = log.entries();
         assert_eq!(e.len(), LOG_CAPACITY);
         assert_eq!(e[0].seq, 5);
+    }
+
+    fn pending(action: &str) -> LogEntry {
+        LogEntry {
+            seq: 0,
+            time: String::new(),
+            method: "POST".into(),
+            signature: None,
+            access_key_id: None,
+            action: Some(action.into()),
+            version: None,
+            params: BTreeMap::new(),
+            outcome: PENDING.into(),
+            http_status: None,
+            request_id: String::new(),
+            hold: None,
+            duration_ms: None,
+        }
+    }
+
+    #[test]
+    fn entries_are_completed_in_place_by_seq() {
+        let log = RequestLog::default();
+        let a = log.push(pending("A"));
+        let b = log.push(pending("B"));
+        assert_eq!((a, b), (0, 1));
+        log.update(b, |e| e.outcome = "Success".into());
+        let e = log.entries();
+        assert_eq!(
+            (e[0].outcome.as_str(), e[1].outcome.as_str()),
+            (PENDING, "Success")
+        );
+        // After clearing (or dropping), updates of old entries change nothing.
+        log.clear();
+        let c = log.push(pending("C"));
+        assert_eq!(c, 2);
+        log.update(a, |e| e.outcome = "wrong".into());
+        log.update(99, |e| e.outcome = "wrong".into());
+        log.update(c, |e| e.http_status = Some(200));
+        let e = log.entries();
+        assert_eq!(e.len(), 1);
+        assert_eq!((e[0].seq, e[0].outcome.as_str()), (2, PENDING));
+        assert_eq!(e[0].http_status, Some(200));
+    }
+
+    #[test]
+    fn dropped_entries_are_not_updated() {
+        let log = RequestLog::default();
+        let first = log.push(pending("A"));
+        for _ in 0..LOG_CAPACITY {
+            log.push(pending("B"));
+        }
+        log.update(first, |e| e.outcome = "wrong".into());
+        log.update(first + 1, |e| e.outcome = "Success".into());
+        let e = log.entries();
+        assert!(e.iter().all(|e| e.outcome != "wrong"));
+        assert_eq!((e[0].seq, e[0].outcome.as_str()), (1, "Success"));
     }
 }

@@ -17,7 +17,8 @@
 //! - [`auth`]: keys, tokens, timestamp window, nonce replay, verification.
 //! - [`actions`]: the Sas actions; [`sts`]: AssumeRole; [`metadata`]: ECS role credentials.
 //! - [`store`]: registries and their atomic persistence.
-//! - [`faults`]: injected failures from a seeded RNG.
+//! - [`faults`]: injected failures from a seeded RNG, and latency.
+//! - [`holds`]: requests held at arrival until a test releases them.
 //! - [`introspect`]: `/_emulator/` endpoints and the request log.
 //! - [`api_error`]: the error vocabulary; [`secret`]: secrets and their hashes; [`ids`]: ids
 //!   and time formats; [`probe`]: a hand-built signed-request client for tests and benches.
@@ -27,6 +28,7 @@ pub mod api_error;
 pub mod auth;
 pub mod cli;
 pub mod faults;
+pub mod holds;
 pub mod ids;
 pub mod introspect;
 pub mod metadata;
@@ -39,6 +41,7 @@ pub mod store;
 pub mod sts;
 
 pub use faults::FaultConfig;
+pub use holds::{HoldRule, HoldSpec, HoldsView, ReleaseSpec};
 pub use secret::{secret_hash, Secret};
 pub use store::{RegistryRecord, StoreError};
 
@@ -78,6 +81,9 @@ pub enum EmulatorError {
     /// Fault settings out of range.
     #[error("invalid fault settings: {0}")]
     Faults(String),
+    /// A hold rule or release refused.
+    #[error("hold: {0}")]
+    Holds(String),
     /// The runtime or its thread could not be created.
     #[error("cannot start the emulator runtime: {0}")]
     Runtime(std::io::Error),
@@ -163,6 +169,7 @@ impl Emulator {
             store,
             faults,
             log: introspect::RequestLog::default(),
+            holds: holds::Holds::default(),
             metadata: metadata::Metadata::new(config.ecs_role_name),
             ali_uid: config.ali_uid,
         });
@@ -207,6 +214,24 @@ impl RunningEmulator {
             .faults
             .set(faults)
             .map_err(EmulatorError::Faults)
+    }
+
+    /// Adds a hold rule (like `POST /_emulator/hold`).
+    pub fn hold(&self, spec: HoldSpec) -> Result<HoldRule, EmulatorError> {
+        self.shared.holds.add(spec).map_err(EmulatorError::Holds)
+    }
+
+    /// What is held and which hold rules are left (like `GET /_emulator/held`).
+    pub fn held(&self) -> HoldsView {
+        self.shared.holds.view()
+    }
+
+    /// Lets held requests go (like `POST /_emulator/release`); returns their `seq`s.
+    pub fn release(&self, spec: &ReleaseSpec) -> Result<Vec<u64>, EmulatorError> {
+        self.shared
+            .holds
+            .release(spec)
+            .map_err(EmulatorError::Holds)
     }
 
     /// A snapshot of every registry (passwords are stored hashed).

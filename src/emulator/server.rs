@@ -1,6 +1,13 @@
 //! The HTTP side: accept loop, one hyper HTTP/1 connection per socket, routing between the
 //! RPC API (Sas and STS on `/`), the ECS metadata paths and the `/_emulator/` introspection
-//! endpoints, fault injection, the request log and graceful shutdown.
+//! endpoints, fault injection, holds, the request log and graceful shutdown.
+//!
+//! One API request goes: body read and parsed; fault drawn and latency worked out (for its
+//! action); logged as `Pending`; held, if a hold rule takes it; delayed by its latency;
+//! authenticated and acted on (unless the fault says otherwise); its log entry completed;
+//! answered (or its connection dropped, for the faults that do). If its client goes away before
+//! that, hyper drops the request's future: whatever had not happened yet does not happen, and
+//! the entry ends as `Abandoned`.
 //!
 //! Faults that drop the connection do so for real: the service returns an error, hyper closes
 //! the connection without writing a response, and the socket is closed with `SO_LINGER=0`, so
@@ -14,6 +21,7 @@ use super::actions::{self, SasContext, SAS_VERSION};
 use super::api_error::ApiError;
 use super::auth::{Authenticator, RequestIdentity};
 use super::faults::{FaultDecision, Faults};
+use super::holds::Holds;
 use super::ids;
 use super::introspect::{self, IntrospectContext, LogEntry, RequestLog};
 use super::metadata::Metadata;
@@ -35,7 +43,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
@@ -58,6 +66,8 @@ pub struct Shared {
     pub faults: Faults,
     /// Request log.
     pub log: RequestLog,
+    /// Hold rules and held requests.
+    pub holds: Holds,
     /// ECS metadata service.
     pub metadata: Metadata,
     /// The emulated account id.
@@ -93,6 +103,8 @@ pub async fn serve(
         }
     }
     drop(listener);
+    // Held requests are let go, so they can finish within the drain time.
+    shared.holds.close();
     let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
         while conns.join_next().await.is_some() {}
     })
@@ -244,6 +256,7 @@ async fn route(
             store: &shared.store,
             faults: &shared.faults,
             log: &shared.log,
+            holds: &shared.holds,
             now: OffsetDateTime::now_utc(),
         };
         let (status, v) = introspect::handle(&method, &path, &body, &ctx);
@@ -267,12 +280,42 @@ async fn route(
     api(req, shared, reset).await
 }
 
+/// A logged request until its outcome is written: if it is dropped first (the client went away
+/// and hyper dropped the request's future), the entry ends as [`introspect::ABANDONED`].
+struct InFlight<'a> {
+    log: &'a RequestLog,
+    seq: u64,
+    arrived: Instant,
+    done: bool,
+}
+
+impl InFlight<'_> {
+    fn finish(&mut self, outcome: String, http_status: Option<u16>) {
+        self.done = true;
+        let duration_ms = self.arrived.elapsed().as_millis() as u64;
+        self.log.update(self.seq, |e| {
+            e.outcome = outcome;
+            e.http_status = http_status;
+            e.duration_ms = Some(duration_ms);
+        });
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.finish(introspect::ABANDONED.into(), None);
+        }
+    }
+}
+
 async fn api(
     req: Request<Incoming>,
     shared: Arc<Shared>,
     reset: Arc<AtomicBool>,
 ) -> Result<Resp, DropConnection> {
     let request_id = ids::request_id();
+    let arrived = Instant::now();
     let (parts, body) = req.into_parts();
     let host_id = parts
         .headers
@@ -280,10 +323,6 @@ async fn api(
         .and_then(|h| h.to_str().ok())
         .unwrap_or("sas-emulator")
         .to_string();
-    let (latency, decision) = shared.faults.decide();
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
-    }
     let method = parts.method.as_str().to_string();
     let parsed = match read_body(body).await {
         Err(e) => Err(e),
@@ -303,7 +342,9 @@ async fn api(
         Ok(bytes) => ApiRequest::parse(&method, parts.uri.query(), parts.headers, bytes),
     };
     let identity = parsed.as_ref().map(RequestIdentity::of).unwrap_or_default();
-    let mut entry = LogEntry {
+    let (latency, decision) = shared.faults.decide(identity.action.as_deref());
+    let action = identity.action.clone();
+    let seq = shared.log.push(LogEntry {
         seq: 0,
         time: ids::format_rfc3339(OffsetDateTime::now_utc()),
         method,
@@ -315,15 +356,34 @@ async fn api(
             .as_ref()
             .map(|r| introspect::loggable_params(r.all_params()))
             .unwrap_or_default(),
-        outcome: String::new(),
+        outcome: introspect::PENDING.into(),
         http_status: None,
         request_id: request_id.clone(),
+        hold: None,
+        duration_ms: None,
+    });
+    let mut flight = InFlight {
+        log: &shared.log,
+        seq,
+        arrived,
+        done: false,
     };
+    if let Some(action) = &action {
+        let mark = || shared.log.update(seq, |e| e.hold = Some("held".into()));
+        if let Some(hold) = shared.holds.claim(action, seq, &request_id, mark) {
+            let end = hold.wait().await;
+            shared
+                .log
+                .update(seq, |e| e.hold = Some(end.as_str().into()));
+        }
+    }
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
 
     let result = match decision {
         FaultDecision::Reset => {
-            entry.outcome = "Fault.Reset".into();
-            shared.log.push(entry);
+            flight.finish("Fault.Reset".into(), None);
             reset.store(true, Ordering::SeqCst);
             return Err(DropConnection);
         }
@@ -338,14 +398,11 @@ async fn api(
         Err(e) => (e.status, e.envelope(&request_id, &host_id), e.code),
     };
     if decision == FaultDecision::LoseResponse {
-        entry.outcome = format!("Fault.LostResponse({outcome})");
-        shared.log.push(entry);
+        flight.finish(format!("Fault.LostResponse({outcome})"), None);
         reset.store(true, Ordering::SeqCst);
         return Err(DropConnection);
     }
-    entry.outcome = outcome;
-    entry.http_status = Some(status);
-    shared.log.push(entry);
+    flight.finish(outcome, Some(status));
     Ok(json_response(status, &body, Some(&request_id)))
 }
 

@@ -5,5 +5,6 @@
 pub mod acceptance;
 pub mod backend;
 pub mod cert;
+pub mod emulator_control;
 pub mod plugin_client;
 pub mod terraform;
