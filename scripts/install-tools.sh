@@ -156,3 +156,32 @@ if ! has_version "$tofu" "OpenTofu v1.12.6"; then
   go_build github.com/opentofu/opentofu@v1.12.6 cmd/tofu "$tofu" github.com/opentofu/opentofu/version
 fi
 expect_version "$tofu" "OpenTofu v1.12.6"
+
+# The official Security Center Python SDK, alibabacloud-sas20181203 10.3.2, with its dependency
+# tree pinned and hashed in scripts/sas-sdk-requirements.txt, into .tools/python (a --target
+# directory: nothing is installed into the Python it runs on). tests/sdk_conformance.rs drives
+# sas-emulator with it and compares its requests with ours. The pins hold CPython 3.11 wheels.
+# Every file is checked against its hash; alibabacloud-tea is an sdist, which pip builds in an
+# isolated environment with the setuptools its pyproject asks for (not pinned here).
+sdk_dir="$tools/python"
+sdk_reqs="$root/scripts/sas-sdk-requirements.txt"
+sdk_stamp="$sdk_dir/.installed-$(sha256sum "$sdk_reqs" | cut -d' ' -f1)"
+sdk_check() {
+  PYTHONPATH="$sdk_dir" python3 -I -c 'import sys; sys.path.insert(0, sys.argv[1])
+from importlib.metadata import version
+from alibabacloud_sas20181203.client import Client
+assert version("alibabacloud-sas20181203") == "10.3.2", version("alibabacloud-sas20181203")
+print("alibabacloud-sas20181203", version("alibabacloud-sas20181203"))' "$sdk_dir"
+}
+if [ ! -e "$sdk_stamp" ] || ! sdk_check >/dev/null 2>&1; then
+  command -v python3 >/dev/null || die "python3 with pip is required"
+  python3 -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
+    || die "the pinned SDK wheels are CPython 3.11 builds; python3 is $(python3 -V 2>&1)"
+  log "installing alibabacloud-sas20181203 10.3.2 from PyPI into $sdk_dir"
+  rm -rf "$sdk_dir"
+  HOME="$work/home" PIP_CACHE_DIR="$work/cache" python3 -m pip install --quiet \
+    --disable-pip-version-check --no-deps --require-hashes --target "$sdk_dir" \
+    -r "$sdk_reqs" >&2 || die "pip could not install the SDK"
+  touch "$sdk_stamp"
+fi
+sdk_check >&2 || die "the SDK in $sdk_dir does not import"

@@ -87,12 +87,18 @@ async fn v3_request_is_signed_over_exactly_what_is_sent() {
     assert!(date.len() == 20 && date.ends_with('Z'), "{date}");
     let ua = r.header("user-agent").unwrap_or_default();
     assert!(ua.starts_with("terraform-provider-alicloud/"), "{ua}");
-    // the body carries the parameters, the password decoded intact
+    // the query carries AddPrivateRegistry's parameters, as the official SDK sends them
+    // (`alicloud::placement`), the password decoded intact; the body is empty
     assert_eq!(r.param("Password").as_deref(), Some("pw-SECRET-1 *~"));
     assert_eq!(r.param("RegistryRegionId").as_deref(), Some("cn-hangzhou"));
     assert_eq!(r.param("Port").as_deref(), Some("443"));
     assert_eq!(r.param("VpcId"), None);
-    assert!(String::from_utf8_lossy(&r.body).contains("pw-SECRET-1%20%2A~"));
+    assert!(r
+        .query
+        .as_deref()
+        .unwrap_or_default()
+        .contains("pw-SECRET-1%20%2A~"));
+    assert!(r.body.is_empty() && r.form_params().is_empty());
 }
 
 #[tokio::test]
@@ -120,13 +126,15 @@ async fn v2_request_is_signed_over_query_and_body() {
         Some("ListPrivateRegistryList")
     );
     assert_eq!(r.param("Version").as_deref(), Some("2018-12-03"));
-    assert_eq!(r.param("Format").as_deref(), Some("JSON"));
+    // `json`, as the official SDK sends it
+    assert_eq!(r.param("Format").as_deref(), Some("json"));
     assert_eq!(r.param("SignatureMethod").as_deref(), Some("HMAC-SHA1"));
     assert_eq!(r.param("AccessKeyId").as_deref(), Some(AK));
-    assert_eq!(
-        r.form_params(),
-        vec![("RegistryType".to_string(), "CI/CD".to_string())]
-    );
+    // RegistryType in the query beside the common parameters, as the SDK sends it
+    assert!(r.form_params().is_empty(), "{:?}", r.form_params());
+    assert!(r
+        .query_params()
+        .contains(&("RegistryType".to_string(), "CI/CD".to_string())));
     assert!(r.header("authorization").is_none());
 }
 

@@ -526,7 +526,10 @@ async fn version_action_and_envelope() {
         .map(String::as_str)
         .collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["Code", "HostId", "Message", "RequestId"]);
+    assert_eq!(
+        keys,
+        ["Code", "HostId", "Message", "Recommend", "RequestId"]
+    );
     assert_eq!(r.json["HostId"], emu.endpoint());
     // The request id in the body is in the log too.
     let rid = r.json["RequestId"].as_str().unwrap();

@@ -1,6 +1,6 @@
 //! Real clients against sas-emulator (or the real API with TF_ACC=1): a quay registry whose
 //! extra_param is unknown until apply (on every client of the matrix), and the data source's
-//! filters.
+//! filters; the emulator with every realism switch on (`--realism all`).
 
 mod common;
 
@@ -31,7 +31,7 @@ fn quay_with_extra_param_unknown_until_apply_on_opentofu_1_12_6() {
 /// The token comes from a `null_resource` (HashiCorp's Go provider), so it is unknown until
 /// apply: the plan must not judge it, and the apply must create the registry.
 fn quay_with_extra_param_unknown_until_apply(client: Client) {
-    let s = Scenario::with(client, &[]);
+    let s = Scenario::with(client, &["--realism", "all"]);
     let config = r#"
 resource "null_resource" "token" {}
 
@@ -69,7 +69,7 @@ resource "alicloud_sas_private_registry" "quay" {
 
 #[test]
 fn data_source_filters_by_type_and_domain() {
-    let s = Scenario::new(&[]);
+    let s = Scenario::new(&["--realism", "all"]);
     let config = r#"
 resource "alicloud_sas_private_registry" "a" {
   registry_type      = "harbor"

@@ -14,6 +14,7 @@ pub mod credentials;
 pub mod encode;
 pub mod endpoint;
 pub mod error;
+pub mod placement;
 mod redact;
 pub mod retry;
 pub(crate) mod rpc;

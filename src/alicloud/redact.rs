@@ -37,6 +37,61 @@ pub fn params_for_log(params: &[(String, String)]) -> String {
         .join(", ")
 }
 
+/// A URL for a log line: every secret query parameter (a V2 `Signature` and `SecurityToken`,
+/// and since parameters follow the SDK's placement, an `AddPrivateRegistry` `Password` or
+/// `ExtraParam`) shown as `***`. The rest of the query is kept as sent (percent-encoded).
+pub fn url_for_log(url: &str) -> String {
+    match url.split_once('?') {
+        None => url.to_string(),
+        Some((base, query)) => format!("{base}?{}", form_for_log(query.as_bytes())),
+    }
+}
+
+/// A `k=v&k=v` string (a query string or a form body) for a log line, secrets as `***`. A
+/// name is compared after decoding, so `%50assword` is masked too.
+pub fn form_for_log(form: &[u8]) -> String {
+    let text = String::from_utf8_lossy(form);
+    text.split('&')
+        .map(|pair| {
+            let (k, _) = pair.split_once('=').unwrap_or((pair, ""));
+            if is_secret_name(&percent_decode(k)) {
+                format!("{k}=***")
+            } else {
+                pair.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// `%XY` and `+` decoded; anything malformed kept as it is.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b[i], hex) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// A response body for a log line: JSON with secret fields masked, anything else summarised.
 pub fn body_for_log(body: &[u8]) -> String {
     match serde_json::from_slice::<Value>(body) {
@@ -77,6 +132,27 @@ mod tests {
         }
         assert!(out.contains("\"ns\"") && out.contains("\"id\""), "{out}");
         assert_eq!(body_for_log(b"<html>"), "<6 bytes, not JSON>");
+    }
+
+    #[test]
+    fn masks_query_strings_and_forms() {
+        let url = "https://tds.aliyuncs.com/?AccessKeyId=AK&DomainName=h.example&Password=p%20w&Security%54oken=tok&Signature=sig%3D&ExtraParam=%5B%5D";
+        let out = url_for_log(url);
+        for secret in ["p%20w", "tok", "sig%3D", "%5B%5D"] {
+            assert!(!out.contains(secret), "{secret} in {out}");
+        }
+        assert!(
+            out.starts_with(
+                "https://tds.aliyuncs.com/?AccessKeyId=AK&DomainName=h.example&Password=***"
+            ),
+            "{out}"
+        );
+        assert_eq!(url_for_log("http://h/"), "http://h/");
+        assert_eq!(
+            form_for_log(b"Id=1&Password=x&UserName=u"),
+            "Id=1&Password=***&UserName=u"
+        );
+        assert_eq!(form_for_log(b""), "");
     }
 
     #[test]

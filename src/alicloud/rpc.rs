@@ -23,7 +23,8 @@ use super::credentials::{CredentialProvider, Credentials};
 use super::encode::canonical_params;
 use super::endpoint::Protocol;
 use super::error::{ApiError, Error};
-use super::redact::{body_for_log, params_for_log};
+use super::placement;
+use super::redact::{body_for_log, form_for_log, params_for_log, url_for_log};
 use super::retry::RetryPolicy;
 use super::secret::Secret;
 use super::transport::{HttpRequest, HttpResponse, Transport, TransportSettings};
@@ -138,9 +139,10 @@ pub(crate) fn build_request(
     let nonce = stamp.nonce.as_str();
     match signature {
         SignatureVersion::V3 => {
-            // Parameters travel in the form body: signed through its hash, and kept out of URLs
-            // (and proxy logs).
-            let body = canonical_params(params).into_bytes();
+            // Each parameter where the official SDK puts it (`placement`): the query ones in
+            // the canonical query, the body ones in the form body, signed through its hash.
+            let (query, body) = placement::split(op.action, params);
+            let body = canonical_params(&body).into_bytes();
             let mut headers = vec![
                 ("host".to_string(), host.to_string()),
                 ("x-acs-action".to_string(), op.action.to_string()),
@@ -164,26 +166,36 @@ pub(crate) fn build_request(
                 &creds.access_key_secret,
                 &sign_v3::SignableRequest {
                     method: "POST",
-                    query: &[],
+                    query: &query,
                     headers: &headers,
                     body: &body,
                 },
             );
             headers.push(("authorization".to_string(), sig.authorization));
+            let url = if query.is_empty() {
+                format!("{}://{host}/", protocol.scheme())
+            } else {
+                format!(
+                    "{}://{host}/?{}",
+                    protocol.scheme(),
+                    canonical_params(&query)
+                )
+            };
             HttpRequest {
                 method: reqwest::Method::POST,
-                url: format!("{}://{host}/", protocol.scheme()),
+                url,
                 headers,
                 body,
             }
         }
         SignatureVersion::V2 => {
-            // Common parameters in the query, the action's own in the form body, as the
-            // official SDK sends them; the signature covers both.
+            // Common parameters in the query, the action's own where the official SDK puts
+            // them (`placement`); the signature covers query and body together.
+            let (query, body) = placement::split(op.action, params);
             let mut common: Vec<(String, String)> = vec![
                 ("Action".into(), op.action.into()),
                 ("Version".into(), op.product.version.into()),
-                ("Format".into(), "JSON".into()),
+                ("Format".into(), "json".into()),
                 ("AccessKeyId".into(), creds.access_key_id.clone()),
                 ("SignatureMethod".into(), sign_v2::SIGNATURE_METHOD.into()),
                 ("SignatureVersion".into(), sign_v2::SIGNATURE_VERSION.into()),
@@ -193,8 +205,9 @@ pub(crate) fn build_request(
             if let Some(token) = &creds.security_token {
                 common.push(("SecurityToken".into(), token.expose().into()));
             }
+            common.extend(query);
             let mut all = common.clone();
-            all.extend(params.iter().cloned());
+            all.extend(body.iter().cloned());
             let signature = sign_v2::sign(&creds.access_key_secret, "POST", &all);
             common.push(("Signature".into(), signature));
             HttpRequest {
@@ -208,7 +221,7 @@ pub(crate) fn build_request(
                     ("host".to_string(), host.to_string()),
                     ("content-type".to_string(), FORM.to_string()),
                 ],
-                body: canonical_params(params).into_bytes(),
+                body: canonical_params(&body).into_bytes(),
             }
         }
     }
@@ -431,6 +444,8 @@ impl Rpc {
             attempt,
             access_key_id = %credentials.access_key_id,
             params = %params_for_log(params.as_slice()),
+            url = %url_for_log(&request.url),
+            body = %form_for_log(&request.body),
             "API request"
         );
         let started = StdInstant::now();
@@ -526,17 +541,66 @@ mod tests {
                 nonce: "n1".into(),
             },
         );
-        assert_eq!(r.url, "http://127.0.0.1:8080/");
-        assert_eq!(r.body, b"RegistryType=CI%2FCD");
+        // RegistryType travels in the query, as the SDK sends it (`placement`).
+        assert_eq!(r.url, "http://127.0.0.1:8080/?RegistryType=CI%2FCD");
+        assert_eq!(r.body, b"");
         assert_eq!(header(&r, "x-acs-date"), Some("2024-01-02T03:04:05Z"));
         assert_eq!(header(&r, "x-acs-version"), Some("2018-12-03"));
         assert_eq!(header(&r, "x-acs-security-token"), Some("tok"));
         assert_eq!(
             header(&r, "x-acs-content-sha256"),
-            Some(sign_v3::hex_sha256(b"RegistryType=CI%2FCD").as_str())
+            Some(sign_v3::hex_sha256(b"").as_str())
         );
         let auth = header(&r, "authorization").unwrap_or_default();
         assert!(auth.starts_with("ACS3-HMAC-SHA256 Credential=AKID,SignedHeaders=content-type;host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-security-token;x-acs-signature-nonce;x-acs-version,Signature="), "{auth}");
+    }
+
+    #[test]
+    fn parameters_go_where_the_sdk_puts_them() {
+        const MODIFY: Operation = Operation {
+            product: &SAS,
+            action: "ModifyImageRegistry",
+            idempotent: true,
+        };
+        let params: Vec<(String, String)> = [
+            ("Id", "7"),
+            ("Password", "p w"),
+            ("DomainName", "h.example"),
+            ("Port", "443"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let stamp = AttemptStamp {
+            now: datetime!(2024-01-02 03:04:05 UTC),
+            nonce: "n1".into(),
+        };
+        let v3 = build_request(
+            (SignatureVersion::V3, Protocol::Http),
+            "h",
+            &MODIFY,
+            &params,
+            &creds(None),
+            &stamp,
+        );
+        assert_eq!(v3.url, "http://h/?DomainName=h.example&Port=443");
+        assert_eq!(v3.body, b"Id=7&Password=p%20w");
+        let v2 = build_request(
+            (SignatureVersion::V2, Protocol::Http),
+            "h",
+            &MODIFY,
+            &params,
+            &creds(None),
+            &stamp,
+        );
+        assert!(v2.url.contains("&DomainName=h.example&"), "{}", v2.url);
+        assert!(v2.url.contains("&Port=443&"), "{}", v2.url);
+        assert!(
+            !v2.url.contains("Password") && !v2.url.contains("&Id="),
+            "{}",
+            v2.url
+        );
+        assert_eq!(v2.body, b"Id=7&Password=p%20w");
     }
 
     #[test]
@@ -556,7 +620,7 @@ mod tests {
         assert!(r.url.starts_with("https://tds.aliyuncs.com/?"));
         for p in [
             "Action=ListPrivateRegistryList",
-            "Format=JSON",
+            "Format=json",
             "SecurityToken=tok",
             "SignatureNonce=n1",
             "Timestamp=2024-01-02T03%3A04%3A05Z",

@@ -433,6 +433,64 @@ impl SasClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::alicloud::placement;
+
+    /// Every parameter our requests can carry has its row in the placement table (a missing row
+    /// would silently send it in the body).
+    #[test]
+    fn every_parameter_has_a_placement() {
+        let full_add = AddPrivateRegistryRequest {
+            vpc_id: Some("v".into()),
+            port: Some(1),
+            trans_per_hour: Some(1),
+            extra_param: Some(Secret::new("[]")),
+            ..Default::default()
+        };
+        let full_modify = ModifyImageRegistryRequest {
+            id: 1,
+            password: Some(Secret::new("p")),
+            user_name: Some("u".into()),
+            trans_per_hour: Some(1),
+            domain_name: Some("d".into()),
+            port: Some(1),
+            registry_host_ip: Some("h".into()),
+        };
+        let full_page = PageImageRegistryRequest {
+            current_page: Some(1),
+            page_size: Some(1),
+            registry_name_like: Some("x".into()),
+            registry_type_in_list: vec!["harbor".into()],
+            registry_type_not_in_list: vec!["quay".into()],
+        };
+        let inline: &[(&Operation, &str)] = &[
+            (&LIST_PRIVATE_REGISTRY_LIST, "RegistryType"),
+            (&LIST_IMAGE_REGISTRY_EXTRA, "RegistryId"),
+            (&DELETE_PRIVATE_REGISTRY, "RegistryId"),
+            (&LIST_IMAGE_REGISTRY_REGION, "Lang"),
+        ];
+        let mut checked = 0;
+        for (op, params) in [
+            (&ADD_PRIVATE_REGISTRY, full_add.params()),
+            (&MODIFY_IMAGE_REGISTRY, full_modify.params()),
+            (&PAGE_IMAGE_REGISTRY, full_page.params()),
+        ] {
+            let table = placement::table(op.action).expect(op.action);
+            for (name, _) in params.as_slice() {
+                let base = name.split_once('.').map_or(name.as_str(), |(b, _)| b);
+                assert!(
+                    table.iter().any(|(p, _)| *p == base),
+                    "{}.{name}",
+                    op.action
+                );
+                checked += 1;
+            }
+        }
+        for (op, name) in inline {
+            let table = placement::table(op.action).expect(op.action);
+            assert!(table.iter().any(|(p, _)| p == name), "{}.{name}", op.action);
+        }
+        assert_eq!(checked, 13 + 7 + 5);
+    }
 
     /// The resource layer's API trait needs `Send` futures; this fails to compile otherwise.
     #[allow(dead_code)]

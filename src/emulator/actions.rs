@@ -9,6 +9,13 @@
 //! - Optional fields that were never set (`Port`, `VpcId`) are omitted from responses, as the
 //!   service's JSON serialiser omits nulls.
 //! - `TransPerHour` defaults to 0 when not given.
+//!
+//! Those are the defaults. The realism switches ([`super::realism`], `--realism`,
+//! `POST /_emulator/realism`) answer as the real service may instead: `UserName` masked as
+//! `******` (as the published `AddPrivateRegistry` sample shows it), `DomainName` stored
+//! lower-cased, an unset `TransPerHour` left out (or, CHOICE, set to
+//! [`super::realism::DEFAULT_TRANS_PER_HOUR`]), and a new registry missing from lists for a
+//! while after it was added.
 //! - `RegistryName` is the `DomainName` at creation and does not follow later changes.
 //! - No length limits; `Port` must be 1..=65535, `TransPerHour` non-negative; `RegistryHostIp`
 //!   is not checked to be an IP (hosts in private networks are named in many ways).
@@ -30,6 +37,7 @@
 
 use super::api_error::ApiError;
 use super::ids;
+use super::realism::{Realism, RealismConfig, DEFAULT_TRANS_PER_HOUR};
 use super::request::ApiRequest;
 use super::secret::secret_hash;
 use super::store::{ExtraRecord, RegistryRecord, StateData, Store};
@@ -95,6 +103,8 @@ pub struct SasContext<'a> {
     pub now: OffsetDateTime,
     /// Goes first in every response.
     pub request_id: &'a str,
+    /// How answers differ from what was sent.
+    pub realism: &'a Realism,
 }
 
 /// Runs one Sas action. Unknown actions are `InvalidAction.NotFound`.
@@ -189,9 +199,32 @@ fn insert_opt<T: Into<Value>>(m: &mut Map<String, Value>, k: &str, v: Option<T>)
     }
 }
 
+/// `UserName` as answered: masked with `mask_user_name`.
+fn user_name(r: &RegistryRecord, real: &RealismConfig) -> String {
+    if real.mask_user_name {
+        MASK.into()
+    } else {
+        r.user_name.clone()
+    }
+}
+
+/// `TransPerHour` as answered: left out when never set, with `omit_unset`.
+fn trans_per_hour(r: &RegistryRecord, real: &RealismConfig) -> Option<i64> {
+    (!(real.omit_unset && r.trans_per_hour_unset)).then_some(r.trans_per_hour)
+}
+
+/// `DomainName` as stored: lower-cased with `lowercase_domain`.
+fn stored_domain(domain: &str, real: &RealismConfig) -> String {
+    if real.lowercase_domain {
+        domain.to_ascii_lowercase()
+    } else {
+        domain.to_string()
+    }
+}
+
 /// The `Data` object of AddPrivateRegistry: the published example's fields (key order is not
 /// meaningful in JSON, and `serde_json` here sorts keys).
-fn add_view(r: &RegistryRecord) -> Value {
+fn add_view(r: &RegistryRecord, real: &RealismConfig) -> Value {
     let mut m = Map::new();
     m.insert("Id".into(), r.id.into());
     m.insert("AliUid".into(), r.ali_uid.into());
@@ -203,15 +236,15 @@ fn add_view(r: &RegistryRecord) -> Value {
     m.insert("RegistryType".into(), r.registry_type.clone().into());
     m.insert("RegistryVersion".into(), r.registry_version.clone().into());
     m.insert("Token".into(), r.token.clone().into());
-    m.insert("TransPerHour".into(), r.trans_per_hour.into());
-    m.insert("UserName".into(), r.user_name.clone().into());
+    insert_opt(&mut m, "TransPerHour", trans_per_hour(r, real));
+    m.insert("UserName".into(), user_name(r, real).into());
     m.insert("Password".into(), MASK.into());
     insert_opt(&mut m, "VpcId", r.vpc_id.clone());
     Value::Object(m)
 }
 
 /// An `ImageRegistryInfos[]` item of ListPrivateRegistryList.
-fn list_view(r: &RegistryRecord) -> Value {
+fn list_view(r: &RegistryRecord, real: &RealismConfig) -> Value {
     let mut m = Map::new();
     m.insert("Id".into(), r.id.into());
     m.insert("AliUid".into(), r.ali_uid.into());
@@ -225,8 +258,8 @@ fn list_view(r: &RegistryRecord) -> Value {
     m.insert("RegistryType".into(), r.registry_type.clone().into());
     m.insert("RegistryVersion".into(), r.registry_version.clone().into());
     m.insert("Token".into(), r.token.clone().into());
-    m.insert("TransPerHour".into(), r.trans_per_hour.into());
-    m.insert("UserName".into(), r.user_name.clone().into());
+    insert_opt(&mut m, "TransPerHour", trans_per_hour(r, real));
+    m.insert("UserName".into(), user_name(r, real).into());
     m.insert("Password".into(), MASK.into());
     insert_opt(&mut m, "VpcId", r.vpc_id.clone());
     m.insert("WhiteList".into(), r.white_list.clone().into());
@@ -236,7 +269,7 @@ fn list_view(r: &RegistryRecord) -> Value {
 }
 
 /// A `List[]` item of PageImageRegistry: no `RegistryVersion`, `Port` or `AliUid`.
-fn page_view(r: &RegistryRecord) -> Value {
+fn page_view(r: &RegistryRecord, real: &RealismConfig) -> Value {
     let mut m = Map::new();
     m.insert("Id".into(), r.id.into());
     m.insert("RegistryName".into(), r.registry_name.clone().into());
@@ -248,8 +281,8 @@ fn page_view(r: &RegistryRecord) -> Value {
     m.insert("RegionId".into(), r.region_id.clone().into());
     insert_opt(&mut m, "VpcId", r.vpc_id.clone());
     m.insert("Token".into(), r.token.clone().into());
-    m.insert("TransPerHour".into(), r.trans_per_hour.into());
-    m.insert("UserName".into(), r.user_name.clone().into());
+    insert_opt(&mut m, "TransPerHour", trans_per_hour(r, real));
+    m.insert("UserName".into(), user_name(r, real).into());
     m.insert("Password".into(), MASK.into());
     m.insert("WhiteList".into(), r.white_list.clone().into());
     m.insert("BlackList".into(), r.black_list.clone().into());
@@ -291,11 +324,19 @@ fn add(
         ));
     }
     let port = req.optional_i64("Port")?.map(check_port).transpose()?;
-    let trans = req
+    let real = ctx.realism.current();
+    let given_trans = req
         .optional_i64("TransPerHour")?
         .map(check_trans)
-        .transpose()?
-        .unwrap_or(0);
+        .transpose()?;
+    let trans = given_trans.unwrap_or(if real.default_trans_per_hour {
+        DEFAULT_TRANS_PER_HOUR
+    } else {
+        0
+    });
+    // A default the service filled in is a value it reports like any other.
+    let trans_unset = given_trans.is_none() && !real.default_trans_per_hour;
+    let domain = stored_domain(domain, &real);
     let extras = match (registry_type, req.optional("ExtraParam")) {
         ("quay", None) => return Err(ApiError::missing("ExtraParam")),
         (_, None) => Vec::new(),
@@ -325,14 +366,15 @@ fn add(
                 net_type: net,
                 vpc_id: vpc,
                 registry_host_ip: host_ip.to_string(),
-                domain_name: domain.to_string(),
+                domain_name: domain.clone(),
                 port,
                 user_name: user.to_string(),
                 password_hash: secret_hash(password),
                 region_id: region.to_string(),
                 trans_per_hour: trans,
+                trans_per_hour_unset: trans_unset,
                 token: ids::uuid_v4(),
-                registry_name: domain.to_string(),
+                registry_name: domain,
                 white_list: String::new(),
                 black_list: String::new(),
                 jenkins_env: String::new(),
@@ -345,17 +387,20 @@ fn add(
             Ok::<_, ApiError>(rec)
         })
         .map_err(persist_err)??;
-    body.insert("Data".into(), add_view(&created));
+    ctx.realism.added(created.id);
+    body.insert("Data".into(), add_view(&created, &real));
     Ok(())
 }
 
 fn list(req: &ApiRequest, ctx: &SasContext<'_>, body: &mut Map<String, Value>) {
     let filter = req.optional("RegistryType");
+    let real = ctx.realism.current();
     let items: Vec<Value> = ctx.store.read(|d| {
         d.registries
             .iter()
             .filter(|r| filter.is_none_or(|t| r.registry_type == t))
-            .map(list_view)
+            .filter(|r| ctx.realism.visible(r.id))
+            .map(|r| list_view(r, &real))
             .collect()
     });
     body.insert("ImageRegistryInfos".into(), Value::Array(items));
@@ -377,13 +422,15 @@ fn page(
     let like = req.optional("RegistryNameLike");
     let type_in = req.repeat_list("RegistryTypeInList");
     let type_not_in = req.repeat_list("RegistryTypeNotInList");
+    let real = ctx.realism.current();
     let matching: Vec<Value> = ctx.store.read(|d| {
         d.registries
             .iter()
+            .filter(|r| ctx.realism.visible(r.id))
             .filter(|r| like.is_none_or(|l| r.registry_name.contains(l)))
             .filter(|r| type_in.is_empty() || type_in.contains(&r.registry_type.as_str()))
             .filter(|r| !type_not_in.contains(&r.registry_type.as_str()))
-            .map(page_view)
+            .map(|r| page_view(r, &real))
             .collect()
     });
     let total = matching.len();
@@ -454,7 +501,8 @@ fn modify(
     };
     let password = nonempty("Password")?;
     let user = nonempty("UserName")?;
-    let domain = nonempty("DomainName")?;
+    let real = ctx.realism.current();
+    let domain = nonempty("DomainName")?.map(|d| stored_domain(&d, &real));
     let host_ip = nonempty("RegistryHostIp")?;
     let trans = req
         .optional_i64("TransPerHour")?
@@ -479,6 +527,7 @@ fn modify(
             }
             if let Some(t) = trans {
                 r.trans_per_hour = t;
+                r.trans_per_hour_unset = false;
             }
             if let Some(p) = port {
                 r.port = Some(p);

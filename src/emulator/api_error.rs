@@ -1,6 +1,11 @@
 //! The service's error vocabulary: one [`ApiError`] per failed API call, carrying the real
-//! error code, HTTP status and message, rendered as the `{RequestId, HostId, Code, Message}`
-//! envelope.
+//! error code, HTTP status and message, rendered as the real envelope: `{RequestId, HostId, Code,
+//! Message, Recommend}`, plus `AccessDeniedDetail` on a RAM denial (403). `HostId` is the host
+//! the client addressed (the service's endpoint, e.g. `tds.aliyuncs.com`); `Recommend` is the
+//! troubleshooting link the real service gives. A throttling answer also tells the client how
+//! long to back off ([`ApiError::retry_after_ms`], sent as `x-acs-retry-after` in milliseconds,
+//! which the official SDKs read into `ThrottlingException.retry_after`, and as the standard
+//! `Retry-After` in seconds).
 //!
 //! Constructors are named after the codes so call sites read like the error table in
 //! `shared/spec/sas-api.md`, and every status lives here, in one place.
@@ -17,7 +22,14 @@ pub struct ApiError {
     pub code: String,
     /// The `Message` field.
     pub message: String,
+    /// `AccessDeniedDetail` (a RAM denial), as the real service sends it on a 403.
+    pub access_denied_detail: Option<Value>,
+    /// How long a throttled client should wait, in milliseconds.
+    pub retry_after_ms: Option<u64>,
 }
+
+/// The back-off a throttling answer asks for.
+pub const THROTTLING_RETRY_AFTER_MS: u64 = 1000;
 
 impl ApiError {
     /// An error with an explicit status and code.
@@ -26,6 +38,8 @@ impl ApiError {
             status,
             code: code.to_string(),
             message: message.into(),
+            access_denied_detail: None,
+            retry_after_ms: None,
         }
     }
 
@@ -131,20 +145,30 @@ impl ApiError {
 
     /// `NoPermission` (403), naming the RAM action the caller lacks.
     pub fn no_permission(ram_action: &str) -> Self {
-        Self::new(
+        let mut e = Self::new(
             403,
             "NoPermission",
             format!("caller has no permission (RAM action {ram_action})"),
-        )
+        );
+        e.access_denied_detail = Some(json!({
+            "AuthAction": ram_action,
+            "NoPermissionType": "ImplicitDeny",
+            "PolicyType": "AccountLevelIdentityBasedPolicy",
+            "AuthPrincipalType": "SubUser",
+            "EncodedDiagnosticMessage": "",
+        }));
+        e
     }
 
     /// `Throttling.User` (400).
     pub fn throttling() -> Self {
-        Self::new(
+        let mut e = Self::new(
             400,
             "Throttling.User",
             "Request was denied due to user flow control.",
-        )
+        );
+        e.retry_after_ms = Some(THROTTLING_RETRY_AFTER_MS);
+        e
     }
 
     /// `ServiceUnavailable` (503).
@@ -161,14 +185,27 @@ impl ApiError {
         Self::new(500, "InternalError", why)
     }
 
-    /// The JSON error envelope.
+    /// The JSON error envelope of a Sas error.
     pub fn envelope(&self, request_id: &str, host_id: &str) -> Value {
-        json!({
+        self.envelope_of("Sas", request_id, host_id)
+    }
+
+    /// The JSON error envelope, `product` (`Sas`, `Sts`) naming the API in `Recommend`.
+    pub fn envelope_of(&self, product: &str, request_id: &str, host_id: &str) -> Value {
+        let mut v = json!({
             "RequestId": request_id,
             "HostId": host_id,
             "Code": self.code,
             "Message": self.message,
-        })
+            "Recommend": format!(
+                "https://api.aliyun.com/troubleshoot?q={}&product={product}&requestId={request_id}",
+                self.code
+            ),
+        });
+        if let (Some(d), Some(o)) = (&self.access_denied_detail, v.as_object_mut()) {
+            o.insert("AccessDeniedDetail".into(), d.clone());
+        }
+        v
     }
 }
 
@@ -197,6 +234,22 @@ mod tests {
             .map(|o| o.keys().map(String::as_str).collect())
             .unwrap_or_default();
         keys.sort_unstable();
-        assert_eq!(keys, ["Code", "HostId", "Message", "RequestId"]);
+        assert_eq!(
+            keys,
+            ["Code", "HostId", "Message", "Recommend", "RequestId"]
+        );
+        assert_eq!(
+            e["Recommend"],
+            "https://api.aliyun.com/troubleshoot?q=MissingParameter&product=Sas&requestId=RID"
+        );
+        let d = ApiError::no_permission("yundun-sas:AddPrivateRegistry").envelope("R", "h");
+        assert_eq!(
+            d["AccessDeniedDetail"]["AuthAction"],
+            "yundun-sas:AddPrivateRegistry"
+        );
+        assert_eq!(
+            ApiError::throttling().retry_after_ms,
+            Some(THROTTLING_RETRY_AFTER_MS)
+        );
     }
 }

@@ -7,6 +7,7 @@
 //! and no secret is ever printed anywhere.
 
 use super::faults::FaultConfig;
+use super::realism::RealismConfig;
 use super::{
     Emulator, EmulatorConfig, Secret, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET,
     DEFAULT_ALI_UID, DEFAULT_ECS_ROLE_NAME, DEFAULT_LISTEN,
@@ -87,6 +88,15 @@ OPTIONS:
     --fault-action-latency-ms ACTION=N
                                   further delay for requests of ACTION; repeatable
     --fault-seed N                seed of the fault RNG [default: random]
+    --realism LIST                answer as the real service may: `all`, `none`, or a comma-
+                                  separated list of mask-user-name (UserName as ******),
+                                  lowercase-domain (DomainName stored lower-cased), omit-unset
+                                  (unset Port, VpcId, TransPerHour left out), default-trans-
+                                  per-hour (unset TransPerHour becomes 10), delayed-appearance
+                                  (a new registry is missing from lists for a while);
+                                  repeatable [default: none, answers echo what was sent]
+    --realism-appear-after-ms N   how long delayed-appearance hides a new registry
+                                  [default: 1500 with the switch, else 0; at most 60000]
     -h, --help                    print this help
     -V, --version                 print the version
 
@@ -96,7 +106,9 @@ them at run time with `POST /_emulator/faults` (JSON: throttle_rate, unavailable
 reset_rate, lose_response_rate, latency_ms, action_latency_ms ({{\"ACTION\": N}}), seed,
 deny_actions; latencies at most 600000 ms). Introspection (loopback only):
 GET /_emulator/requests, GET /_emulator/registries, POST /_emulator/registries/<id>/modify,
-DELETE /_emulator/registries/<id>, GET|POST /_emulator/faults.
+DELETE /_emulator/registries/<id>, GET|POST /_emulator/faults, GET|POST /_emulator/realism
+(JSON: mask_user_name, lowercase_domain, omit_unset, default_trans_per_hour (booleans),
+appear_after_ms; a field left out is off).
 Holds (loopback only): POST /_emulator/hold {{\"action\": A, \"count\": 1, \"skip\": 0,
 \"timeout_ms\": 120000}} holds the next matching API requests on arrival (logged as held,
 listed by GET /_emulator/held) until POST /_emulator/release ({{}}, {{\"seq\": N}} or
@@ -158,6 +170,8 @@ where
 {
     let mut cfg = EmulatorConfig::default();
     let mut faults = FaultConfig::default();
+    let mut realism = RealismConfig::default();
+    let mut appear_after_ms = None;
     let (mut id, mut secret, mut token) = (None, None, None);
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -191,6 +205,8 @@ where
                 | "--fault-latency-ms"
                 | "--fault-action-latency-ms"
                 | "--fault-seed"
+                | "--realism"
+                | "--realism-appear-after-ms"
         );
         if !takes_value {
             return Err(CliError::Unknown(arg));
@@ -221,6 +237,12 @@ where
                 faults.action_latency_ms.insert(action, ms);
             }
             "--fault-seed" => faults.seed = Some(parse_value(&flag, v)?),
+            "--realism" => realism.enable(v).map_err(|why| CliError::Invalid {
+                flag: flag.clone(),
+                value: value.clone(),
+                why,
+            })?,
+            "--realism-appear-after-ms" => appear_after_ms = Some(parse_value(&flag, v)?),
             _ => return Err(CliError::Unknown(arg)),
         }
     }
@@ -247,6 +269,15 @@ where
         why,
     })?;
     cfg.faults = faults;
+    if let Some(ms) = appear_after_ms {
+        realism.appear_after_ms = ms;
+    }
+    realism.validate().map_err(|why| CliError::Invalid {
+        flag: "--realism-appear-after-ms".into(),
+        value: realism.appear_after_ms.to_string(),
+        why,
+    })?;
+    cfg.realism = realism;
     Ok(Command::Run(Box::new(cfg)))
 }
 
@@ -429,6 +460,32 @@ mod tests {
         assert_eq!(c.faults.action_latency_ms["AddPrivateRegistry"], 2);
         assert!(usage().contains("--fault-action-latency-ms"));
         assert!(usage().contains("/_emulator/hold"));
+    }
+
+    #[test]
+    fn realism_flags() {
+        assert_eq!(cfg(&[]).realism, RealismConfig::default(), "off by default");
+        assert_eq!(cfg(&["--realism", "all"]).realism, RealismConfig::all());
+        let c = cfg(&[
+            "--realism=mask-user-name,omit-unset",
+            "--realism",
+            "delayed-appearance",
+            "--realism-appear-after-ms",
+            "200",
+        ]);
+        assert!(c.realism.mask_user_name && c.realism.omit_unset);
+        assert!(!c.realism.lowercase_domain && !c.realism.default_trans_per_hour);
+        assert_eq!(c.realism.appear_after_ms, 200);
+        assert!(matches!(
+            run(&["--realism", "bogus"]),
+            Err(CliError::Invalid { .. })
+        ));
+        assert!(matches!(
+            run(&["--realism-appear-after-ms", "60001"]),
+            Err(CliError::Invalid { .. })
+        ));
+        assert!(usage().contains("--realism LIST"));
+        assert!(usage().contains("/_emulator/realism"));
     }
 
     #[test]

@@ -11,6 +11,10 @@
 //!   (JSON as [`FaultConfig`]: `throttle_rate`, `unavailable_rate`, `reset_rate`,
 //!   `lose_response_rate`, `latency_ms`, `action_latency_ms` (`{"Action": ms}`, added to
 //!   `latency_ms`), `seed`, `deny_actions`; a field left out is reset to its default).
+//! - `GET /_emulator/realism`, `POST /_emulator/realism` — read or replace the realism
+//!   switches (JSON as [`RealismConfig`]: `mask_user_name`, `lowercase_domain`, `omit_unset`,
+//!   `default_trans_per_hour`, `appear_after_ms`; a field left out is off). See
+//!   [`super::realism`].
 //! - `POST /_emulator/hold` — hold requests of an action until released:
 //!   `{"action": "AddPrivateRegistry", "count": 1, "skip": 0, "timeout_ms": 120000}` (all but
 //!   `action` optional); answers the rule with its `id`. `DELETE /_emulator/hold` drops the
@@ -34,6 +38,7 @@
 use super::faults::{FaultConfig, Faults};
 use super::holds::{HoldSpec, Holds, ReleaseSpec};
 use super::ids;
+use super::realism::{Realism, RealismConfig};
 use super::secret::secret_hash;
 use super::store::{ExtraRecord, RegistryRecord, Store};
 use serde::Serialize;
@@ -84,6 +89,9 @@ pub struct LogEntry {
     pub version: Option<String>,
     /// Query and form parameters, secrets replaced by [`secret_hash`].
     pub params: BTreeMap<String, String>,
+    /// Where each of `params` came from: `query`, `form`, or `query+form` when both carried it
+    /// (`tests/sdk_conformance.rs` compares this with the official SDK's placement).
+    pub locations: BTreeMap<String, String>,
     /// `Success`, the error code, or `Fault.Reset` / `Fault.LostResponse(<outcome>)`; while in
     /// flight [`PENDING`], and [`ABANDONED`] if the client went away first.
     pub outcome: String,
@@ -112,6 +120,29 @@ pub fn loggable_params<'a>(
             (k.to_string(), shown)
         })
         .collect()
+}
+
+/// Where each parameter arrived, for [`LogEntry::locations`].
+pub fn param_locations<'a>(
+    query: impl Iterator<Item = &'a str>,
+    form: impl Iterator<Item = &'a str>,
+) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    for (names, place) in [
+        (query.collect::<Vec<_>>(), "query"),
+        (form.collect::<Vec<_>>(), "form"),
+    ] {
+        for name in names {
+            let entry = out.entry(name.to_string()).or_default();
+            if entry.is_empty() {
+                entry.push_str(place);
+            } else if !entry.split('+').any(|p| p == place) {
+                entry.push('+');
+                entry.push_str(place);
+            }
+        }
+    }
+    out
 }
 
 #[derive(Default)]
@@ -195,6 +226,8 @@ pub struct IntrospectContext<'a> {
     pub log: &'a RequestLog,
     /// Hold rules and held requests.
     pub holds: &'a Holds,
+    /// Realism switches.
+    pub realism: &'a Realism,
     /// Server time.
     pub now: OffsetDateTime,
 }
@@ -236,6 +269,14 @@ pub fn handle(method: &str, path: &str, body: &[u8], ctx: &IntrospectContext<'_>
         ("POST", ["faults"]) => match serde_json::from_slice::<FaultConfig>(body) {
             Err(e) => error(400, &format!("bad fault settings: {e}")),
             Ok(cfg) => match ctx.faults.set(cfg) {
+                Ok(now) => (200, json!(now)),
+                Err(e) => error(400, &e),
+            },
+        },
+        ("GET", ["realism"]) => (200, json!(ctx.realism.current())),
+        ("POST", ["realism"]) => match serde_json::from_slice::<RealismConfig>(body) {
+            Err(e) => error(400, &format!("bad realism settings: {e}")),
+            Ok(cfg) => match ctx.realism.set(cfg) {
                 Ok(now) => (200, json!(now)),
                 Err(e) => error(400, &e),
             },
@@ -379,6 +420,18 @@ mod tests {
     }
 
     #[test]
+    fn locations_name_query_form_or_both() {
+        let l = param_locations(
+            ["Action", "Port", "Id"].into_iter(),
+            ["Id", "Password"].into_iter(),
+        );
+        assert_eq!(l["Action"], "query");
+        assert_eq!(l["Port"], "query");
+        assert_eq!(l["Password"], "form");
+        assert_eq!(l["Id"], "query+form");
+    }
+
+    #[test]
     fn log_is_bounded() {
         let log = RequestLog::default();
         for _ in 0..(LOG_CAPACITY + 5) {
@@ -391,6 +444,7 @@ mod tests {
                 action: None,
                 version: None,
                 params: BTreeMap::new(),
+                locations: BTreeMap::new(),
                 outcome: "Success".into(),
                 http_status: Some(200),
                 request_id: String::new(),
@@ -413,6 +467,7 @@ mod tests {
             action: Some(action.into()),
             version: None,
             params: BTreeMap::new(),
+            locations: BTreeMap::new(),
             outcome: PENDING.into(),
             http_status: None,
             request_id: String::new(),

@@ -19,6 +19,8 @@
 //! - [`store`]: registries and their atomic persistence.
 //! - [`faults`]: injected failures from a seeded RNG, and latency.
 //! - [`holds`]: requests held at arrival until a test releases them.
+//! - [`realism`]: switches for answers that differ from what was sent (masking, normalising,
+//!   omitting, defaults, delayed appearance).
 //! - [`introspect`]: `/_emulator/` endpoints and the request log.
 //! - [`api_error`]: the error vocabulary; [`secret`]: secrets and their hashes; [`ids`]: ids
 //!   and time formats; [`probe`]: a hand-built signed-request client for tests and benches.
@@ -33,6 +35,7 @@ pub mod ids;
 pub mod introspect;
 pub mod metadata;
 pub mod probe;
+pub mod realism;
 pub mod request;
 pub mod secret;
 pub mod server;
@@ -42,6 +45,7 @@ pub mod sts;
 
 pub use faults::FaultConfig;
 pub use holds::{HoldRule, HoldSpec, HoldsView, ReleaseSpec};
+pub use realism::RealismConfig;
 pub use secret::{secret_hash, Secret};
 pub use store::{RegistryRecord, StoreError};
 
@@ -81,6 +85,9 @@ pub enum EmulatorError {
     /// Fault settings out of range.
     #[error("invalid fault settings: {0}")]
     Faults(String),
+    /// Realism switches out of range.
+    #[error("invalid realism settings: {0}")]
+    Realism(String),
     /// A hold rule or release refused.
     #[error("hold: {0}")]
     Holds(String),
@@ -113,6 +120,8 @@ pub struct EmulatorConfig {
     pub ecs_role_name: String,
     /// Initial fault settings.
     pub faults: FaultConfig,
+    /// Initial realism switches (all off: answers echo what was sent).
+    pub realism: RealismConfig,
 }
 
 impl Default for EmulatorConfig {
@@ -127,6 +136,7 @@ impl Default for EmulatorConfig {
             ali_uid: DEFAULT_ALI_UID,
             ecs_role_name: DEFAULT_ECS_ROLE_NAME.into(),
             faults: FaultConfig::default(),
+            realism: RealismConfig::default(),
         }
     }
 }
@@ -144,6 +154,7 @@ impl Emulator {
             return Err(EmulatorError::NonLoopback(config.listen));
         }
         let faults = faults::Faults::new(config.faults).map_err(EmulatorError::Faults)?;
+        let realism = realism::Realism::new(config.realism).map_err(EmulatorError::Realism)?;
         let store = store::Store::open(config.state_file)?;
         let bind_err = |source| EmulatorError::Bind {
             addr: config.listen,
@@ -170,6 +181,7 @@ impl Emulator {
             faults,
             log: introspect::RequestLog::default(),
             holds: holds::Holds::default(),
+            realism,
             metadata: metadata::Metadata::new(config.ecs_role_name),
             ali_uid: config.ali_uid,
         });
@@ -214,6 +226,14 @@ impl RunningEmulator {
             .faults
             .set(faults)
             .map_err(EmulatorError::Faults)
+    }
+
+    /// Replaces the realism switches (like `POST /_emulator/realism`).
+    pub fn set_realism(&self, realism: RealismConfig) -> Result<RealismConfig, EmulatorError> {
+        self.shared
+            .realism
+            .set(realism)
+            .map_err(EmulatorError::Realism)
     }
 
     /// Adds a hold rule (like `POST /_emulator/hold`).

@@ -25,6 +25,7 @@ use super::holds::Holds;
 use super::ids;
 use super::introspect::{self, IntrospectContext, LogEntry, RequestLog};
 use super::metadata::Metadata;
+use super::realism::Realism;
 use super::request::ApiRequest;
 use super::store::Store;
 use super::sts::{self, STS_VERSION};
@@ -68,6 +69,8 @@ pub struct Shared {
     pub log: RequestLog,
     /// Hold rules and held requests.
     pub holds: Holds,
+    /// Realism switches.
+    pub realism: Realism,
     /// ECS metadata service.
     pub metadata: Metadata,
     /// The emulated account id.
@@ -257,6 +260,7 @@ async fn route(
             faults: &shared.faults,
             log: &shared.log,
             holds: &shared.holds,
+            realism: &shared.realism,
             now: OffsetDateTime::now_utc(),
         };
         let (status, v) = introspect::handle(&method, &path, &body, &ctx);
@@ -344,6 +348,7 @@ async fn api(
     let identity = parsed.as_ref().map(RequestIdentity::of).unwrap_or_default();
     let (latency, decision) = shared.faults.decide(identity.action.as_deref());
     let action = identity.action.clone();
+    let version = identity.version.clone();
     let seq = shared.log.push(LogEntry {
         seq: 0,
         time: ids::format_rfc3339(OffsetDateTime::now_utc()),
@@ -355,6 +360,15 @@ async fn api(
         params: parsed
             .as_ref()
             .map(|r| introspect::loggable_params(r.all_params()))
+            .unwrap_or_default(),
+        locations: parsed
+            .as_ref()
+            .map(|r| {
+                introspect::param_locations(
+                    r.query.iter().map(|(k, _)| k.as_str()),
+                    r.form.iter().map(|(k, _)| k.as_str()),
+                )
+            })
             .unwrap_or_default(),
         outcome: introspect::PENDING.into(),
         http_status: None,
@@ -393,9 +407,18 @@ async fn api(
             parsed.and_then(|r| execute(&r, &shared, &request_id))
         }
     };
-    let (status, body, outcome) = match result {
-        Ok(v) => (200, v, "Success".to_string()),
-        Err(e) => (e.status, e.envelope(&request_id, &host_id), e.code),
+    let product = match version.as_deref() {
+        Some(STS_VERSION) => "Sts",
+        _ => "Sas",
+    };
+    let (status, body, outcome, retry_after_ms) = match result {
+        Ok(v) => (200, v, "Success".to_string(), None),
+        Err(e) => (
+            e.status,
+            e.envelope_of(product, &request_id, &host_id),
+            e.code.clone(),
+            e.retry_after_ms,
+        ),
     };
     if decision == FaultDecision::LoseResponse {
         flight.finish(format!("Fault.LostResponse({outcome})"), None);
@@ -403,7 +426,19 @@ async fn api(
         return Err(DropConnection);
     }
     flight.finish(outcome, Some(status));
-    Ok(json_response(status, &body, Some(&request_id)))
+    let mut resp = json_response(status, &body, Some(&request_id));
+    if let Some(ms) = retry_after_ms {
+        // What a client needs to back off: the official SDKs read `x-acs-retry-after`
+        // (milliseconds) into `ThrottlingException.retry_after`; `Retry-After` (seconds,
+        // rounded up) is the standard HTTP form.
+        let h = resp.headers_mut();
+        h.insert("x-acs-retry-after", HeaderValue::from(ms));
+        h.insert(
+            http::header::RETRY_AFTER,
+            HeaderValue::from(ms.div_ceil(1000).max(1)),
+        );
+    }
+    Ok(resp)
 }
 
 /// Authenticates, routes by version and action, checks RAM denials, runs the action.
@@ -428,6 +463,7 @@ fn execute(req: &ApiRequest, shared: &Shared, request_id: &str) -> Result<Value,
         ali_uid: shared.ali_uid,
         now,
         request_id,
+        realism: &shared.realism,
     };
     actions::handle(action, req, &ctx)
 }

@@ -90,6 +90,11 @@ pub struct RegistryRecord {
     pub region_id: String,
     /// Images scanned per hour.
     pub trans_per_hour: i64,
+    /// `TransPerHour` was never given (it is then 0, or the realism default): what
+    /// [`super::realism::RealismConfig::omit_unset`] leaves out. Absent from state files
+    /// written before it, and when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub trans_per_hour_unset: bool,
     /// Service-generated token (UUID), replaced by `RefreshRegistryToken`.
     pub token: String,
     /// Display name (`RegistryName`).
@@ -328,6 +333,7 @@ mod tests {
             password_hash: "sha256:x".into(),
             region_id: "cn-hangzhou".into(),
             trans_per_hour: 0,
+            trans_per_hour_unset: false,
             token: "t".into(),
             registry_name: "example.com".into(),
             white_list: String::new(),

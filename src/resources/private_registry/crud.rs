@@ -52,7 +52,7 @@ type DuplicateKey = (String, String, String, String);
 fn duplicate_key(new: &AddPrivateRegistryRequest) -> DuplicateKey {
     (
         new.registry_type.clone(),
-        new.domain_name.to_ascii_lowercase(),
+        new.domain_name.trim_end_matches('.').to_ascii_lowercase(),
         new.registry_host_ip.clone(),
         new.registry_region_id.clone(),
     )
@@ -142,10 +142,12 @@ fn parse_id(state: &Value) -> Result<i64, Diagnostics> {
     })
 }
 
-/// Whether `record` is the registry `new` describes, by the fields that identify one.
+/// Whether `record` is the registry `new` describes, by the fields that identify one. Host
+/// names compare as DNS does (the API may report a domain lower-cased, or without the
+/// trailing dot).
 fn same_registry(record: &RegistryRecord, new: &AddPrivateRegistryRequest) -> bool {
     record.registry_type == new.registry_type
-        && record.domain_name.eq_ignore_ascii_case(&new.domain_name)
+        && state::same_host(&record.domain_name, &new.domain_name)
         && record.registry_host_ip == new.registry_host_ip
         && record.region_id == new.registry_region_id
 }
@@ -157,12 +159,14 @@ fn same_registry(record: &RegistryRecord, new: &AddPrivateRegistryRequest) -> bo
 /// is about to replace is not, since it differs in the field that forced the replacement. Only
 /// for quay, whose tokens the list does not show, can that field be invisible here: see
 /// `same_tokens`.
+/// A field the list leaves out (read as empty, 0 or none) is taken to match.
 fn what_this_create_makes(record: &RegistryRecord, new: &AddPrivateRegistryRequest) -> bool {
+    let vpc_told = record.vpc_id.as_deref().is_some_and(|v| !v.is_empty());
     same_registry(record, new)
-        && record.registry_version == new.registry_version
-        && record.protocol_type == new.protocol_type
-        && record.net_type == new.net_type
-        && (new.vpc_id.is_none() || record.vpc_id == new.vpc_id)
+        && (record.registry_version.is_empty() || record.registry_version == new.registry_version)
+        && (record.protocol_type == 0 || record.protocol_type == new.protocol_type)
+        && (record.net_type == 0 || record.net_type == new.net_type)
+        && (new.vpc_id.is_none() || !vpc_told || record.vpc_id == new.vpc_id)
 }
 
 impl<A: RegistryApi> Registries<A> {
@@ -291,7 +295,7 @@ impl<A: RegistryApi> Registries<A> {
             tracing::info!(id, "registry no longer exists; removing it from state");
             return ReadResponse::default();
         };
-        let mut new_state = state::from_record(&record, current);
+        let mut new_state = state::refreshed(&record, current);
         match self.extra_param(&record, current, deadline, false).await {
             Ok(extra) => new_state.set_attr("extra_param", extra),
             Err(f) => {
@@ -402,7 +406,7 @@ impl<A: RegistryApi> Registries<A> {
             }
         };
         ApplyResponse {
-            new_state: state::from_record(&record, planned),
+            new_state: state::created(&record, planned),
             ..Default::default()
         }
     }
@@ -632,18 +636,8 @@ impl<A: RegistryApi> Registries<A> {
                 }
             }
         };
-        let mut state = state::from_record(&record, &empty);
         // Imported state manages what the API reports, optional values included.
-        state.set_attr("port", record.port.map(Value::int).unwrap_or(Value::Null));
-        state.set_attr(
-            "vpc_id",
-            record
-                .vpc_id
-                .clone()
-                .filter(|v| !v.is_empty())
-                .map(Value::from)
-                .unwrap_or(Value::Null),
-        );
+        let mut state = state::imported(&record, &empty);
         match self.extra_param(&record, &empty, deadline, true).await {
             Ok(extra) => state.set_attr("extra_param", extra),
             Err(f) => {
@@ -713,6 +707,9 @@ mod tests {
         adds_in_flight: AtomicUsize,
         /// The most adds in flight at once.
         most_adds_in_flight: AtomicUsize,
+        /// Answers as the real service may: the user name masked, the domain lower-cased, an
+        /// unset `TransPerHour` and `Port` left out.
+        realistic: std::sync::atomic::AtomicBool,
     }
 
     fn ambiguous() -> ApiFailure {
@@ -735,6 +732,7 @@ mod tests {
             );
             let mut regs = self.registries.lock().unwrap();
             let id = regs.iter().map(|r| r.id).max().unwrap_or(0) + 1;
+            let realistic = self.realistic.load(Ordering::SeqCst);
             regs.push(RegistryRecord {
                 id,
                 registry_type: req.registry_type.clone(),
@@ -742,11 +740,23 @@ mod tests {
                 protocol_type: req.protocol_type,
                 net_type: req.net_type,
                 registry_host_ip: req.registry_host_ip.clone(),
-                domain_name: req.domain_name.clone(),
-                port: req.port,
-                user_name: req.user_name.clone(),
+                domain_name: if realistic {
+                    req.domain_name.to_ascii_lowercase()
+                } else {
+                    req.domain_name.clone()
+                },
+                port: req.port.filter(|_| !realistic),
+                user_name: if realistic {
+                    "******".into()
+                } else {
+                    req.user_name.clone()
+                },
                 region_id: req.registry_region_id.clone(),
-                trans_per_hour: Some(req.trans_per_hour.unwrap_or(20)),
+                trans_per_hour: if realistic {
+                    req.trans_per_hour
+                } else {
+                    Some(req.trans_per_hour.unwrap_or(20))
+                },
                 token: format!("token-{id}"),
                 ..Default::default()
             });
@@ -868,6 +878,66 @@ mod tests {
         assert_eq!(r.new_state.attr("trans_per_hour"), &Value::int(20));
         assert!(r.new_state.is_wholly_known());
         assert_eq!(fake.adds.load(Ordering::SeqCst), 1);
+    }
+
+    /// The API masks the user name, lower-cases the domain and leaves out the port and an
+    /// unset `TransPerHour`: the create still returns the plan (computed values filled in, none
+    /// left unknown), and the refresh sees no change.
+    #[tokio::test]
+    async fn a_realistic_api_changes_neither_the_create_nor_the_refresh() {
+        let (fake, regs) = setup();
+        fake.realistic.store(true, Ordering::SeqCst);
+        let p = planned_with(&[
+            ("domain_name", "HARBOR.example.com.".into()),
+            ("port", Value::int(443)),
+        ]);
+        let r = regs.create(&p, &p).await;
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        let s = &r.new_state;
+        assert!(s.is_wholly_known(), "{s:?}");
+        let mut want = p.clone();
+        for (k, v) in [
+            ("id", Value::from("1")),
+            ("token", "token-1".into()),
+            ("region_id", "cn-hangzhou".into()),
+            ("trans_per_hour", Value::Null),
+        ] {
+            want.set_attr(k, v);
+        }
+        assert_eq!(s, &want, "the planned values, computed ones from the API");
+        regs.lists.invalidate();
+        assert_eq!(&regs.read(s).await.new_state, s, "no drift");
+        // A real change still shows.
+        fake.registries.lock().unwrap()[0].registry_host_ip = "198.51.100.7".into();
+        regs.lists.invalidate();
+        assert_eq!(
+            regs.read(s).await.new_state.attr("registry_host_ip"),
+            &Value::from("198.51.100.7")
+        );
+    }
+
+    /// The duplicate check compares host names as DNS does, and takes a field the list leaves
+    /// out as matching.
+    #[tokio::test]
+    async fn the_duplicate_check_finds_a_registry_the_api_reports_normalised() {
+        let (fake, regs) = setup();
+        fake.realistic.store(true, Ordering::SeqCst);
+        let vpc = planned_with(&[("net_type", Value::int(2)), ("vpc_id", "vpc-1".into())]);
+        assert!(regs.create(&vpc, &vpc).await.diagnostics.is_empty());
+        fake.registries.lock().unwrap()[0].vpc_id = None;
+        let again = planned_with(&[
+            ("domain_name", "Harbor.Example.COM.".into()),
+            ("net_type", Value::int(2)),
+            ("vpc_id", "vpc-1".into()),
+        ]);
+        let r = regs.create(&again, &again).await;
+        assert_eq!(
+            r.diagnostics.0.first().map(|d| d.summary.as_str()),
+            Some("Registry already exists"),
+            "{:?}",
+            r.diagnostics
+        );
+        assert_eq!(fake.registries.lock().unwrap().len(), 1);
     }
 
     #[tokio::test(start_paused = true)]

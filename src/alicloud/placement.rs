@@ -1,0 +1,165 @@
+//! Where each action's parameters travel: the query string or the form body.
+//!
+//! This is the one table of it, taken from the official Python SDK `alibabacloud-sas20181203`
+//! 10.3.2 (`alibabacloud_sas20181203/client.py`, `*_with_options`: `query['X'] = ...` versus
+//! `body['X'] = ...`), which is generated from the service's own API metadata. The service is
+//! known to accept what its SDK sends, so we send the same: V3 puts query parameters in the
+//! canonical query (signed) and body parameters in the form body (signed through its hash); V2
+//! puts them beside the common parameters and in the body, and signs both together.
+//!
+//! STS `AssumeRole` is from `alibabacloud-sts20150401` 1.2.0 the same way (every parameter in
+//! the query).
+//!
+//! `tests/sdk_conformance.rs` checks the Sas rows against the SDK itself, request by request.
+//! An action not in the table keeps every parameter in the body.
+
+/// Where one parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    /// The URL's query string.
+    Query,
+    /// The `application/x-www-form-urlencoded` body.
+    Body,
+}
+
+use Location::{Body, Query};
+
+/// Per action, per parameter (a repeat list `Name.N` is listed once, as `Name`).
+pub const PLACEMENT: &[(&str, &[(&str, Location)])] = &[
+    (
+        "AddPrivateRegistry",
+        &[
+            ("DomainName", Query),
+            ("ExtraParam", Query),
+            ("NetType", Query),
+            ("Password", Query),
+            ("Port", Query),
+            ("ProtocolType", Query),
+            ("RegistryHostIp", Query),
+            ("RegistryRegionId", Query),
+            ("RegistryType", Query),
+            ("RegistryVersion", Query),
+            ("TransPerHour", Query),
+            ("UserName", Query),
+            ("VpcId", Query),
+        ],
+    ),
+    ("ListPrivateRegistryList", &[("RegistryType", Query)]),
+    ("ListImageRegistryExtra", &[("RegistryId", Query)]),
+    (
+        "ModifyImageRegistry",
+        &[
+            ("DomainName", Query),
+            ("Port", Query),
+            ("RegistryHostIp", Query),
+            ("Id", Body),
+            ("Password", Body),
+            ("TransPerHour", Body),
+            ("UserName", Body),
+        ],
+    ),
+    ("DeletePrivateRegistry", &[("RegistryId", Query)]),
+    (
+        "PageImageRegistry",
+        &[
+            ("SourceIp", Query),
+            ("CurrentPage", Body),
+            ("PageSize", Body),
+            ("RegistryNameLike", Body),
+            ("RegistryTypeInList", Body),
+            ("RegistryTypeNotInList", Body),
+        ],
+    ),
+    ("ListImageRegistryRegion", &[("Lang", Query)]),
+    (
+        "AssumeRole",
+        &[
+            ("DurationSeconds", Query),
+            ("ExternalId", Query),
+            ("Policy", Query),
+            ("RoleArn", Query),
+            ("RoleSessionName", Query),
+            ("SourceIdentity", Query),
+        ],
+    ),
+];
+
+/// The action's table, if it has one.
+pub fn table(action: &str) -> Option<&'static [(&'static str, Location)]> {
+    PLACEMENT
+        .iter()
+        .find(|(a, _)| *a == action)
+        .map(|(_, t)| *t)
+}
+
+/// Where `param` of `action` goes. A parameter the table does not name goes in the body, where
+/// our client sent everything before the table (a unit test in `sas.rs` checks that every
+/// parameter our requests carry has a row).
+pub fn location(action: &str, param: &str) -> Location {
+    let Some(t) = table(action) else {
+        return Body;
+    };
+    let base = param.split_once('.').map_or(param, |(b, _)| b);
+    match t.iter().find(|(p, _)| *p == base) {
+        Some((_, l)) => *l,
+        None => Body,
+    }
+}
+
+/// Parameters as `(name, value)` pairs.
+pub type Pairs = Vec<(String, String)>;
+
+/// Splits `params` into (query, body), each in its given order.
+pub fn split(action: &str, params: &[(String, String)]) -> (Pairs, Pairs) {
+    params
+        .iter()
+        .cloned()
+        .partition(|(k, _)| location(action, k) == Query)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modify_splits_as_the_sdk_does() {
+        let p: Vec<(String, String)> = [
+            "Id",
+            "Password",
+            "UserName",
+            "TransPerHour",
+            "DomainName",
+            "Port",
+            "RegistryHostIp",
+        ]
+        .iter()
+        .map(|k| (k.to_string(), "v".to_string()))
+        .collect();
+        let (q, b) = split("ModifyImageRegistry", &p);
+        let names = |v: &[(String, String)]| v.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&q), ["DomainName", "Port", "RegistryHostIp"]);
+        assert_eq!(names(&b), ["Id", "Password", "UserName", "TransPerHour"]);
+    }
+
+    #[test]
+    fn repeat_lists_and_unknown_actions() {
+        assert_eq!(location("PageImageRegistry", "RegistryTypeInList.2"), Body);
+        assert_eq!(location("AddPrivateRegistry", "Password"), Query);
+        assert_eq!(location("AssumeRole", "RoleArn"), Query);
+        assert_eq!(location("DescribeSomethingElse", "X"), Body);
+    }
+
+    #[test]
+    fn one_row_per_action_and_parameter() {
+        let mut actions: Vec<&str> = PLACEMENT.iter().map(|(a, _)| *a).collect();
+        actions.sort_unstable();
+        actions.dedup();
+        assert_eq!(actions.len(), PLACEMENT.len());
+        for (a, t) in PLACEMENT {
+            let mut names: Vec<&str> = t.iter().map(|(p, _)| *p).collect();
+            names.sort_unstable();
+            names.dedup();
+            assert_eq!(names.len(), t.len(), "{a}");
+        }
+    }
+}
