@@ -28,8 +28,9 @@ testacc: tools
 testacc-proof: tools
 	TF_TOOLS_DIR=$(TOOLS) scripts/testacc-proof.sh
 
-## Installs the pinned clients (Terraform 0.13.4, 1.0.3 and 1.8.5, OpenTofu 1.12.6) and the
-## null provider into .tools/, each checked; the Go-built ones use Go's caches (built once).
+## Installs the pinned clients (Terraform 0.13.4, 1.0.3 and 1.8.5, OpenTofu 1.12.6), the null
+## provider and the official Sas Python SDK into .tools/, each checked; the Go-built clients
+## use Go's caches (built once).
 tools:
 	scripts/install-tools.sh
 
