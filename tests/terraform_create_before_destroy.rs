@@ -1,7 +1,8 @@
 //! `lifecycle { create_before_destroy = true }`: the new registry is made while the one it
 //! replaces still exists, with the same domain, host and region. The duplicate check must not
 //! mistake the old one for an orphan (it differs in what forced the replacement), so the
-//! replacement goes through, with Terraform 1.0.3 and OpenTofu 1.12.6.
+//! replacement goes through, with Terraform 1.0.3 and OpenTofu 1.12.6, against an emulator with
+//! its realism switches on.
 
 mod common;
 
@@ -43,7 +44,7 @@ fn create_before_destroy_replaces_on_opentofu_1_12_6() {
 }
 
 fn create_before_destroy(client: Client) {
-    let s = Scenario::on_emulator_with(client, &[]);
+    let s = Scenario::on_emulator_with(client, &["--realism", "all"]);
     s.run(vec![
         Step::new(harbor("V2")).actions(vec![(ADDR, &["create"])]),
         Step::new(harbor("V1"))

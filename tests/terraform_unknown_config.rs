@@ -1,6 +1,6 @@
 //! A provider block whose `region` is unknown until apply (it comes from a resource not yet
 //! created): Terraform still configures the provider and refreshes during plan. Real clients
-//! against sas-emulator show that no API call is made then, that an existing registry is kept
+//! against sas-emulator (realism switches on) show that no API call is made then, that an existing registry is kept
 //! rather than dropped and planned for creation, and that a data source says which argument
 //! is unknown.
 
@@ -61,7 +61,7 @@ fn no_api_call_with_an_unknown_region_on_terraform_1_0_3() {
 }
 
 fn unknown_region(client: Client) {
-    let emulator = Emulator::start(&[]);
+    let emulator = Emulator::start(&["--realism", "all"]);
     let mut ws = Workspace::mirror(client, &format!("{HEADER}{}{REGISTRY}", known_region()));
     for (k, v) in emulator.provider_env() {
         ws.set_env(&k, &v);
