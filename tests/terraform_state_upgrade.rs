@@ -54,11 +54,7 @@ fn upgrades(client: Client) {
     for (k, v) in emulator.provider_env() {
         ws.set_env(&k, &v);
     }
-    std::fs::copy(
-        data("terraform.tfstate"),
-        ws.path().join("terraform.tfstate"),
-    )
-    .expect("copy state");
+    std::fs::copy(data("v0.tfstate"), ws.path().join("terraform.tfstate")).expect("copy state");
     ws.ok(&["init", "-input=false", "-no-color"]);
     assert_plan_empty(&ws, "the v0 state, upgraded");
 
