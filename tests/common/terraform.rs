@@ -84,11 +84,6 @@ impl Client {
         matches!(self, Client::Terraform1_8 | Client::OpenTofu1_12)
     }
 
-    /// `terraform test` / `tofu test` with `run` blocks against real providers (1.6 on).
-    pub fn has_test_command(self) -> bool {
-        matches!(self, Client::Terraform1_8 | Client::OpenTofu1_12)
-    }
-
     /// Provider source addresses without a host resolve to this registry.
     pub fn default_registry(self) -> &'static str {
         match self {
