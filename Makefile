@@ -14,8 +14,8 @@ demo:
 
 ## Every test: unit, integration, and the real-client suite (the compatibility matrix).
 test: tools
-	$(CARGO) build --bins
-	TF_TOOLS_DIR=$(TOOLS) $(CARGO) test --lib --bins --tests
+	$(CARGO) build --workspace --bins
+	TF_TOOLS_DIR=$(TOOLS) $(CARGO) test --workspace --lib --bins --tests
 
 ## The acceptance scenarios against the real Security Center API (needs TF_ACC=1 and
 ## ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET, ALIBABA_CLOUD_REGION), then the sweeper, which runs
@@ -36,7 +36,7 @@ tools:
 
 ## Release binaries of the provider and the emulator.
 build:
-	$(CARGO) build --release --bins
+	$(CARGO) build --release --workspace --bins
 
 ## Installs the provider where Terraform finds it: ~/.terraform.d/plugins (implied local mirror).
 install:
@@ -72,7 +72,7 @@ fmt:
 
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 clean:
 	$(CARGO) clean

@@ -5,8 +5,8 @@
 //! Run: `cargo bench --bench emulator_throughput` (env `BENCH_SECONDS`, default 5, and
 //! `BENCH_CONNECTIONS`, default 8). Prints figures; asserts nothing.
 
-use alicloud_provider::emulator::probe::{Call, Connection, Credentials};
-use alicloud_provider::emulator::{Emulator, EmulatorConfig};
+use sas_emulator::probe::{Call, Connection, Credentials};
+use sas_emulator::{Emulator, EmulatorConfig};
 use std::time::{Duration, Instant};
 
 fn env_or(name: &str, default: u64) -> u64 {

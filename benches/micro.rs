@@ -5,13 +5,13 @@
 use std::hint::black_box;
 use std::sync::Arc;
 
-use alicloud_provider::alicloud::secret::Secret;
-use alicloud_provider::alicloud::{sign_v2, sign_v3};
-use alicloud_provider::framework::Provider;
-use alicloud_provider::protocol::{Core, WireValue};
+use alicloud::secret::Secret;
+use alicloud::{sign_v2, sign_v3};
 use alicloud_provider::provider::AlicloudProvider;
-use alicloud_provider::value::{decode_msgpack, encode_msgpack, Type, Value};
 use criterion::{criterion_group, criterion_main, Criterion};
+use tfplugin::framework::Provider;
+use tfplugin::protocol::{Core, WireValue};
+use tfplugin::value::{decode_msgpack, encode_msgpack, Type, Value};
 
 const REGISTRY: &str = "alicloud_sas_private_registry";
 

@@ -8,9 +8,9 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use alicloud_provider::proto::{plugin, tfplugin5, tfplugin6};
 use common::cert::ClientIdentity;
 use common::plugin_client::{connect, start_provider_at};
+use tfplugin::proto::{plugin, tfplugin5, tfplugin6};
 
 const ROUNDS: usize = 15;
 

@@ -12,7 +12,7 @@ demo="$root/.demo"
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 step "Building release binaries"
-cargo build --release --bins --quiet
+cargo build --release --workspace --bins --quiet
 scripts/install-tools.sh
 
 # A fresh working directory each run: the emulator starts empty, so old state would lie.

@@ -6,7 +6,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-cargo build --bins --quiet
+cargo build --workspace --bins --quiet
 work=$(mktemp -d)
 emulator_pid=
 cleanup() {

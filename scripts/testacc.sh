@@ -22,7 +22,7 @@ fi
 export TF_ACC_RUN_ID TF_TOOLS_DIR="${TF_TOOLS_DIR:-$root/.tools}"
 echo "testacc: run $TF_ACC_RUN_ID" >&2
 
-"$cargo" build --bins || exit $?
+"$cargo" build --workspace --bins || exit $?
 status=0
 "$cargo" test --test terraform_registry --test terraform_registry_more -- --test-threads=1 || status=$?
 "$cargo" test --test acceptance_sweep sweeper -- --test-threads=1 || { [[ $status != 0 ]] || status=$?; }

@@ -4,9 +4,9 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::framework::{Attribute, Block, Nesting, Provider};
 use crate::provider::AlicloudProvider;
-use crate::value::Type;
+use tfplugin::framework::{Attribute, Block, Nesting, Provider};
+use tfplugin::value::Type;
 
 /// One generated page: its path under `docs/` and its content.
 pub struct Page {

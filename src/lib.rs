@@ -1,18 +1,8 @@
-//! A Terraform provider for Alibaba Cloud Security Center private image registries.
-//!
-//! Layers, outermost first (see ARCHITECTURE.md): `plugin` (go-plugin handshake, TLS, gRPC
-//! services) → `protocol` (tfplugin5/6 adapters over one provider core) → `value` (cty values and
-//! codecs) → `framework` (schema, diagnostics, plan helpers) → `resources` (the registry resource)
-//! → `alicloud` (the signed API client). `emulator` is the local Sas API used by tests and demos.
+//! The Alibaba Cloud provider for Security Center private image registries: the provider
+//! block (`provider`) and one module per resource or data source (`resources`), written
+//! against `tfplugin`'s framework and calling the API through the `alicloud` client. The
+//! emulator is not linked here: it is a dev-dependency, for tests.
 
-pub mod alicloud;
 pub mod docs;
-pub mod emulator;
-pub mod framework;
-pub mod logging;
-pub mod plugin;
-pub mod proto;
-pub mod protocol;
 pub mod provider;
 pub mod resources;
-pub mod value;

@@ -4,8 +4,8 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use alicloud_provider::plugin::{self, handshake, PluginEnv, ServeMode};
 use alicloud_provider::provider::AlicloudProvider;
+use tfplugin::plugin::{self, handshake, PluginEnv, ServeMode};
 
 const USAGE: &str = "usage: terraform-provider-alicloud [--debug | --version | --help]
 
@@ -38,7 +38,7 @@ fn main() -> ExitCode {
         eprintln!("{}", handshake::NOT_A_PROGRAM);
         return ExitCode::FAILURE;
     }
-    alicloud_provider::logging::init();
+    tfplugin::logging::init();
 
     // One client, a handful of concurrent calls: a single-threaded runtime starts fastest and
     // uses least memory, and nothing we do blocks the thread.

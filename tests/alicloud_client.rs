@@ -6,7 +6,7 @@ mod support;
 
 use std::time::Duration;
 
-use alicloud_provider::alicloud::{
+use alicloud::{
     AddPrivateRegistryRequest, CallContext, DeletePrivateRegistryRequest, Error,
     ListImageRegistryExtraRequest, ListImageRegistryRegionRequest, ListPrivateRegistryListRequest,
     ModifyImageRegistryRequest, PageImageRegistryRequest, ProviderConfig, RetryPolicy, SasClient,
@@ -28,7 +28,8 @@ fn static_keys(mut c: ProviderConfig) -> ProviderConfig {
 }
 
 fn client(server: &TestServer) -> SasClient {
-    let cfg = static_keys(loopback_config(server));
+    let mut cfg = static_keys(loopback_config(server));
+    cfg.user_agent = Some("terraform-provider-alicloud/0.1.0 (test)".into());
     SasClient::new(resolved(&cfg, &[]).expect("config"))
 }
 
@@ -283,7 +284,7 @@ async fn a_refused_connection_is_retried_until_the_deadline() {
         protocol: Some("HTTP".into()),
         ..Default::default()
     });
-    cfg.endpoints = Some(alicloud_provider::alicloud::EndpointsConfig {
+    cfg.endpoints = Some(alicloud::EndpointsConfig {
         sas: Some(format!("127.0.0.1:{port}")),
         ..Default::default()
     });
@@ -610,7 +611,7 @@ async fn http_proxy_is_used_and_no_proxy_is_honoured() {
         protocol: Some("HTTP".into()),
         ..Default::default()
     });
-    cfg.endpoints = Some(alicloud_provider::alicloud::EndpointsConfig {
+    cfg.endpoints = Some(alicloud::EndpointsConfig {
         sas: Some("sas.example.invalid:8080".into()),
         ..Default::default()
     });

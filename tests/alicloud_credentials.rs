@@ -8,7 +8,7 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use alicloud_provider::alicloud::{
+use alicloud::{
     AssumeRoleConfig, CallContext, EndpointsConfig, Error, ProviderConfig, SasClient, Secret,
 };
 use support::*;
@@ -510,7 +510,7 @@ async fn no_credentials_lists_everything_tried() {
 async fn a_custom_credential_provider_can_be_supplied() {
     let server = sas().await;
     let cfg = with_endpoints(ProviderConfig::default(), &server, None, None);
-    let provider = Arc::new(alicloud_provider::alicloud::StaticProvider::new(
+    let provider = Arc::new(alicloud::StaticProvider::new(
         "custom-id",
         Secret::new("custom-secret"),
         None,

@@ -4,13 +4,13 @@
 
 use std::time::Duration;
 
-use alicloud_provider::alicloud::{
+use alicloud::{
     resolve, AddPrivateRegistryRequest, AssumeRoleConfig, CallContext,
     DeletePrivateRegistryRequest, EndpointsConfig, ListImageRegistryExtraRequest,
     ListImageRegistryRegionRequest, ListPrivateRegistryListRequest, ModifyImageRegistryRequest,
     PageImageRegistryRequest, ProviderConfig, RetryPolicy, SasClient, Secret,
 };
-use alicloud_provider::emulator::{
+use sas_emulator::{
     Emulator, EmulatorConfig, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET,
     DEFAULT_ECS_ROLE_NAME,
 };

@@ -6,7 +6,7 @@ mod support;
 
 use std::time::Duration;
 
-use alicloud_provider::alicloud::{
+use alicloud::{
     AddPrivateRegistryRequest, CallContext, ListImageRegistryExtraRequest, ProviderConfig,
     SasClient, Secret,
 };

@@ -9,7 +9,7 @@ mod support;
 
 use std::time::Duration;
 
-use alicloud_provider::alicloud::{
+use alicloud::{
     AddPrivateRegistryRequest, CallContext, ModifyImageRegistryRequest, ProviderConfig, SasClient,
     Secret,
 };
@@ -101,7 +101,7 @@ async fn v2_and_v3_urls_and_bodies_are_logged_without_secrets() {
     secrets.extend(
         signatures
             .iter()
-            .map(|s| alicloud_provider::alicloud::encode::percent_encode(s)),
+            .map(|s| alicloud::encode::percent_encode(s)),
     );
     secrets.extend(signatures);
     for secret in secrets {

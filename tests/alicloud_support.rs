@@ -10,8 +10,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use alicloud_provider::alicloud::encode::canonical_params;
-use alicloud_provider::alicloud::{
+use alicloud::encode::canonical_params;
+use alicloud::{
     resolve, sign_v2, sign_v3, ConfigError, EndpointsConfig, ProviderConfig, ResolvedConfig,
     RetryPolicy, Secret,
 };

@@ -2,11 +2,9 @@
 //! signature styles, every authentication failure the spec lists, parameter validation,
 //! credentials from STS and ECS metadata, introspection and out-of-band drift, persistence.
 
-use alicloud_provider::emulator::probe::{self, Call, Connection, Credentials};
-use alicloud_provider::emulator::{
-    ids, secret_hash, Emulator, EmulatorConfig, RunningEmulator, Secret,
-};
 use http::Method;
+use sas_emulator::probe::{self, Call, Connection, Credentials};
+use sas_emulator::{ids, secret_hash, Emulator, EmulatorConfig, RunningEmulator, Secret};
 use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 
@@ -249,10 +247,7 @@ async fn v2_signatures_get_and_post_and_query_params() {
 #[tokio::test]
 async fn wrong_signature_is_rejected_both_styles() {
     let emu = start();
-    let wrong = Credentials::new(
-        alicloud_provider::emulator::DEFAULT_ACCESS_KEY_ID,
-        "not-the-secret",
-    );
+    let wrong = Credentials::new(sas_emulator::DEFAULT_ACCESS_KEY_ID, "not-the-secret");
     for call in [harbor(), harbor().v2()] {
         let r = probe::call(emu.addr(), &call, &wrong).await.unwrap();
         assert_eq!(
@@ -331,7 +326,7 @@ async fn replayed_nonce_is_rejected_both_styles() {
     let r = probe::call(
         emu.addr(),
         &call,
-        &Credentials::new(alicloud_provider::emulator::DEFAULT_ACCESS_KEY_ID, "bad"),
+        &Credentials::new(sas_emulator::DEFAULT_ACCESS_KEY_ID, "bad"),
     )
     .await
     .unwrap();

@@ -3,7 +3,7 @@
 //! host the client addressed, and on throttling `x-acs-retry-after` (milliseconds, what the
 //! official SDKs read into `ThrottlingException.retry_after`) and `Retry-After` (seconds).
 
-use alicloud_provider::emulator::{Emulator, EmulatorConfig, FaultConfig};
+use sas_emulator::{Emulator, EmulatorConfig, FaultConfig};
 
 fn http() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();

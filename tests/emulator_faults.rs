@@ -8,11 +8,9 @@
 //! that goes away takes its held request with it, unacted; bad or unbounded rules are refused;
 //! shutdown lets held requests go.
 
-use alicloud_provider::emulator::probe::{self, Call, Credentials};
-use alicloud_provider::emulator::{
-    Emulator, EmulatorConfig, FaultConfig, HoldSpec, ReleaseSpec, RunningEmulator,
-};
 use http::Method;
+use sas_emulator::probe::{self, Call, Credentials};
+use sas_emulator::{Emulator, EmulatorConfig, FaultConfig, HoldSpec, ReleaseSpec, RunningEmulator};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
@@ -313,7 +311,7 @@ async fn wait_held(emu: &RunningEmulator, n: usize) -> Vec<Value> {
     }
 }
 
-fn entry(emu: &RunningEmulator, seq: u64) -> alicloud_provider::emulator::introspect::LogEntry {
+fn entry(emu: &RunningEmulator, seq: u64) -> sas_emulator::introspect::LogEntry {
     emu.requests()
         .into_iter()
         .find(|e| e.seq == seq)

@@ -3,14 +3,15 @@
 //! persistence across a restart, no secret on stdout or stderr, per-action latency from the
 //! command line, and a held request let go by SIGTERM.
 
-use alicloud_provider::emulator::probe::{self, Call, Credentials};
+use sas_emulator::probe::{self, Call, Credentials};
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_sas-emulator");
+#[path = "common/emulator_binary.rs"]
+mod emulator_binary;
 const SECRET: &str = "process-test-secret-0xC0FFEE";
 const PASSWORD: &str = "process-test-password-0xBEEF";
 
@@ -20,7 +21,7 @@ struct Running {
 }
 
 fn spawn(extra: &[&str]) -> Running {
-    let mut child = Command::new(BIN)
+    let mut child = Command::new(emulator_binary::emulator_binary())
         .args([
             "--listen",
             "127.0.0.1:0",
@@ -96,7 +97,7 @@ fn add() -> Call {
 }
 
 fn run_output(args: &[&str]) -> std::process::Output {
-    Command::new(BIN)
+    Command::new(emulator_binary::emulator_binary())
         .args(args)
         .output()
         .expect("run sas-emulator")

@@ -2,10 +2,10 @@
 //! `--realism` sets it), all of them, off by default, and changed at run time through
 //! `/_emulator/realism`.
 
-use alicloud_provider::emulator::probe::{self, Call, Credentials};
-use alicloud_provider::emulator::realism::DEFAULT_TRANS_PER_HOUR;
-use alicloud_provider::emulator::{Emulator, EmulatorConfig, RealismConfig, RunningEmulator};
 use http::Method;
+use sas_emulator::probe::{self, Call, Credentials};
+use sas_emulator::realism::DEFAULT_TRANS_PER_HOUR;
+use sas_emulator::{Emulator, EmulatorConfig, RealismConfig, RunningEmulator};
 use serde_json::Value;
 
 fn start(realism: RealismConfig) -> RunningEmulator {

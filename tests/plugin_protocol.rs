@@ -6,11 +6,11 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use alicloud_provider::proto::{plugin, tfplugin5, tfplugin6};
 use common::cert::ClientIdentity;
 use common::plugin_client::{
     connect, provider_binary, start_provider, wait_exit, RunningProvider, COOKIE,
 };
+use tfplugin::proto::{plugin, tfplugin5, tfplugin6};
 
 fn tls_env(id: &ClientIdentity, versions: &str) -> Vec<(&'static str, String)> {
     vec![

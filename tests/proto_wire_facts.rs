@@ -756,18 +756,18 @@ fn check_plugin_package(fds: &FileDescriptorSet) -> Vec<String> {
 
 #[test]
 fn tfplugin_protos_match_upstream_wire_facts() {
-    let fds = compile(&manifest_dir().join("proto"));
+    let fds = compile(&manifest_dir().join("crates/tfplugin/proto"));
     fail_if_any(
-        "proto/tfplugin{5,6}.proto vs tests/data/tfplugin-wire-facts.json",
+        "crates/tfplugin/proto/tfplugin{5,6}.proto vs tests/data/tfplugin-wire-facts.json",
         &check_against_facts(&fds, &facts()),
     );
 }
 
 #[test]
 fn plugin_proto_matches_go_plugin() {
-    let fds = compile(&manifest_dir().join("proto"));
+    let fds = compile(&manifest_dir().join("crates/tfplugin/proto"));
     fail_if_any(
-        "proto/plugin.proto vs go-plugin",
+        "crates/tfplugin/proto/plugin.proto vs go-plugin",
         &check_plugin_package(&fds),
     );
 }
@@ -776,7 +776,7 @@ fn plugin_proto_matches_go_plugin() {
 /// and expect the specific complaints.
 #[test]
 fn checker_reports_broken_definitions() {
-    let src = manifest_dir().join("proto");
+    let src = manifest_dir().join("crates/tfplugin/proto");
     let dir = tempfile::tempdir().expect("tempdir");
     for f in FILES {
         std::fs::copy(src.join(f), dir.path().join(f)).expect("copy proto");

@@ -7,11 +7,11 @@ mod common;
 
 use std::time::Duration;
 
-use alicloud_provider::framework::Provider;
-use alicloud_provider::proto::tfplugin6::{self, provider_client::ProviderClient, Diagnostic};
 use alicloud_provider::provider::AlicloudProvider;
-use alicloud_provider::value::{encode_msgpack, Type, Value};
 use common::plugin_client::{connect, start_provider, RunningProvider};
+use tfplugin::framework::Provider;
+use tfplugin::proto::tfplugin6::{self, provider_client::ProviderClient, Diagnostic};
+use tfplugin::value::{encode_msgpack, Type, Value};
 use tonic::transport::Channel;
 
 const REGISTRY: &str = "alicloud_sas_private_registry";

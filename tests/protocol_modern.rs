@@ -5,11 +5,11 @@
 
 mod common;
 
-use alicloud_provider::framework::Provider;
-use alicloud_provider::proto::tfplugin6::{self, provider_client::ProviderClient};
 use alicloud_provider::provider::AlicloudProvider;
-use alicloud_provider::value::{decode_msgpack, encode_msgpack, Type, Value};
 use common::plugin_client::{connect, start_provider, RunningProvider};
+use tfplugin::framework::Provider;
+use tfplugin::proto::tfplugin6::{self, provider_client::ProviderClient};
+use tfplugin::value::{decode_msgpack, encode_msgpack, Type, Value};
 use tonic::transport::Channel;
 
 const REGISTRY: &str = "alicloud_sas_private_registry";

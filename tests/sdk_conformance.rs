@@ -17,12 +17,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use alicloud_provider::alicloud::{
+use alicloud::{
     resolve, AddPrivateRegistryRequest, CallContext, DeletePrivateRegistryRequest, EndpointsConfig,
     ListImageRegistryExtraRequest, ListPrivateRegistryListRequest, ModifyImageRegistryRequest,
     ProviderConfig, RetryPolicy, SasClient, Secret,
 };
-use alicloud_provider::emulator::{
+use sas_emulator::{
     introspect::LogEntry, Emulator, EmulatorConfig, FaultConfig, RunningEmulator,
     DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET,
 };
@@ -100,7 +100,7 @@ fn plan(emu: &RunningEmulator, signature: &str, token: Option<&str>, calls: Valu
 
 fn emulator(token: Option<&str>) -> RunningEmulator {
     Emulator::start(EmulatorConfig {
-        security_token: token.map(alicloud_provider::emulator::Secret::new),
+        security_token: token.map(sas_emulator::Secret::new),
         ..Default::default()
     })
     .expect("emulator")

@@ -7,10 +7,10 @@
 
 mod common;
 
-use alicloud_provider::emulator::realism::DEFAULT_TRANS_PER_HOUR;
 use common::acceptance::{resource_values, Scenario, Step};
 use common::backend::{test_domain, Backend};
 use common::terraform::Client;
+use sas_emulator::realism::DEFAULT_TRANS_PER_HOUR;
 use serde_json::json;
 
 const ADDR: &str = "alicloud_sas_private_registry.r";

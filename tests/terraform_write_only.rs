@@ -3,10 +3,10 @@
 
 mod common;
 
-use alicloud_provider::emulator::secret::secret_hash;
 use common::acceptance::{assert_plan_empty, resource_change, resource_values, Scenario, Step};
 use common::backend::Backend;
 use common::terraform::{Client, Workspace};
+use sas_emulator::secret::secret_hash;
 use serde_json::Value as Json;
 
 const ADDR: &str = "alicloud_sas_private_registry.r";

@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use alicloud_provider::protocol::{Core, WireValue};
+use tfplugin::protocol::{Core, WireValue};
 use alicloud_provider::provider::AlicloudProvider;
 use libfuzzer_sys::fuzz_target;
 

@@ -5,9 +5,9 @@
 
 use std::sync::OnceLock;
 
-use alicloud_provider::framework::Provider;
+use tfplugin::framework::Provider;
 use alicloud_provider::provider::AlicloudProvider;
-use alicloud_provider::value::{decode_json, decode_msgpack, encode_msgpack, Type};
+use tfplugin::value::{decode_json, decode_msgpack, encode_msgpack, Type};
 use libfuzzer_sys::fuzz_target;
 
 fn types() -> &'static [Type] {

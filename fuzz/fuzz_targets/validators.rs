@@ -4,9 +4,9 @@
 
 use std::sync::OnceLock;
 
-use alicloud_provider::framework::Provider;
+use tfplugin::framework::Provider;
 use alicloud_provider::provider::AlicloudProvider;
-use alicloud_provider::value::{AttributePath, Value};
+use tfplugin::value::{AttributePath, Value};
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
 

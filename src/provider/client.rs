@@ -4,14 +4,14 @@
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::alicloud::context::CallContext;
-use crate::alicloud::error::Error;
-use crate::alicloud::sas::{
-    AddPrivateRegistryRequest, DeletePrivateRegistryRequest, ListImageRegistryExtraRequest,
-    ListPrivateRegistryListRequest, ModifyImageRegistryRequest, RegistryInfo, SasClient,
-};
 use crate::resources::private_registry::api::{
     ApiFailure, FailureKind, QuayNamespace, RegistryApi, RegistryRecord,
+};
+use alicloud::context::CallContext;
+use alicloud::error::Error;
+use alicloud::sas::{
+    AddPrivateRegistryRequest, DeletePrivateRegistryRequest, ListImageRegistryExtraRequest,
+    ListPrivateRegistryListRequest, ModifyImageRegistryRequest, RegistryInfo, SasClient,
 };
 
 pub struct SasRegistryApi {

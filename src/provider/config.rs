@@ -1,11 +1,11 @@
 //! The provider block as a Terraform value → the API client's `ProviderConfig`, and the
 //! client's configuration errors → diagnostics at the right attribute.
 
-use crate::alicloud::config::{AssumeRoleConfig, EndpointsConfig, ProviderConfig};
-use crate::alicloud::error::ConfigError;
-use crate::alicloud::secret::Secret;
-use crate::framework::Diagnostic;
-use crate::value::{AttributePath, Value};
+use alicloud::config::{AssumeRoleConfig, EndpointsConfig, ProviderConfig};
+use alicloud::error::ConfigError;
+use alicloud::secret::Secret;
+use tfplugin::framework::Diagnostic;
+use tfplugin::value::{AttributePath, Value};
 
 fn string(v: &Value, name: &str) -> Option<String> {
     v.attr(name).as_str().map(str::to_string)
@@ -19,9 +19,24 @@ fn single_block<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
     }
 }
 
+/// What the API's logs see calling: this provider, and the client that runs it.
+pub fn user_agent(terraform_version: &str) -> String {
+    format!(
+        "{}/{} (rust; +sas-private-registry; terraform/{})",
+        env!("CARGO_PKG_NAME"),
+        env!("CARGO_PKG_VERSION"),
+        if terraform_version.is_empty() {
+            "unknown"
+        } else {
+            terraform_version
+        }
+    )
+}
+
 /// Unknown and null both become `None`: the client fills in the environment and defaults.
-pub fn provider_config(v: &Value) -> ProviderConfig {
+pub fn provider_config(v: &Value, terraform_version: &str) -> ProviderConfig {
     ProviderConfig {
+        user_agent: Some(user_agent(terraform_version)),
         access_key: string(v, "access_key"),
         secret_key: string(v, "secret_key").map(Secret::new),
         security_token: string(v, "security_token").map(Secret::new),
@@ -112,7 +127,15 @@ mod tests {
             ),
             ("endpoints", Value::List(vec![])),
         ]);
-        let c = provider_config(&v);
+        let c = provider_config(&v, "1.8.5");
+        assert_eq!(
+            c.user_agent.as_deref(),
+            Some(concat!(
+                "terraform-provider-alicloud/",
+                env!("CARGO_PKG_VERSION"),
+                " (rust; +sas-private-registry; terraform/1.8.5)"
+            ))
+        );
         assert_eq!(c.region.as_deref(), Some("cn-shanghai"));
         assert!(c.access_key.is_none(), "unknown becomes None");
         assert_eq!(c.secret_key.as_ref().map(Secret::expose), Some("s"));

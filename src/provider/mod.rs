@@ -9,17 +9,17 @@ use std::sync::OnceLock;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::alicloud::sas::SasClient;
-use crate::alicloud::CredentialSource;
-use crate::framework::{
+use crate::resources::private_registry::Registries;
+use crate::resources::{private_registries, private_registry};
+use alicloud::sas::SasClient;
+use alicloud::CredentialSource;
+use client::SasRegistryApi;
+use tfplugin::framework::{
     ApplyRequest, ApplyResponse, Diagnostic, Diagnostics, ImportResponse, PlanRequest,
     PlanResponse, Provider, ProviderSchema, ReadDataRequest, ReadRequest, ReadResponse,
     ServerCapabilities,
 };
-use crate::resources::private_registry::Registries;
-use crate::resources::{private_registries, private_registry};
-use crate::value::{AttributePath, Value};
-use client::SasRegistryApi;
+use tfplugin::value::{AttributePath, Value};
 
 pub struct AlicloudProvider {
     schema: ProviderSchema,
@@ -124,7 +124,7 @@ fn check_one_of(path: AttributePath, value: &Value, allowed: &[&str], diags: &mu
 /// What was tried, when no credential source can possibly work: caught at configure, so the
 /// plan fails with one clear message instead of the first API call. Looks only at the local
 /// file system (the profile file), never the network.
-fn nothing_to_sign_with(plan: &crate::alicloud::CredentialPlan) -> Option<Vec<String>> {
+fn nothing_to_sign_with(plan: &alicloud::CredentialPlan) -> Option<Vec<String>> {
     let mut tried = plan.tried.clone();
     match &plan.source {
         CredentialSource::Nothing => Some(tried),
@@ -192,11 +192,10 @@ impl Provider for AlicloudProvider {
             let _ = self.configured.set(Configured::Unknown(unknown));
             return Diagnostics::new();
         }
-        match crate::alicloud::resolve(&config::provider_config(config), &env) {
+        match alicloud::resolve(&config::provider_config(config, terraform_version), &env) {
             Ok(resolved) => {
                 if let Some(tried) = nothing_to_sign_with(&resolved.credentials) {
-                    let message =
-                        crate::alicloud::error::Error::NoCredentials { tried }.to_string();
+                    let message = alicloud::error::Error::NoCredentials { tried }.to_string();
                     return Diagnostic::error("No Alibaba Cloud credentials", message).into();
                 }
                 tracing::debug!(terraform_version, region = %resolved.region, endpoint = %resolved.sas_endpoint, "configured");

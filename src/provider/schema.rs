@@ -1,8 +1,8 @@
 //! The `provider "alicloud"` block, named exactly as the official Alibaba Cloud provider names
 //! it, so existing configurations carry over unchanged.
 
-use crate::framework::{Attribute, Block, NestedBlock, Schema};
-use crate::value::Type;
+use tfplugin::framework::{Attribute, Block, NestedBlock, Schema};
+use tfplugin::value::Type;
 
 pub fn provider_schema() -> Schema {
     let assume_role = Block::new("Assume a RAM role through STS before calling the API. Credentials are cached and refreshed before they expire.")

@@ -20,7 +20,7 @@ use std::time::Duration;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use crate::alicloud::context::CallContext;
+use alicloud::context::CallContext;
 
 /// Why a caller got no list: it stopped waiting for another caller's list of the same key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use crate::framework::validate::parse_duration;
-use crate::framework::{Attribute, Block, Diagnostic, Diagnostics, NestedBlock};
-use crate::value::{AttributePath, Type, Value};
+use tfplugin::framework::validate::parse_duration;
+use tfplugin::framework::{Attribute, Block, Diagnostic, Diagnostics, NestedBlock};
+use tfplugin::value::{AttributePath, Type, Value};
 
 pub const DEFAULT: Duration = Duration::from_secs(5 * 60);
 

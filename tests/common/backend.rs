@@ -10,9 +10,7 @@ use serde_json::Value as Json;
 pub const EMULATOR_KEY_ID: &str = "LTAI-acceptance-test";
 pub const EMULATOR_KEY_SECRET: &str = "acceptance-test-secret-value";
 
-pub fn emulator_binary() -> &'static str {
-    env!("CARGO_BIN_EXE_sas-emulator")
-}
+pub use super::emulator_binary::emulator_binary;
 
 /// A running `sas-emulator` process on a loopback port.
 pub struct Emulator {
@@ -228,27 +226,27 @@ pub fn sweepable(domain: &str, own: &str, now: u64) -> bool {
 
 /// The real Security Center API, reached with the credentials in the environment.
 pub struct Cloud {
-    client: alicloud_provider::alicloud::sas::SasClient,
+    client: alicloud::sas::SasClient,
 }
 
 impl Cloud {
     pub fn from_env() -> Self {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let config = alicloud_provider::alicloud::ProviderConfig {
+        let config = alicloud::ProviderConfig {
             protocol: env("TF_ACC_PROTOCOL"),
             ..Default::default()
         };
-        let resolved = alicloud_provider::alicloud::resolve(&config, &env).unwrap_or_else(|e| {
+        let resolved = alicloud::resolve(&config, &env).unwrap_or_else(|e| {
             panic!("TF_ACC=1 needs a usable Alibaba Cloud configuration: {e:?}")
         });
         Self {
-            client: alicloud_provider::alicloud::sas::SasClient::new(resolved),
+            client: alicloud::sas::SasClient::new(resolved),
         }
     }
 
-    fn ctx() -> alicloud_provider::alicloud::context::CallContext {
-        alicloud_provider::alicloud::context::CallContext::with_timeout(
+    fn ctx() -> alicloud::context::CallContext {
+        alicloud::context::CallContext::with_timeout(
             Duration::from_secs(120),
             tokio_util::sync::CancellationToken::new(),
         )
@@ -268,7 +266,7 @@ impl Cloud {
 
     /// Registries any test run made (an `example.com` domain), in the emulator's JSON shape.
     pub fn all_test_registries(&self) -> Vec<Json> {
-        use alicloud_provider::alicloud::sas::ListPrivateRegistryListRequest;
+        use alicloud::sas::ListPrivateRegistryListRequest;
         let resp =
             block_on(self.client.list_private_registry_list(
                 &ListPrivateRegistryListRequest::default(),
@@ -290,7 +288,7 @@ impl Cloud {
     }
 
     pub fn modify(&self, id: &str, fields: Json) {
-        use alicloud_provider::alicloud::sas::ModifyImageRegistryRequest;
+        use alicloud::sas::ModifyImageRegistryRequest;
         let s = |k: &str| fields[k].as_str().map(str::to_string);
         let req = ModifyImageRegistryRequest {
             id: id.parse().expect("numeric id"),
@@ -306,7 +304,7 @@ impl Cloud {
     }
 
     pub fn delete(&self, id: &str) {
-        use alicloud_provider::alicloud::sas::DeletePrivateRegistryRequest;
+        use alicloud::sas::DeletePrivateRegistryRequest;
         let req = DeletePrivateRegistryRequest {
             registry_id: id.parse().expect("numeric id"),
         };

@@ -13,7 +13,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use tonic::transport::{Channel, Endpoint};
 
-use alicloud_provider::plugin::tls::CLIENT_SIGNATURE_ALGORITHMS;
+use tfplugin::plugin::tls::CLIENT_SIGNATURE_ALGORITHMS;
 
 use super::cert::ClientIdentity;
 

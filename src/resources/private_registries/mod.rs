@@ -1,9 +1,9 @@
 //! Data source `alicloud_sas_private_registries`: the registries Security Center knows, filtered
 //! by type and domain, with every field that is not a secret.
 
-use crate::framework::validate::Validator;
-use crate::framework::{Attribute, Block, Diagnostics, Schema};
-use crate::value::{Type, Value};
+use tfplugin::framework::validate::Validator;
+use tfplugin::framework::{Attribute, Block, Diagnostics, Schema};
+use tfplugin::value::{Type, Value};
 
 pub const TYPE_NAME: &str = "alicloud_sas_private_registries";
 
@@ -54,8 +54,8 @@ pub fn validate(config: &Value) -> Diagnostics {
 pub async fn read<A: crate::resources::private_registry::api::RegistryApi>(
     registries: &crate::resources::private_registry::Registries<A>,
     config: &Value,
-) -> crate::framework::ReadResponse {
-    use crate::framework::{Diagnostic, ReadResponse};
+) -> tfplugin::framework::ReadResponse {
+    use tfplugin::framework::{Diagnostic, ReadResponse};
 
     let kind = config.attr("registry_type").as_str();
     let pattern = match config
@@ -148,7 +148,7 @@ pub async fn read<A: crate::resources::private_registry::api::RegistryApi>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::value::AttributePath;
+    use tfplugin::value::AttributePath;
 
     #[test]
     fn filters_are_validated() {

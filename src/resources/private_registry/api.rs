@@ -9,7 +9,7 @@ use std::future::Future;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-pub use crate::alicloud::sas::{AddPrivateRegistryRequest, ModifyImageRegistryRequest};
+pub use alicloud::sas::{AddPrivateRegistryRequest, ModifyImageRegistryRequest};
 
 /// A registry as `ListPrivateRegistryList` reports it (secrets never included).
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -12,13 +12,13 @@ use tokio::time::Instant;
 
 use super::api::{AddPrivateRegistryRequest, ApiFailure, FailureKind, RegistryApi, RegistryRecord};
 use super::{state, validate, TYPE_NAME};
-use crate::alicloud::context::CallContext;
-use crate::framework::{
-    ApplyResponse, Diagnostic, Diagnostics, ImportResponse, ImportedResource, ReadResponse,
-};
 use crate::resources::list_cache::{ListCache, WaitEnded};
 use crate::resources::timeouts::{self, Operation};
-use crate::value::{AttributePath, Value};
+use alicloud::context::CallContext;
+use tfplugin::framework::{
+    ApplyResponse, Diagnostic, Diagnostics, ImportResponse, ImportedResource, ReadResponse,
+};
+use tfplugin::value::{AttributePath, Value};
 
 /// How long a list may be reused within one provider process (one Terraform phase).
 const LIST_TTL: Duration = Duration::from_secs(5);
@@ -235,7 +235,7 @@ impl<A: RegistryApi> Registries<A> {
             return Ok(true);
         };
         let namespaces = self.api.quay_namespaces(candidate.id, deadline).await?;
-        Ok(crate::framework::plan::json_equivalent(
+        Ok(tfplugin::framework::plan::json_equivalent(
             &state::extra_param_json(&namespaces),
             wanted.expose(),
         ))
@@ -261,7 +261,7 @@ impl<A: RegistryApi> Registries<A> {
         }
         let api_json = state::extra_param_json(&namespaces);
         Ok(match prior.attr("extra_param").as_str() {
-            Some(old) if crate::framework::plan::json_equivalent(old, &api_json) => {
+            Some(old) if tfplugin::framework::plan::json_equivalent(old, &api_json) => {
                 prior.attr("extra_param").clone()
             }
             _ => Value::String(api_json),
@@ -1278,7 +1278,7 @@ mod tests {
         let r = regs.import("1", empty.clone()).await;
         let s = &r.imported[0].state;
         assert_eq!(s.attr("password"), &Value::Null);
-        assert!(crate::framework::plan::json_equivalent(
+        assert!(tfplugin::framework::plan::json_equivalent(
             s.attr("extra_param").as_str().unwrap(),
             r#"[{"namespace":"team","authToken":"t"}]"#
         ));

@@ -1,6 +1,6 @@
 //! Test fixtures shared by this resource's unit tests.
 
-use crate::value::Value;
+use tfplugin::value::Value;
 
 /// A valid harbor configuration, every other attribute null.
 pub fn harbor_config() -> Value {

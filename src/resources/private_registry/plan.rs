@@ -2,9 +2,9 @@
 //! explicit about replacement.
 
 use super::schema::REPLACE_ATTRS;
-use crate::framework::plan::{keep_equivalent_json, requires_replace};
-use crate::framework::{Diagnostic, Diagnostics};
-use crate::value::{AttributePath, Value};
+use tfplugin::framework::plan::{keep_equivalent_json, requires_replace};
+use tfplugin::framework::{Diagnostic, Diagnostics};
+use tfplugin::value::{AttributePath, Value};
 
 /// Computed attributes the API fills in at create.
 const COMPUTED_AT_CREATE: [&str; 3] = ["id", "token", "region_id"];

@@ -1,8 +1,8 @@
 //! The attributes of `alicloud_sas_private_registry`; their names are part of the contract.
 
-use crate::framework::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
 use crate::resources::timeouts;
-use crate::value::Type;
+use tfplugin::framework::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
+use tfplugin::value::Type;
 
 /// Attributes whose change means a new registry: the API cannot modify them.
 pub const REPLACE_ATTRS: [&str; 8] = [

@@ -5,8 +5,8 @@ use super::api::{
     AddPrivateRegistryRequest, ModifyImageRegistryRequest, QuayNamespace, RegistryRecord,
 };
 use super::schema::UPDATE_ATTRS;
-use crate::alicloud::secret::Secret;
-use crate::value::Value;
+use alicloud::secret::Secret;
+use tfplugin::value::Value;
 
 /// Whether an API string is a masked value (`******`): the service hides some fields, such as
 /// `UserName` in the published `AddPrivateRegistry` sample, and a mask says nothing about the
@@ -441,7 +441,7 @@ mod tests {
             namespace: "team".into(),
             auth_token: "t".into(),
         }]);
-        assert!(crate::framework::plan::json_equivalent(
+        assert!(tfplugin::framework::plan::json_equivalent(
             &json,
             r#"[{"authToken":"t","namespace":"team"}]"#
         ));

@@ -4,10 +4,10 @@
 
 use serde_json::Value as Json;
 
-use crate::framework::validate::{host_name, int_range, ip_address, Presence, Validator};
-use crate::framework::Diagnostics;
 use crate::resources::timeouts;
-use crate::value::Value;
+use tfplugin::framework::validate::{host_name, int_range, ip_address, Presence, Validator};
+use tfplugin::framework::Diagnostics;
+use tfplugin::value::Value;
 
 pub fn validate(config: &Value) -> Diagnostics {
     let mut v = Validator::new(config);
@@ -66,7 +66,7 @@ fn region_id(value: &str) -> Result<(), String> {
     } else {
         Err(format!(
             "`registry_region_id` must be a region id such as \"cn-hangzhou\" or \"ap-southeast-1\"; got {}.",
-            crate::framework::validate::shown(value)
+            tfplugin::framework::validate::shown(value)
         ))
     }
 }
@@ -200,8 +200,8 @@ fn quay_rules(v: &mut Validator<'_>) {
 mod tests {
     use super::super::fixtures::harbor_config as harbor;
     use super::*;
-    use crate::framework::Severity;
-    use crate::value::AttributePath;
+    use tfplugin::framework::Severity;
+    use tfplugin::value::AttributePath;
 
     fn with(v: Value, k: &str, val: Value) -> Value {
         super::super::fixtures::with(v, &[(k, val)])

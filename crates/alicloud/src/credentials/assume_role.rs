@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use super::{BoxFuture, CredentialCache, CredentialProvider, Credentials};
-use crate::alicloud::context::CallContext;
-use crate::alicloud::error::Error;
-use crate::alicloud::rpc::Rpc;
-use crate::alicloud::sts::{assume_role, AssumeRoleRequest};
+use crate::context::CallContext;
+use crate::error::Error;
+use crate::rpc::Rpc;
+use crate::sts::{assume_role, AssumeRoleRequest};
 
 #[derive(Debug)]
 pub struct AssumeRoleProvider {

@@ -10,11 +10,11 @@ use super::profile::{load_profile, ProfileCredentials, ProfileLookup};
 use super::{
     AssumeRoleProvider, BoxFuture, CredentialProvider, Credentials, EcsRoleProvider, StaticProvider,
 };
-use crate::alicloud::config::{CredentialPlan, CredentialSource};
-use crate::alicloud::context::CallContext;
-use crate::alicloud::error::Error;
-use crate::alicloud::rpc::Rpc;
-use crate::alicloud::sts::AssumeRoleRequest;
+use crate::config::{CredentialPlan, CredentialSource};
+use crate::context::CallContext;
+use crate::error::Error;
+use crate::rpc::Rpc;
+use crate::sts::AssumeRoleRequest;
 
 #[derive(Debug)]
 pub struct LazyChain {

@@ -39,6 +39,9 @@ pub struct ProviderConfig {
     pub client_read_timeout: Option<i64>,
     pub assume_role: Option<AssumeRoleConfig>,
     pub endpoints: Option<EndpointsConfig>,
+    /// Who is calling, for the server's logs (the Terraform provider names itself and the
+    /// Terraform version); [`default_user_agent`] when unset.
+    pub user_agent: Option<String>,
 }
 
 /// `assume_role { ... }`.
@@ -137,10 +140,10 @@ pub struct ResolvedConfig {
     pub retry: RetryPolicy,
 }
 
-/// `terraform-provider-alicloud/<version>`: names us in the server's logs.
+/// `alicloud/<version> (rust)`: this client, when the caller does not name itself.
 pub fn default_user_agent() -> String {
     format!(
-        "{}/{} (rust; +sas-private-registry)",
+        "{}/{} (rust)",
         env!("CARGO_PKG_NAME"),
         env!("CARGO_PKG_VERSION")
     )
@@ -305,7 +308,7 @@ pub fn resolve(
             ecs_metadata_endpoint,
             credentials,
             proxy,
-            user_agent: default_user_agent(),
+            user_agent: config.user_agent.clone().unwrap_or_else(default_user_agent),
             retry: RetryPolicy::default(),
         })
     } else {
@@ -523,7 +526,13 @@ mod tests {
             }
         );
         assert_eq!(r.credentials.tried.len(), 2);
-        assert!(r.user_agent.starts_with("terraform-provider-alicloud/"));
+        assert!(r.user_agent.starts_with("alicloud/"), "{}", r.user_agent);
+        let named = ProviderConfig {
+            user_agent: Some("caller/1".into()),
+            ..Default::default()
+        };
+        let r = resolve(&named, &env(&[("HOME", "/home/u")])).unwrap();
+        assert_eq!(r.user_agent, "caller/1");
     }
 
     #[test]

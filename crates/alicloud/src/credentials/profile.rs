@@ -5,9 +5,9 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::alicloud::config::{AssumeRoleSpec, DEFAULT_SESSION_EXPIRATION, DEFAULT_SESSION_NAME};
-use crate::alicloud::error::Error;
-use crate::alicloud::secret::Secret;
+use crate::config::{AssumeRoleSpec, DEFAULT_SESSION_EXPIRATION, DEFAULT_SESSION_NAME};
+use crate::error::Error;
+use crate::secret::Secret;
 
 #[derive(Debug, Deserialize)]
 struct ConfigFile {

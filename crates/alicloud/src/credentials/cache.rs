@@ -13,7 +13,7 @@ use tokio::sync::Mutex;
 use tracing::{debug, warn};
 
 use super::Credentials;
-use crate::alicloud::error::Error;
+use crate::error::Error;
 
 /// Refresh this long before expiry, so a long apply never signs with an expired token.
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
@@ -79,7 +79,7 @@ impl CredentialCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alicloud::secret::Secret;
+    use crate::secret::Secret;
     use std::sync::atomic::{AtomicU32, Ordering};
     use std::sync::Arc;
 

@@ -4,12 +4,12 @@
 use serde::Deserialize;
 
 use super::{parse_expiration, BoxFuture, CredentialCache, CredentialProvider, Credentials};
-use crate::alicloud::context::CallContext;
-use crate::alicloud::encode::percent_encode;
-use crate::alicloud::error::Error;
-use crate::alicloud::rpc::Rpc;
-use crate::alicloud::secret::Secret;
-use crate::alicloud::transport::HttpRequest;
+use crate::context::CallContext;
+use crate::encode::percent_encode;
+use crate::error::Error;
+use crate::rpc::Rpc;
+use crate::secret::Secret;
+use crate::transport::HttpRequest;
 
 #[derive(Debug)]
 pub struct EcsRoleProvider {

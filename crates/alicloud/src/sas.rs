@@ -433,7 +433,7 @@ impl SasClient {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alicloud::placement;
+    use crate::placement;
 
     /// Every parameter our requests can carry has its row in the placement table (a missing row
     /// would silently send it in the body).

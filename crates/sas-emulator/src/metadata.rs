@@ -148,8 +148,8 @@ impl Metadata {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::auth::StaticKey;
-    use crate::emulator::secret::Secret;
+    use crate::auth::StaticKey;
+    use crate::secret::Secret;
 
     fn auth() -> Authenticator {
         Authenticator::new(StaticKey {

@@ -643,11 +643,8 @@ mod tests {
             .map(|(_, v)| v.clone())
             .unwrap_or_default();
         all.push(("Password".into(), "p w".into()));
-        let expected = crate::alicloud::encode::percent_encode(&sign_v2::sign(
-            &Secret::new("sk"),
-            "POST",
-            &all,
-        ));
+        let expected =
+            crate::encode::percent_encode(&sign_v2::sign(&Secret::new("sk"), "POST", &all));
         assert_eq!(given, expected);
     }
 
