@@ -57,6 +57,7 @@ docs:
 ## BENCH_APPLY_N=10,100,300, BENCH_APPLY_ROUNDS=3 and BENCH_CLIENTS=terraform-1.0.3,tofu-1.12.6
 ## shape the apply benchmark.
 bench: tools
+	$(CARGO) build --release -p sas-emulator
 	TF_TOOLS_DIR=$(TOOLS) $(CARGO) bench --bench plugin_lifecycle --bench terraform_apply \
 		--bench emulator_throughput --bench micro
 
