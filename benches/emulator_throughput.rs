@@ -17,16 +17,7 @@ fn env_or(name: &str, default: u64) -> u64 {
 }
 
 fn add() -> Call {
-    Call::sas("AddPrivateRegistry")
-        .param("RegistryType", "harbor")
-        .param("RegistryVersion", "V2")
-        .param("ProtocolType", 2)
-        .param("NetType", 1)
-        .param("RegistryHostIp", "10.0.0.5")
-        .param("DomainName", "bench.example.com")
-        .param("UserName", "bench")
-        .param("Password", "bench-password")
-        .param("RegistryRegionId", "cn-hangzhou")
+    Call::add_harbor("bench.example.com", "bench-password", "cn-hangzhou")
 }
 
 #[derive(Default)]

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use alicloud::secret::Secret;
 use alicloud::{sign_v2, sign_v3};
-use alicloud_provider::provider::AlicloudProvider;
 use criterion::{criterion_group, criterion_main, Criterion};
 use tfplugin::framework::Provider;
 use tfplugin::protocol::{Core, WireValue};
@@ -16,7 +15,7 @@ use tfplugin::value::{decode_msgpack, encode_msgpack, Type, Value};
 const REGISTRY: &str = "alicloud_sas_private_registry";
 
 fn registry_type() -> Type {
-    AlicloudProvider::new().schema().resources[REGISTRY].value_type()
+    alicloud_provider::provider::new().schema().resources[REGISTRY].value_type()
 }
 
 /// A registry as it sits in state after a create.
@@ -136,7 +135,7 @@ fn wire(msgpack: &[u8]) -> Option<WireValue<'_>> {
 }
 
 fn plan(c: &mut Criterion) {
-    let core = Core::new(Arc::new(AlicloudProvider::new()));
+    let core = Core::new(Arc::new(alicloud_provider::provider::new()));
     let ty = registry_type();
     let prior = registry_state();
     let mut config = registry_state();

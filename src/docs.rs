@@ -4,7 +4,6 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::provider::AlicloudProvider;
 use tfplugin::framework::{Attribute, Block, Nesting, Provider};
 use tfplugin::value::Type;
 
@@ -16,7 +15,7 @@ pub struct Page {
 
 /// Every page, reading examples from `examples_dir`.
 pub fn pages(examples_dir: &Path) -> Vec<Page> {
-    let provider = AlicloudProvider::new();
+    let provider = crate::provider::new();
     let schema = provider.schema();
     let read = |rel: &str| std::fs::read_to_string(examples_dir.join(rel)).unwrap_or_default();
     // Prose that the schema cannot carry (behaviour, caveats) lives next to the examples.

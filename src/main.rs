@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use alicloud_provider::provider::AlicloudProvider;
+use alicloud_provider::provider;
 use tfplugin::plugin::{self, handshake, PluginEnv, ServeMode};
 
 const USAGE: &str = "usage: terraform-provider-alicloud [--debug | --version | --help]
@@ -35,10 +35,14 @@ fn main() -> ExitCode {
     if mode == ServeMode::Managed
         && !handshake::cookie_is_valid(std::env::var(handshake::MAGIC_COOKIE_KEY).ok().as_deref())
     {
-        eprintln!("{}", handshake::NOT_A_PROGRAM);
+        eprintln!(
+            "{}\n(terraform-provider-alicloud is a Terraform provider: use it from a Terraform configuration, or run it with --debug.)",
+            handshake::NOT_A_PROGRAM
+        );
         return ExitCode::FAILURE;
     }
-    tfplugin::logging::init();
+    // `@module=alicloud.<crate>.<module>` in Terraform's log.
+    tfplugin::logging::init("alicloud");
 
     // One client, a handful of concurrent calls: a single-threaded runtime starts fastest and
     // uses least memory, and nothing we do blocks the thread.
@@ -67,7 +71,8 @@ fn main() -> ExitCode {
             }
         }
         plugin::serve(
-            Arc::new(AlicloudProvider::new()),
+            Arc::new(provider::new()),
+            provider::ADDRESS,
             PluginEnv::from_process(),
             mode,
         )

@@ -35,19 +35,8 @@ fn client(server: &TestServer) -> SasClient {
 
 fn add_request() -> AddPrivateRegistryRequest {
     AddPrivateRegistryRequest {
-        registry_type: "harbor".into(),
-        registry_version: "V2".into(),
-        protocol_type: 2,
-        net_type: 1,
-        vpc_id: None,
-        registry_host_ip: "10.0.0.1".into(),
-        domain_name: "harbor.example.com".into(),
-        port: Some(443),
-        user_name: "admin".into(),
-        password: Secret::new("pw-SECRET-1 *~"),
-        registry_region_id: "cn-hangzhou".into(),
         trans_per_hour: Some(10),
-        extra_param: None,
+        ..harbor_request("10.0.0.1", "admin", "pw-SECRET-1 *~")
     }
 }
 

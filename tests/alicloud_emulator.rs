@@ -2,6 +2,9 @@
 //! signature versions, and credentials from the emulator's STS and ECS metadata stand-ins.
 //! Agreement here means our signer and the emulator's verifier read the spec the same way.
 
+#[path = "alicloud_support.rs"]
+mod support;
+
 use std::time::Duration;
 
 use alicloud::{
@@ -52,19 +55,8 @@ fn static_keys() -> ProviderConfig {
 
 fn harbor() -> AddPrivateRegistryRequest {
     AddPrivateRegistryRequest {
-        registry_type: "harbor".into(),
-        registry_version: "V2".into(),
-        protocol_type: 2,
-        net_type: 1,
-        vpc_id: None,
-        registry_host_ip: "10.0.0.5".into(),
-        domain_name: "harbor.example.com".into(),
-        port: Some(443),
-        user_name: "robot".into(),
-        password: Secret::new("s3cret Passw0rd*~"),
-        registry_region_id: "cn-hangzhou".into(),
         trans_per_hour: Some(10),
-        extra_param: None,
+        ..support::harbor_request("10.0.0.5", "robot", "s3cret Passw0rd*~")
     }
 }
 

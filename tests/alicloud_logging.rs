@@ -25,21 +25,7 @@ fn static_keys(mut c: ProviderConfig) -> ProviderConfig {
 }
 
 fn add_request() -> AddPrivateRegistryRequest {
-    AddPrivateRegistryRequest {
-        registry_type: "harbor".into(),
-        registry_version: "V2".into(),
-        protocol_type: 2,
-        net_type: 1,
-        vpc_id: None,
-        registry_host_ip: "10.0.0.1".into(),
-        domain_name: "harbor.example.com".into(),
-        port: Some(443),
-        user_name: "admin".into(),
-        password: Secret::new("pw-SECRET-1"),
-        registry_region_id: "cn-hangzhou".into(),
-        trans_per_hour: None,
-        extra_param: None,
-    }
+    harbor_request("10.0.0.1", "admin", "pw-SECRET-1")
 }
 
 fn add_reply(id: i64) -> Reply {
@@ -58,13 +44,7 @@ async fn logs_show_requests_and_responses_but_no_secret() {
         ..static_keys(loopback_config(&server))
     };
     let c = SasClient::new(resolved(&cfg, &[]).expect("config"));
-    let buf = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(buf.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (buf, _guard) = capture_trace();
     let mut req = add_request();
     req.extra_param = Some(Secret::new(
         r#"[{"namespace":"ns","authToken":"quay-SECRET-2"}]"#,

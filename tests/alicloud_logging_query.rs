@@ -24,13 +24,7 @@ async fn v2_and_v3_urls_and_bodies_are_logged_without_secrets() {
         _ => Reply::ok(json!({"RequestId": "ADD-1", "Data": {"Id": 5}})),
     })
     .await;
-    let buf = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(buf.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (buf, _guard) = capture_trace();
     let cx = CallContext::with_timeout(Duration::from_secs(5), CancellationToken::new());
     let mut signatures = Vec::new();
     for version in ["v2", "v3"] {
@@ -101,7 +95,7 @@ async fn v2_and_v3_urls_and_bodies_are_logged_without_secrets() {
     secrets.extend(
         signatures
             .iter()
-            .map(|s| alicloud::encode::percent_encode(s)),
+            .map(|s| sas_emulator::signature::percent_encode(s)),
     );
     secrets.extend(signatures);
     for secret in secrets {

@@ -10,16 +10,16 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use alicloud::encode::canonical_params;
 use alicloud::{
-    resolve, sign_v2, sign_v3, ConfigError, EndpointsConfig, ProviderConfig, ResolvedConfig,
-    RetryPolicy, Secret,
+    resolve, AddPrivateRegistryRequest, ConfigError, EndpointsConfig, ProviderConfig,
+    ResolvedConfig, RetryPolicy, Secret,
 };
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
+use sas_emulator::signature;
 use tokio::net::TcpListener;
 
 /// One request as the server received it.
@@ -126,44 +126,50 @@ impl Recorded {
             .or_else(|| self.param("SignatureNonce"))
     }
 
-    /// Recomputes the V3 signature from what arrived on the wire.
+    /// Recomputes the V3 signature from what arrived on the wire, with the emulator's
+    /// verifier (written apart from the client's signer, so a signer bug cannot hide here).
     pub fn v3_signature_valid(&self, secret: &str) -> bool {
         let Some(auth) = self.header("authorization") else {
             return false;
         };
-        let Some(signed) = auth
-            .split("SignedHeaders=")
-            .nth(1)
-            .and_then(|s| s.split(',').next())
-        else {
+        let Ok(parsed) = signature::parse_v3_authorization(auth) else {
             return false;
         };
-        let headers: Vec<(String, String)> = signed
-            .split(';')
+        let headers: Vec<(String, String)> = parsed
+            .signed_headers
+            .iter()
             .map(|n| (n.to_string(), self.header(n).unwrap_or("").to_string()))
             .collect();
-        let body_hash_ok =
-            self.header("x-acs-content-sha256") == Some(&sign_v3::hex_sha256(&self.body));
+        let headers: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let body_hash = signature::sha256_hex(&self.body);
         let query = self.query_params();
-        let sig = sign_v3::sign(
-            &self.access_key_id().unwrap_or_default(),
-            &Secret::new(secret),
-            &sign_v3::SignableRequest {
-                method: &self.method,
-                query: &query,
-                headers: &headers,
-                body: &self.body,
-            },
-        );
-        body_hash_ok && sig.authorization == auth
+        let query: Vec<(&str, &str)> = query
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let canonical = signature::v3_canonical_request(&self.method, &query, &headers, &body_hash);
+        let expected = signature::v3_signature(secret, &signature::v3_string_to_sign(&canonical));
+        self.header("x-acs-content-sha256") == Some(body_hash.as_str())
+            && signature::constant_time_eq(&parsed.signature, &expected)
     }
 
-    /// Recomputes the V2 signature over query and form parameters.
+    /// Recomputes the V2 signature over query and form parameters, with the emulator's
+    /// verifier.
     pub fn v2_signature_valid(&self, secret: &str) -> bool {
         let mut all = self.query_params();
         all.extend(self.form_params());
         let given = self.param("Signature").unwrap_or_default();
-        !given.is_empty() && sign_v2::sign(&Secret::new(secret), &self.method, &all) == given
+        let signed: Vec<(&str, &str)> = all
+            .iter()
+            .filter(|(k, _)| k != "Signature")
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let expected =
+            signature::v2_signature(secret, &signature::v2_string_to_sign(&self.method, &signed));
+        !given.is_empty() && signature::constant_time_eq(&given, &expected)
     }
 }
 
@@ -381,12 +387,38 @@ pub fn sts_body(
 
 /// The canonical form body of a parameter list, for comparisons.
 pub fn form(params: &[(&str, &str)]) -> String {
-    canonical_params(
-        &params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect::<Vec<_>>(),
-    )
+    signature::canonical_params(params.iter().copied())
+}
+
+/// `AddPrivateRegistry` of a harbor registry (V2, HTTPS, Internet, port 443) for
+/// `harbor.example.com` in `cn-hangzhou`.
+pub fn harbor_request(host_ip: &str, user: &str, password: &str) -> AddPrivateRegistryRequest {
+    AddPrivateRegistryRequest {
+        registry_type: "harbor".into(),
+        registry_version: "V2".into(),
+        protocol_type: 2,
+        net_type: 1,
+        vpc_id: None,
+        registry_host_ip: host_ip.into(),
+        domain_name: "harbor.example.com".into(),
+        port: Some(443),
+        user_name: user.into(),
+        password: Secret::new(password),
+        registry_region_id: "cn-hangzhou".into(),
+        trans_per_hour: None,
+        extra_param: None,
+    }
+}
+
+/// Every event at TRACE, as text, into the returned buffer, while the guard lives.
+pub fn capture_trace() -> (Captured, tracing::subscriber::DefaultGuard) {
+    let buf = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(buf.clone())
+        .with_ansi(false)
+        .finish();
+    (buf, tracing::subscriber::set_default(subscriber))
 }
 
 /// A tracing `MakeWriter` into a shared buffer, for tests that read what was logged.

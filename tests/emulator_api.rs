@@ -17,16 +17,7 @@ fn creds() -> Credentials {
 }
 
 fn harbor() -> Call {
-    Call::sas("AddPrivateRegistry")
-        .param("RegistryType", "harbor")
-        .param("RegistryVersion", "V2")
-        .param("ProtocolType", 2)
-        .param("NetType", 1)
-        .param("RegistryHostIp", "10.0.0.5")
-        .param("DomainName", "harbor.example.com")
-        .param("UserName", "robot")
-        .param("Password", "s3cret-Passw0rd")
-        .param("RegistryRegionId", "cn-hangzhou")
+    Call::add_harbor("harbor.example.com", "s3cret-Passw0rd", "cn-hangzhou")
         .param("Port", 443)
         .param("TransPerHour", 10)
 }

@@ -27,16 +27,7 @@ fn creds() -> Credentials {
 }
 
 fn add() -> Call {
-    Call::sas("AddPrivateRegistry")
-        .param("RegistryType", "harbor")
-        .param("RegistryVersion", "V2")
-        .param("ProtocolType", 2)
-        .param("NetType", 1)
-        .param("RegistryHostIp", "10.0.0.5")
-        .param("DomainName", "harbor.example.com")
-        .param("UserName", "robot")
-        .param("Password", "pw")
-        .param("RegistryRegionId", "cn-shanghai")
+    Call::add_harbor("harbor.example.com", "pw", "cn-shanghai")
 }
 
 #[tokio::test]

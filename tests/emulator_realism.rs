@@ -22,16 +22,7 @@ fn creds() -> Credentials {
 
 /// A harbor registry with no Port, VpcId or TransPerHour.
 fn bare_harbor() -> Call {
-    Call::sas("AddPrivateRegistry")
-        .param("RegistryType", "harbor")
-        .param("RegistryVersion", "V2")
-        .param("ProtocolType", 2)
-        .param("NetType", 1)
-        .param("RegistryHostIp", "10.0.0.5")
-        .param("DomainName", "Harbor.Example.COM")
-        .param("UserName", "robot")
-        .param("Password", "s3cret-Passw0rd")
-        .param("RegistryRegionId", "cn-hangzhou")
+    Call::add_harbor("Harbor.Example.COM", "s3cret-Passw0rd", "cn-hangzhou")
 }
 
 async fn add(emu: &RunningEmulator, call: &Call) -> Value {

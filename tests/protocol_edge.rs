@@ -7,7 +7,6 @@ mod common;
 
 use std::time::Duration;
 
-use alicloud_provider::provider::AlicloudProvider;
 use common::plugin_client::{connect, start_provider, RunningProvider};
 use tfplugin::framework::Provider;
 use tfplugin::proto::tfplugin6::{self, provider_client::ProviderClient, Diagnostic};
@@ -17,7 +16,7 @@ use tonic::transport::Channel;
 const REGISTRY: &str = "alicloud_sas_private_registry";
 
 fn registry_type() -> Type {
-    AlicloudProvider::new().schema().resources[REGISTRY].value_type()
+    alicloud_provider::provider::new().schema().resources[REGISTRY].value_type()
 }
 
 fn harbor(overrides: &[(&str, Value)]) -> Value {
@@ -237,7 +236,7 @@ async fn malformed_values_get_diagnostics_and_the_provider_keeps_serving() {
 #[tokio::test]
 async fn unknown_where_a_known_value_is_required_is_refused_at_apply() {
     let (mut p, mut c) = start().await;
-    let provider = AlicloudProvider::new();
+    let provider = alicloud_provider::provider::new();
     let mut config = provider.schema().provider.block.empty_value();
     for (k, v) in [
         ("access_key", "LTAI-edge"),

@@ -5,7 +5,6 @@
 
 mod common;
 
-use alicloud_provider::provider::AlicloudProvider;
 use common::plugin_client::{connect, start_provider, RunningProvider};
 use tfplugin::framework::Provider;
 use tfplugin::proto::tfplugin6::{self, provider_client::ProviderClient};
@@ -15,12 +14,12 @@ use tonic::transport::Channel;
 const REGISTRY: &str = "alicloud_sas_private_registry";
 
 fn registry_type() -> Type {
-    AlicloudProvider::new().schema().resources[REGISTRY].value_type()
+    alicloud_provider::provider::new().schema().resources[REGISTRY].value_type()
 }
 
 /// A harbor registry's configuration with the password given write-only.
 fn write_only_config() -> Value {
-    let mut v = AlicloudProvider::new().schema().resources[REGISTRY]
+    let mut v = alicloud_provider::provider::new().schema().resources[REGISTRY]
         .block
         .empty_value();
     for (k, val) in [

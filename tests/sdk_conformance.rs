@@ -1,7 +1,7 @@
 //! The official Python SDK, `alibabacloud-sas20181203` 10.3.2 (installed into `.tools/python` by
 //! `make tools`), against sas-emulator and against our client.
 //!
-//! - Conformance: for the five operations the provider uses, the SDK and `SasClient` send the
+//! - Conformance: for the six operations the provider uses, the SDK and `SasClient` send the
 //!   same inputs to two fresh emulators; the request logs must show the same parameters with
 //!   the same values (secrets hashed) in the same place (query or form), for V3 and V2. The
 //!   service is known to accept what its SDK sends, so this is what proves it accepts ours.
@@ -11,6 +11,9 @@
 //!
 //! Fails (never skips) when the SDK is not installed.
 
+#[path = "alicloud_support.rs"]
+mod support;
+
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -19,8 +22,8 @@ use std::time::Duration;
 
 use alicloud::{
     resolve, AddPrivateRegistryRequest, CallContext, DeletePrivateRegistryRequest, EndpointsConfig,
-    ListImageRegistryExtraRequest, ListPrivateRegistryListRequest, ModifyImageRegistryRequest,
-    ProviderConfig, RetryPolicy, SasClient, Secret,
+    ListImageRegistryExtraRequest, ListImageRegistryRegionRequest, ListPrivateRegistryListRequest,
+    ModifyImageRegistryRequest, ProviderConfig, RetryPolicy, SasClient, Secret,
 };
 use sas_emulator::{
     introspect::LogEntry, Emulator, EmulatorConfig, FaultConfig, RunningEmulator,
@@ -106,7 +109,7 @@ fn emulator(token: Option<&str>) -> RunningEmulator {
     .expect("emulator")
 }
 
-/// The five operations with fixed inputs, as SDK calls (`$id`: the last Add's Id).
+/// The six operations with fixed inputs, as SDK calls (`$id`: the last Add's Id).
 fn sdk_calls() -> Value {
     json!([
         {"action": "AddPrivateRegistry", "args": {
@@ -126,6 +129,7 @@ fn sdk_calls() -> Value {
             "id": "$id", "password": NEW_PASSWORD, "user_name": "robot2", "trans_per_hour": 7,
             "domain_name": "quay2.example.com", "port": 8443, "registry_host_ip": "192.168.1.10"}},
         {"action": "DeletePrivateRegistry", "args": {"registry_id": "$id"}},
+        {"action": "ListImageRegistryRegion", "args": {"lang": "zh"}},
     ])
 }
 
@@ -157,19 +161,8 @@ async fn our_calls(c: &SasClient) {
     let cx = CallContext::with_timeout(Duration::from_secs(20), CancellationToken::new());
     c.add_private_registry(
         &AddPrivateRegistryRequest {
-            registry_type: "harbor".into(),
-            registry_version: "V2".into(),
-            protocol_type: 2,
-            net_type: 1,
-            vpc_id: None,
-            registry_host_ip: "10.0.0.5".into(),
-            domain_name: "harbor.example.com".into(),
-            port: Some(443),
-            user_name: "robot".into(),
-            password: Secret::new(HARBOR_PASSWORD),
-            registry_region_id: "cn-hangzhou".into(),
             trans_per_hour: Some(10),
-            extra_param: None,
+            ..support::harbor_request("10.0.0.5", "robot", HARBOR_PASSWORD)
         },
         &cx,
     )
@@ -225,6 +218,14 @@ async fn our_calls(c: &SasClient) {
     c.delete_private_registry(&DeletePrivateRegistryRequest { registry_id: id }, &cx)
         .await
         .expect("delete");
+    c.list_image_registry_region(
+        &ListImageRegistryRegionRequest {
+            lang: Some("zh".into()),
+        },
+        &cx,
+    )
+    .await
+    .expect("regions");
 }
 
 /// One logged request as compared: action, then each parameter's value and location.
@@ -356,6 +357,8 @@ fn sdk_answers_parse_into_its_models() {
         assert_eq!(r[3]["typed"]["extras"][0]["registry_id"], quay_id);
         assert_eq!(r[4]["typed"]["success"], true);
         assert_eq!(r[5]["typed"]["data"], true);
+        assert_eq!(r[6]["typed"]["regions"][0]["region_id"], "cn-hangzhou");
+        assert_eq!(r[6]["typed"]["regions"][0]["region_name"], "华东1（杭州）");
         // the model carries no password (the API masks it) but does carry what it returned
         assert!(!r[2]["model"].to_string().contains(QUAY_PASSWORD));
     }

@@ -10,20 +10,14 @@ use serde_json::json;
 const APPLY: &[&str] = &["apply", "-auto-approve", "-input=false", "-no-color"];
 
 fn registry(region: &str) -> String {
-    format!(
-        r#"
-resource "alicloud_sas_private_registry" "r" {{
-  registry_type      = "harbor"
-  registry_version   = "V2"
-  protocol_type      = 2
-  net_type           = 1
-  registry_host_ip   = "192.0.2.1"
-  domain_name        = "api-errors.example.com"
-  user_name          = "admin"
-  password           = "pw"
-  registry_region_id = "{region}"
-}}
-"#
+    let region = format!("\"{region}\"");
+    common::acceptance::harbor(
+        &[
+            ("registry_host_ip", "\"192.0.2.1\""),
+            ("domain_name", "\"api-errors.example.com\""),
+            ("registry_region_id", &region),
+        ],
+        &[],
     )
 }
 

@@ -12,24 +12,15 @@ use common::terraform::Client;
 const ADDR: &str = "alicloud_sas_private_registry.r";
 
 fn harbor(version: &str) -> String {
-    format!(
-        r#"
-resource "alicloud_sas_private_registry" "r" {{
-  registry_type      = "harbor"
-  registry_version   = "{version}"
-  protocol_type      = 2
-  net_type           = 1
-  registry_host_ip   = "192.0.2.70"
-  domain_name        = "cbd.example.com"
-  user_name          = "admin"
-  password           = "pw"
-  registry_region_id = "cn-hangzhou"
-
-  lifecycle {{
-    create_before_destroy = true
-  }}
-}}
-"#
+    let version = format!("\"{version}\"");
+    common::acceptance::harbor(
+        &[
+            ("registry_version", &version),
+            ("registry_host_ip", "\"192.0.2.70\""),
+            ("domain_name", "\"cbd.example.com\""),
+            ("", "lifecycle {\n    create_before_destroy = true\n  }"),
+        ],
+        &[],
     )
 }
 

@@ -5,19 +5,9 @@ mod common;
 
 use common::terraform::Workspace;
 
-const REGISTRY: &str = r#"
-resource "alicloud_sas_private_registry" "r" {
-  registry_type      = "harbor"
-  registry_version   = "V2"
-  protocol_type      = 2
-  net_type           = 1
-  registry_host_ip   = "192.0.2.10"
-  domain_name        = "harbor.example.com"
-  user_name          = "admin"
-  password           = "pw"
-  registry_region_id = "cn-hangzhou"
+fn registry() -> String {
+    common::acceptance::harbor(&[], &[])
 }
-"#;
 
 fn config(provider_block: &str) -> String {
     format!(
@@ -29,7 +19,8 @@ fn config(provider_block: &str) -> String {
 }}
 
 {provider_block}
-{REGISTRY}"#
+{}"#,
+        registry()
     )
 }
 

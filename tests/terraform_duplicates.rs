@@ -11,20 +11,13 @@ use serde_json::Value as Json;
 
 const APPLY: &[&str] = &["apply", "-auto-approve", "-input=false", "-no-color"];
 
-const TWO_OF_ONE: &str = r#"
-resource "alicloud_sas_private_registry" "r" {
-  count              = 2
-  registry_type      = "harbor"
-  registry_version   = "V2"
-  protocol_type      = 2
-  net_type           = 1
-  registry_host_ip   = "192.0.2.10"
-  domain_name        = "same.example.com"
-  user_name          = "admin"
-  password           = "pw"
-  registry_region_id = "cn-hangzhou"
+/// Two resources, one registry: a fixed domain name under `count`.
+fn two_of_one() -> String {
+    common::acceptance::harbor(
+        &[("count", "2"), ("domain_name", "\"same.example.com\"")],
+        &[],
+    )
 }
-"#;
 
 /// The registry instances in `show -json` state.
 fn instances(state: &Json) -> Vec<Json> {
@@ -42,7 +35,7 @@ fn a_count_with_a_fixed_domain_creates_one_registry_and_names_it_for_the_other()
     let s = Scenario::on_emulator(&[]);
     let client = s.client();
     let emulator = s.emulator();
-    s.ws.write_config(&format!("{}\n{TWO_OF_ONE}", s.providers()));
+    s.ws.write_config(&format!("{}\n{}", s.providers(), two_of_one()));
 
     let apply = s.ws.run(APPLY);
     let text = format!(

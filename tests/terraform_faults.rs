@@ -8,20 +8,17 @@ use common::acceptance::Scenario;
 use common::terraform::Client;
 use serde_json::json;
 
-const TWENTY: &str = r#"
-resource "alicloud_sas_private_registry" "r" {
-  count              = 20
-  registry_type      = "harbor"
-  registry_version   = "V2"
-  protocol_type      = 2
-  net_type           = 1
-  registry_host_ip   = "192.0.2.${count.index + 1}"
-  domain_name        = "r${count.index}.example.com"
-  user_name          = "admin"
-  password           = "pw"
-  registry_region_id = "cn-hangzhou"
+/// Twenty registries, each on its own host.
+fn twenty() -> String {
+    common::acceptance::harbor(
+        &[
+            ("count", "20"),
+            ("registry_host_ip", "\"192.0.2.${count.index + 1}\""),
+            ("domain_name", "\"r${count.index}.example.com\""),
+        ],
+        &[],
+    )
 }
-"#;
 
 fn faults() -> serde_json::Value {
     json!({
@@ -61,7 +58,7 @@ fn apply_and_destroy_converge_under_faults_on_opentofu_1_12_6() {
 
 fn apply_and_destroy_converge_under_faults_without_duplicates(client: Client) {
     let s = Scenario::on_emulator_with(client, &[]);
-    s.ws.write_config(&format!("{}\n{TWENTY}", s.providers()));
+    s.ws.write_config(&format!("{}\n{}", s.providers(), twenty()));
     s.emulator().set_faults(faults());
     let apply = [
         "apply",

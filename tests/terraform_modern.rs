@@ -9,21 +9,17 @@ use common::terraform::Client;
 
 const ADDR: &str = "alicloud_sas_private_registry.r";
 
-const REGISTRY: &str = r#"
-resource "alicloud_sas_private_registry" "r" {
-  registry_type      = "harbor"
-  registry_version   = "V2"
-  protocol_type      = 2
-  net_type           = 1
-  registry_host_ip   = "192.0.2.10"
-  domain_name        = "generated.example.com"
-  port               = 8443
-  user_name          = "admin"
-  password           = "the-real-password"
-  registry_region_id = "cn-hangzhou"
-  trans_per_hour     = 20
+fn registry() -> String {
+    common::acceptance::harbor(
+        &[
+            ("domain_name", "\"generated.example.com\""),
+            ("password", "\"the-real-password\""),
+            ("port", "8443"),
+            ("trans_per_hour", "20"),
+        ],
+        &[],
+    )
 }
-"#;
 
 #[test]
 fn generated_config_validates_and_plans_clean_on_terraform_1_8_5() {
@@ -42,7 +38,7 @@ fn generated_config_validates_and_plans_clean_on_opentofu_1_12_6() {
 /// the plan is empty and the registry has the password the configuration holds.
 fn generated_config(client: Client) {
     let made = Scenario::on_emulator_with(client, &[]);
-    made.run(vec![Step::new(REGISTRY)]);
+    made.run(vec![Step::new(registry())]);
     let id = made.state()["values"]["root_module"]["resources"][0]["values"]["id"]
         .as_str()
         .expect("id")
@@ -167,8 +163,9 @@ fn moved_across_types(client: Client, expected: &str) {
     let s = Scenario::on_emulator_with(client, &[]);
     s.run(vec![Step::new("resource \"null_resource\" \"r\" {}\n")]);
     s.ws.write_config(&format!(
-        "{}{REGISTRY}\nmoved {{\n  from = null_resource.r\n  to   = {ADDR}\n}}\n",
-        s.providers()
+        "{}{}\nmoved {{\n  from = null_resource.r\n  to   = {ADDR}\n}}\n",
+        s.providers(),
+        registry()
     ));
     let out = s.ws.run(&["plan", "-input=false", "-no-color"]);
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -15,22 +15,8 @@ const ADDR: &str = "alicloud_sas_private_registry.r";
 
 /// A harbor registry for `domain`, with `extra` lines.
 fn harbor(domain: &str, extra: &str) -> String {
-    format!(
-        r#"
-resource "alicloud_sas_private_registry" "r" {{
-  registry_type      = "harbor"
-  registry_version   = "V2"
-  protocol_type      = 2
-  net_type           = 1
-  registry_host_ip   = "192.0.2.10"
-  domain_name        = "{domain}"
-  user_name          = "admin"
-  password           = "pw"
-  registry_region_id = "cn-hangzhou"
-{extra}
-}}
-"#
-    )
+    let domain = format!("\"{domain}\"");
+    common::acceptance::harbor(&[("domain_name", &domain), ("", extra.trim())], &[])
 }
 
 fn scenario(args: &[&str]) -> Scenario {

@@ -17,23 +17,17 @@ const ADDR: &str = "alicloud_sas_private_registry.r";
 
 /// The harbor registry of this scenario; its domain carries the run id (see `test_domain`).
 fn harbor(version: &str, password: &str, extra: &str) -> String {
-    let domain = test_domain("harbor");
-    format!(
-        r#"
-resource "alicloud_sas_private_registry" "r" {{
-  registry_type      = "harbor"
-  registry_version   = "{version}"
-  protocol_type      = 2
-  net_type           = 1
-  registry_host_ip   = "192.0.2.10"
-  domain_name        = "{domain}"
-  port               = 443
-  user_name          = "admin"
-  password           = "{password}"
-  registry_region_id = "cn-hangzhou"
-{extra}
-}}
-"#
+    let (version, password) = (format!("\"{version}\""), format!("\"{password}\""));
+    let domain = format!("\"{}\"", test_domain("harbor"));
+    common::acceptance::harbor(
+        &[
+            ("registry_version", &version),
+            ("domain_name", &domain),
+            ("password", &password),
+            ("port", "443"),
+            ("", extra.trim()),
+        ],
+        &[],
     )
 }
 

@@ -56,7 +56,7 @@ fn secrets_never_reach_output_logs_or_the_api_log() {
         "the plan shows the password as sensitive"
     );
     assert!(
-        transcript.contains("@module=alicloud.alicloud_provider.alicloud"),
+        transcript.contains("@module=alicloud.alicloud.rpc"),
         "the API client's own trace logs are in the transcript, so the check below means something"
     );
     let api_log = serde_json::to_string(&s.emulator().requests()).expect("request log");

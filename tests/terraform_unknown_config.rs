@@ -18,19 +18,15 @@ const HEADER: &str = r#"terraform {
 }
 "#;
 
-const REGISTRY: &str = r#"
-resource "alicloud_sas_private_registry" "r" {
-  registry_type      = "harbor"
-  registry_version   = "V2"
-  protocol_type      = 2
-  net_type           = 1
-  registry_host_ip   = "192.0.2.60"
-  domain_name        = "unknown-config.example.com"
-  user_name          = "admin"
-  password           = "pw"
-  registry_region_id = "cn-hangzhou"
+fn registry() -> String {
+    common::acceptance::harbor(
+        &[
+            ("registry_host_ip", "\"192.0.2.60\""),
+            ("domain_name", "\"unknown-config.example.com\""),
+        ],
+        &[],
+    )
 }
-"#;
 
 /// The provider block with a known `region`.
 fn known_region() -> String {
@@ -62,7 +58,7 @@ fn no_api_call_with_an_unknown_region_on_terraform_1_0_3() {
 
 fn unknown_region(client: Client) {
     let emulator = Emulator::start(&["--realism", "all"]);
-    let mut ws = Workspace::mirror(client, &format!("{HEADER}{}{REGISTRY}", known_region()));
+    let mut ws = Workspace::mirror(client, &format!("{HEADER}{}{}", known_region(), registry()));
     for (k, v) in emulator.provider_env() {
         ws.set_env(&k, &v);
     }
@@ -70,7 +66,7 @@ fn unknown_region(client: Client) {
     ws.ok(&["apply", "-auto-approve", "-input=false", "-no-color"]);
     assert_eq!(emulator.registries().len(), 1, "{client}: created");
 
-    ws.write_config(&format!("{HEADER}{}{REGISTRY}", region_after("later")));
+    ws.write_config(&format!("{HEADER}{}{}", region_after("later"), registry()));
     emulator.clear_requests();
     ws.ok(&["plan", "-input=false", "-no-color", "-out=unknown.tfplan"]);
     assert_eq!(
@@ -96,8 +92,9 @@ fn unknown_region(client: Client) {
 
     // A data source cannot be read without knowing where: it says which argument is unknown.
     ws.write_config(&format!(
-        "{HEADER}{}{REGISTRY}\nresource \"null_resource\" \"later\" {{}}\n\ndata \"alicloud_sas_private_registries\" \"all\" {{}}\n",
-        region_after("again")
+        "{HEADER}{}{}\nresource \"null_resource\" \"later\" {{}}\n\ndata \"alicloud_sas_private_registries\" \"all\" {{}}\n",
+        region_after("again"),
+        registry()
     ));
     emulator.clear_requests();
     let out = ws.run(&["plan", "-input=false", "-no-color"]);

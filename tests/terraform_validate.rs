@@ -175,12 +175,19 @@ fn examples_are_terraform_fmt_clean() {
 #[test]
 fn examples_validate_on_opentofu_1_12_6() {
     let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    for dir in [
-        "resources/alicloud_sas_private_registry",
-        "data-sources/alicloud_sas_private_registries",
-        "quickstart",
-        "tests",
-    ] {
+    // Every resource's and data source's example, found, so a new one is checked unasked.
+    let mut dirs: Vec<String> = ["resources", "data-sources"]
+        .iter()
+        .flat_map(|kind| {
+            std::fs::read_dir(examples.join(kind))
+                .expect("examples of each kind")
+                .map(move |e| format!("{kind}/{}", e.expect("entry").file_name().to_string_lossy()))
+        })
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 2, "examples found: {dirs:?}");
+    dirs.extend(["quickstart".to_string(), "tests".to_string()]);
+    for dir in &dirs {
         let mut config = String::from(
             "terraform {\n  required_providers {\n    alicloud = { source = \"alicloud-rs/alicloud\" }\n  }\n}\n",
         );

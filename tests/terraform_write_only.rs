@@ -12,21 +12,15 @@ use serde_json::Value as Json;
 const ADDR: &str = "alicloud_sas_private_registry.r";
 
 fn harbor_wo(password: &str, version: u32) -> String {
-    format!(
-        r#"
-resource "alicloud_sas_private_registry" "r" {{
-  registry_type       = "harbor"
-  registry_version    = "V2"
-  protocol_type       = 2
-  net_type            = 1
-  registry_host_ip    = "192.0.2.40"
-  domain_name         = "wo.example.com"
-  user_name           = "admin"
-  password_wo         = "{password}"
-  password_wo_version = {version}
-  registry_region_id  = "cn-hangzhou"
-}}
-"#
+    let (password, version) = (format!("\"{password}\""), version.to_string());
+    common::acceptance::harbor(
+        &[
+            ("registry_host_ip", "\"192.0.2.40\""),
+            ("domain_name", "\"wo.example.com\""),
+            ("password_wo", &password),
+            ("password_wo_version", &version),
+        ],
+        &["password"],
     )
 }
 

@@ -4,13 +4,13 @@
 
 use std::sync::{Arc, OnceLock};
 
-use tfplugin::protocol::{Core, WireValue};
 use alicloud_provider::provider::AlicloudProvider;
+use tfplugin::protocol::{Core, WireValue};
 use libfuzzer_sys::fuzz_target;
 
 fn core() -> &'static Core<AlicloudProvider> {
     static CORE: OnceLock<Core<AlicloudProvider>> = OnceLock::new();
-    CORE.get_or_init(|| Core::new(Arc::new(AlicloudProvider::new())))
+    CORE.get_or_init(|| Core::new(Arc::new(alicloud_provider::provider::new())))
 }
 
 fuzz_target!(|data: &[u8]| {

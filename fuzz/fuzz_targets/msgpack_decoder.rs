@@ -6,14 +6,13 @@
 use std::sync::OnceLock;
 
 use tfplugin::framework::Provider;
-use alicloud_provider::provider::AlicloudProvider;
 use tfplugin::value::{decode_json, decode_msgpack, encode_msgpack, Type};
 use libfuzzer_sys::fuzz_target;
 
 fn types() -> &'static [Type] {
     static TYPES: OnceLock<Vec<Type>> = OnceLock::new();
     TYPES.get_or_init(|| {
-        let schema = AlicloudProvider::new().schema().clone();
+        let schema = alicloud_provider::provider::new().schema().clone();
         let mut types: Vec<Type> = schema.resources.values().map(|s| s.value_type()).collect();
         types.extend(schema.data_sources.values().map(|s| s.value_type()));
         types.push(Type::object([

@@ -4,8 +4,8 @@
 
 use std::sync::OnceLock;
 
-use tfplugin::framework::Provider;
 use alicloud_provider::provider::AlicloudProvider;
+use tfplugin::framework::Provider;
 use tfplugin::value::{AttributePath, Value};
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
@@ -58,7 +58,7 @@ struct Registry {
 
 fn provider() -> &'static AlicloudProvider {
     static P: OnceLock<AlicloudProvider> = OnceLock::new();
-    P.get_or_init(AlicloudProvider::new)
+    P.get_or_init(alicloud_provider::provider::new)
 }
 
 fuzz_target!(|r: Registry| {

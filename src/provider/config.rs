@@ -2,7 +2,7 @@
 //! client's configuration errors → diagnostics at the right attribute.
 
 use alicloud::config::{AssumeRoleConfig, EndpointsConfig, ProviderConfig};
-use alicloud::error::ConfigError;
+use alicloud::error::{ConfigError, Setting};
 use alicloud::secret::Secret;
 use tfplugin::framework::Diagnostic;
 use tfplugin::value::{AttributePath, Value};
@@ -63,49 +63,25 @@ pub fn provider_config(v: &Value, terraform_version: &str) -> ProviderConfig {
     }
 }
 
-/// Arguments whose value is not known yet, named as `ConfigError::attribute` names them
-/// (`region`, `assume_role.role_arn`).
-pub fn unknown_arguments(v: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Value::Object(attrs) = v {
-        for (name, value) in attrs {
-            match value {
-                Value::Unknown => out.push(name.clone()),
-                Value::List(items) => {
-                    for item in items {
-                        match item {
-                            Value::Unknown => out.push(name.clone()),
-                            Value::Object(inner) => out.extend(
-                                inner
-                                    .iter()
-                                    .filter(|(_, v)| v.is_unknown())
-                                    .map(|(k, _)| format!("{name}.{k}")),
-                            ),
-                            _ => {}
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    out
-}
-
-/// `assume_role.role_arn` → `assume_role[0].role_arn`, as Terraform addresses block attributes.
-fn path_of(attribute: &str) -> AttributePath {
-    match attribute.split_once('.') {
-        Some((block, attr)) => AttributePath::attr(block).then_index(0).then_attr(attr),
-        None => AttributePath::attr(attribute),
+/// The provider block's path to `setting`: `endpoints[0].sas` for a nested block's argument.
+fn path_of(setting: Setting) -> AttributePath {
+    match setting.place() {
+        (Some(block), name) => AttributePath::attr(block).then_index(0).then_attr(name),
+        (None, name) => AttributePath::attr(name),
     }
 }
 
+/// At the argument's line when the bad value is configured; a value from the environment is
+/// on no line, and the summary names the variable.
 pub fn config_error(e: &ConfigError) -> Diagnostic {
-    Diagnostic::error(
-        format!("Invalid provider argument {}", e.attribute),
-        e.message.clone(),
-    )
-    .at(path_of(&e.attribute))
+    let mut summary = format!("Invalid provider argument {}", e.setting);
+    match &e.from_env {
+        Some(var) => {
+            summary.push_str(&format!(" (from {var})"));
+            Diagnostic::error(summary, e.message.clone())
+        }
+        None => Diagnostic::error(summary, e.message.clone()).at(path_of(e.setting)),
+    }
 }
 
 #[cfg(test)]
@@ -145,8 +121,27 @@ mod tests {
         );
         assert!(c.endpoints.is_none());
         assert_eq!(
-            path_of("assume_role.role_arn").to_string(),
+            path_of(Setting::AssumeRoleArn).to_string(),
             "assume_role[0].role_arn"
+        );
+        let from_env = ConfigError {
+            setting: Setting::SasEndpoint,
+            from_env: Some("SAS_ENDPOINT".into()),
+            message: "bad".into(),
+        };
+        let d = config_error(&from_env);
+        assert_eq!(
+            d.summary,
+            "Invalid provider argument endpoints.sas (from SAS_ENDPOINT)"
+        );
+        assert_eq!(
+            d.attribute, None,
+            "no line holds a value from the environment"
+        );
+        let configured = ConfigError::new(Setting::SasEndpoint, "bad".into());
+        assert_eq!(
+            config_error(&configured).attribute.map(|p| p.to_string()),
+            Some("endpoints[0].sas".into())
         );
     }
 }

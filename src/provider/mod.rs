@@ -1,109 +1,36 @@
-//! The Alibaba Cloud provider itself: its schema, configuration, and the resources it serves.
+//! The Alibaba Cloud provider: its block, its configuration, and the types it serves. The
+//! framework's `ProviderServer` does the rest.
 
-mod client;
 mod config;
 mod schema;
+mod session;
 
-use std::collections::BTreeMap;
-use std::sync::OnceLock;
+pub use session::Session;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::resources::private_registry::Registries;
 use crate::resources::{private_registries, private_registry};
 use alicloud::sas::SasClient;
 use alicloud::CredentialSource;
-use client::SasRegistryApi;
 use tfplugin::framework::{
-    ApplyRequest, ApplyResponse, Diagnostic, Diagnostics, ImportResponse, PlanRequest,
-    PlanResponse, Provider, ProviderSchema, ReadDataRequest, ReadRequest, ReadResponse,
-    ServerCapabilities,
+    DataSource, Diagnostic, Diagnostics, ProviderDefinition, ProviderServer, Resource, Schema,
 };
 use tfplugin::value::{AttributePath, Value};
 
-pub struct AlicloudProvider {
-    schema: ProviderSchema,
-    /// Set by ConfigureProvider. Building it does no I/O: the HTTP client and credentials are
-    /// created on the first API call, so an unreachable setting cannot fail a plan.
-    configured: OnceLock<Configured>,
+/// The source address Terraform knows the provider by.
+pub const ADDRESS: &str = "registry.terraform.io/alicloud-rs/alicloud";
+
+/// The provider as Terraform talks to it.
+pub type AlicloudProvider = ProviderServer<Alicloud>;
+
+pub fn new() -> AlicloudProvider {
+    ProviderServer::new(Alicloud::default())
+}
+
+#[derive(Default)]
+pub struct Alicloud {
     /// Cancelled by StopProvider; every API call watches it.
     stop: CancellationToken,
-}
-
-impl AlicloudProvider {
-    pub fn new() -> Self {
-        Self {
-            schema: ProviderSchema {
-                provider: schema::provider_schema(),
-                resources: BTreeMap::from([(
-                    private_registry::TYPE_NAME.to_string(),
-                    private_registry::schema(),
-                )]),
-                data_sources: BTreeMap::from([(
-                    private_registries::TYPE_NAME.to_string(),
-                    private_registries::schema(),
-                )]),
-                capabilities: ServerCapabilities {
-                    plan_destroy: true,
-                    get_provider_schema_optional: true,
-                },
-            },
-            configured: OnceLock::new(),
-            stop: CancellationToken::new(),
-        }
-    }
-
-    pub fn stop_token(&self) -> CancellationToken {
-        self.stop.clone()
-    }
-
-    fn registries(&self) -> Result<&Registries<SasRegistryApi>, Diagnostics> {
-        match self.configured.get() {
-            Some(Configured::Known(r)) => Ok(r),
-            Some(Configured::Unknown(arguments)) => Err(config_unknown(arguments)),
-            None => Err(Diagnostic::error(
-                "Provider not configured",
-                "Terraform called the API before configuring the provider; this is a bug.",
-            )
-            .into()),
-        }
-    }
-
-    /// The arguments still unknown, when the provider block is not wholly known.
-    fn unknown_configuration(&self) -> Option<&[String]> {
-        match self.configured.get() {
-            Some(Configured::Unknown(arguments)) => Some(arguments),
-            _ => None,
-        }
-    }
-}
-
-/// What ConfigureProvider left.
-enum Configured {
-    Known(Registries<SasRegistryApi>),
-    /// Some arguments are unknown until apply (Terraform still configures and reads during
-    /// plan). No API call is made: defaults in their place could read another region or
-    /// account and drop, or plan to re-create, what is there.
-    Unknown(Vec<String>),
-}
-
-fn config_unknown(arguments: &[String]) -> Diagnostics {
-    let names: Vec<String> = arguments.iter().map(|a| format!("`{a}`")).collect();
-    Diagnostic::error(
-        "Provider configuration not known yet",
-        format!(
-            "The provider's {} will only be known during apply, so the API cannot be called yet: with defaults in their place this could read another region or account. Give {} a value known at plan time, or apply what it depends on first (for example with -target).",
-            names.join(", "),
-            if names.len() == 1 { "it" } else { "them" }
-        ),
-    )
-    .into()
-}
-
-impl Default for AlicloudProvider {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 /// Checks a string attribute against a closed set of values, when it is known.
@@ -139,20 +66,14 @@ fn nothing_to_sign_with(plan: &alicloud::CredentialPlan) -> Option<Vec<String>> 
     }
 }
 
-fn unknown_type(type_name: &str) -> Diagnostics {
-    Diagnostic::error(
-        "Unknown type",
-        format!("{type_name} is not served by this provider"),
-    )
-    .into()
-}
+impl ProviderDefinition for Alicloud {
+    type Client = Session;
 
-impl Provider for AlicloudProvider {
-    fn schema(&self) -> &ProviderSchema {
-        &self.schema
+    fn schema(&self) -> Schema {
+        schema::provider_schema()
     }
 
-    fn validate_provider_config(&self, config: &Value) -> Diagnostics {
+    fn validate(&self, config: &Value) -> Diagnostics {
         let mut diags = Diagnostics::new();
         for (name, allowed) in [
             ("signature_version", &["v3", "v2"]),
@@ -168,128 +89,29 @@ impl Provider for AlicloudProvider {
         diags
     }
 
-    fn validate_resource_config(&self, type_name: &str, config: &Value) -> Diagnostics {
-        match type_name {
-            private_registry::TYPE_NAME => private_registry::validate(config),
-            _ => unknown_type(type_name),
-        }
-    }
-
-    fn validate_data_source_config(&self, type_name: &str, config: &Value) -> Diagnostics {
-        match type_name {
-            private_registries::TYPE_NAME => private_registries::validate(config),
-            _ => unknown_type(type_name),
-        }
-    }
-
-    fn configure(&self, config: &Value, terraform_version: &str) -> Diagnostics {
+    fn configure(&self, config: &Value, terraform_version: &str) -> Result<Session, Diagnostics> {
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        // Arguments not known until apply resolve as unset, and no error may blame them: an
-        // unknown provider argument must never fail a plan.
-        let unknown = config::unknown_arguments(config);
-        if !unknown.is_empty() {
-            tracing::info!(unknown = ?unknown, "provider configuration not wholly known; no API calls until apply");
-            let _ = self.configured.set(Configured::Unknown(unknown));
-            return Diagnostics::new();
+        let resolved = alicloud::resolve(&config::provider_config(config, terraform_version), &env)
+            .map_err(|errors| Diagnostics(errors.iter().map(config::config_error).collect()))?;
+        if let Some(tried) = nothing_to_sign_with(&resolved.credentials) {
+            let message = alicloud::error::Error::NoCredentials { tried }.to_string();
+            return Err(Diagnostic::error("No Alibaba Cloud credentials", message).into());
         }
-        match alicloud::resolve(&config::provider_config(config, terraform_version), &env) {
-            Ok(resolved) => {
-                if let Some(tried) = nothing_to_sign_with(&resolved.credentials) {
-                    let message = alicloud::error::Error::NoCredentials { tried }.to_string();
-                    return Diagnostic::error("No Alibaba Cloud credentials", message).into();
-                }
-                tracing::debug!(terraform_version, region = %resolved.region, endpoint = %resolved.sas_endpoint, "configured");
-                let api = SasRegistryApi::new(SasClient::new(resolved), self.stop.clone());
-                // Terraform configures a provider process once; a repeat keeps the first.
-                let _ = self.configured.set(Configured::Known(Registries::new(api)));
-                Diagnostics::new()
-            }
-            Err(errors) => Diagnostics(errors.iter().map(config::config_error).collect()),
-        }
+        tracing::debug!(terraform_version, region = %resolved.region, endpoint = %resolved.sas_endpoint, "configured");
+        Ok(Session::new(SasClient::new(resolved), self.stop.clone()))
     }
 
-    async fn read_resource(&self, req: ReadRequest) -> ReadResponse {
-        // With the configuration unknown, what is in state stays as it is until apply.
-        if self.unknown_configuration().is_some() {
-            return ReadResponse {
-                new_state: req.current_state,
-                private: req.private,
-                ..Default::default()
-            };
-        }
-        match self.registries() {
-            Ok(r) => r.read(&req.current_state).await,
-            Err(d) => ReadResponse {
-                new_state: req.current_state,
-                diagnostics: d,
-                ..Default::default()
-            },
-        }
+    /// Every resource type the provider serves: one line each.
+    fn resources(&self) -> Vec<Box<dyn Resource<Session>>> {
+        vec![Box::new(private_registry::PrivateRegistry)]
     }
 
-    async fn plan_resource_change(&self, req: PlanRequest) -> PlanResponse {
-        if req.type_name != private_registry::TYPE_NAME {
-            return PlanResponse {
-                diagnostics: unknown_type(&req.type_name),
-                ..Default::default()
-            };
-        }
-        let plan = private_registry::plan(&req.prior_state, &req.proposed_new_state, &req.config);
-        PlanResponse {
-            planned_state: plan.planned,
-            requires_replace: plan.requires_replace,
-            planned_private: req.prior_private,
-            diagnostics: plan.diagnostics,
-        }
-    }
-
-    async fn apply_resource_change(&self, req: ApplyRequest) -> ApplyResponse {
-        let registries = match self.registries() {
-            Ok(r) => r,
-            Err(d) => {
-                return ApplyResponse {
-                    new_state: req.prior_state,
-                    diagnostics: d,
-                    ..Default::default()
-                }
-            }
-        };
-        match (req.prior_state.is_null(), req.planned_state.is_null()) {
-            (true, _) => registries.create(&req.planned_state, &req.config).await,
-            (false, true) => registries.delete(&req.prior_state).await,
-            (false, false) => {
-                registries
-                    .update(&req.prior_state, &req.planned_state, &req.config)
-                    .await
-            }
-        }
-    }
-
-    async fn import_resource_state(&self, _type_name: &str, id: &str) -> ImportResponse {
-        let empty = self.schema.resources[private_registry::TYPE_NAME]
-            .block
-            .empty_value();
-        match self.registries() {
-            Ok(r) => r.import(id, empty).await,
-            Err(d) => ImportResponse {
-                diagnostics: d,
-                ..Default::default()
-            },
-        }
-    }
-
-    async fn read_data_source(&self, req: ReadDataRequest) -> ReadResponse {
-        match self.registries() {
-            Ok(r) => private_registries::read(r, &req.config).await,
-            Err(d) => ReadResponse {
-                diagnostics: d,
-                ..Default::default()
-            },
-        }
+    /// Every data source type the provider serves: one line each.
+    fn data_sources(&self) -> Vec<Box<dyn DataSource<Session>>> {
+        vec![Box::new(private_registries::PrivateRegistries)]
     }
 
     fn stop(&self) {
-        tracing::info!("StopProvider: cancelling in-flight API calls");
         self.stop.cancel();
     }
 }
@@ -297,10 +119,11 @@ impl Provider for AlicloudProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tfplugin::framework::{Provider, ReadDataRequest, ReadRequest};
 
     #[test]
     fn provider_schema_documents_every_attribute() {
-        let p = AlicloudProvider::new();
+        let p = new();
         assert_eq!(p.schema().provider.undocumented(), Vec::<String>::new());
     }
 
@@ -308,7 +131,7 @@ mod tests {
     /// read the default region: reads keep what is in state, data sources say what is unknown.
     #[tokio::test]
     async fn no_api_call_while_the_configuration_is_unknown() {
-        let p = AlicloudProvider::new();
+        let p = new();
         let mut config = p.schema().provider.block.empty_value();
         config.set_attr("region", Value::Unknown);
         // An endpoint nothing listens on: a call would fail the read.
@@ -344,7 +167,7 @@ mod tests {
 
     #[test]
     fn enums_are_checked_only_when_known() {
-        let p = AlicloudProvider::new();
+        let p = new();
         let mut config = p.schema().provider.block.empty_value();
         config.set_attr("signature_version", "v4".into());
         config.set_attr("protocol", Value::Unknown);

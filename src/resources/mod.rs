@@ -1,5 +1,6 @@
-//! Resources and data sources: the only layer that knows both Terraform attribute names and
-//! Sas API parameter names.
+//! Resources and data sources, one module each: the only layer that knows both Terraform
+//! attribute names and Sas API parameter names. Shared here: the `timeouts` block and the
+//! list cache (the API has no get-by-id).
 
 pub mod list_cache;
 pub mod private_registries;

@@ -78,6 +78,45 @@ provider "alicloud" {{
     )
 }
 
+/// The arguments of the harbor registry most scenarios manage, as HCL expressions.
+const HARBOR: [(&str, &str); 9] = [
+    ("registry_type", "\"harbor\""),
+    ("registry_version", "\"V2\""),
+    ("protocol_type", "2"),
+    ("net_type", "1"),
+    ("registry_host_ip", "\"192.0.2.10\""),
+    ("domain_name", "\"harbor.example.com\""),
+    ("user_name", "\"admin\""),
+    ("password", "\"pw\""),
+    ("registry_region_id", "\"cn-hangzhou\""),
+];
+
+/// `resource "alicloud_sas_private_registry" "r"`: that harbor registry, each argument of
+/// `set` replacing its default or added after them (a nested block is given whole as the
+/// value of its name, with an empty name), and those in `unset` left out.
+pub fn harbor(set: &[(&str, &str)], unset: &[&str]) -> String {
+    let mut lines = Vec::new();
+    for (name, default) in HARBOR.iter().filter(|(n, _)| !unset.contains(n)) {
+        let value = set
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(*default, |(_, v)| *v);
+        lines.push(format!("  {name:<18} = {value}"));
+    }
+    let extra = |(n, v): &&(&str, &str)| !HARBOR.iter().any(|(h, _)| h == n) && !v.is_empty();
+    for (name, value) in set.iter().filter(extra) {
+        lines.push(if name.is_empty() {
+            format!("\n  {value}")
+        } else {
+            format!("  {name:<18} = {value}")
+        });
+    }
+    format!(
+        "\nresource \"alicloud_sas_private_registry\" \"r\" {{\n{}\n}}\n",
+        lines.join("\n")
+    )
+}
+
 /// `count` harbor registries named `<prefix><index>.example.com`, each on its own address.
 pub fn harbor_registries(count: usize, prefix: &str) -> String {
     format!(

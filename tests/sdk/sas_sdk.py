@@ -38,6 +38,10 @@ ACTIONS = {
         "delete_private_registry_with_options",
         models.DeletePrivateRegistryRequest,
     ),
+    "ListImageRegistryRegion": (
+        "list_image_registry_region_with_options",
+        models.ListImageRegistryRegionRequest,
+    ),
 }
 
 
@@ -63,6 +67,11 @@ def typed(action, body):
         out["success"] = body.success
     elif action == "DeletePrivateRegistry":
         out["data"] = body.data
+    elif action == "ListImageRegistryRegion":
+        regions = body.regions or []
+        for r in regions:
+            assert isinstance(r, models.ListImageRegistryRegionResponseBodyRegions), type(r)
+        out["regions"] = [{"region_id": r.region_id, "region_name": r.region_name} for r in regions]
     # The model round-trips: what it parsed is what it would write back.
     again = type(body)().from_map(body.to_map())
     assert again.to_map() == body.to_map()

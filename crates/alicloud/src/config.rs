@@ -12,7 +12,7 @@ use super::endpoint::{
     resolve_sas_host, validate_host, EndpointOrigin, Protocol, DEFAULT_ECS_METADATA_HOST,
     DEFAULT_STS_HOST,
 };
-use super::error::ConfigError;
+use super::error::{ConfigError, Setting};
 use super::retry::RetryPolicy;
 use super::secret::Secret;
 
@@ -190,15 +190,15 @@ fn first_env(names: &[&str], env: &dyn Fn(&str) -> Option<String>) -> Option<Str
     names.iter().find_map(|n| nonempty(env(n).as_deref()))
 }
 
-fn timeout(name: &str, value: Option<i64>, errors: &mut Vec<ConfigError>) -> Duration {
+fn timeout(setting: Setting, value: Option<i64>, errors: &mut Vec<ConfigError>) -> Duration {
     match value {
         None => Duration::from_millis(DEFAULT_CLIENT_TIMEOUT_MS as u64),
         Some(ms) if ms > 0 => Duration::from_millis(ms as u64),
         Some(ms) => {
-            errors.push(ConfigError {
-                attribute: name.into(),
-                message: format!("must be a positive number of milliseconds, got {ms}"),
-            });
+            errors.push(ConfigError::new(
+                setting,
+                format!("must be a positive number of milliseconds, got {ms}"),
+            ));
             Duration::from_millis(DEFAULT_CLIENT_TIMEOUT_MS as u64)
         }
     }
@@ -210,11 +210,8 @@ pub fn resolve(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<ResolvedConfig, Vec<ConfigError>> {
     let mut errors = Vec::new();
-    let err = |errors: &mut Vec<ConfigError>, attribute: &str, message: String| {
-        errors.push(ConfigError {
-            attribute: attribute.into(),
-            message,
-        })
+    let err = |errors: &mut Vec<ConfigError>, setting: Setting, message: String| {
+        errors.push(ConfigError::new(setting, message))
     };
 
     let region = pick(config.region.as_deref(), REGION_ENV, env)
@@ -226,7 +223,7 @@ pub fn resolve(
     {
         err(
             &mut errors,
-            "region",
+            Setting::Region,
             format!("{region:?} is not a region id such as cn-hangzhou"),
         );
     }
@@ -237,7 +234,7 @@ pub fn resolve(
         Some(other) => {
             err(
                 &mut errors,
-                "protocol",
+                Setting::Protocol,
                 format!("must be HTTPS or HTTP, got {other:?}"),
             );
             Protocol::Https
@@ -249,19 +246,19 @@ pub fn resolve(
         Some(other) => {
             err(
                 &mut errors,
-                "signature_version",
+                Setting::SignatureVersion,
                 format!("must be v3 or v2, got {other:?}"),
             );
             SignatureVersion::V3
         }
     };
     let connect_timeout = timeout(
-        "client_connect_timeout",
+        Setting::ClientConnectTimeout,
         config.client_connect_timeout,
         &mut errors,
     );
     let read_timeout = timeout(
-        "client_read_timeout",
+        Setting::ClientReadTimeout,
         config.client_read_timeout,
         &mut errors,
     );
@@ -270,21 +267,24 @@ pub fn resolve(
     let (sas_endpoint, sas_endpoint_origin) =
         resolve_sas_host(env, endpoints.sas.as_deref(), &region);
     if let Err(m) = validate_host(&sas_endpoint) {
-        let attribute = match &sas_endpoint_origin {
-            EndpointOrigin::Environment(name) => format!("endpoints.sas (from {name})"),
-            _ => "endpoints.sas".to_string(),
-        };
-        err(&mut errors, &attribute, m);
+        errors.push(ConfigError {
+            setting: Setting::SasEndpoint,
+            from_env: match &sas_endpoint_origin {
+                EndpointOrigin::Environment(name) => Some(name.to_string()),
+                _ => None,
+            },
+            message: m,
+        });
     }
     let sts_endpoint =
         nonempty(endpoints.sts.as_deref()).unwrap_or_else(|| DEFAULT_STS_HOST.to_string());
     if let Err(m) = validate_host(&sts_endpoint) {
-        err(&mut errors, "endpoints.sts", m);
+        err(&mut errors, Setting::StsEndpoint, m);
     }
     let ecs_metadata_endpoint = nonempty(endpoints.ecs_metadata.as_deref())
         .unwrap_or_else(|| DEFAULT_ECS_METADATA_HOST.to_string());
     if let Err(m) = validate_host(&ecs_metadata_endpoint) {
-        err(&mut errors, "endpoints.ecs_metadata", m);
+        err(&mut errors, Setting::EcsMetadataEndpoint, m);
     }
 
     let credentials = plan_credentials(config, env, &mut errors);
@@ -358,23 +358,23 @@ fn plan_credentials(
             };
         }
         (Some((_, origin)), None) => {
-            errors.push(ConfigError {
-                attribute: "secret_key".into(),
-                message: format!(
+            errors.push(ConfigError::new(
+                Setting::SecretKey,
+                format!(
                     "access_key is set (from {origin}) but secret_key is not; set it or {}",
                     SECRET_KEY_ENV.join(" / ")
                 ),
-            });
+            ));
             CredentialSource::Nothing
         }
         (None, Some((_, origin))) => {
-            errors.push(ConfigError {
-                attribute: "access_key".into(),
-                message: format!(
+            errors.push(ConfigError::new(
+                Setting::AccessKey,
+                format!(
                     "secret_key is set (from {origin}) but access_key is not; set it or {}",
                     ACCESS_KEY_ENV.join(" / ")
                 ),
-            });
+            ));
             CredentialSource::Nothing
         }
         (None, None) => {
@@ -443,10 +443,10 @@ fn plan_assume_role(
     let role_arn = pick(b.role_arn.as_deref(), ROLE_ARN_ENV, env).map(|(v, _)| v);
     let duration_seconds = b.session_expiration.unwrap_or(DEFAULT_SESSION_EXPIRATION);
     if !(900..=43200).contains(&duration_seconds) {
-        errors.push(ConfigError {
-            attribute: "assume_role.session_expiration".into(),
-            message: format!("must be between 900 and 43200 seconds, got {duration_seconds}"),
-        });
+        errors.push(ConfigError::new(
+            Setting::AssumeRoleSessionExpiration,
+            format!("must be between 900 and 43200 seconds, got {duration_seconds}"),
+        ));
     }
     let Some(role_arn) = role_arn else {
         let anything_set = b.session_name.is_some()
@@ -454,13 +454,13 @@ fn plan_assume_role(
             || b.session_expiration.is_some()
             || b.external_id.is_some();
         if block_given && anything_set {
-            errors.push(ConfigError {
-                attribute: "assume_role.role_arn".into(),
-                message: format!(
+            errors.push(ConfigError::new(
+                Setting::AssumeRoleArn,
+                format!(
                     "is required when assume_role is given; set it or {}",
                     ROLE_ARN_ENV.join(" / ")
                 ),
-            });
+            ));
         }
         return None;
     };
@@ -596,18 +596,18 @@ mod tests {
             ..Default::default()
         };
         let errs = resolve(&cfg, &env(&[])).unwrap_err();
-        let attrs: Vec<&str> = errs.iter().map(|e| e.attribute.as_str()).collect();
+        let attrs: Vec<Setting> = errs.iter().map(|e| e.setting).collect();
         for a in [
-            "protocol",
-            "signature_version",
-            "client_connect_timeout",
-            "client_read_timeout",
-            "endpoints.sas",
-            "endpoints.sts",
-            "endpoints.ecs_metadata",
-            "secret_key",
-            "assume_role.session_expiration",
-            "assume_role.role_arn",
+            Setting::Protocol,
+            Setting::SignatureVersion,
+            Setting::ClientConnectTimeout,
+            Setting::ClientReadTimeout,
+            Setting::SasEndpoint,
+            Setting::StsEndpoint,
+            Setting::EcsMetadataEndpoint,
+            Setting::SecretKey,
+            Setting::AssumeRoleSessionExpiration,
+            Setting::AssumeRoleArn,
         ] {
             assert!(attrs.contains(&a), "{a} missing from {attrs:?}");
         }

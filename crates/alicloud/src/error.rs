@@ -23,6 +23,10 @@ pub struct ApiError {
     pub host_id: Option<String>,
     #[serde(default)]
     pub recommend: Option<String>,
+    /// The one parameter of the action that `message` names, if exactly one: what the caller
+    /// should point at.
+    #[serde(skip)]
+    pub parameter: Option<&'static str>,
 }
 
 impl ApiError {
@@ -74,16 +78,79 @@ pub enum TransportFailure {
     Interrupted,
 }
 
-/// A problem in one provider argument, named by its attribute path.
+/// A setting of [`ProviderConfig`](crate::ProviderConfig), for errors to name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    Region,
+    Protocol,
+    SignatureVersion,
+    ClientConnectTimeout,
+    ClientReadTimeout,
+    AccessKey,
+    SecretKey,
+    SasEndpoint,
+    StsEndpoint,
+    EcsMetadataEndpoint,
+    AssumeRoleArn,
+    AssumeRoleSessionExpiration,
+}
+
+impl Setting {
+    /// The settings group it is in (`endpoints`, `assume_role`), if any, and its own name.
+    pub fn place(self) -> (Option<&'static str>, &'static str) {
+        match self {
+            Setting::Region => (None, "region"),
+            Setting::Protocol => (None, "protocol"),
+            Setting::SignatureVersion => (None, "signature_version"),
+            Setting::ClientConnectTimeout => (None, "client_connect_timeout"),
+            Setting::ClientReadTimeout => (None, "client_read_timeout"),
+            Setting::AccessKey => (None, "access_key"),
+            Setting::SecretKey => (None, "secret_key"),
+            Setting::SasEndpoint => (Some("endpoints"), "sas"),
+            Setting::StsEndpoint => (Some("endpoints"), "sts"),
+            Setting::EcsMetadataEndpoint => (Some("endpoints"), "ecs_metadata"),
+            Setting::AssumeRoleArn => (Some("assume_role"), "role_arn"),
+            Setting::AssumeRoleSessionExpiration => (Some("assume_role"), "session_expiration"),
+        }
+    }
+}
+
+/// `endpoints.sas`.
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.place() {
+            (Some(group), name) => write!(f, "{group}.{name}"),
+            (None, name) => f.write_str(name),
+        }
+    }
+}
+
+/// A problem in one setting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
-    pub attribute: String,
+    pub setting: Setting,
+    /// The environment variable the bad value came from, when it was not configured.
+    pub from_env: Option<String>,
     pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(setting: Setting, message: String) -> Self {
+        Self {
+            setting,
+            from_env: None,
+            message,
+        }
+    }
 }
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.attribute, self.message)
+        write!(f, "{}", self.setting)?;
+        if let Some(var) = &self.from_env {
+            write!(f, " (from {var})")?;
+        }
+        write!(f, ": {}", self.message)
     }
 }
 
@@ -205,11 +272,86 @@ impl Error {
     pub fn code(&self) -> Option<&str> {
         self.api_error().map(|a| a.code.as_str())
     }
+
+    /// The request parameter the API blamed, if its message names exactly one.
+    pub fn parameter(&self) -> Option<&'static str> {
+        self.api_error().and_then(|a| a.parameter)
+    }
+
+    /// Terraform asked the provider to stop. Running out of time is not this: it is a failure
+    /// like any other.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, Error::Cancelled { .. })
+    }
+
+    /// The object the call was about does not exist. Not-found codes about the caller (an
+    /// unknown AccessKey, action or version) are not this: taking those for "already deleted"
+    /// would drop a live object from state and orphan it.
+    pub fn is_not_found(&self) -> bool {
+        let Some(code) = self.code() else {
+            return false;
+        };
+        let about_the_caller = [
+            "InvalidAccessKeyId",
+            "InvalidAction",
+            "InvalidVersion",
+            "InvalidSecurityToken",
+        ]
+        .iter()
+        .any(|p| code.starts_with(p));
+        !about_the_caller && (code.contains("NotFound") || code.contains("NotExist"))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn coded(code: &str) -> Error {
+        Error::Api {
+            action: "DeletePrivateRegistry".into(),
+            ram_action: "yundun-sas:DeletePrivateRegistry".into(),
+            api: Box::new(ApiError {
+                status: 400,
+                code: code.into(),
+                ..Default::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn only_object_not_found_codes_mean_gone() {
+        assert!(coded("RegistryNotFound").is_not_found());
+        assert!(coded("InvalidRegistry.NotExist").is_not_found());
+        assert!(!coded("InvalidAccessKeyId.NotFound").is_not_found());
+        assert!(!coded("InvalidAction.NotFound").is_not_found());
+        assert!(!coded("Throttling.User").is_not_found());
+        let stopped = Error::Cancelled {
+            action: "ListPrivateRegistryList".into(),
+        };
+        assert!(stopped.is_cancelled() && !stopped.is_not_found());
+        let timed_out = Error::DeadlineExceeded {
+            action: "ListPrivateRegistryList".into(),
+            attempts: 3,
+            last: None,
+        };
+        assert!(!timed_out.is_cancelled(), "running out of time is no stop");
+    }
+
+    #[test]
+    fn a_setting_is_named_as_configured_with_where_its_value_came_from() {
+        let e = ConfigError {
+            setting: Setting::SasEndpoint,
+            from_env: Some("SAS_ENDPOINT".into()),
+            message: "bad".into(),
+        };
+        assert_eq!(e.to_string(), "endpoints.sas (from SAS_ENDPOINT): bad");
+        assert_eq!(Setting::SasEndpoint.place(), (Some("endpoints"), "sas"));
+        assert_eq!(
+            ConfigError::new(Setting::Region, "x".into()).to_string(),
+            "region: x"
+        );
+    }
 
     fn api(status: u16, code: &str) -> ApiError {
         ApiError {

@@ -11,6 +11,9 @@
 pub mod config;
 pub mod context;
 pub mod credentials;
+/// Public only for `benches/micro.rs`; tests verify signatures with the emulator's own
+/// verifier, so the signers are not their own oracle.
+#[doc(hidden)]
 pub mod encode;
 pub mod endpoint;
 pub mod error;
@@ -20,7 +23,9 @@ pub mod retry;
 pub(crate) mod rpc;
 pub mod sas;
 pub mod secret;
+#[doc(hidden)]
 pub mod sign_v2;
+#[doc(hidden)]
 pub mod sign_v3;
 pub mod sts;
 pub mod transport;
@@ -32,7 +37,7 @@ pub use config::{
 pub use context::CallContext;
 pub use credentials::{CredentialProvider, Credentials, StaticProvider};
 pub use endpoint::Protocol;
-pub use error::{ApiError, ConfigError, Error, TransportFailure};
+pub use error::{ApiError, ConfigError, Error, Setting, TransportFailure};
 pub use retry::RetryPolicy;
 pub use sas::*;
 pub use secret::Secret;

@@ -106,6 +106,22 @@ pub fn location(action: &str, param: &str) -> Location {
     }
 }
 
+/// The one parameter of `action` that an error `message` names as a whole word, if exactly
+/// one does: `The parameter "RegistryRegionId" is invalid` names `RegistryRegionId`.
+pub fn named_in(action: &str, message: &str) -> Option<&'static str> {
+    let words: std::collections::HashSet<&str> = message
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .collect();
+    let mut named = table(action)?
+        .iter()
+        .map(|(p, _)| *p)
+        .filter(|p| words.contains(p));
+    match (named.next(), named.next()) {
+        (Some(one), None) => Some(one),
+        _ => None,
+    }
+}
+
 /// Parameters as `(name, value)` pairs.
 pub type Pairs = Vec<(String, String)>;
 
@@ -120,6 +136,29 @@ pub fn split(action: &str, params: &[(String, String)]) -> (Pairs, Pairs) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_names_a_parameter_only_when_it_names_exactly_one() {
+        let add = "AddPrivateRegistry";
+        assert_eq!(
+            named_in(add, r#"The parameter "RegistryRegionId" is invalid"#),
+            Some("RegistryRegionId")
+        );
+        assert_eq!(
+            named_in(add, "Supported ports: see Port and DomainName"),
+            None
+        );
+        assert_eq!(
+            named_in(add, "Request was denied due to request throttling"),
+            None
+        );
+        assert_eq!(
+            named_in(add, "RegistryRegionIds are listed"),
+            None,
+            "whole words"
+        );
+        assert_eq!(named_in("NoSuchAction", "Port"), None);
+    }
 
     #[test]
     fn modify_splits_as_the_sdk_does() {

@@ -208,14 +208,9 @@ pub struct ModifyImageRegistryRequest {
 }
 
 impl ModifyImageRegistryRequest {
-    /// Whether it carries no change at all (the API refuses such a call).
+    /// Whether it carries no change at all, only the `Id` (the API refuses such a call).
     pub fn is_empty(&self) -> bool {
-        self.password.is_none()
-            && self.user_name.is_none()
-            && self.trans_per_hour.is_none()
-            && self.domain_name.is_none()
-            && self.port.is_none()
-            && self.registry_host_ip.is_none()
+        self.params().as_slice().len() == 1
     }
 
     pub(crate) fn params(&self) -> Params {
@@ -335,15 +330,6 @@ impl SasClient {
 
     pub fn config(&self) -> &ResolvedConfig {
         &self.inner.config
-    }
-
-    /// The credentials the next call would sign with (fetching them if needed): lets the provider
-    /// surface a credential problem as one diagnostic.
-    pub async fn credentials(
-        &self,
-        ctx: &CallContext,
-    ) -> Result<super::credentials::Credentials, Error> {
-        self.inner.credentials.credentials(ctx).await
     }
 
     async fn call<T: serde::de::DeserializeOwned>(
@@ -507,7 +493,6 @@ mod tests {
             let _ = c
                 .list_private_registry_list(&ListPrivateRegistryListRequest::default(), &cx)
                 .await;
-            let _ = c.credentials(&cx).await;
         });
     }
 

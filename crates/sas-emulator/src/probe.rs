@@ -108,6 +108,21 @@ impl Call {
         }
     }
 
+    /// `AddPrivateRegistry` of a harbor registry (V2, HTTPS, Internet, host 10.0.0.5, user
+    /// `robot`) for `domain` in `region`: the registry most tests and benches start from.
+    pub fn add_harbor(domain: &str, password: &str, region: &str) -> Self {
+        Self::sas("AddPrivateRegistry")
+            .param("RegistryType", "harbor")
+            .param("RegistryVersion", "V2")
+            .param("ProtocolType", 2)
+            .param("NetType", 1)
+            .param("RegistryHostIp", "10.0.0.5")
+            .param("DomainName", domain)
+            .param("UserName", "robot")
+            .param("Password", password)
+            .param("RegistryRegionId", region)
+    }
+
     /// Adds a parameter.
     pub fn param(mut self, k: &str, v: impl ToString) -> Self {
         self.params.push((k.into(), v.to_string()));

@@ -28,8 +28,9 @@ pub fn level_from_env(provider: Option<&str>, global: Option<&str>) -> LevelFilt
     }
 }
 
-/// Installs the hclog layer for this process.
-pub fn init() {
+/// Installs the hclog layer for this process. `module` names the provider in each line's
+/// `@module` (`<module>.<target>`), as Terraform shows it.
+pub fn init(module: &'static str) {
     let level = level_from_env(
         std::env::var("TF_LOG_PROVIDER").ok().as_deref(),
         std::env::var("TF_LOG").ok().as_deref(),
@@ -38,15 +39,17 @@ pub fn init() {
         return;
     }
     let _ = tracing_subscriber::registry()
-        .with(HclogLayer.with_filter(level))
+        .with(HclogLayer { module }.with_filter(level))
         .try_init();
 }
 
-struct HclogLayer;
+struct HclogLayer {
+    module: &'static str,
+}
 
 impl<S: Subscriber> Layer<S> for HclogLayer {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        let line = format_event(event);
+        let line = format_event(self.module, event);
         // A closed stderr must not take the provider down.
         let _ = std::io::stderr().lock().write_all(line.as_bytes());
     }
@@ -71,7 +74,7 @@ fn timestamp() -> String {
     now.format(&format).unwrap_or_default()
 }
 
-fn format_event(event: &Event<'_>) -> String {
+fn format_event(module: &str, event: &Event<'_>) -> String {
     let meta = event.metadata();
     let mut fields = JsonFields::default();
     event.record(&mut fields);
@@ -80,7 +83,7 @@ fn format_event(event: &Event<'_>) -> String {
     obj.insert("@message".into(), fields.message.into());
     obj.insert(
         "@module".into(),
-        format!("alicloud.{}", meta.target().replace("::", ".")).into(),
+        format!("{module}.{}", meta.target().replace("::", ".")).into(),
     );
     obj.insert("@timestamp".into(), timestamp().into());
     for (k, v) in fields.rest {
@@ -153,7 +156,7 @@ mod tests {
         struct Capture(Arc<Mutex<Vec<String>>>);
         impl<S: Subscriber> Layer<S> for Capture {
             fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-                self.0.lock().unwrap().push(format_event(event));
+                self.0.lock().unwrap().push(format_event("example", event));
             }
         }
         let lines = Arc::new(Mutex::new(Vec::new()));
@@ -174,6 +177,9 @@ mod tests {
         assert_eq!(json["attempt"], 2);
         let ts = json["@timestamp"].as_str().unwrap();
         assert_eq!(ts.len(), "2006-01-02T15:04:05.000000Z".len(), "{ts}");
-        assert!(json["@module"].as_str().unwrap().starts_with("alicloud."));
+        assert!(json["@module"]
+            .as_str()
+            .unwrap()
+            .starts_with("example.tfplugin.logging"));
     }
 }

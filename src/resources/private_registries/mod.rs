@@ -1,8 +1,14 @@
 //! Data source `alicloud_sas_private_registries`: the registries Security Center knows, filtered
 //! by type and domain, with every field that is not a secret.
 
+use regex_lite::Regex;
+
+use crate::provider::Session;
+use alicloud::RegistryInfo;
 use tfplugin::framework::validate::Validator;
-use tfplugin::framework::{Attribute, Block, Diagnostics, Schema};
+use tfplugin::framework::{
+    async_trait, Attribute, Block, DataSource, Diagnostic, Diagnostics, Schema,
+};
 use tfplugin::value::{Type, Value};
 
 pub const TYPE_NAME: &str = "alicloud_sas_private_registries";
@@ -10,32 +16,59 @@ pub const TYPE_NAME: &str = "alicloud_sas_private_registries";
 /// Registry types the list API reports (wider than what `AddPrivateRegistry` accepts).
 pub const LISTED_TYPES: [&str; 4] = ["acr", "harbor", "quay", "CI/CD"];
 
-/// One element of `registries`: the non-secret fields of a listed registry.
+type Column = (&'static str, Type, fn(&RegistryInfo) -> Value);
+
+/// The one table of an element of `registries`: each attribute, its type, and where in a
+/// listed registry its value is (null where the API leaves it out).
+const LISTED: &[Column] = &[
+    ("id", Type::String, |r| r.id.to_string().into()),
+    ("registry_type", Type::String, |r| {
+        r.registry_type.clone().into()
+    }),
+    ("registry_version", Type::String, |r| {
+        r.registry_version.clone().into()
+    }),
+    ("registry_name", Type::String, |r| {
+        r.registry_name.clone().into()
+    }),
+    ("protocol_type", Type::Number, |r| r.protocol_type.into()),
+    ("net_type", Type::Number, |r| r.net_type.into()),
+    ("vpc_id", Type::String, |r| {
+        r.vpc_id.clone().filter(|v| !v.is_empty()).into()
+    }),
+    ("registry_host_ip", Type::String, |r| {
+        r.registry_host_ip.clone().into()
+    }),
+    ("domain_name", Type::String, |r| {
+        r.domain_name.clone().into()
+    }),
+    ("port", Type::Number, |r| r.port.into()),
+    ("user_name", Type::String, |r| r.user_name.clone().into()),
+    ("region_id", Type::String, |r| r.region_id.clone().into()),
+    ("trans_per_hour", Type::Number, |r| r.trans_per_hour.into()),
+];
+
+/// One element of `registries`.
 pub fn registry_object_type() -> Type {
-    Type::object([
-        ("id", Type::String),
-        ("registry_type", Type::String),
-        ("registry_version", Type::String),
-        ("registry_name", Type::String),
-        ("protocol_type", Type::Number),
-        ("net_type", Type::Number),
-        ("vpc_id", Type::String),
-        ("registry_host_ip", Type::String),
-        ("domain_name", Type::String),
-        ("port", Type::Number),
-        ("user_name", Type::String),
-        ("region_id", Type::String),
-        ("trans_per_hour", Type::Number),
-    ])
+    Type::object(LISTED.iter().map(|(name, ty, _)| (*name, ty.clone())))
+}
+
+fn registry_object(r: &RegistryInfo) -> Value {
+    Value::object(LISTED.iter().map(|(name, _, get)| (*name, get(r))))
 }
 
 pub fn schema() -> Schema {
+    let names: Vec<String> = LISTED
+        .iter()
+        .map(|(name, _, _)| format!("`{name}`"))
+        .collect();
+    let (last, rest) = names.split_last().expect("the table has rows");
     let block = Block::new("Lists the private image registries Security Center knows, optionally filtered. Secrets (passwords, tokens, quay auth tokens) are never exported.")
         .attribute(Attribute::computed("id", Type::String, "An identifier for this lookup, derived from the filters."))
         .attribute(Attribute::optional("registry_type", Type::String, "Only registries of this type: `acr`, `harbor`, `quay` or `CI/CD`."))
         .attribute(Attribute::optional("domain_name_regex", Type::String, "Only registries whose domain name matches this regular expression."))
         .attribute(Attribute::computed("ids", Type::list(Type::String), "IDs of the matching registries, in ascending order."))
-        .attribute(Attribute::computed("registries", Type::list(registry_object_type()), "The matching registries, in the order of `ids`: `id`, `registry_type`, `registry_version`, `registry_name`, `protocol_type`, `net_type`, `vpc_id`, `registry_host_ip`, `domain_name`, `port`, `user_name`, `region_id` and `trans_per_hour`."));
+        .attribute(Attribute::computed("registries", Type::list(registry_object_type()), &format!("The matching registries, in the order of `ids`: {} and {last}.", rest.join(", "))));
     Schema::new(0, block)
 }
 
@@ -43,105 +76,77 @@ pub fn validate(config: &Value) -> Diagnostics {
     let mut v = Validator::new(config);
     v.one_of("registry_type", &LISTED_TYPES);
     v.string("domain_name_regex", |s| {
-        regex_lite::Regex::new(s)
+        Regex::new(s)
             .map(|_| ())
             .map_err(|e| format!("`domain_name_regex` is not a valid regular expression: {e}"))
     });
     v.diagnostics
 }
 
-/// Lists, filters and shapes the registries for the data source.
-pub async fn read<A: crate::resources::private_registry::api::RegistryApi>(
-    registries: &crate::resources::private_registry::Registries<A>,
-    config: &Value,
-) -> tfplugin::framework::ReadResponse {
-    use tfplugin::framework::{Diagnostic, ReadResponse};
+pub struct PrivateRegistries;
 
-    let kind = config.attr("registry_type").as_str();
-    let pattern = match config
-        .attr("domain_name_regex")
-        .as_str()
-        .map(regex_lite::Regex::new)
-    {
-        Some(Ok(re)) => Some(re),
-        Some(Err(e)) => {
-            return ReadResponse {
-                diagnostics: Diagnostic::error("Invalid domain_name_regex", e.to_string()).into(),
-                ..Default::default()
+#[async_trait]
+impl DataSource<Session> for PrivateRegistries {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        validate(config)
+    }
+
+    /// Lists (sharing the resource's lists), filters and shapes the registries.
+    async fn read(&self, session: &Session, config: &Value) -> Result<Value, Diagnostics> {
+        let kind = config.attr("registry_type").as_str();
+        let pattern = match config.attr("domain_name_regex").as_str().map(Regex::new) {
+            Some(Ok(re)) => Some(re),
+            Some(Err(e)) => {
+                return Err(Diagnostic::error("Invalid domain_name_regex", e.to_string()).into())
             }
-        }
-        None => None,
-    };
-    let list = match registries.list_all(kind).await {
-        Ok(list) => list,
-        Err(f) => {
-            return ReadResponse {
-                diagnostics: Diagnostic::error("Failed to list registries", f.message).into(),
-                ..Default::default()
-            }
-        }
-    };
-    let mut matching: Vec<_> = list
-        .iter()
-        .filter(|r| {
-            pattern
-                .as_ref()
-                .is_none_or(|re| re.is_match(&r.domain_name))
-        })
-        .collect();
-    matching.sort_by_key(|r| r.id);
-    let opt_str = |s: &Option<String>| {
-        s.clone()
-            .filter(|v| !v.is_empty())
-            .map(Value::from)
-            .unwrap_or(Value::Null)
-    };
-    let objects = matching
-        .iter()
-        .map(|r| {
-            Value::object([
-                ("id", Value::from(r.id.to_string())),
-                ("registry_type", r.registry_type.clone().into()),
-                ("registry_version", r.registry_version.clone().into()),
-                ("registry_name", r.registry_name.clone().into()),
-                ("protocol_type", Value::int(r.protocol_type)),
-                ("net_type", Value::int(r.net_type)),
-                ("vpc_id", opt_str(&r.vpc_id)),
-                ("registry_host_ip", r.registry_host_ip.clone().into()),
-                ("domain_name", r.domain_name.clone().into()),
-                ("port", r.port.map(Value::int).unwrap_or(Value::Null)),
-                ("user_name", r.user_name.clone().into()),
-                ("region_id", r.region_id.clone().into()),
-                (
-                    "trans_per_hour",
-                    r.trans_per_hour.map(Value::int).unwrap_or(Value::Null),
-                ),
-            ])
-        })
-        .collect();
-    let mut state = config.clone();
-    state.set_attr(
-        "id",
-        format!(
-            "{}|{}",
-            kind.unwrap_or("*"),
-            config.attr("domain_name_regex").as_str().unwrap_or("")
-        )
-        .into(),
-    );
-    state.set_attr(
-        "ids",
-        Value::List(
-            matching
-                .iter()
-                .map(|r| Value::from(r.id.to_string()))
-                .collect(),
-        ),
-    );
-    state.set_attr("registries", Value::List(objects));
-    ReadResponse {
-        new_state: state,
-        ..Default::default()
+            None => None,
+        };
+        let list = session
+            .registries
+            .list_all(kind)
+            .await
+            .map_err(|e| Diagnostic::error("Failed to list registries", e.to_string()))?;
+        let mut matching: Vec<_> = list
+            .iter()
+            .filter(|r| {
+                pattern
+                    .as_ref()
+                    .is_none_or(|re| re.is_match(r.domain_name.as_deref().unwrap_or_default()))
+            })
+            .collect();
+        matching.sort_by_key(|r| r.id);
+        let mut state = config.clone();
+        state.set_attr(
+            "id",
+            format!(
+                "{}|{}",
+                kind.unwrap_or("*"),
+                config.attr("domain_name_regex").as_str().unwrap_or("")
+            )
+            .into(),
+        );
+        state.set_attr(
+            "ids",
+            Value::List(
+                matching
+                    .iter()
+                    .map(|r| Value::from(r.id.to_string()))
+                    .collect(),
+            ),
+        );
+        state.set_attr(
+            "registries",
+            Value::List(matching.iter().map(|r| registry_object(r)).collect()),
+        );
+        Ok(state)
     }
 }
 

@@ -1,17 +1,75 @@
 //! `alicloud_sas_private_registry`: a self-managed image registry in Security Center.
+//!
+//! - `fields.rs`: the one table of attributes, API parameters and flags; `schema.rs`,
+//!   `state.rs` and `errors.rs` derive from it.
+//! - `plan.rs` and `validate.rs`: the registry's own plan-time rules.
+//! - `registries.rs`: shared lists, read, update, delete, import; `create.rs`: the create that
+//!   makes exactly one registry.
+//! - `api.rs`: what all that needs of the API, which `fake.rs` fakes for the unit tests.
 
 pub mod api;
-mod crud;
+mod create;
+mod errors;
 #[cfg(test)]
-mod fixtures;
+mod fake;
+mod fields;
 mod plan;
+mod registries;
 mod schema;
 mod state;
 mod validate;
 
-pub use crud::Registries;
-pub use plan::{plan, Plan};
-pub use schema::{schema, REPLACE_ATTRS, UPDATE_ATTRS};
-pub use validate::validate;
+pub use registries::Registries;
+
+use crate::provider::Session;
+use tfplugin::framework::{async_trait, Diagnostics, Outcome, Plan, Resource, Schema};
+use tfplugin::value::Value;
 
 pub const TYPE_NAME: &str = "alicloud_sas_private_registry";
+
+pub struct PrivateRegistry;
+
+#[async_trait]
+impl Resource<Session> for PrivateRegistry {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema::schema()
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        validate::validate(config)
+    }
+
+    fn modify_plan(&self, plan: &mut Plan<'_>) {
+        plan::modify_plan(plan);
+    }
+
+    async fn create(&self, session: &Session, planned: &Value, config: &Value) -> Outcome {
+        session.registries.create(planned, config).await
+    }
+
+    async fn read(&self, session: &Session, current: &Value) -> Result<Option<Value>, Diagnostics> {
+        session.registries.read(current).await
+    }
+
+    async fn update(
+        &self,
+        session: &Session,
+        prior: &Value,
+        planned: &Value,
+        config: &Value,
+    ) -> Result<Value, Diagnostics> {
+        session.registries.update(prior, planned, config).await
+    }
+
+    async fn delete(&self, session: &Session, prior: &Value) -> Result<(), Diagnostics> {
+        session.registries.delete(prior).await
+    }
+
+    async fn import(&self, session: &Session, id: &str) -> Result<Value, Diagnostics> {
+        session.registries.import(id).await
+    }
+}

@@ -1,54 +1,19 @@
-//! Planning for `alicloud_sas_private_registry`: deterministic, quiet when nothing changed, and
-//! explicit about replacement.
+//! The registry's own planning rules, after the framework's flag-driven ones (computed values
+//! unknown at create, `extra_param` compared as JSON, replacement by the field table).
 
-use super::schema::REPLACE_ATTRS;
-use tfplugin::framework::plan::{keep_equivalent_json, requires_replace};
-use tfplugin::framework::{Diagnostic, Diagnostics};
-use tfplugin::value::{AttributePath, Value};
+use tfplugin::framework::{Diagnostic, Diagnostics, Plan};
+use tfplugin::value::AttributePath;
 
-/// Computed attributes the API fills in at create.
-const COMPUTED_AT_CREATE: [&str; 3] = ["id", "token", "region_id"];
-
-pub struct Plan {
-    pub planned: Value,
-    pub requires_replace: Vec<AttributePath>,
-    pub diagnostics: Diagnostics,
-}
-
-pub fn plan(prior: &Value, proposed: &Value, config: &Value) -> Plan {
-    if proposed.is_null() {
-        return Plan {
-            planned: Value::Null,
-            requires_replace: Vec::new(),
-            diagnostics: Diagnostics::new(),
-        };
+pub fn modify_plan(plan: &mut Plan<'_>) {
+    if plan.is_create() {
+        plan.diagnostics
+            .extend(creation_needs_a_password(plan.config));
+        return;
     }
-    let mut planned = proposed.clone();
-    if prior.is_null() {
-        for name in COMPUTED_AT_CREATE {
-            planned.set_attr(name, Value::Unknown);
-        }
-        if planned.attr("trans_per_hour").is_null() {
-            planned.set_attr("trans_per_hour", Value::Unknown);
-        }
-        return Plan {
-            planned,
-            requires_replace: Vec::new(),
-            diagnostics: creation_needs_a_password(config),
-        };
-    }
-    // An update: Terraform's proposal already carries prior values for unset computed
-    // attributes, and ModifyImageRegistry changes none of them, so nothing becomes unknown.
-    keep_equivalent_json(prior, &mut planned, "extra_param");
-    let mut requires_replace = requires_replace(prior, &planned, &REPLACE_ATTRS);
     // Moving the tokens to `extra_param_wo` takes them out of state; the registry keeps them.
-    if planned.attr("extra_param").is_null() {
-        requires_replace.retain(|p| *p != AttributePath::attr("extra_param"));
-    }
-    Plan {
-        planned,
-        requires_replace,
-        diagnostics: Diagnostics::new(),
+    if plan.planned.attr("extra_param").is_null() {
+        plan.requires_replace
+            .retain(|p| *p != AttributePath::attr("extra_param"));
     }
 }
 
@@ -56,7 +21,7 @@ pub fn plan(prior: &Value, proposed: &Value, config: &Value) -> Plan {
 /// API never returns, can be managed without one (and configuration generated for it
 /// validates); a new registry cannot be added without one. Replacement plans come here too,
 /// with no prior state. The write-only value is only in the configuration.
-fn creation_needs_a_password(config: &Value) -> Diagnostics {
+fn creation_needs_a_password(config: &tfplugin::value::Value) -> Diagnostics {
     if !config.attr("password").is_null() || !config.attr("password_wo").is_null() {
         return Diagnostics::new();
     }
@@ -70,11 +35,28 @@ fn creation_needs_a_password(config: &Value) -> Diagnostics {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use tfplugin::framework::{PlanRequest, PlanResponse, Provider};
+    use tfplugin::value::{AttributePath, Value};
+
+    /// The plan the provider answers, the framework's rules and the registry's together.
+    fn plan(prior: &Value, proposed: &Value, config: &Value) -> PlanResponse {
+        let provider = crate::provider::new();
+        let request = PlanRequest {
+            type_name: super::super::TYPE_NAME.into(),
+            prior_state: prior.clone(),
+            proposed_new_state: proposed.clone(),
+            config: config.clone(),
+            prior_private: Vec::new(),
+        };
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime")
+            .block_on(provider.plan_resource_change(request))
+    }
 
     fn state() -> Value {
-        super::super::fixtures::with(
-            super::super::fixtures::harbor_config(),
+        super::super::fake::with(
+            super::super::fake::harbor_config(),
             &[
                 ("id", Value::from("12")),
                 ("registry_type", "quay".into()),
@@ -98,9 +80,9 @@ mod tests {
         }
         let p = plan(&Value::Null, &proposed, &proposed);
         for k in ["id", "token", "region_id", "trans_per_hour"] {
-            assert_eq!(p.planned.attr(k), &Value::Unknown, "{k}");
+            assert_eq!(p.planned_state.attr(k), &Value::Unknown, "{k}");
         }
-        assert_eq!(p.planned.attr("password"), &Value::from("s3cret"));
+        assert_eq!(p.planned_state.attr("password"), &Value::from("s3cret"));
     }
 
     #[test]
@@ -117,7 +99,7 @@ mod tests {
         imported.set_attr("password", Value::Null);
         let kept = plan(&imported, &proposed, &proposed);
         assert!(kept.diagnostics.0.is_empty());
-        assert_eq!(kept.planned, imported, "nothing to change");
+        assert_eq!(kept.planned_state, imported, "nothing to change");
         proposed.set_attr("password", Value::Unknown);
         assert!(plan(&Value::Null, &proposed, &proposed)
             .diagnostics
@@ -156,7 +138,7 @@ mod tests {
     #[test]
     fn no_change_plans_the_prior_state() {
         let p = plan(&state(), &state(), &state());
-        assert_eq!(p.planned, state());
+        assert_eq!(p.planned_state, state());
         assert!(p.requires_replace.is_empty());
     }
 
@@ -166,8 +148,8 @@ mod tests {
         proposed.set_attr("password", "new".into());
         let p = plan(&state(), &proposed, &proposed);
         assert!(p.requires_replace.is_empty());
-        assert_eq!(p.planned.attr("token"), &Value::from("tok"));
-        assert_eq!(p.planned.attr("password"), &Value::from("new"));
+        assert_eq!(p.planned_state.attr("token"), &Value::from("tok"));
+        assert_eq!(p.planned_state.attr("password"), &Value::from("new"));
     }
 
     #[test]
@@ -189,7 +171,7 @@ mod tests {
             "[ { \"authToken\": \"t\", \"namespace\": \"a\" } ]".into(),
         );
         let p = plan(&state(), &proposed, &proposed);
-        assert_eq!(p.planned, state());
+        assert_eq!(p.planned_state, state());
         assert!(p.requires_replace.is_empty());
         proposed.set_attr(
             "extra_param",
@@ -204,7 +186,7 @@ mod tests {
     #[test]
     fn destroy_plans_null() {
         assert_eq!(
-            plan(&state(), &Value::Null, &Value::Null).planned,
+            plan(&state(), &Value::Null, &Value::Null).planned_state,
             Value::Null
         );
     }

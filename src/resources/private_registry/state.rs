@@ -1,19 +1,10 @@
-//! Mapping between API records and Terraform state values: the one place that pairs attribute
-//! names with API field names.
+//! Terraform state from what the API reports, and API requests from planned state: loops over
+//! the field table (`fields.rs`), which says per attribute what is sent and what is read.
 
-use super::api::{
-    AddPrivateRegistryRequest, ModifyImageRegistryRequest, QuayNamespace, RegistryRecord,
-};
-use super::schema::UPDATE_ATTRS;
-use alicloud::secret::Secret;
+use super::api::QuayNamespace;
+use super::fields::{Change, Field, Follow, Presence, FIELDS};
+use alicloud::{AddPrivateRegistryRequest, ModifyImageRegistryRequest, RegistryInfo};
 use tfplugin::value::Value;
-
-/// Whether an API string is a masked value (`******`): the service hides some fields, such as
-/// `UserName` in the published `AddPrivateRegistry` sample, and a mask says nothing about the
-/// value behind it.
-pub fn masked(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b == b'*')
-}
 
 /// Whether two host names name the same host: DNS names compare without ASCII case, and a
 /// trailing dot (the fully qualified form) changes nothing.
@@ -22,110 +13,70 @@ pub fn same_host(a: &str, b: &str) -> bool {
         .eq_ignore_ascii_case(b.trim_end_matches('.'))
 }
 
-/// What the API told about a string field: `None` when it left it out (the client reads an
-/// absent field as empty; no field we read may be empty) or masked it.
-fn told(s: &str) -> Option<&str> {
-    (!s.is_empty() && !masked(s)).then_some(s)
-}
-
-/// What the API told about an enumerated number (`ProtocolType`, `NetType`: 1 or 2, so 0 is an
-/// absent field).
-fn told_int(n: i64) -> Option<i64> {
-    (n != 0).then_some(n)
+/// The fields the list reports, with what it says of each for `record`.
+fn reported(
+    record: &RegistryInfo,
+) -> impl Iterator<Item = (&'static Field, Option<Value>, Follow)> + '_ {
+    FIELDS
+        .iter()
+        .filter_map(move |f| f.read.map(|(read, follow)| (f, read(record), follow)))
 }
 
 /// The state an apply that created `record` returns: the planned values (Terraform rejects any
 /// other for what the configuration set, as "inconsistent result after apply"), with what the
-/// API chose filled in where the plan left it unknown (`id`, `token`, `region_id`, an unset
+/// API chose filled in where the plan left it unknown (the computed attributes, an unset
 /// `trans_per_hour`), and null where the API did not say, so nothing unknown is left.
-pub fn created(record: &RegistryRecord, planned: &Value) -> Value {
+pub fn created(record: &RegistryInfo, planned: &Value) -> Value {
     let mut state = planned.clone();
-    state.set_attr("id", record.id.to_string().into());
-    let api: [(&str, Option<Value>); 3] = [
-        ("token", told(&record.token).map(Value::from)),
-        ("region_id", told(&record.region_id).map(Value::from)),
-        ("trans_per_hour", record.trans_per_hour.map(Value::int)),
-    ];
-    for (name, value) in api {
-        if state.attr(name).is_unknown() {
-            state.set_attr(name, value.unwrap_or(Value::Null));
+    for (field, api, _) in reported(record) {
+        if state.attr(field.attribute).is_unknown() {
+            state.set_attr(field.attribute, api.unwrap_or(Value::Null));
         }
     }
     null_unknowns(&mut state);
     state
 }
 
+/// `planned` with `id`, and null for every other value the plan left unknown: what a create
+/// that made registry `id` but could not read it back records, so nothing is orphaned.
+pub fn created_unread(id: i64, planned: &Value) -> Value {
+    let mut state = planned.clone();
+    state.set_attr("id", id.to_string().into());
+    null_unknowns(&mut state);
+    state
+}
+
 /// Any attribute still unknown (none should be, at apply) becomes null.
 fn null_unknowns(state: &mut Value) {
-    let names: Vec<String> = match state {
-        Value::Object(m) => m
-            .iter()
-            .filter(|(_, v)| v.is_unknown())
-            .map(|(k, _)| k.clone())
-            .collect(),
-        _ => Vec::new(),
-    };
-    for name in names {
-        state.set_attr(&name, Value::Null);
+    if let Value::Object(m) = state {
+        for v in m.values_mut().filter(|v| v.is_unknown()) {
+            *v = Value::Null;
+        }
     }
 }
 
 /// The state a refresh of `prior` returns, given what the list reports. Only a real change
 /// shows: a field the API leaves out or masks keeps its prior value, a host name equal but for
-/// case or a trailing dot keeps the prior spelling, and what the API never returns (password,
-/// extra_param, timeouts) is kept. Optional attributes the configuration leaves unset
-/// (`port`, `vpc_id`: null in state) stay null, or an API default would show as a perpetual
-/// diff. Any other difference is drift, planned as an update (or a replacement).
-pub fn refreshed(record: &RegistryRecord, prior: &Value) -> Value {
+/// case or a trailing dot keeps the prior spelling, what the API never returns (password,
+/// extra_param, timeouts) is kept, and an optional attribute the configuration leaves unset
+/// stays null (`Follow::WhereManaged`), or an API default would show as a perpetual diff. Any
+/// other difference is drift, planned as an update (or a replacement).
+pub fn refreshed(record: &RegistryInfo, prior: &Value) -> Value {
     let mut state = prior.clone();
-    state.set_attr("id", record.id.to_string().into());
-    let mut follow = |name: &str, api: Option<Value>| {
-        if let Some(v) = api {
-            state.set_attr(name, v);
+    for (field, api, follow) in reported(record) {
+        let Some(api) = api else { continue };
+        let old = prior.attr(field.attribute);
+        let follows = match follow {
+            Follow::Always => true,
+            Follow::Host => {
+                !matches!((old.as_str(), api.as_str()), (Some(o), Some(a)) if same_host(o, a))
+            }
+            Follow::WhereManaged => !old.is_null(),
+        };
+        if follows {
+            state.set_attr(field.attribute, api);
         }
-    };
-    follow(
-        "registry_type",
-        told(&record.registry_type).map(Value::from),
-    );
-    follow(
-        "registry_version",
-        told(&record.registry_version).map(Value::from),
-    );
-    follow(
-        "protocol_type",
-        told_int(record.protocol_type).map(Value::int),
-    );
-    follow("net_type", told_int(record.net_type).map(Value::int));
-    follow(
-        "registry_host_ip",
-        told(&record.registry_host_ip).map(Value::from),
-    );
-    let domain = told(&record.domain_name).filter(|api| {
-        !prior
-            .attr("domain_name")
-            .as_str()
-            .is_some_and(|p| same_host(p, api))
-    });
-    follow("domain_name", domain.map(Value::from));
-    follow("user_name", told(&record.user_name).map(Value::from));
-    follow(
-        "registry_region_id",
-        told(&record.region_id).map(Value::from),
-    );
-    follow("region_id", told(&record.region_id).map(Value::from));
-    follow("token", told(&record.token).map(Value::from));
-    follow("trans_per_hour", record.trans_per_hour.map(Value::int));
-    let managed = |name: &str| !prior.attr(name).is_null();
-    let port = record.port.filter(|_| managed("port")).map(Value::int);
-    let vpc = record
-        .vpc_id
-        .as_deref()
-        .and_then(told)
-        .filter(|_| managed("vpc_id"))
-        .map(Value::from);
-    follow("port", port);
-    follow("vpc_id", vpc);
+    }
     state
 }
 
@@ -133,19 +84,25 @@ pub fn refreshed(record: &RegistryRecord, prior: &Value) -> Value {
 /// reports, optional values included; what it leaves out or masks (the user name, when the
 /// service hides it) stays null, like the password, and the next apply sends it from the
 /// configuration.
-pub fn imported(record: &RegistryRecord, empty: &Value) -> Value {
+pub fn imported(record: &RegistryInfo, empty: &Value) -> Value {
     let mut state = refreshed(record, empty);
-    state.set_attr("port", record.port.map(Value::int).unwrap_or(Value::Null));
-    state.set_attr(
-        "vpc_id",
-        record
-            .vpc_id
-            .as_deref()
-            .and_then(told)
-            .map(Value::from)
-            .unwrap_or(Value::Null),
-    );
+    for (field, api, follow) in reported(record) {
+        if follow == Follow::WhereManaged {
+            state.set_attr(field.attribute, api.unwrap_or(Value::Null));
+        }
+    }
     state
+}
+
+/// Whether `record` agrees with `planned` in every field whose change means a new registry and
+/// which the list reports. A field the list leaves out, or the plan leaves null, agrees.
+pub fn agrees_on_replacing_fields(record: &RegistryInfo, planned: &Value) -> bool {
+    reported(record).all(|(field, api, _)| {
+        let wanted = planned.attr(field.attribute);
+        !matches!(field.change, Change::Replace)
+            || wanted.is_null()
+            || api.is_none_or(|a| &a == wanted)
+    })
 }
 
 /// The `extra_param` JSON for quay namespaces, as the API stores them.
@@ -157,41 +114,25 @@ pub fn extra_param_json(namespaces: &[QuayNamespace]) -> String {
     serde_json::Value::Array(items).to_string()
 }
 
-fn string(v: &Value, name: &str) -> Option<String> {
-    v.attr(name).as_str().map(str::to_string)
-}
-
-fn int(v: &Value, name: &str) -> Option<i64> {
-    v.attr(name).as_i64()
-}
-
 /// `AddPrivateRegistry` parameters from a planned state (wholly known at apply), and from the
 /// configuration for the write-only secrets, which are never in a plan.
 pub fn new_registry(planned: &Value, config: &Value) -> Result<AddPrivateRegistryRequest, String> {
-    let either = |stored: &str, write_only: &str| {
-        string(planned, stored).or_else(|| string(config, write_only))
-    };
-    let need_s =
-        |n: &str| string(planned, n).ok_or_else(|| format!("`{n}` must be known at apply"));
-    let need_i = |n: &str| int(planned, n).ok_or_else(|| format!("`{n}` must be known at apply"));
-    Ok(AddPrivateRegistryRequest {
-        registry_type: need_s("registry_type")?,
-        registry_version: need_s("registry_version")?,
-        protocol_type: need_i("protocol_type")?,
-        net_type: need_i("net_type")?,
-        vpc_id: string(planned, "vpc_id"),
-        registry_host_ip: need_s("registry_host_ip")?,
-        domain_name: need_s("domain_name")?,
-        port: int(planned, "port"),
-        user_name: need_s("user_name")?,
-        password: Secret::new(
-            either("password", "password_wo")
-                .ok_or("`password` or `password_wo` must be known at apply")?,
-        ),
-        registry_region_id: need_s("registry_region_id")?,
-        trans_per_hour: int(planned, "trans_per_hour"),
-        extra_param: either("extra_param", "extra_param_wo").map(Secret::new),
-    })
+    if let Some(f) = FIELDS.iter().find(|f| {
+        f.presence == Presence::Required && {
+            let v = planned.attr(f.attribute);
+            v.is_null() || !v.is_wholly_known()
+        }
+    }) {
+        return Err(format!("`{}` must be known at apply", f.attribute));
+    }
+    let mut add = AddPrivateRegistryRequest::default();
+    for set in FIELDS.iter().filter_map(|f| f.add) {
+        set(&mut add, planned, config);
+    }
+    if add.password.expose().is_empty() {
+        return Err("`password` or `password_wo` must be known at apply".into());
+    }
+    Ok(add)
 }
 
 /// `ModifyImageRegistry` parameters for the in-place attributes that differ; `None` when
@@ -206,27 +147,11 @@ pub fn change(
         id,
         ..Default::default()
     };
-    for name in UPDATE_ATTRS {
-        if prior.attr(name) == planned.attr(name) {
-            continue;
-        }
-        match name {
-            "registry_host_ip" => c.registry_host_ip = string(planned, name),
-            "domain_name" => c.domain_name = string(planned, name),
-            "port" => c.port = int(planned, name),
-            "user_name" => c.user_name = string(planned, name),
-            "password" => {
-                if let Some(p) = string(planned, name) {
-                    c.password = Some(Secret::new(p));
-                }
+    for field in FIELDS {
+        if let Change::InPlace(set) = field.change {
+            if prior.attr(field.attribute) != planned.attr(field.attribute) {
+                set(&mut c, planned, config);
             }
-            "password_wo_version" => {
-                if let Some(p) = string(config, "password_wo") {
-                    c.password = Some(Secret::new(p));
-                }
-            }
-            "trans_per_hour" => c.trans_per_hour = int(planned, name),
-            _ => {}
         }
     }
     (!c.is_empty()).then_some(c)
@@ -235,21 +160,22 @@ pub fn change(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alicloud::Secret;
 
-    fn record() -> RegistryRecord {
-        RegistryRecord {
+    fn record() -> RegistryInfo {
+        RegistryInfo {
             id: 7,
-            registry_type: "harbor".into(),
-            registry_version: "V2".into(),
-            protocol_type: 2,
-            net_type: 1,
-            registry_host_ip: "192.0.2.10".into(),
-            domain_name: "h.example.com".into(),
+            registry_type: Some("harbor".into()),
+            registry_version: Some("V2".into()),
+            protocol_type: Some(2),
+            net_type: Some(1),
+            registry_host_ip: Some("192.0.2.10".into()),
+            domain_name: Some("h.example.com".into()),
             port: Some(443),
-            user_name: "admin".into(),
-            region_id: "cn-hangzhou".into(),
+            user_name: Some("admin".into()),
+            region_id: Some("cn-hangzhou".into()),
             trans_per_hour: Some(10),
-            token: "tok".into(),
+            token: Some("tok".into()),
             ..Default::default()
         }
     }
@@ -277,7 +203,7 @@ mod tests {
     /// The state after the create: what the API said about `planned`'s unknowns.
     fn planned() -> Value {
         let unknown = ["id", "token", "region_id", "trans_per_hour"].map(|k| (k, Value::Unknown));
-        let mut p = super::super::fixtures::with(super::super::fixtures::harbor_config(), &unknown);
+        let mut p = super::super::fake::with(super::super::fake::harbor_config(), &unknown);
         p.set_attr("domain_name", "Harbor.Example.com.".into());
         p.set_attr("port", Value::int(443));
         p
@@ -285,9 +211,9 @@ mod tests {
 
     #[test]
     fn a_create_keeps_every_planned_value_and_fills_only_the_computed_ones() {
-        let api = RegistryRecord {
-            domain_name: "harbor.example.com".into(),
-            user_name: "******".into(),
+        let api = RegistryInfo {
+            domain_name: Some("harbor.example.com".into()),
+            user_name: Some("******".into()),
             port: None,
             trans_per_hour: Some(10),
             ..record()
@@ -314,7 +240,7 @@ mod tests {
 
     #[test]
     fn nothing_unknown_survives_a_create_when_the_api_leaves_computed_fields_out() {
-        let bare = RegistryRecord {
+        let bare = RegistryInfo {
             id: 7,
             ..Default::default()
         };
@@ -330,17 +256,17 @@ mod tests {
     #[test]
     fn a_refresh_sees_no_drift_in_masked_normalised_or_missing_fields() {
         let prior = created(&record(), &planned());
-        let realistic = RegistryRecord {
-            domain_name: "harbor.example.com".into(),
-            user_name: "******".into(),
+        let realistic = RegistryInfo {
+            domain_name: Some("harbor.example.com".into()),
+            user_name: Some("******".into()),
             port: None,
             trans_per_hour: None,
-            token: String::new(),
+            token: Some(String::new()),
             ..record()
         };
         assert_eq!(refreshed(&realistic, &prior), prior);
-        let fq = RegistryRecord {
-            domain_name: "HARBOR.EXAMPLE.COM".into(),
+        let fq = RegistryInfo {
+            domain_name: Some("HARBOR.EXAMPLE.COM".into()),
             ..record()
         };
         assert_eq!(
@@ -353,10 +279,10 @@ mod tests {
     #[test]
     fn a_refresh_shows_a_real_change() {
         let prior = created(&record(), &planned());
-        let changed = RegistryRecord {
-            domain_name: "other.example.com".into(),
-            user_name: "operator".into(),
-            registry_host_ip: "198.51.100.7".into(),
+        let changed = RegistryInfo {
+            domain_name: Some("other.example.com".into()),
+            user_name: Some("operator".into()),
+            registry_host_ip: Some("198.51.100.7".into()),
             port: Some(8443),
             trans_per_hour: Some(99),
             ..record()
@@ -372,8 +298,8 @@ mod tests {
     #[test]
     fn an_import_leaves_what_the_api_hides_null() {
         let empty = super::super::schema::schema().block.empty_value();
-        let hidden = RegistryRecord {
-            user_name: "******".into(),
+        let hidden = RegistryInfo {
+            user_name: Some("******".into()),
             port: None,
             trans_per_hour: None,
             vpc_id: Some(String::new()),
@@ -386,7 +312,11 @@ mod tests {
         }
         assert_eq!(s.attr("domain_name"), &Value::from("h.example.com"));
         assert_eq!(imported(&record(), &empty).attr("port"), &Value::int(443));
-        assert!(masked("******") && !masked("") && !masked("a*"));
+        assert!(
+            super::super::fields::masked("******")
+                && !super::super::fields::masked("")
+                && !super::super::fields::masked("a*")
+        );
         assert!(same_host("A.example.COM.", "a.example.com"));
         assert!(!same_host("a.example.com", "b.example.com"));
     }
@@ -409,7 +339,7 @@ mod tests {
 
     #[test]
     fn write_only_secrets_come_from_the_configuration() {
-        let mut planned = super::super::fixtures::harbor_config();
+        let mut planned = super::super::fake::harbor_config();
         planned.set_attr("password", Value::Null);
         planned.set_attr("registry_type", "quay".into());
         let mut config = planned.clone();

@@ -198,13 +198,13 @@ fn quay_rules(v: &mut Validator<'_>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::harbor_config as harbor;
+    use super::super::fake::harbor_config as harbor;
     use super::*;
     use tfplugin::framework::Severity;
     use tfplugin::value::AttributePath;
 
     fn with(v: Value, k: &str, val: Value) -> Value {
-        super::super::fixtures::with(v, &[(k, val)])
+        super::super::fake::with(v, &[(k, val)])
     }
 
     fn errors_at(config: &Value) -> Vec<String> {

@@ -1,18 +1,25 @@
-//! What a provider is made of, independent of protocol version: schemas, diagnostics, the
-//! provider trait the protocol adapters call, and the plan helpers resources share.
+//! What a provider is made of, independent of protocol version: schemas with the flags that
+//! drive planning, diagnostics, the [`Resource`] and [`DataSource`] traits a provider author
+//! implements, and the [`ProviderServer`] that serves them as the protocol-neutral
+//! [`Provider`] the adapters call.
 
 mod diagnostics;
 pub mod plan;
 mod provider;
+mod resource;
 mod schema;
+mod server;
 pub mod validate;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
+pub use plan::Plan;
 pub use provider::{
     ApplyRequest, ApplyResponse, ImportResponse, ImportedResource, PlanRequest, PlanResponse,
     Provider, ProviderSchema, ReadDataRequest, ReadRequest, ReadResponse, ServerCapabilities,
     UpgradeRequest,
 };
+pub use resource::{async_trait, DataSource, Outcome, ProviderDefinition, Resource};
 pub use schema::{
     Attribute, Block, IdentityAttribute, IdentitySchema, NestedBlock, Nesting, Schema,
 };
+pub use server::ProviderServer;

@@ -54,6 +54,11 @@ pub struct Attribute {
     /// Terraform ≥ 1.11 / OpenTofu ≥ 1.11: the value exists only in configuration; it is null
     /// in every state and plan we return (the framework sees to it).
     pub write_only: bool,
+    /// A change of it cannot be made in place: the framework plans a replacement.
+    pub requires_replace: bool,
+    /// A JSON document: a rewrite that means the same (spacing, key order) is no change, and
+    /// the framework plans the prior text.
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +91,8 @@ impl Attribute {
             sensitive: false,
             deprecated: false,
             write_only: false,
+            requires_replace: false,
+            json: false,
         }
     }
 
@@ -127,6 +134,18 @@ impl Attribute {
     /// Never stored: null in every state and plan, read from configuration at apply.
     pub fn write_only(mut self) -> Self {
         self.write_only = true;
+        self
+    }
+
+    /// Changing it replaces the object.
+    pub fn replaces(mut self) -> Self {
+        self.requires_replace = true;
+        self
+    }
+
+    /// Compared as JSON, not as text.
+    pub fn json(mut self) -> Self {
+        self.json = true;
         self
     }
 }

@@ -95,10 +95,6 @@ impl Presence<'_> {
     pub fn is_null(&self) -> bool {
         matches!(self, Presence::Null)
     }
-
-    pub fn is_unknown(&self) -> bool {
-        matches!(self, Presence::Unknown)
-    }
 }
 
 pub fn one_of(name: &str, value: &str, allowed: &[&str]) -> Result<(), String> {

@@ -14,9 +14,9 @@ const CORE_PROTOCOL_VERSION: u32 = 1;
 pub const SUPPORTED_VERSIONS: [u32; 2] = [6, 5];
 
 /// Shown when someone runs the binary by hand without the cookie.
-pub const NOT_A_PROGRAM: &str = "This binary is a plugin. These are not meant to be executed directly.\n\
-Please execute the program that consumes these plugins, which will load any plugins automatically.\n\
-(terraform-provider-alicloud is a Terraform provider: use it from a Terraform configuration, or run it with --debug.)";
+pub const NOT_A_PROGRAM: &str =
+    "This binary is a plugin. These are not meant to be executed directly.\n\
+Please execute the program that consumes these plugins, which will load any plugins automatically.";
 
 pub fn cookie_is_valid(value: Option<&str>) -> bool {
     value == Some(MAGIC_COOKIE_VALUE)

@@ -22,9 +22,6 @@ use crate::proto::plugin::{
 };
 use crate::protocol;
 
-/// The source address Terraform knows us by (debug mode prints it).
-pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/alicloud-rs/alicloud";
-
 /// A TLS handshake that has not finished by then is abandoned, so a stuck peer holds nothing.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -76,8 +73,11 @@ pub enum ServeMode {
 }
 
 /// Serves `provider` until Terraform shuts us down (managed) or the user interrupts (debug).
+/// Serves `provider`, known to Terraform by its source `address`
+/// (`registry.terraform.io/<namespace>/<name>`, which debug mode's reattach line names).
 pub async fn serve<P: Provider>(
     provider: Arc<P>,
+    address: &str,
     env: PluginEnv,
     mode: ServeMode,
 ) -> Result<(), ServeError> {
@@ -117,7 +117,7 @@ pub async fn serve<P: Provider>(
             &endpoint,
             tls.as_ref().map(|t| t.cert_der.as_ref()),
         ),
-        ServeMode::Debug => reattach_line(&endpoint),
+        ServeMode::Debug => reattach_line(address, &endpoint),
     };
     if mode == ServeMode::Debug {
         // Registered before the line is printed, so an immediate Ctrl-C is never lost.
@@ -156,9 +156,9 @@ fn print_line(line: &str) -> std::io::Result<()> {
 }
 
 /// What a developer pastes into their shell to point Terraform at this debug process.
-fn reattach_line(endpoint: &Endpoint) -> String {
+fn reattach_line(address: &str, endpoint: &Endpoint) -> String {
     let config = serde_json::json!({
-        PROVIDER_ADDRESS: {
+        address: {
             "Protocol": "grpc",
             "ProtocolVersion": 6,
             "Pid": std::process::id(),

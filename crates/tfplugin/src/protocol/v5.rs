@@ -273,42 +273,7 @@ impl<P: Provider> Rpc for V5<P> {
         }))
     }
 
-    async fn generate_resource_config(
-        &self,
-        _: Request<pb::generate_resource_config::Request>,
-    ) -> Rsp<pb::generate_resource_config::Response> {
-        Err(unsupported("Generating resource configuration"))
-    }
-
-    async fn validate_ephemeral_resource_config(
-        &self,
-        _: Request<pb::validate_ephemeral_resource_config::Request>,
-    ) -> Rsp<pb::validate_ephemeral_resource_config::Response> {
-        Err(unsupported("Ephemeral resources"))
-    }
-
-    async fn close_ephemeral_resource(
-        &self,
-        _: Request<pb::close_ephemeral_resource::Request>,
-    ) -> Rsp<pb::close_ephemeral_resource::Response> {
-        Err(unsupported("Ephemeral resources"))
-    }
-
     type ListResourceStream = BoxStream<pb::list_resource::Event>;
-
-    async fn list_resource(
-        &self,
-        _: Request<pb::list_resource::Request>,
-    ) -> Rsp<Self::ListResourceStream> {
-        Err(unsupported("Listing resources"))
-    }
-
-    async fn validate_list_resource_config(
-        &self,
-        _: Request<pb::validate_list_resource_config::Request>,
-    ) -> Rsp<pb::validate_list_resource_config::Response> {
-        Err(unsupported("Listing resources"))
-    }
 
     /// This provider defines no functions: an empty list, so a client looking one up reports
     /// an unknown function rather than a gRPC failure.
@@ -319,33 +284,17 @@ impl<P: Provider> Rpc for V5<P> {
         Ok(Response::new(Default::default()))
     }
 
-    async fn call_function(
-        &self,
-        _: Request<pb::call_function::Request>,
-    ) -> Rsp<pb::call_function::Response> {
-        Err(unsupported("Provider-defined functions"))
-    }
-
-    async fn plan_action(
-        &self,
-        _: Request<pb::plan_action::Request>,
-    ) -> Rsp<pb::plan_action::Response> {
-        Err(unsupported("Actions"))
-    }
-
     type InvokeActionStream = BoxStream<pb::invoke_action::Event>;
 
-    async fn invoke_action(
-        &self,
-        _: Request<pb::invoke_action::Request>,
-    ) -> Rsp<Self::InvokeActionStream> {
-        Err(unsupported("Actions"))
-    }
-
-    async fn validate_action_config(
-        &self,
-        _: Request<pb::validate_action_config::Request>,
-    ) -> Rsp<pb::validate_action_config::Response> {
-        Err(unsupported("Actions"))
+    unsupported_rpcs! {
+        generate_resource_config(pb::generate_resource_config::Request) -> pb::generate_resource_config::Response: "Generating resource configuration";
+        validate_ephemeral_resource_config(pb::validate_ephemeral_resource_config::Request) -> pb::validate_ephemeral_resource_config::Response: "Ephemeral resources";
+        close_ephemeral_resource(pb::close_ephemeral_resource::Request) -> pb::close_ephemeral_resource::Response: "Ephemeral resources";
+        list_resource(pb::list_resource::Request) -> Self::ListResourceStream: "Listing resources";
+        validate_list_resource_config(pb::validate_list_resource_config::Request) -> pb::validate_list_resource_config::Response: "Listing resources";
+        call_function(pb::call_function::Request) -> pb::call_function::Response: "Provider-defined functions";
+        plan_action(pb::plan_action::Request) -> pb::plan_action::Response: "Actions";
+        invoke_action(pb::invoke_action::Request) -> Self::InvokeActionStream: "Actions";
+        validate_action_config(pb::validate_action_config::Request) -> pb::validate_action_config::Response: "Actions";
     }
 }

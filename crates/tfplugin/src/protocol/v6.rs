@@ -278,42 +278,7 @@ impl<P: Provider> Rpc for V6<P> {
         }))
     }
 
-    async fn generate_resource_config(
-        &self,
-        _: Request<pb::generate_resource_config::Request>,
-    ) -> Rsp<pb::generate_resource_config::Response> {
-        Err(unsupported("Generating resource configuration"))
-    }
-
-    async fn validate_ephemeral_resource_config(
-        &self,
-        _: Request<pb::validate_ephemeral_resource_config::Request>,
-    ) -> Rsp<pb::validate_ephemeral_resource_config::Response> {
-        Err(unsupported("Ephemeral resources"))
-    }
-
-    async fn close_ephemeral_resource(
-        &self,
-        _: Request<pb::close_ephemeral_resource::Request>,
-    ) -> Rsp<pb::close_ephemeral_resource::Response> {
-        Err(unsupported("Ephemeral resources"))
-    }
-
     type ListResourceStream = BoxStream<pb::list_resource::Event>;
-
-    async fn list_resource(
-        &self,
-        _: Request<pb::list_resource::Request>,
-    ) -> Rsp<Self::ListResourceStream> {
-        Err(unsupported("Listing resources"))
-    }
-
-    async fn validate_list_resource_config(
-        &self,
-        _: Request<pb::validate_list_resource_config::Request>,
-    ) -> Rsp<pb::validate_list_resource_config::Response> {
-        Err(unsupported("Listing resources"))
-    }
 
     /// This provider defines no functions: an empty list, so a client looking one up reports
     /// an unknown function rather than a gRPC failure.
@@ -324,91 +289,27 @@ impl<P: Provider> Rpc for V6<P> {
         Ok(Response::new(Default::default()))
     }
 
-    async fn call_function(
-        &self,
-        _: Request<pb::call_function::Request>,
-    ) -> Rsp<pb::call_function::Response> {
-        Err(unsupported("Provider-defined functions"))
-    }
-
-    async fn validate_state_store_config(
-        &self,
-        _: Request<pb::validate_state_store::Request>,
-    ) -> Rsp<pb::validate_state_store::Response> {
-        Err(unsupported("State stores"))
-    }
-
-    async fn configure_state_store(
-        &self,
-        _: Request<pb::configure_state_store::Request>,
-    ) -> Rsp<pb::configure_state_store::Response> {
-        Err(unsupported("State stores"))
-    }
-
     type ReadStateBytesStream = BoxStream<pb::read_state_bytes::Response>;
-
-    async fn read_state_bytes(
-        &self,
-        _: Request<pb::read_state_bytes::Request>,
-    ) -> Rsp<Self::ReadStateBytesStream> {
-        Err(unsupported("State stores"))
-    }
-
-    async fn write_state_bytes(
-        &self,
-        _: Request<Streaming<pb::write_state_bytes::RequestChunk>>,
-    ) -> Rsp<pb::write_state_bytes::Response> {
-        Err(unsupported("State stores"))
-    }
-
-    async fn lock_state(
-        &self,
-        _: Request<pb::lock_state::Request>,
-    ) -> Rsp<pb::lock_state::Response> {
-        Err(unsupported("State stores"))
-    }
-
-    async fn unlock_state(
-        &self,
-        _: Request<pb::unlock_state::Request>,
-    ) -> Rsp<pb::unlock_state::Response> {
-        Err(unsupported("State stores"))
-    }
-
-    async fn get_states(
-        &self,
-        _: Request<pb::get_states::Request>,
-    ) -> Rsp<pb::get_states::Response> {
-        Err(unsupported("State stores"))
-    }
-
-    async fn delete_state(
-        &self,
-        _: Request<pb::delete_state::Request>,
-    ) -> Rsp<pb::delete_state::Response> {
-        Err(unsupported("State stores"))
-    }
-
-    async fn plan_action(
-        &self,
-        _: Request<pb::plan_action::Request>,
-    ) -> Rsp<pb::plan_action::Response> {
-        Err(unsupported("Actions"))
-    }
 
     type InvokeActionStream = BoxStream<pb::invoke_action::Event>;
 
-    async fn invoke_action(
-        &self,
-        _: Request<pb::invoke_action::Request>,
-    ) -> Rsp<Self::InvokeActionStream> {
-        Err(unsupported("Actions"))
-    }
-
-    async fn validate_action_config(
-        &self,
-        _: Request<pb::validate_action_config::Request>,
-    ) -> Rsp<pb::validate_action_config::Response> {
-        Err(unsupported("Actions"))
+    unsupported_rpcs! {
+        generate_resource_config(pb::generate_resource_config::Request) -> pb::generate_resource_config::Response: "Generating resource configuration";
+        validate_ephemeral_resource_config(pb::validate_ephemeral_resource_config::Request) -> pb::validate_ephemeral_resource_config::Response: "Ephemeral resources";
+        close_ephemeral_resource(pb::close_ephemeral_resource::Request) -> pb::close_ephemeral_resource::Response: "Ephemeral resources";
+        list_resource(pb::list_resource::Request) -> Self::ListResourceStream: "Listing resources";
+        validate_list_resource_config(pb::validate_list_resource_config::Request) -> pb::validate_list_resource_config::Response: "Listing resources";
+        call_function(pb::call_function::Request) -> pb::call_function::Response: "Provider-defined functions";
+        validate_state_store_config(pb::validate_state_store::Request) -> pb::validate_state_store::Response: "State stores";
+        configure_state_store(pb::configure_state_store::Request) -> pb::configure_state_store::Response: "State stores";
+        read_state_bytes(pb::read_state_bytes::Request) -> Self::ReadStateBytesStream: "State stores";
+        write_state_bytes(Streaming<pb::write_state_bytes::RequestChunk>) -> pb::write_state_bytes::Response: "State stores";
+        lock_state(pb::lock_state::Request) -> pb::lock_state::Response: "State stores";
+        unlock_state(pb::unlock_state::Request) -> pb::unlock_state::Response: "State stores";
+        get_states(pb::get_states::Request) -> pb::get_states::Response: "State stores";
+        delete_state(pb::delete_state::Request) -> pb::delete_state::Response: "State stores";
+        plan_action(pb::plan_action::Request) -> pb::plan_action::Response: "Actions";
+        invoke_action(pb::invoke_action::Request) -> Self::InvokeActionStream: "Actions";
+        validate_action_config(pb::validate_action_config::Request) -> pb::validate_action_config::Response: "Actions";
     }
 }

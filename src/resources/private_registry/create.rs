@@ -1,0 +1,614 @@
+//! Creating a registry so that exactly one results: no duplicate from an ambiguous failure
+//! (re-list, adopt what appeared, retry only when nothing did), none from two resources that
+//! describe one registry (their creates take turns), none of one made outside this state (the
+//! duplicate check), and a read-back that waits for the new registry to show in the list.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use tokio::sync::OwnedMutexGuard;
+use tokio::time::Instant;
+
+use super::api::{AddPrivateRegistryRequest, Error, RegistryApi, RegistryInfo};
+use super::errors::failed;
+use super::registries::{DuplicateKey, Registries};
+use super::{state, TYPE_NAME};
+use crate::resources::timeouts::{self, Operation};
+use tfplugin::framework::{Diagnostic, Diagnostics, Outcome};
+use tfplugin::value::Value;
+
+/// How old a list the duplicate check before a create may use.
+const DUPLICATE_CHECK_WINDOW: Duration = Duration::from_secs(2);
+
+/// Attempts at `AddPrivateRegistry` when earlier ones failed ambiguously and left nothing.
+const CREATE_ATTEMPTS: usize = 4;
+
+fn duplicate_key(new: &AddPrivateRegistryRequest) -> DuplicateKey {
+    (
+        new.registry_type.clone(),
+        new.domain_name.trim_end_matches('.').to_ascii_lowercase(),
+        new.registry_host_ip.clone(),
+        new.registry_region_id.clone(),
+    )
+}
+
+/// Holds a create's key; when dropped (the create finished, however it ended, or its request
+/// was abandoned) it records when, for the next create of the key.
+struct CreateTurn(OwnedMutexGuard<Option<Instant>>);
+
+impl Drop for CreateTurn {
+    fn drop(&mut self) {
+        *self.0 = Some(Instant::now());
+    }
+}
+
+/// Whether `record` is the registry `new` describes, by the fields that identify one. Host
+/// names compare as DNS does (the API may report a domain lower-cased, or without the
+/// trailing dot).
+fn same_registry(record: &RegistryInfo, new: &AddPrivateRegistryRequest) -> bool {
+    record.registry_type.as_deref() == Some(new.registry_type.as_str())
+        && record
+            .domain_name
+            .as_deref()
+            .is_some_and(|d| state::same_host(d, &new.domain_name))
+        && record.registry_host_ip.as_deref() == Some(new.registry_host_ip.as_str())
+        && record.region_id.as_deref() == Some(new.registry_region_id.as_str())
+}
+
+/// Whether `record` is what this very create would make: the same registry, and equal to the
+/// plan in every field whose change means a new registry (those the API cannot modify;
+/// in-place fields such as the user name are left out, since the API may mask or normalise
+/// them). An orphan of an earlier apply of this configuration is; the registry a
+/// `create_before_destroy` replacement is about to replace is not, since it differs in the
+/// field that forced the replacement. Only for quay, whose tokens the list does not show, can
+/// that field be invisible here: see `same_tokens`. A field the list leaves out is taken to
+/// match.
+fn what_this_create_makes(
+    record: &RegistryInfo,
+    new: &AddPrivateRegistryRequest,
+    planned: &Value,
+) -> bool {
+    same_registry(record, new) && state::agrees_on_replacing_fields(record, planned)
+}
+
+impl<A: RegistryApi> Registries<A> {
+    pub async fn create(&self, planned: &Value, config: &Value) -> Outcome {
+        let new = match state::new_registry(planned, config) {
+            Ok(n) => n,
+            Err(e) => return Outcome::failed(Diagnostic::error("Incomplete configuration", e)),
+        };
+        let began = Instant::now();
+        let deadline = began + timeouts::get(planned, Operation::Create);
+        // Terraform cannot tell that two resources describe one registry (a `count` with a fixed
+        // domain name): their creates would both pass the duplicate check, made before either
+        // exists. So creates of one registry take turns, and the second finds the first.
+        // Held until this create returns.
+        let turn = match self.turn_to_create(&new, deadline).await {
+            Ok(turn) => turn,
+            Err(d) => return Outcome::failed(d),
+        };
+        // The duplicate check looks for registries made outside this state; a list sent a
+        // moment before this create began finds those as well as a newer one would, so the
+        // creates of one apply share a few lists instead of sending one each. Only our own
+        // creates of this registry and our deletes and modifies need a list sent after them.
+        let mut recent = began.checked_sub(DUPLICATE_CHECK_WINDOW).unwrap_or(began);
+        if let Some(at) = *self.reshaped_at.lock().unwrap_or_else(|e| e.into_inner()) {
+            recent = recent.max(at);
+        }
+        if let Some(at) = *turn.0 {
+            recent = recent.max(at);
+        }
+        let before = match self
+            .lists
+            .get_since(&new.registry_type, recent, &self.ctx(deadline), || {
+                self.api.list(Some(&new.registry_type), deadline)
+            })
+            .await
+        {
+            Ok(list) => list,
+            Err(f) => {
+                return Outcome::failed(failed("Failed to list registries before creating", &f))
+            }
+        };
+        let mut existing = None;
+        for candidate in before
+            .iter()
+            .filter(|r| what_this_create_makes(r, &new, planned))
+        {
+            match self.same_tokens(candidate, &new, deadline).await {
+                Ok(true) => {
+                    existing = Some(candidate);
+                    break;
+                }
+                Ok(false) => {}
+                Err(f) => return Outcome::failed(failed("Failed to read quay namespaces", &f)),
+            }
+        }
+        if let Some(existing) = existing {
+            return Outcome::failed(Diagnostic::error(
+                "Registry already exists",
+                format!(
+                    "Security Center already has a {} registry for {} ({}) in {}, with id {}. To manage it with Terraform, import it instead of creating another:\n  terraform import {TYPE_NAME}.<name> {}",
+                    new.registry_type, new.domain_name, new.registry_host_ip, new.registry_region_id, existing.id, existing.id
+                ),
+            ));
+        }
+        let known: HashSet<i64> = before.iter().map(|r| r.id).collect();
+        let id = match self.add_once(&new, planned, &known, deadline).await {
+            Ok(id) => id,
+            Err(d) => return Outcome::failed(d),
+        };
+        self.lists.invalidate();
+        match self.wait_for(id, &new.registry_type, deadline).await {
+            Ok(record) => Outcome::made(state::created(&record, planned)),
+            // The registry exists: keep it in state so nothing is orphaned, and say why it
+            // was not read back.
+            Err(diagnostics) => Outcome {
+                state: state::created_unread(id, planned),
+                diagnostics,
+            },
+        }
+    }
+
+    /// Waits, up to the create's deadline or a stop, for any other create of the registry `new`
+    /// describes to finish.
+    async fn turn_to_create(
+        &self,
+        new: &AddPrivateRegistryRequest,
+        deadline: Instant,
+    ) -> Result<CreateTurn, Diagnostics> {
+        let key = self
+            .creates
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(duplicate_key(new))
+            .or_default()
+            .clone();
+        // The usual case, no other create of this registry: nothing to wait for.
+        if let Ok(guard) = key.clone().try_lock_owned() {
+            return Ok(CreateTurn(guard));
+        }
+        let what = format!(
+            "Another resource in this configuration creates the same {} registry for {} ({}) in {}.",
+            new.registry_type, new.domain_name, new.registry_host_ip, new.registry_region_id
+        );
+        tokio::select! {
+            biased;
+            _ = self.api.stop_token().cancelled() => Err(Diagnostic::error(
+                "Create cancelled",
+                format!("{what} Terraform asked the provider to stop while this create waited for that one to finish; nothing was created for this resource."),
+            )
+            .into()),
+            _ = tokio::time::sleep_until(deadline) => Err(Diagnostic::error(
+                "Timed out waiting for another create of the same registry",
+                format!("{what} It did not finish before this create's timeout, and nothing was created for this resource. Give each registry its own domain name."),
+            )
+            .into()),
+            guard = key.lock_owned() => Ok(CreateTurn(guard)),
+        }
+    }
+
+    /// For quay, whether `candidate` holds the namespaces and tokens `new` would give it (one
+    /// `ListImageRegistryExtra`, only for a quay registry equal in everything else); always
+    /// true for harbor.
+    async fn same_tokens(
+        &self,
+        candidate: &RegistryInfo,
+        new: &AddPrivateRegistryRequest,
+        deadline: Instant,
+    ) -> Result<bool, Error> {
+        let Some(wanted) = new
+            .extra_param
+            .as_ref()
+            .filter(|_| new.registry_type == "quay")
+        else {
+            return Ok(true);
+        };
+        let namespaces = self.api.quay_namespaces(candidate.id, deadline).await?;
+        Ok(tfplugin::framework::plan::json_equivalent(
+            &state::extra_param_json(&namespaces),
+            wanted.expose(),
+        ))
+    }
+
+    /// Calls `AddPrivateRegistry` so that at most one registry results: after an ambiguous
+    /// failure it looks for a registry that appeared and adopts it, and only retries when none did.
+    async fn add_once(
+        &self,
+        new: &AddPrivateRegistryRequest,
+        planned: &Value,
+        known: &HashSet<i64>,
+        deadline: Instant,
+    ) -> Result<i64, Diagnostics> {
+        let mut last: Option<Error> = None;
+        for attempt in 1..=CREATE_ATTEMPTS {
+            match self.api.add(new, deadline).await {
+                Ok(id) => return Ok(id),
+                Err(f) if f.is_ambiguous() => {
+                    tracing::warn!(
+                        attempt,
+                        "create failed ambiguously; looking for the registry before retrying"
+                    );
+                    let list = self
+                        .api
+                        .list(Some(&new.registry_type), deadline)
+                        .await
+                        .map_err(|e| {
+                            let mut d = failed(
+                                "Failed to list registries after an interrupted create",
+                                &e,
+                            );
+                            for diag in &mut d.0 {
+                                diag.detail.push_str("\n\nThe create may have reached Security Center. If the next apply reports that the registry already exists, import it with the command it gives.");
+                            }
+                            d
+                        })?;
+                    let appeared: Vec<&RegistryInfo> = list
+                        .iter()
+                        .filter(|r| {
+                            !known.contains(&r.id) && what_this_create_makes(r, new, planned)
+                        })
+                        .collect();
+                    match appeared.as_slice() {
+                        [one] => {
+                            tracing::info!(
+                                id = one.id,
+                                "adopting the registry the interrupted create made"
+                            );
+                            return Ok(one.id);
+                        }
+                        [] => last = Some(f),
+                        many => {
+                            let ids: Vec<String> = many.iter().map(|r| r.id.to_string()).collect();
+                            return Err(Diagnostic::error(
+                                "Several matching registries appeared",
+                                format!("While creating, registries {} appeared for the same domain and host; import the right one and delete the others.", ids.join(", ")),
+                            )
+                            .into());
+                        }
+                    }
+                }
+                Err(f) => return Err(failed("Failed to create registry", &f)),
+            }
+        }
+        Err(match last {
+            Some(f) => failed("Failed to create registry", &f),
+            None => Diagnostic::error("Failed to create registry", "no attempt was made").into(),
+        })
+    }
+
+    /// Lists until the new registry shows up: a read right after a create may miss it.
+    async fn wait_for(
+        &self,
+        id: i64,
+        registry_type: &str,
+        deadline: Instant,
+    ) -> Result<RegistryInfo, Diagnostics> {
+        let mut pause = Duration::from_millis(200);
+        loop {
+            // Only a list sent after the create returned (or after the last miss) can show it;
+            // creates that finished meanwhile share that list.
+            let since = Instant::now();
+            let fetched = self
+                .lists
+                .get_since(registry_type, since, &self.ctx(deadline), || {
+                    self.api.list(Some(registry_type), deadline)
+                })
+                .await;
+            match fetched {
+                Ok(list) => {
+                    if let Some(r) = list.iter().find(|r| r.id == id) {
+                        return Ok(r.clone());
+                    }
+                }
+                Err(f) if f.is_cancelled() => {
+                    // Terraform is stopping: the registry exists, so hand it over for the state
+                    // with a warning rather than an error (an error would taint it, and the
+                    // next apply would replace a healthy registry). The next refresh reads it.
+                    return Err(Diagnostic::warning(
+                        "Registry created; reading it back was skipped",
+                        format!("Registry {id} was created, but Terraform asked the provider to stop before it was read back. It is recorded in state and the next refresh reads it."),
+                    )
+                    .into());
+                }
+                Err(f) => {
+                    tracing::debug!(error = %f, "reading back the new registry failed; retrying")
+                }
+            }
+            if Instant::now() + pause > deadline {
+                return Err(Diagnostic::error(
+                    "Registry created but not visible yet",
+                    format!("Registry {id} was created but did not appear in ListPrivateRegistryList before the create timeout. It is recorded in state as tainted, so the next apply replaces it; run `terraform untaint` on it first to keep it instead."),
+                )
+                .into());
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(5));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fake::{create_together, planned, planned_with, setup};
+    use std::sync::atomic::Ordering;
+    use std::sync::Arc;
+    use std::time::Duration;
+    use tfplugin::value::Value;
+    use tokio::time::Instant;
+
+    #[tokio::test]
+    async fn create_reads_back_and_keeps_the_password() {
+        let (fake, regs) = setup();
+        let r = regs.create(&planned(), &planned()).await;
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        assert_eq!(r.state.attr("id"), &Value::from("1"));
+        assert_eq!(r.state.attr("password"), &Value::from("s3cret"));
+        assert_eq!(r.state.attr("token"), &Value::from("token-1"));
+        assert_eq!(r.state.attr("trans_per_hour"), &Value::int(20));
+        assert!(r.state.is_wholly_known());
+        assert_eq!(fake.adds.load(Ordering::SeqCst), 1);
+    }
+
+    /// The duplicate check compares host names as DNS does, and takes a field the list leaves
+    /// out as matching.
+    #[tokio::test]
+    async fn the_duplicate_check_finds_a_registry_the_api_reports_normalised() {
+        let (fake, regs) = setup();
+        fake.realistic.store(true, Ordering::SeqCst);
+        let vpc = planned_with(&[("net_type", Value::int(2)), ("vpc_id", "vpc-1".into())]);
+        assert!(regs.create(&vpc, &vpc).await.diagnostics.is_empty());
+        fake.registries.lock().unwrap()[0].vpc_id = None;
+        let again = planned_with(&[
+            ("domain_name", "Harbor.Example.COM.".into()),
+            ("net_type", Value::int(2)),
+            ("vpc_id", "vpc-1".into()),
+        ]);
+        let r = regs.create(&again, &again).await;
+        assert_eq!(
+            r.diagnostics.0.first().map(|d| d.summary.as_str()),
+            Some("Registry already exists"),
+            "{:?}",
+            r.diagnostics
+        );
+        assert_eq!(fake.registries.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_read_after_create_waits_for_the_new_registry() {
+        let (fake, regs) = setup();
+        fake.stale_after_add.store(2, Ordering::SeqCst);
+        let r = regs.create(&planned(), &planned()).await;
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        assert_eq!(r.state.attr("id"), &Value::from("1"));
+        assert_eq!(
+            fake.lists.load(Ordering::SeqCst),
+            4,
+            "one check, two stale reads, one hit"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stop_after_the_add_still_records_the_registry_untainted() {
+        let (fake, regs) = setup();
+        fake.stop_after_add.store(true, Ordering::SeqCst);
+        let r = regs.create(&planned(), &planned()).await;
+        assert_eq!(r.state.attr("id"), &Value::from("1"));
+        assert_eq!(r.state.attr("password"), &Value::from("s3cret"));
+        assert_eq!(r.state.attr("token"), &Value::Null);
+        assert!(
+            !r.diagnostics.has_errors(),
+            "an error would taint a healthy registry: {:?}",
+            r.diagnostics
+        );
+        assert!(!r.diagnostics.is_empty(), "the skipped read is explained");
+    }
+
+    #[tokio::test]
+    async fn a_replacement_right_after_its_delete_is_not_a_duplicate() {
+        let (fake, regs) = setup();
+        let first = regs.create(&planned(), &planned()).await.state;
+        // Another create lists in between, so a list showing `first` is recent.
+        let mut other = planned();
+        other.set_attr("domain_name", Value::from("other.example.com"));
+        assert!(regs.create(&other, &other).await.diagnostics.is_empty());
+        assert!(regs.delete(&first).await.is_ok());
+        let again = regs.create(&planned(), &planned()).await;
+        assert!(again.diagnostics.is_empty(), "{:?}", again.diagnostics);
+        assert_eq!(fake.registries.lock().unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn creates_in_a_row_share_the_duplicate_check_list() {
+        let (fake, regs) = setup();
+        for i in 0..5 {
+            let mut p = planned();
+            p.set_attr("domain_name", Value::from(format!("r{i}.example.com")));
+            assert!(regs.create(&p, &p).await.diagnostics.is_empty());
+        }
+        assert_eq!(
+            fake.lists.load(Ordering::SeqCst),
+            6,
+            "one duplicate check, then one read-back each"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_lost_response_is_adopted_not_duplicated() {
+        let (fake, regs) = setup();
+        fake.lose_responses.store(1, Ordering::SeqCst);
+        let r = regs.create(&planned(), &planned()).await;
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        assert_eq!(
+            fake.registries.lock().unwrap().len(),
+            1,
+            "exactly one registry"
+        );
+        assert_eq!(fake.adds.load(Ordering::SeqCst), 1, "no blind retry");
+        assert_eq!(r.state.attr("id"), &Value::from("1"));
+    }
+
+    #[tokio::test]
+    async fn a_reset_before_acting_is_retried() {
+        let (fake, regs) = setup();
+        fake.resets.store(2, Ordering::SeqCst);
+        let r = regs.create(&planned(), &planned()).await;
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        assert_eq!(fake.registries.lock().unwrap().len(), 1);
+        assert_eq!(fake.adds.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn an_existing_registry_is_reported_with_the_import_command() {
+        let (fake, regs) = setup();
+        regs.create(&planned(), &planned()).await;
+        let r = regs.create(&planned(), &planned()).await;
+        let d = &r.diagnostics.0[0];
+        assert_eq!(d.summary, "Registry already exists");
+        assert!(
+            d.detail
+                .contains("terraform import alicloud_sas_private_registry.<name> 1"),
+            "{}",
+            d.detail
+        );
+        assert_eq!(fake.registries.lock().unwrap().len(), 1);
+    }
+
+    /// `create_before_destroy`: the new registry is made while the one it replaces exists; it
+    /// differs in what forced the replacement, so it is no duplicate.
+    #[tokio::test]
+    async fn a_create_before_destroy_replacement_is_not_a_duplicate() {
+        let (fake, regs) = setup();
+        regs.create(&planned(), &planned()).await;
+        let v1 = planned_with(&[("registry_version", "V1".into())]);
+        let r = regs.create(&v1, &v1).await;
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        assert_eq!(fake.registries.lock().unwrap().len(), 2);
+    }
+
+    /// A quay registry replaced only for new tokens differs only in them: the tokens are
+    /// compared (the fake's registry holds `t`).
+    #[tokio::test]
+    async fn quay_tokens_tell_a_replacement_from_an_orphan() {
+        let (fake, regs) = setup();
+        let quay = |token: &str| {
+            planned_with(&[
+                ("registry_type", "quay".into()),
+                (
+                    "extra_param",
+                    format!(r#"[{{"namespace":"team","authToken":"{token}"}}]"#).into(),
+                ),
+            ])
+        };
+        assert!(regs
+            .create(&quay("t"), &quay("t"))
+            .await
+            .diagnostics
+            .is_empty());
+        let orphan = regs.create(&quay("t"), &quay("t")).await;
+        assert_eq!(orphan.diagnostics.0[0].summary, "Registry already exists");
+        let replacement = regs.create(&quay("new"), &quay("new")).await;
+        assert!(
+            replacement.diagnostics.is_empty(),
+            "{:?}",
+            replacement.diagnostics
+        );
+        assert_eq!(fake.registries.lock().unwrap().len(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn two_creates_of_one_registry_make_one_and_the_other_names_it() {
+        let (fake, regs) = setup();
+        *fake.add_latency.lock().unwrap() = Duration::from_secs(1);
+        let regs = Arc::new(regs);
+        // The domain compares without case, as the duplicate check does.
+        let shouted = planned_with(&[("domain_name", "HARBOR.example.com".into())]);
+        let mut results = Vec::new();
+        for create in create_together(&regs, vec![planned(), shouted]) {
+            results.push(create.await.unwrap());
+        }
+        assert_eq!(
+            fake.adds.load(Ordering::SeqCst),
+            1,
+            "one AddPrivateRegistry"
+        );
+        assert_eq!(fake.registries.lock().unwrap().len(), 1);
+        let (made, refused): (Vec<_>, Vec<_>) =
+            results.iter().partition(|r| r.diagnostics.is_empty());
+        assert_eq!((made.len(), refused.len()), (1, 1), "{results:?}");
+        assert_eq!(made[0].state.attr("id"), &Value::from("1"));
+        let d = &refused[0].diagnostics.0[0];
+        assert_eq!(d.summary, "Registry already exists");
+        assert!(
+            d.detail
+                .contains("terraform import alicloud_sas_private_registry.<name> 1"),
+            "{}",
+            d.detail
+        );
+        assert_eq!(refused[0].state, Value::Null, "nothing to record");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn creates_of_different_registries_run_together_and_share_lists() {
+        let (fake, regs) = setup();
+        *fake.add_latency.lock().unwrap() = Duration::from_secs(1);
+        let regs = Arc::new(regs);
+        let started = Instant::now();
+        let planned = (0..2)
+            .map(|i| planned_with(&[("domain_name", format!("r{i}.example.com").into())]))
+            .collect();
+        for create in create_together(&regs, planned) {
+            let r = create.await.unwrap();
+            assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        }
+        assert_eq!(fake.registries.lock().unwrap().len(), 2);
+        assert_eq!(
+            fake.most_adds_in_flight.load(Ordering::SeqCst),
+            2,
+            "the adds ran together"
+        );
+        assert_eq!(
+            started.elapsed(),
+            Duration::from_secs(1),
+            "not one after the other"
+        );
+        assert_eq!(
+            fake.lists.load(Ordering::SeqCst),
+            2,
+            "one duplicate check and one read-back, each shared"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_create_waiting_for_one_of_the_same_registry_ends_at_its_timeout_and_on_stop() {
+        let (fake, regs) = setup();
+        *fake.add_latency.lock().unwrap() = Duration::from_secs(60);
+        let regs = Arc::new(regs);
+        let hasty = planned_with(&[("timeouts", Value::object([("create", Value::from("2s"))]))]);
+        let started = Instant::now();
+        let mut creates = create_together(&regs, vec![planned(), hasty, planned()]).into_iter();
+        let (slow, hasty, patient) = (
+            creates.next().unwrap(),
+            creates.next().unwrap(),
+            creates.next().unwrap(),
+        );
+        let r = hasty.await.unwrap();
+        assert_eq!(started.elapsed(), Duration::from_secs(2), "at its timeout");
+        assert_eq!(
+            r.diagnostics.0[0].summary,
+            "Timed out waiting for another create of the same registry"
+        );
+        assert!(!slow.is_finished() && !patient.is_finished());
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        fake.stop.cancel();
+        let r = patient.await.unwrap();
+        assert_eq!(started.elapsed(), Duration::from_secs(3), "at the stop");
+        assert_eq!(r.diagnostics.0[0].summary, "Create cancelled");
+        assert!(r.diagnostics.has_errors());
+        // The create already sent is let finish and recorded, its read-back skipped.
+        let r = slow.await.unwrap();
+        assert_eq!(r.state.attr("id"), &Value::from("1"));
+        assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
+        assert_eq!(fake.adds.load(Ordering::SeqCst), 1);
+    }
+}

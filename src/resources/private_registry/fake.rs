@@ -1,0 +1,249 @@
+//! The unit tests' Security Center: an in-memory [`RegistryApi`] with scriptable failures
+//! (lost responses, resets, stale lists, latency, a stop after an add, answers shaped as the
+//! real service may give them), and the configurations the tests start from.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use alicloud::{ApiError, TransportFailure};
+use tfplugin::framework::Outcome;
+use tfplugin::value::Value;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::api::{
+    AddPrivateRegistryRequest, Error, ModifyImageRegistryRequest, QuayNamespace, RegistryApi,
+    RegistryInfo,
+};
+use super::Registries;
+
+/// An in-memory Security Center with scriptable failures.
+#[derive(Default)]
+pub struct Fake {
+    pub registries: Mutex<Vec<RegistryInfo>>,
+    pub lists: AtomicUsize,
+    pub adds: AtomicUsize,
+    /// Adds that commit and then fail ambiguously (a lost response).
+    pub lose_responses: AtomicUsize,
+    /// Adds that fail ambiguously without committing (a reset before acting).
+    pub resets: AtomicUsize,
+    /// Lists that do not yet show the newest registry (eventual consistency).
+    pub stale_lists: AtomicUsize,
+    /// How many lists after each add are stale.
+    pub stale_after_add: AtomicUsize,
+    /// Terraform asked the provider to stop right after the next add.
+    pub stop_after_add: std::sync::atomic::AtomicBool,
+    /// StopProvider.
+    pub stop: CancellationToken,
+    /// How long each add takes to answer, after it committed.
+    pub add_latency: Mutex<Duration>,
+    pub adds_in_flight: AtomicUsize,
+    /// The most adds in flight at once.
+    pub most_adds_in_flight: AtomicUsize,
+    /// Answers as the real service may: the user name masked, the domain lower-cased, an
+    /// unset `TransPerHour` and `Port` left out.
+    pub realistic: std::sync::atomic::AtomicBool,
+}
+
+/// A create that failed after the request may have reached the server.
+fn ambiguous() -> Error {
+    Error::Ambiguous {
+        action: "AddPrivateRegistry".into(),
+        cause: Box::new(Error::Transport {
+            action: "AddPrivateRegistry".into(),
+            endpoint: "fake".into(),
+            failure: TransportFailure::Interrupted,
+            detail: "connection reset".into(),
+        }),
+    }
+}
+
+/// An API answer with `code`.
+fn api_error(action: &str, code: &str) -> Error {
+    Error::Api {
+        action: action.into(),
+        ram_action: format!("yundun-sas:{action}"),
+        api: Box::new(ApiError {
+            status: 400,
+            code: code.into(),
+            ..Default::default()
+        }),
+    }
+}
+
+impl Fake {
+    /// The add's effect and answer, before the latency of the answer.
+    fn commit(&self, req: &AddPrivateRegistryRequest) -> Result<i64, Error> {
+        if self.resets.load(Ordering::SeqCst) > 0 {
+            self.resets.fetch_sub(1, Ordering::SeqCst);
+            return Err(ambiguous());
+        }
+        self.stale_lists.store(
+            self.stale_after_add.load(Ordering::SeqCst),
+            Ordering::SeqCst,
+        );
+        let mut regs = self.registries.lock().unwrap();
+        let id = regs.iter().map(|r| r.id).max().unwrap_or(0) + 1;
+        let realistic = self.realistic.load(Ordering::SeqCst);
+        regs.push(RegistryInfo {
+            id,
+            registry_type: Some(req.registry_type.clone()),
+            registry_version: Some(req.registry_version.clone()),
+            protocol_type: Some(req.protocol_type),
+            net_type: Some(req.net_type),
+            vpc_id: req.vpc_id.clone(),
+            registry_host_ip: Some(req.registry_host_ip.clone()),
+            domain_name: Some(if realistic {
+                req.domain_name.to_ascii_lowercase()
+            } else {
+                req.domain_name.clone()
+            }),
+            port: req.port.filter(|_| !realistic),
+            user_name: Some(if realistic {
+                "******".into()
+            } else {
+                req.user_name.clone()
+            }),
+            region_id: Some(req.registry_region_id.clone()),
+            trans_per_hour: if realistic {
+                req.trans_per_hour
+            } else {
+                Some(req.trans_per_hour.unwrap_or(20))
+            },
+            token: Some(format!("token-{id}")),
+            ..Default::default()
+        });
+        if self.lose_responses.load(Ordering::SeqCst) > 0 {
+            self.lose_responses.fetch_sub(1, Ordering::SeqCst);
+            return Err(ambiguous());
+        }
+        if self.stop_after_add.load(Ordering::SeqCst) {
+            self.stop.cancel();
+        }
+        Ok(id)
+    }
+}
+
+impl RegistryApi for Arc<Fake> {
+    fn stop_token(&self) -> &CancellationToken {
+        &self.stop
+    }
+
+    async fn add(&self, req: &AddPrivateRegistryRequest, _: Instant) -> Result<i64, Error> {
+        self.adds.fetch_add(1, Ordering::SeqCst);
+        let now = self.adds_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most_adds_in_flight.fetch_max(now, Ordering::SeqCst);
+        let answer = self.commit(req);
+        let latency = *self.add_latency.lock().unwrap();
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+        self.adds_in_flight.fetch_sub(1, Ordering::SeqCst);
+        answer
+    }
+
+    async fn list(&self, kind: Option<&str>, _: Instant) -> Result<Vec<RegistryInfo>, Error> {
+        self.lists.fetch_add(1, Ordering::SeqCst);
+        if self.stop.is_cancelled() {
+            return Err(Error::Cancelled {
+                action: "ListPrivateRegistryList".into(),
+            });
+        }
+        let mut regs = self.registries.lock().unwrap().clone();
+        if self.stale_lists.load(Ordering::SeqCst) > 0 {
+            self.stale_lists.fetch_sub(1, Ordering::SeqCst);
+            regs.pop();
+        }
+        Ok(regs
+            .into_iter()
+            .filter(|r| kind.is_none_or(|k| r.registry_type.as_deref() == Some(k)))
+            .collect())
+    }
+
+    async fn quay_namespaces(&self, _: i64, _: Instant) -> Result<Vec<QuayNamespace>, Error> {
+        Ok(vec![QuayNamespace {
+            namespace: "team".into(),
+            auth_token: "t".into(),
+        }])
+    }
+
+    async fn modify(&self, c: &ModifyImageRegistryRequest, _: Instant) -> Result<(), Error> {
+        let mut regs = self.registries.lock().unwrap();
+        let r = regs
+            .iter_mut()
+            .find(|r| r.id == c.id)
+            .ok_or(api_error("ModifyImageRegistry", "RegistryNotFound"))?;
+        if let Some(d) = &c.domain_name {
+            r.domain_name = Some(d.clone());
+        }
+        Ok(())
+    }
+
+    async fn delete(&self, id: i64, _: Instant) -> Result<(), Error> {
+        let mut regs = self.registries.lock().unwrap();
+        let before = regs.len();
+        regs.retain(|r| r.id != id);
+        if regs.len() == before {
+            return Err(api_error("DeletePrivateRegistry", "RegistryNotFound"));
+        }
+        Ok(())
+    }
+}
+
+/// A valid harbor configuration, every other attribute null.
+pub fn harbor_config() -> Value {
+    let mut v = super::schema::schema().block.empty_value();
+    for (k, val) in [
+        ("registry_type", Value::from("harbor")),
+        ("registry_version", "V2".into()),
+        ("protocol_type", Value::int(2)),
+        ("net_type", Value::int(1)),
+        ("registry_host_ip", "192.0.2.10".into()),
+        ("domain_name", "harbor.example.com".into()),
+        ("user_name", "admin".into()),
+        ("password", "s3cret".into()),
+        ("registry_region_id", "cn-hangzhou".into()),
+    ] {
+        v.set_attr(k, val);
+    }
+    v
+}
+
+/// `v` with the given attributes replaced.
+pub fn with(mut v: Value, attrs: &[(&str, Value)]) -> Value {
+    for (k, val) in attrs {
+        v.set_attr(k, val.clone());
+    }
+    v
+}
+
+/// The harbor configuration as planned for a create: the computed values unknown.
+pub fn planned() -> Value {
+    let unknown = ["id", "token", "region_id", "trans_per_hour"].map(|k| (k, Value::Unknown));
+    with(harbor_config(), &unknown)
+}
+
+/// `planned()` with other attributes.
+pub fn planned_with(attrs: &[(&str, Value)]) -> Value {
+    with(planned(), attrs)
+}
+
+pub fn setup() -> (Arc<Fake>, Registries<Arc<Fake>>) {
+    let fake = Arc::new(Fake::default());
+    (fake.clone(), Registries::new(fake))
+}
+
+/// Starts `regs.create` of each planned value at once.
+pub fn create_together(
+    regs: &Arc<Registries<Arc<Fake>>>,
+    planned: Vec<Value>,
+) -> Vec<tokio::task::JoinHandle<Outcome>> {
+    planned
+        .into_iter()
+        .map(|p| {
+            let regs = regs.clone();
+            tokio::spawn(async move { regs.create(&p, &p).await })
+        })
+        .collect()
+}

@@ -1,0 +1,342 @@
+//! The registries of one Security Center account as one provider process sees them: shared
+//! lists (the API has no get-by-id), and read, update, delete and import over any
+//! [`RegistryApi`]. Creating is in `create.rs`, which needs the per-registry turns kept here.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Mutex as AsyncMutex;
+use tokio::time::Instant;
+
+use super::api::{Error, RegistryApi, RegistryInfo};
+use super::errors::failed;
+use super::{schema, state};
+use crate::resources::list_cache::{ListCache, WaitEnded};
+use crate::resources::timeouts::{self, Operation};
+use alicloud::context::CallContext;
+use tfplugin::framework::{Diagnostic, Diagnostics};
+use tfplugin::value::Value;
+
+/// How long a list may be reused within one provider process (one Terraform phase).
+const LIST_TTL: Duration = Duration::from_secs(5);
+
+/// Deadline for reads, which have no configurable timeout.
+pub(super) const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+
+/// What makes two registries the same one, as `create::same_registry` compares them.
+pub(super) type DuplicateKey = (String, String, String, String);
+
+pub struct Registries<A> {
+    pub(super) api: A,
+    pub(super) lists: ListCache<RegistryInfo>,
+    /// When we last deleted or changed a registry. A list sent before then may show one as it
+    /// no longer is, so the duplicate check never uses such a list.
+    pub(super) reshaped_at: std::sync::Mutex<Option<Instant>>,
+    /// Creates of one registry (one [`DuplicateKey`]) in this process run one at a time: each
+    /// holds its key's lock across the duplicate check, the add and the read-back, and leaves
+    /// behind when it finished, so the next create of that key checks a list sent after it
+    /// (and finds what it made). Creates of different keys do not wait for each other. One
+    /// entry per registry created, for the life of the process.
+    pub(super) creates: std::sync::Mutex<HashMap<DuplicateKey, Arc<AsyncMutex<Option<Instant>>>>>,
+    /// Every attribute null: where an import starts.
+    empty: Value,
+}
+
+/// A caller that stopped waiting for a list another operation had in flight, told as the API
+/// client tells the same ends of its own calls (a stop is a cancellation, running out of time
+/// a failure like any other).
+impl From<WaitEnded> for Error {
+    fn from(e: WaitEnded) -> Self {
+        let action =
+            "ListPrivateRegistryList (waiting for the list another operation had in flight)"
+                .to_string();
+        match e {
+            WaitEnded::Deadline => Error::DeadlineExceeded {
+                action,
+                attempts: 0,
+                last: None,
+            },
+            WaitEnded::Stopped => Error::Cancelled { action },
+        }
+    }
+}
+
+pub(super) fn parse_id(id: &str) -> Result<i64, Diagnostics> {
+    id.parse().map_err(|_| {
+        Diagnostic::error(
+            "Invalid registry id",
+            format!("{id:?} is not a Security Center registry id (a whole number, such as 1234)."),
+        )
+        .into()
+    })
+}
+
+fn id_of(state: &Value) -> Result<i64, Diagnostics> {
+    parse_id(state.attr("id").as_str().unwrap_or_default())
+}
+
+impl<A: RegistryApi> Registries<A> {
+    pub fn new(api: A) -> Self {
+        Self {
+            api,
+            lists: ListCache::new(LIST_TTL),
+            reshaped_at: std::sync::Mutex::new(None),
+            creates: std::sync::Mutex::new(HashMap::new()),
+            empty: schema::schema().block.empty_value(),
+        }
+    }
+
+    /// The limits of an operation ending at `deadline`, for the waits it does itself.
+    pub(super) fn ctx(&self, deadline: Instant) -> CallContext {
+        CallContext::new(deadline, self.api.stop_token().clone())
+    }
+
+    /// After a delete or a modify: every list sent so far is out of date.
+    fn reshaped(&self) {
+        self.lists.invalidate();
+        *self.reshaped_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+    }
+
+    /// The (possibly shared) list for one registry type.
+    async fn list(
+        &self,
+        registry_type: Option<&str>,
+        deadline: Instant,
+    ) -> Result<Arc<Vec<RegistryInfo>>, Error> {
+        let key = registry_type.unwrap_or("*");
+        self.lists
+            .get(key, &self.ctx(deadline), || {
+                self.api.list(registry_type, deadline)
+            })
+            .await
+    }
+
+    async fn find(
+        &self,
+        id: i64,
+        registry_type: Option<&str>,
+        deadline: Instant,
+    ) -> Result<Option<RegistryInfo>, Error> {
+        Ok(self
+            .list(registry_type, deadline)
+            .await?
+            .iter()
+            .find(|r| r.id == id)
+            .cloned())
+    }
+
+    /// For quay, the `extra_param` the API holds; kept as the prior text when it means the same.
+    /// A refresh follows the API only where state manages `extra_param` (tokens given through
+    /// `extra_param_wo` stay out of state); an import (`adopt`) always fills it in.
+    async fn extra_param(
+        &self,
+        record: &RegistryInfo,
+        prior: &Value,
+        deadline: Instant,
+        adopt: bool,
+    ) -> Result<Value, Error> {
+        let unmanaged = prior.attr("extra_param").is_null() && !adopt;
+        if record.registry_type.as_deref() != Some("quay") || unmanaged {
+            return Ok(prior.attr("extra_param").clone());
+        }
+        let namespaces = self.api.quay_namespaces(record.id, deadline).await?;
+        if namespaces.is_empty() {
+            return Ok(prior.attr("extra_param").clone());
+        }
+        let api_json = state::extra_param_json(&namespaces);
+        Ok(match prior.attr("extra_param").as_str() {
+            Some(old) if tfplugin::framework::plan::json_equivalent(old, &api_json) => {
+                prior.attr("extra_param").clone()
+            }
+            _ => Value::String(api_json),
+        })
+    }
+
+    /// The registry `current` describes, as it is now; `None` once it is gone.
+    pub async fn read(&self, current: &Value) -> Result<Option<Value>, Diagnostics> {
+        let id = id_of(current)?;
+        let deadline = Instant::now() + READ_TIMEOUT;
+        let kind = current.attr("registry_type").as_str();
+        let found = self
+            .find(id, kind, deadline)
+            .await
+            .map_err(|e| failed("Failed to read registry", &e))?;
+        let Some(record) = found else {
+            tracing::info!(id, "registry no longer exists; removing it from state");
+            return Ok(None);
+        };
+        let mut new_state = state::refreshed(&record, current);
+        let extra = self
+            .extra_param(&record, current, deadline, false)
+            .await
+            .map_err(|e| failed("Failed to read quay namespaces", &e))?;
+        new_state.set_attr("extra_param", extra);
+        Ok(Some(new_state))
+    }
+
+    pub async fn update(
+        &self,
+        prior: &Value,
+        planned: &Value,
+        config: &Value,
+    ) -> Result<Value, Diagnostics> {
+        let id = id_of(prior)?;
+        if let Some(change) = state::change(id, prior, planned, config) {
+            let deadline = Instant::now() + timeouts::get(planned, Operation::Update);
+            let result = self.api.modify(&change, deadline).await;
+            self.reshaped();
+            result.map_err(|e| failed("Failed to update registry", &e))?;
+        }
+        // ModifyImageRegistry changes exactly what we asked; the planned state is the truth.
+        Ok(planned.clone())
+    }
+
+    /// Deleting a registry that is already gone succeeds.
+    pub async fn delete(&self, prior: &Value) -> Result<(), Diagnostics> {
+        let id = id_of(prior)?;
+        let deadline = Instant::now() + timeouts::get(prior, Operation::Delete);
+        let result = self.api.delete(id, deadline).await;
+        self.reshaped();
+        match result {
+            Ok(()) => Ok(()),
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(failed("Failed to delete registry", &e)),
+        }
+    }
+
+    pub async fn import(&self, id_text: &str) -> Result<Value, Diagnostics> {
+        let id = parse_id(id_text.trim())?;
+        let deadline = Instant::now() + READ_TIMEOUT;
+        let record = match self.find(id, None, deadline).await {
+            Ok(Some(r)) => r,
+            Ok(None) => {
+                return Err(Diagnostic::error(
+                    "Cannot import a registry that does not exist",
+                    format!("Security Center has no private registry with id {id}."),
+                )
+                .into())
+            }
+            Err(e) => return Err(failed("Failed to read registry", &e)),
+        };
+        // Imported state manages what the API reports, optional values included.
+        let mut state = state::imported(&record, &self.empty);
+        let extra = self
+            .extra_param(&record, &self.empty, deadline, true)
+            .await
+            .map_err(|e| failed("Failed to read quay namespaces", &e))?;
+        state.set_attr("extra_param", extra);
+        Ok(state)
+    }
+
+    /// All registries of `registry_type` (all when `None`), for the data source.
+    pub async fn list_all(
+        &self,
+        registry_type: Option<&str>,
+    ) -> Result<Arc<Vec<RegistryInfo>>, Error> {
+        self.list(registry_type, Instant::now() + READ_TIMEOUT)
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fake::{planned, planned_with, setup};
+    use std::sync::atomic::Ordering;
+    use std::sync::Arc;
+    use tfplugin::value::Value;
+
+    /// The API masks the user name, lower-cases the domain and leaves out the port and an
+    /// unset `TransPerHour`: the create still returns the plan (computed values filled in, none
+    /// left unknown), and the refresh sees no change.
+    #[tokio::test]
+    async fn a_realistic_api_changes_neither_the_create_nor_the_refresh() {
+        let (fake, regs) = setup();
+        fake.realistic.store(true, Ordering::SeqCst);
+        let p = planned_with(&[
+            ("domain_name", "HARBOR.example.com.".into()),
+            ("port", Value::int(443)),
+        ]);
+        let r = regs.create(&p, &p).await;
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        let s = &r.state;
+        assert!(s.is_wholly_known(), "{s:?}");
+        let mut want = p.clone();
+        for (k, v) in [
+            ("id", Value::from("1")),
+            ("token", "token-1".into()),
+            ("region_id", "cn-hangzhou".into()),
+            ("trans_per_hour", Value::Null),
+        ] {
+            want.set_attr(k, v);
+        }
+        assert_eq!(s, &want, "the planned values, computed ones from the API");
+        regs.lists.invalidate();
+        assert_eq!(regs.read(s).await.unwrap().as_ref(), Some(s), "no drift");
+        // A real change still shows.
+        fake.registries.lock().unwrap()[0].registry_host_ip = Some("198.51.100.7".into());
+        regs.lists.invalidate();
+        assert_eq!(
+            regs.read(s)
+                .await
+                .unwrap()
+                .unwrap()
+                .attr("registry_host_ip"),
+            &Value::from("198.51.100.7")
+        );
+    }
+
+    #[tokio::test]
+    async fn reads_share_one_list_and_gone_means_null() {
+        let (fake, regs) = setup();
+        let regs = Arc::new(regs);
+        let created = regs.create(&planned(), &planned()).await.state;
+        regs.lists.invalidate();
+        let before = fake.lists.load(Ordering::SeqCst);
+        let mut reads = tokio::task::JoinSet::new();
+        for _ in 0..50 {
+            let (regs, state) = (regs.clone(), created.clone());
+            reads.spawn(async move { regs.read(&state).await.unwrap().unwrap_or(Value::Null) });
+        }
+        while let Some(read) = reads.join_next().await {
+            assert_eq!(read.unwrap(), created);
+        }
+        assert_eq!(
+            fake.lists.load(Ordering::SeqCst) - before,
+            1,
+            "50 reads, one list call"
+        );
+        fake.registries.lock().unwrap().clear();
+        regs.lists.invalidate();
+        assert_eq!(regs.read(&created).await.unwrap(), None, "gone");
+    }
+
+    #[tokio::test]
+    async fn delete_of_a_missing_registry_succeeds() {
+        let (_fake, regs) = setup();
+        let mut state = planned();
+        state.set_attr("id", "99".into());
+        assert!(regs.delete(&state).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn import_fills_quay_extra_param_and_leaves_password_null() {
+        let (fake, regs) = setup();
+        let mut quay = planned();
+        quay.set_attr("registry_type", "quay".into());
+        quay.set_attr(
+            "extra_param",
+            r#"[{"namespace":"team","authToken":"t"}]"#.into(),
+        );
+        regs.create(&quay, &quay).await;
+        let s = &regs.import("1").await.unwrap();
+        assert_eq!(s.attr("password"), &Value::Null);
+        assert!(tfplugin::framework::plan::json_equivalent(
+            s.attr("extra_param").as_str().unwrap(),
+            r#"[{"namespace":"team","authToken":"t"}]"#
+        ));
+        assert!(regs.import("nope").await.is_err());
+        assert!(regs.import("42").await.is_err());
+        assert_eq!(fake.registries.lock().unwrap().len(), 1);
+    }
+}
