@@ -9,7 +9,7 @@ pub use session::Session;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::resources::{private_registries, private_registry};
+use crate::resources::{image_registry_regions, private_registries, private_registry};
 use alicloud::sas::SasClient;
 use alicloud::CredentialSource;
 use tfplugin::framework::{
@@ -108,7 +108,10 @@ impl ProviderDefinition for Alicloud {
 
     /// Every data source type the provider serves: one line each.
     fn data_sources(&self) -> Vec<Box<dyn DataSource<Session>>> {
-        vec![Box::new(private_registries::PrivateRegistries)]
+        vec![
+            Box::new(private_registries::PrivateRegistries),
+            Box::new(image_registry_regions::ImageRegistryRegions),
+        ]
     }
 
     fn stop(&self) {

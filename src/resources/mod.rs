@@ -2,6 +2,7 @@
 //! attribute names and Sas API parameter names. Shared here: the `timeouts` block and the
 //! list cache (the API has no get-by-id).
 
+pub mod image_registry_regions;
 pub mod list_cache;
 pub mod private_registries;
 pub mod private_registry;

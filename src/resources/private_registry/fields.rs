@@ -285,7 +285,7 @@ pub static FIELDS: &[Field] = &[
         add: Some(|r, p, _| r.registry_region_id = string(p, "registry_region_id").unwrap_or_default()),
         change: Change::Replace,
         read: Some((|r| told(&r.region_id), Follow::Always)),
-        ..field("registry_region_id", Primitive::String, Required, "Region the registry is registered in, such as `cn-hangzhou` (see `ListImageRegistryRegion`).")
+        ..field("registry_region_id", Primitive::String, Required, "Region the registry is registered in, such as `cn-hangzhou` (the data source `alicloud_sas_image_registry_regions` lists them).")
     },
     Field {
         parameter: Some("TransPerHour"),
