@@ -173,13 +173,16 @@ fn nonempty(v: Option<&str>) -> Option<String> {
 }
 
 /// The provider block value, else the first set environment variable.
+/// The origin `pick` gives a value set in the provider block.
+const FROM_BLOCK: &str = "provider block";
+
 fn pick(
     block: Option<&str>,
     names: &[&'static str],
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Option<(String, String)> {
     if let Some(v) = nonempty(block) {
-        return Some((v, "provider block".to_string()));
+        return Some((v, FROM_BLOCK.to_string()));
     }
     names
         .iter()
@@ -214,18 +217,17 @@ pub fn resolve(
         errors.push(ConfigError::new(setting, message))
     };
 
-    let region = pick(config.region.as_deref(), REGION_ENV, env)
-        .map(|(v, _)| v)
-        .unwrap_or_else(|| DEFAULT_REGION.to_string());
+    let (region, region_origin) = pick(config.region.as_deref(), REGION_ENV, env)
+        .unwrap_or_else(|| (DEFAULT_REGION.to_string(), FROM_BLOCK.to_string()));
     if !region
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
     {
-        err(
-            &mut errors,
-            Setting::Region,
-            format!("{region:?} is not a region id such as cn-hangzhou"),
-        );
+        errors.push(ConfigError {
+            setting: Setting::Region,
+            from_env: (region_origin != FROM_BLOCK).then_some(region_origin),
+            message: format!("{region:?} is not a region id such as cn-hangzhou"),
+        });
     }
 
     let protocol = match nonempty(config.protocol.as_deref()).as_deref() {
@@ -613,6 +615,23 @@ mod tests {
         }
         // no error text carries a secret
         assert!(errs.iter().all(|e| !e.to_string().contains("env-secret")));
+    }
+
+    #[test]
+    fn a_bad_value_from_the_environment_names_its_variable() {
+        let errs = resolve(
+            &ProviderConfig::default(),
+            &env(&[("HOME", "/home/u"), ("ALICLOUD_REGION", "Hangzhou")]),
+        )
+        .unwrap_err();
+        assert_eq!(errs[0].setting, Setting::Region);
+        assert_eq!(errs[0].from_env.as_deref(), Some("ALICLOUD_REGION"));
+        let configured = ProviderConfig {
+            region: Some("Hangzhou".into()),
+            ..Default::default()
+        };
+        let errs = resolve(&configured, &env(&[("HOME", "/home/u")])).unwrap_err();
+        assert_eq!(errs[0].from_env, None, "configured: at its line");
     }
 
     #[test]

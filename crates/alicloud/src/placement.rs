@@ -106,16 +106,22 @@ pub fn location(action: &str, param: &str) -> Location {
     }
 }
 
-/// The one parameter of `action` that an error `message` names as a whole word, if exactly
-/// one does: `The parameter "RegistryRegionId" is invalid` names `RegistryRegionId`.
-pub fn named_in(action: &str, message: &str) -> Option<&'static str> {
-    let words: std::collections::HashSet<&str> = message
+/// Parameters that say which object a call is about, not how it should be: an error naming
+/// one of them beside another is about the other.
+const IDENTIFIERS: [&str; 2] = ["Id", "RegistryId"];
+
+/// The one parameter of `action` that an error names as a whole word in its code or message,
+/// if exactly one does: `InvalidParameter.DomainName`, or `The parameter "RegistryRegionId"
+/// is invalid`.
+pub fn named_in(action: &str, code: &str, message: &str) -> Option<&'static str> {
+    let words: std::collections::HashSet<&str> = code
         .split(|c: char| !c.is_ascii_alphanumeric())
+        .chain(message.split(|c: char| !c.is_ascii_alphanumeric()))
         .collect();
     let mut named = table(action)?
         .iter()
         .map(|(p, _)| *p)
-        .filter(|p| words.contains(p));
+        .filter(|p| !IDENTIFIERS.contains(p) && words.contains(p));
     match (named.next(), named.next()) {
         (Some(one), None) => Some(one),
         _ => None,
@@ -140,24 +146,34 @@ mod tests {
     #[test]
     fn an_error_names_a_parameter_only_when_it_names_exactly_one() {
         let add = "AddPrivateRegistry";
+        let bad = "InvalidParameter";
+        let named = |code, message| named_in(add, code, message);
         assert_eq!(
-            named_in(add, r#"The parameter "RegistryRegionId" is invalid"#),
+            named(bad, r#"The parameter "RegistryRegionId" is invalid"#),
             Some("RegistryRegionId")
         );
         assert_eq!(
-            named_in(add, "Supported ports: see Port and DomainName"),
-            None
+            named("InvalidParameter.DomainName", "The value is invalid"),
+            Some("DomainName"),
+            "the code may name it"
         );
+        assert_eq!(named(bad, "Supported ports: see Port and DomainName"), None);
+        assert_eq!(named("Throttling", "Request was denied"), None);
         assert_eq!(
-            named_in(add, "Request was denied due to request throttling"),
-            None
-        );
-        assert_eq!(
-            named_in(add, "RegistryRegionIds are listed"),
+            named(bad, "RegistryRegionIds are listed"),
             None,
             "whole words"
         );
-        assert_eq!(named_in("NoSuchAction", "Port"), None);
+        assert_eq!(named_in("NoSuchAction", bad, "Port"), None);
+        assert_eq!(
+            named_in(
+                "ModifyImageRegistry",
+                bad,
+                "Port of registry Id 5 is out of range"
+            ),
+            Some("Port"),
+            "the registry's id is not what is wrong"
+        );
     }
 
     #[test]

@@ -242,7 +242,7 @@ pub(crate) fn interpret<T: DeserializeOwned>(
                 ..Default::default()
             });
         api.status = status;
-        api.parameter = placement::named_in(op.action, &api.message);
+        api.parameter = placement::named_in(op.action, &api.code, &api.message);
         Error::Api {
             action: op.action.to_string(),
             ram_action: op.ram_action(),

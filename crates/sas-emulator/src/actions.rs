@@ -560,10 +560,11 @@ fn delete(
     Ok(())
 }
 
+/// `Lang` defaults to `zh`, as the API reference and the official SDK's model say.
 fn regions(req: &ApiRequest, body: &mut Map<String, Value>) {
-    let zh = req
+    let zh = !req
         .optional("Lang")
-        .is_some_and(|l| l.eq_ignore_ascii_case("zh"));
+        .is_some_and(|l| l.eq_ignore_ascii_case("en"));
     let items: Vec<Value> = REGIONS
         .iter()
         .map(|(id, en, cn)| json!({"RegionId": id, "RegionName": if zh { cn } else { en }}))

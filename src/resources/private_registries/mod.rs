@@ -19,34 +19,38 @@ pub const LISTED_TYPES: [&str; 4] = ["acr", "harbor", "quay", "CI/CD"];
 type Column = (&'static str, Type, fn(&RegistryInfo) -> Value);
 
 /// The one table of an element of `registries`: each attribute, its type, and where in a
-/// listed registry its value is (null where the API leaves it out).
+/// listed registry its value is. A string or code the API leaves out reads as `""` or `0`
+/// (configurations interpolate them); the optional `vpc_id`, `port` and `trans_per_hour`
+/// are null then.
 const LISTED: &[Column] = &[
     ("id", Type::String, |r| r.id.to_string().into()),
-    ("registry_type", Type::String, |r| {
-        r.registry_type.clone().into()
-    }),
+    ("registry_type", Type::String, |r| text(&r.registry_type)),
     ("registry_version", Type::String, |r| {
-        r.registry_version.clone().into()
+        text(&r.registry_version)
     }),
-    ("registry_name", Type::String, |r| {
-        r.registry_name.clone().into()
+    ("registry_name", Type::String, |r| text(&r.registry_name)),
+    ("protocol_type", Type::Number, |r| {
+        Value::int(r.protocol_type.unwrap_or(0))
     }),
-    ("protocol_type", Type::Number, |r| r.protocol_type.into()),
-    ("net_type", Type::Number, |r| r.net_type.into()),
+    ("net_type", Type::Number, |r| {
+        Value::int(r.net_type.unwrap_or(0))
+    }),
     ("vpc_id", Type::String, |r| {
         r.vpc_id.clone().filter(|v| !v.is_empty()).into()
     }),
     ("registry_host_ip", Type::String, |r| {
-        r.registry_host_ip.clone().into()
+        text(&r.registry_host_ip)
     }),
-    ("domain_name", Type::String, |r| {
-        r.domain_name.clone().into()
-    }),
+    ("domain_name", Type::String, |r| text(&r.domain_name)),
     ("port", Type::Number, |r| r.port.into()),
-    ("user_name", Type::String, |r| r.user_name.clone().into()),
-    ("region_id", Type::String, |r| r.region_id.clone().into()),
+    ("user_name", Type::String, |r| text(&r.user_name)),
+    ("region_id", Type::String, |r| text(&r.region_id)),
     ("trans_per_hour", Type::Number, |r| r.trans_per_hour.into()),
 ];
+
+fn text(s: &Option<String>) -> Value {
+    s.clone().unwrap_or_default().into()
+}
 
 /// One element of `registries`.
 pub fn registry_object_type() -> Type {

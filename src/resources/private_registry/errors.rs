@@ -34,7 +34,11 @@ mod tests {
                 code: "InvalidParameter".into(),
                 message: message.into(),
                 request_id: Some("R-1".into()),
-                parameter: alicloud::placement::named_in("AddPrivateRegistry", message),
+                parameter: alicloud::placement::named_in(
+                    "AddPrivateRegistry",
+                    "InvalidParameter",
+                    message,
+                ),
                 ..Default::default()
             }),
         }
