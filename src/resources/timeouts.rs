@@ -9,6 +9,9 @@ use tfplugin::value::{AttributePath, Type, Value};
 
 pub const DEFAULT: Duration = Duration::from_secs(5 * 60);
 
+/// Deadline for reads (refresh, import, data sources), which have no configurable timeout.
+pub const READ: Duration = DEFAULT;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
     Create,

@@ -1,11 +1,10 @@
 //! Data source `alicloud_sas_image_registry_regions`: the regions a registry can be registered
 //! in (`ListImageRegistryRegion`), which are the values `registry_region_id` accepts.
 
-use std::time::Duration;
-
 use tokio::time::Instant;
 
 use crate::provider::Session;
+use crate::resources::timeouts;
 use alicloud::{ListImageRegistryRegionRequest, RegistryRegion};
 use tfplugin::framework::validate::Validator;
 use tfplugin::framework::{
@@ -20,9 +19,6 @@ const LANGUAGES: [&str; 2] = ["en", "zh"];
 
 /// What `lang` means when unset; sent, since the API's own default is `zh`.
 const DEFAULT_LANGUAGE: &str = "en";
-
-/// A lookup has no configurable timeout.
-const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 type Column = (&'static str, fn(&RegistryRegion) -> Value);
 
@@ -63,7 +59,7 @@ impl DataSource<Session> for ImageRegistryRegions {
         };
         let regions = session
             .sas
-            .list_image_registry_region(&request, &session.ctx(Instant::now() + READ_TIMEOUT))
+            .list_image_registry_region(&request, &session.ctx(Instant::now() + timeouts::READ))
             .await
             .map_err(|e| Diagnostic::error("Failed to list image registry regions", e.to_string()))?
             .regions

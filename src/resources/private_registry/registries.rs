@@ -21,9 +21,6 @@ use tfplugin::value::Value;
 /// How long a list may be reused within one provider process (one Terraform phase).
 const LIST_TTL: Duration = Duration::from_secs(5);
 
-/// Deadline for reads, which have no configurable timeout.
-pub(super) const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
-
 /// What makes two registries the same one, as `create::same_registry` compares them.
 pub(super) type DuplicateKey = (String, String, String, String);
 
@@ -156,7 +153,7 @@ impl<A: RegistryApi> Registries<A> {
     /// The registry `current` describes, as it is now; `None` once it is gone.
     pub async fn read(&self, current: &Value) -> Result<Option<Value>, Diagnostics> {
         let id = id_of(current)?;
-        let deadline = Instant::now() + READ_TIMEOUT;
+        let deadline = Instant::now() + timeouts::READ;
         let kind = current.attr("registry_type").as_str();
         let found = self
             .find(id, kind, deadline)
@@ -207,7 +204,7 @@ impl<A: RegistryApi> Registries<A> {
 
     pub async fn import(&self, id_text: &str) -> Result<Value, Diagnostics> {
         let id = parse_id(id_text.trim())?;
-        let deadline = Instant::now() + READ_TIMEOUT;
+        let deadline = Instant::now() + timeouts::READ;
         let record = match self.find(id, None, deadline).await {
             Ok(Some(r)) => r,
             Ok(None) => {
@@ -234,7 +231,7 @@ impl<A: RegistryApi> Registries<A> {
         &self,
         registry_type: Option<&str>,
     ) -> Result<Arc<Vec<RegistryInfo>>, Error> {
-        self.list(registry_type, Instant::now() + READ_TIMEOUT)
+        self.list(registry_type, Instant::now() + timeouts::READ)
             .await
     }
 }
