@@ -26,6 +26,12 @@ pub struct ProviderServer<D: ProviderDefinition> {
     configured: OnceLock<Configured<D::Client>>,
 }
 
+/// A resource type and the client its operations get.
+type Served<'a, D> = (
+    &'a dyn Resource<<D as ProviderDefinition>::Client>,
+    &'a <D as ProviderDefinition>::Client,
+);
+
 /// What ConfigureProvider left.
 enum Configured<C> {
     Ready(C),
@@ -87,6 +93,12 @@ impl<D: ProviderDefinition> ProviderServer<D> {
 
     fn configuration_is_unknown(&self) -> bool {
         matches!(self.configured.get(), Some(Configured::Unknown(_)))
+    }
+
+    /// The resource type and the client for an operation that calls the API.
+    fn resource_and_client(&self, type_name: &str) -> Result<Served<'_, D>, Diagnostics> {
+        let (resource, _) = self.resource(type_name)?;
+        Ok((resource, self.client()?))
     }
 
     fn resource(&self, type_name: &str) -> Result<(&dyn Resource<D::Client>, &Block), Diagnostics> {
@@ -202,10 +214,7 @@ impl<D: ProviderDefinition> Provider for ProviderServer<D> {
         if self.configuration_is_unknown() {
             return kept(Diagnostics::new());
         }
-        let (resource, client) = match self
-            .resource(&req.type_name)
-            .and_then(|(r, _)| Ok((r, self.client()?)))
-        {
+        let (resource, client) = match self.resource_and_client(&req.type_name) {
             Ok(found) => found,
             Err(d) => return kept(d),
         };
@@ -258,10 +267,7 @@ impl<D: ProviderDefinition> Provider for ProviderServer<D> {
             private: req.planned_private.clone(),
             diagnostics,
         };
-        let (resource, client) = match self
-            .resource(&req.type_name)
-            .and_then(|(r, _)| Ok((r, self.client()?)))
-        {
+        let (resource, client) = match self.resource_and_client(&req.type_name) {
             Ok(found) => found,
             Err(d) => return keep_prior(d),
         };
@@ -304,9 +310,7 @@ impl<D: ProviderDefinition> Provider for ProviderServer<D> {
     }
 
     async fn import_resource_state(&self, type_name: &str, id: &str) -> ImportResponse {
-        let found = self
-            .resource(type_name)
-            .and_then(|(r, _)| Ok((r, self.client()?)));
+        let found = self.resource_and_client(type_name);
         let imported = match found {
             Ok((resource, client)) => resource.import(client, id).await,
             Err(d) => Err(d),
