@@ -140,7 +140,7 @@ fn int(v: &Value, name: &str) -> Option<i64> {
 }
 
 /// A string the API told: not left out (read as empty) and not masked (`******`).
-pub fn told(s: &Option<String>) -> Option<Value> {
+fn told(s: &Option<String>) -> Option<Value> {
     s.as_deref()
         .filter(|s| !s.is_empty() && !masked(s))
         .map(Value::from)

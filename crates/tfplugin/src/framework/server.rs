@@ -74,10 +74,6 @@ impl<D: ProviderDefinition> ProviderServer<D> {
         }
     }
 
-    pub fn definition(&self) -> &D {
-        &self.definition
-    }
-
     /// The client, or why there is none.
     fn client(&self) -> Result<&D::Client, Diagnostics> {
         match self.configured.get() {
