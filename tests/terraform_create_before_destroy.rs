@@ -1,7 +1,7 @@
 //! `lifecycle { create_before_destroy = true }`: the new registry is made while the one it
 //! replaces still exists, with the same domain, host and region. The duplicate check must not
 //! mistake the old one for an orphan (it differs in what forced the replacement), so the
-//! replacement goes through, with Terraform 1.0.3 and OpenTofu 1.12.6, against an emulator with
+//! replacement goes through, with Terraform 1.0.3 and 1.15.9 and OpenTofu 1.12.6, against an emulator with
 //! its realism switches on.
 
 mod common;
@@ -27,6 +27,11 @@ fn harbor(version: &str) -> String {
 #[test]
 fn create_before_destroy_replaces_on_terraform_1_0_3() {
     create_before_destroy(Client::Terraform1_0);
+}
+
+#[test]
+fn create_before_destroy_replaces_on_terraform_1_15_9() {
+    create_before_destroy(Client::Terraform1_15);
 }
 
 #[test]

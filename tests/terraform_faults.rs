@@ -52,6 +52,11 @@ fn apply_and_destroy_converge_under_faults_on_terraform_1_0_3() {
 }
 
 #[test]
+fn apply_and_destroy_converge_under_faults_on_terraform_1_15_9() {
+    apply_and_destroy_converge_under_faults_without_duplicates(Client::Terraform1_15);
+}
+
+#[test]
 fn apply_and_destroy_converge_under_faults_on_opentofu_1_12_6() {
     apply_and_destroy_converge_under_faults_without_duplicates(Client::OpenTofu1_12);
 }

@@ -175,6 +175,11 @@ fn ctrl_c_during_a_create_stops_cleanly_on_terraform_1_0_3() {
 }
 
 #[test]
+fn ctrl_c_during_a_create_stops_cleanly_on_terraform_1_15_9() {
+    ctrl_c_during_a_create_stops_cleanly_and_state_records_what_exists(Client::Terraform1_15);
+}
+
+#[test]
 fn ctrl_c_during_a_create_stops_cleanly_on_opentofu_1_12_6() {
     ctrl_c_during_a_create_stops_cleanly_and_state_records_what_exists(Client::OpenTofu1_12);
 }

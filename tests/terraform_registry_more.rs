@@ -24,6 +24,11 @@ fn quay_with_extra_param_unknown_until_apply_on_terraform_1_8_5() {
 }
 
 #[test]
+fn quay_with_extra_param_unknown_until_apply_on_terraform_1_15_9() {
+    quay_with_extra_param_unknown_until_apply(Client::Terraform1_15);
+}
+
+#[test]
 fn quay_with_extra_param_unknown_until_apply_on_opentofu_1_12_6() {
     quay_with_extra_param_unknown_until_apply(Client::OpenTofu1_12);
 }

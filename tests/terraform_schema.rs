@@ -65,6 +65,11 @@ fn schema_over_mutual_tls_and_plaintext_on_terraform_1_8_5() {
 }
 
 #[test]
+fn schema_over_mutual_tls_and_plaintext_on_terraform_1_15_9() {
+    reads_the_schema(Client::Terraform1_15);
+}
+
+#[test]
 fn schema_over_mutual_tls_and_plaintext_on_opentofu_1_12_6() {
     reads_the_schema(Client::OpenTofu1_12);
 }

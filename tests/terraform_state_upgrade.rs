@@ -33,6 +33,11 @@ fn the_v0_state_plans_clean_on_terraform_1_8_5() {
 }
 
 #[test]
+fn the_v0_state_plans_clean_on_terraform_1_15_9() {
+    upgrades(Client::Terraform1_15);
+}
+
+#[test]
 fn the_v0_state_plans_clean_on_opentofu_1_12_6() {
     upgrades(Client::OpenTofu1_12);
 }

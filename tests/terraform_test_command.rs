@@ -1,4 +1,4 @@
-//! `terraform test` (Terraform 1.8.5) and `tofu test` (OpenTofu 1.12.6) run the example module
+//! `terraform test` (Terraform 1.8.5 and 1.15.9) and `tofu test` (OpenTofu 1.12.6) run the example module
 //! test a user can copy, `examples/tests/`, against sas-emulator: a plan run and an apply run
 //! with assertions on attributes, and a run that expects a bad value to fail.
 
@@ -12,6 +12,11 @@ use common::terraform::{Client, Workspace};
 #[test]
 fn the_example_module_test_passes_on_terraform_1_8_5() {
     example_module_test(Client::Terraform1_8);
+}
+
+#[test]
+fn the_example_module_test_passes_on_terraform_1_15_9() {
+    example_module_test(Client::Terraform1_15);
 }
 
 #[test]

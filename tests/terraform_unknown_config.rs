@@ -47,6 +47,11 @@ fn no_api_call_with_an_unknown_region_on_terraform_1_8_5() {
 }
 
 #[test]
+fn no_api_call_with_an_unknown_region_on_terraform_1_15_9() {
+    unknown_region(Client::Terraform1_15);
+}
+
+#[test]
 fn no_api_call_with_an_unknown_region_on_opentofu_1_12_6() {
     unknown_region(Client::OpenTofu1_12);
 }

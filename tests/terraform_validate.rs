@@ -63,6 +63,11 @@ fn validate_on_terraform_1_8_5() {
 }
 
 #[test]
+fn validate_on_terraform_1_15_9() {
+    validate_matrix(Client::Terraform1_15);
+}
+
+#[test]
 fn validate_on_opentofu_1_12_6() {
     validate_matrix(Client::OpenTofu1_12);
 }
@@ -157,8 +162,8 @@ fn a_variable_without_a_value_is_not_judged_at_validate(ws: &Workspace) {
 #[test]
 fn examples_are_terraform_fmt_clean() {
     let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    // Terraform 1.8.5 also formats the `.tftest.hcl` files under examples/tests.
-    let out = std::process::Command::new(Client::Terraform1_8.binary())
+    // The newest Terraform, which also formats the `.tftest.hcl` files under examples/tests.
+    let out = std::process::Command::new(Client::Terraform1_15.binary())
         .args(["fmt", "-check", "-recursive", "-diff", "-no-color"])
         .arg(&examples)
         .output()

@@ -1,5 +1,6 @@
-//! Secrets out of state and resource identity, with the clients that support them (OpenTofu
-//! 1.12.6), and a clear error from those that do not (Terraform 0.13.4, 1.0.3 and 1.8.5).
+//! Secrets out of state and resource identity, with the clients that support them (Terraform
+//! 1.15.9 and OpenTofu 1.12.6), and a clear error from those that do not (Terraform 0.13.4,
+//! 1.0.3 and 1.8.5).
 
 mod common;
 
@@ -63,8 +64,16 @@ fn emulator_password(backend: &Backend) -> Json {
 }
 
 #[test]
+fn password_wo_stays_out_of_state_and_a_new_version_sends_it_on_terraform_1_15_9() {
+    password_wo_stays_out_of_state(Client::Terraform1_15);
+}
+
+#[test]
 fn password_wo_stays_out_of_state_and_a_new_version_sends_it_on_opentofu_1_12_6() {
-    let client = Client::OpenTofu1_12;
+    password_wo_stays_out_of_state(Client::OpenTofu1_12);
+}
+
+fn password_wo_stays_out_of_state(client: Client) {
     let s = Scenario::on_emulator_with(client, &[]);
     s.run(vec![
         Step::new(harbor_wo("wo-first-password", 1))
@@ -99,8 +108,16 @@ fn password_wo_stays_out_of_state_and_a_new_version_sends_it_on_opentofu_1_12_6(
 }
 
 #[test]
+fn quay_tokens_through_extra_param_wo_stay_out_of_state_on_terraform_1_15_9() {
+    quay_tokens_stay_out_of_state(Client::Terraform1_15);
+}
+
+#[test]
 fn quay_tokens_through_extra_param_wo_stay_out_of_state_on_opentofu_1_12_6() {
-    let client = Client::OpenTofu1_12;
+    quay_tokens_stay_out_of_state(Client::OpenTofu1_12);
+}
+
+fn quay_tokens_stay_out_of_state(client: Client) {
     let q = "alicloud_sas_private_registry.q";
     let s = Scenario::on_emulator_with(client, &[]);
     s.run(vec![
@@ -188,8 +205,16 @@ fn write_only_refused(client: Client) {
 }
 
 #[test]
+fn import_by_identity_with_an_empty_next_plan_on_terraform_1_15_9() {
+    import_by_identity(Client::Terraform1_15);
+}
+
+#[test]
 fn import_by_identity_with_an_empty_next_plan_on_opentofu_1_12_6() {
-    let client = Client::OpenTofu1_12;
+    import_by_identity(Client::OpenTofu1_12);
+}
+
+fn import_by_identity(client: Client) {
     let s = Scenario::on_emulator_with(client, &[]);
     s.run(vec![Step::new(harbor_wo("identity-password", 1))]);
     let managed = resource_values(&s.state(), ADDR);
@@ -264,7 +289,7 @@ fn import_by_identity_with_an_empty_next_plan_on_opentofu_1_12_6() {
     );
 }
 
-/// The identity OpenTofu recorded for the one resource instance in the raw state file.
+/// The identity the client recorded for the one resource instance in the raw state file.
 fn instance_identity(ws: &Workspace) -> Json {
     let raw: Json = serde_json::from_str(
         &std::fs::read_to_string(ws.path().join("terraform.tfstate")).expect("state file"),

@@ -13,15 +13,19 @@ pub enum Client {
     Terraform0_13,
     Terraform1_0,
     Terraform1_8,
+    /// Built from the module proxy without nine remote-state backends (see
+    /// `scripts/patches/`); everything a provider meets is upstream's.
+    Terraform1_15,
     OpenTofu1_12,
 }
 
 impl Client {
     /// Every client of the compatibility matrix, oldest first.
-    pub const ALL: [Client; 4] = [
+    pub const ALL: [Client; 5] = [
         Client::Terraform0_13,
         Client::Terraform1_0,
         Client::Terraform1_8,
+        Client::Terraform1_15,
         Client::OpenTofu1_12,
     ];
 
@@ -31,6 +35,7 @@ impl Client {
             Client::Terraform0_13 => "terraform-0.13.4/terraform",
             Client::Terraform1_0 => "terraform-1.0.3/terraform",
             Client::Terraform1_8 => "terraform-1.8.5/terraform",
+            Client::Terraform1_15 => "terraform-1.15.9/terraform",
             Client::OpenTofu1_12 => "tofu-1.12.6/tofu",
         }
     }
@@ -81,7 +86,16 @@ impl Client {
 
     /// `import` blocks and `plan -generate-config-out` (Terraform 1.5, every OpenTofu here).
     pub fn has_import_blocks(self) -> bool {
-        matches!(self, Client::Terraform1_8 | Client::OpenTofu1_12)
+        matches!(
+            self,
+            Client::Terraform1_8 | Client::Terraform1_15 | Client::OpenTofu1_12
+        )
+    }
+
+    /// Write-only attributes (Terraform 1.11, OpenTofu 1.11) and resource identity with
+    /// `import { identity = … }` (Terraform 1.12, OpenTofu 1.12).
+    pub fn has_write_only_and_identity(self) -> bool {
+        matches!(self, Client::Terraform1_15 | Client::OpenTofu1_12)
     }
 
     /// Provider source addresses without a host resolve to this registry.
