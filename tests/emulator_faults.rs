@@ -105,6 +105,66 @@ async fn lose_response_commits_then_drops() {
     assert_eq!(log[0].outcome, "Fault.LostResponse(Success)");
 }
 
+/// The registry users (`UserName`) one `ListPrivateRegistryList` answer shows, by id.
+async fn listed(emu: &RunningEmulator) -> Vec<String> {
+    let r = probe::call(emu.addr(), &Call::sas("ListPrivateRegistryList"), &creds())
+        .await
+        .unwrap();
+    r.json["ImageRegistryInfos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| format!("{}:{}", i["Id"], i["UserName"].as_str().unwrap_or("")))
+        .collect()
+}
+
+/// Counted, not drawn: every Nth add loses its answer, and lists lag a set number of answers
+/// behind an add, a modify and a delete, whatever the timing.
+#[tokio::test]
+async fn counted_faults_lose_every_nth_answer_and_lag_lists_exactly() {
+    let emu = start(FaultConfig {
+        lose_response_every: [("AddPrivateRegistry".to_string(), 2)].into(),
+        appear_after_lists: 2,
+        stale_lists_after_modify: 1,
+        stale_lists_after_delete: 3,
+        ..Default::default()
+    });
+    let first = probe::call(emu.addr(), &add(), &creds()).await.unwrap();
+    let id = first.json["Data"]["Id"]
+        .as_i64()
+        .expect("first add answered");
+    assert!(
+        probe::call(emu.addr(), &add(), &creds()).await.is_err(),
+        "the second add acts and loses its answer"
+    );
+    assert_eq!(emu.registries().len(), 2, "both acted");
+    assert!(listed(&emu).await.is_empty(), "one list: neither shows");
+    assert!(listed(&emu).await.is_empty(), "two lists: neither shows");
+    assert_eq!(listed(&emu).await, ["1:robot", "2:robot"]);
+
+    let modify = Call::sas("ModifyImageRegistry")
+        .param("Id", id)
+        .param("UserName", "ops");
+    let r = probe::call(emu.addr(), &modify, &creds()).await.unwrap();
+    assert_eq!(r.status, 200);
+    assert_eq!(listed(&emu).await, ["1:robot", "2:robot"], "stale once");
+    assert_eq!(listed(&emu).await, ["1:ops", "2:robot"]);
+
+    let delete = Call::sas("DeletePrivateRegistry").param("RegistryId", id);
+    assert_eq!(
+        probe::call(emu.addr(), &delete, &creds())
+            .await
+            .unwrap()
+            .status,
+        200
+    );
+    assert!(emu.registries().iter().all(|r| r.id != id), "deleted");
+    for _ in 0..3 {
+        assert_eq!(listed(&emu).await, ["1:ops", "2:robot"], "still listed");
+    }
+    assert_eq!(listed(&emu).await, ["2:robot"]);
+}
+
 #[tokio::test]
 async fn latency_delays_api_requests_only() {
     let emu = start(FaultConfig {

@@ -166,11 +166,23 @@ pub fn null_provider_binary() -> PathBuf {
     bin
 }
 
-pub fn provider_dir() -> PathBuf {
+/// The built provider binary.
+fn provider_binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_terraform-provider-alicloud"))
-        .parent()
-        .expect("binary has a directory")
-        .to_path_buf()
+}
+
+/// Puts the provider binary as it is now into `dir` (made here) and returns `dir`. A hard
+/// link where it can (the linker and cargo replace the file rather than rewrite it, so the
+/// link keeps this build), a copy where not: either way another run's `cargo build` cannot
+/// change the binary a workspace tests, or the checksum its lock file recorded.
+fn provider_snapshot(dir: &Path) -> PathBuf {
+    let name = "terraform-provider-alicloud";
+    std::fs::create_dir_all(dir).expect("snapshot dir");
+    let snapshot = dir.join(name);
+    if std::fs::hard_link(provider_binary(), &snapshot).is_err() {
+        std::fs::copy(provider_binary(), &snapshot).expect("copy the provider binary");
+    }
+    dir.to_path_buf()
 }
 
 /// A throwaway working directory with its own CLI configuration, for one client.
@@ -206,11 +218,12 @@ impl Workspace {
             ws.ok(&["init", "-input=false", "-no-color"]);
             return ws;
         }
+        let dir = tempfile::tempdir().expect("temp dir");
         let overrides = format!(
             "  dev_overrides {{\n    \"alicloud-rs/alicloud\" = \"{}\"\n  }}\n  direct {{}}\n",
-            provider_dir().display()
+            provider_snapshot(&dir.path().join(".provider")).display()
         );
-        Self::with_installation(client, main_tf, &overrides)
+        Self::with_installation(dir, client, main_tf, &overrides)
     }
 
     /// Terraform 1.0.3 with our provider and the null provider from a filesystem mirror.
@@ -222,6 +235,8 @@ impl Workspace {
     /// `make install` lays it out for users (under the client's default registry host too);
     /// run `init` first.
     pub fn mirror(client: Client, main_tf: &str) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let provider = provider_snapshot(&dir.path().join(".provider"));
         let mirror = tempfile::tempdir().expect("mirror dir").keep();
         let mut hosts = vec!["registry.terraform.io"];
         if client.default_registry() != hosts[0] {
@@ -236,7 +251,7 @@ impl Workspace {
                 "{host}/hashicorp/null/2.1.2/linux_amd64/terraform-provider-null_v2.1.2_x4"
             ));
             for (link, target) in [
-                (&ours, provider_dir().join("terraform-provider-alicloud")),
+                (&ours, provider.join("terraform-provider-alicloud")),
                 (&null, null_provider_binary()),
             ] {
                 std::fs::create_dir_all(link.parent().expect("parent")).expect("mirror layout");
@@ -247,13 +262,17 @@ impl Workspace {
             "  filesystem_mirror {{\n    path = \"{}\"\n  }}\n",
             mirror.display()
         );
-        let mut ws = Self::with_installation(client, main_tf, &installation);
+        let mut ws = Self::with_installation(dir, client, main_tf, &installation);
         ws.mirror = Some(mirror);
         ws
     }
 
-    fn with_installation(client: Client, main_tf: &str, installation: &str) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
+    fn with_installation(
+        dir: tempfile::TempDir,
+        client: Client,
+        main_tf: &str,
+        installation: &str,
+    ) -> Self {
         let cli_config = dir.path().join("terraformrc");
         std::fs::write(
             &cli_config,

@@ -37,6 +37,7 @@
 
 use super::api_error::ApiError;
 use super::ids;
+use super::lag::ListLag;
 use super::realism::{Realism, RealismConfig, DEFAULT_TRANS_PER_HOUR};
 use super::request::ApiRequest;
 use super::secret::secret_hash;
@@ -105,6 +106,8 @@ pub struct SasContext<'a> {
     pub request_id: &'a str,
     /// How answers differ from what was sent.
     pub realism: &'a Realism,
+    /// How far lists lag behind changes.
+    pub lag: &'a ListLag,
 }
 
 /// Runs one Sas action. Unknown actions are `InvalidAction.NotFound`.
@@ -388,6 +391,7 @@ fn add(
         })
         .map_err(persist_err)??;
     ctx.realism.added(created.id);
+    ctx.lag.added(created.id);
     body.insert("Data".into(), add_view(&created, &real));
     Ok(())
 }
@@ -396,7 +400,10 @@ fn list(req: &ApiRequest, ctx: &SasContext<'_>, body: &mut Map<String, Value>) {
     let filter = req.optional("RegistryType");
     let real = ctx.realism.current();
     let items: Vec<Value> = ctx.store.read(|d| {
-        d.registries
+        let lagging = ctx.lag.answer(&d.registries);
+        lagging
+            .as_deref()
+            .unwrap_or(&d.registries)
             .iter()
             .filter(|r| filter.is_none_or(|t| r.registry_type == t))
             .filter(|r| ctx.realism.visible(r.id))
@@ -424,7 +431,10 @@ fn page(
     let type_not_in = req.repeat_list("RegistryTypeNotInList");
     let real = ctx.realism.current();
     let matching: Vec<Value> = ctx.store.read(|d| {
-        d.registries
+        let lagging = ctx.lag.answer(&d.registries);
+        lagging
+            .as_deref()
+            .unwrap_or(&d.registries)
             .iter()
             .filter(|r| ctx.realism.visible(r.id))
             .filter(|r| like.is_none_or(|l| r.registry_name.contains(l)))
@@ -510,9 +520,11 @@ fn modify(
         .transpose()?;
     let port = req.optional_i64("Port")?.map(check_port).transpose()?;
     let now = ids::format_gmt(ctx.now);
-    ctx.store
+    let before = ctx
+        .store
         .mutate(|d| {
             let r = d.get_mut(id).ok_or_else(|| not_found(id))?;
+            let before = r.clone();
             if let Some(p) = &password {
                 r.password_hash = secret_hash(p);
             }
@@ -533,9 +545,10 @@ fn modify(
                 r.port = Some(p);
             }
             r.gmt_modified = now;
-            Ok::<_, ApiError>(())
+            Ok::<_, ApiError>(before)
         })
         .map_err(persist_err)??;
+    ctx.lag.modified(before);
     body.insert("Code".into(), "200".into());
     body.insert("Data".into(), Value::Null);
     body.insert("HttpStatusCode".into(), 200.into());
@@ -552,10 +565,18 @@ fn delete(
     body: &mut Map<String, Value>,
 ) -> Result<(), ApiError> {
     let id = req.required_i64("RegistryId")?;
-    let existed = ctx
+    let gone = ctx
         .store
-        .mutate(|d| Ok::<_, ApiError>(d.remove(id)))
+        .mutate(|d| {
+            let before = d.get(id).cloned();
+            d.remove(id);
+            Ok::<_, ApiError>(before)
+        })
         .map_err(persist_err)??;
+    let existed = gone.is_some();
+    if let Some(before) = gone {
+        ctx.lag.deleted(before);
+    }
     body.insert("Data".into(), existed.into());
     Ok(())
 }

@@ -104,7 +104,9 @@ Once listening, prints one line on stdout: `sas-emulator listening on 127.0.0.1:
 SIGINT/SIGTERM stop it cleanly. Faults apply to Sas/STS API requests only; tests can change
 them at run time with `POST /_emulator/faults` (JSON: throttle_rate, unavailable_rate,
 reset_rate, lose_response_rate, latency_ms, action_latency_ms ({{\"ACTION\": N}}), seed,
-deny_actions; latencies at most 600000 ms). Introspection (loopback only):
+deny_actions; latencies at most 600000 ms; and, counted rather than drawn, lose_response_every
+({{\"ACTION\": N}}: every Nth request acts and loses its answer), appear_after_lists,
+stale_lists_after_modify, stale_lists_after_delete (list answers a change lags, at most 1000)). Introspection (loopback only):
 GET /_emulator/requests, GET /_emulator/registries, POST /_emulator/registries/<id>/modify,
 DELETE /_emulator/registries/<id>, GET|POST /_emulator/faults, GET|POST /_emulator/realism
 (JSON: mask_user_name, lowercase_domain, omit_unset, default_trans_per_hour (booleans),

@@ -1,6 +1,9 @@
 //! Injected failures for tests: throttling, unavailability, connection resets before acting,
 //! lost responses after committing, fixed latency (for every request and per action), and RAM
 //! denials — decided per API request from a seeded RNG so a failing test replays identically.
+//! Two kinds are counted instead of drawn, so they hit the same requests however the requests
+//! interleave: every Nth request of an action losing its answer (`lose_response_every`), and
+//! lists lagging a set number of answers behind adds, modifies and deletes ([`super::lag`]).
 //!
 //! Latency is no way to make a test wait for something: a loaded machine stretches every other
 //! step too. To stop a request at a known point, hold it instead (`POST /_emulator/hold`, see
@@ -12,9 +15,14 @@
 //! change between `rand` releases: a seed here means the same sequence forever.
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::Duration;
+
+use super::lag::{LagCounts, ListLag};
+
+/// The most list answers a change may lag behind (a test needs a handful).
+pub const MAX_LAG_LISTS: u64 = 1000;
 
 /// The largest latency accepted, global or per action (ten minutes): anything longer is a
 /// mistake, and would keep a connection open past any client's timeout.
@@ -44,6 +52,15 @@ pub struct FaultConfig {
     pub seed: Option<u64>,
     /// Actions answered with `NoPermission` (403), e.g. `DeletePrivateRegistry`.
     pub deny_actions: Vec<String>,
+    /// Every Nth request of these actions acts and then loses its answer (counted per action
+    /// from when this is set), e.g. `{"AddPrivateRegistry": 3}`; on top of the drawn faults.
+    pub lose_response_every: BTreeMap<String, u64>,
+    /// A new registry is missing from this many list answers after its add.
+    pub appear_after_lists: u64,
+    /// A modified registry shows its old values in this many list answers after the modify.
+    pub stale_lists_after_modify: u64,
+    /// A deleted registry still shows in this many list answers after the delete.
+    pub stale_lists_after_delete: u64,
 }
 
 impl FaultConfig {
@@ -75,6 +92,24 @@ impl FaultConfig {
                 "action_latency_ms names {} actions, more than {MAX_LATENCY_ACTIONS}",
                 self.action_latency_ms.len()
             ));
+        }
+        for (name, lists) in [
+            ("appear_after_lists", self.appear_after_lists),
+            ("stale_lists_after_modify", self.stale_lists_after_modify),
+            ("stale_lists_after_delete", self.stale_lists_after_delete),
+        ] {
+            if lists > MAX_LAG_LISTS {
+                return Err(format!(
+                    "{name} must be at most {MAX_LAG_LISTS}, got {lists}"
+                ));
+            }
+        }
+        for (action, every) in &self.lose_response_every {
+            if action.is_empty() || *every == 0 {
+                return Err(format!(
+                    "lose_response_every[{action:?}] must name an action and be at least 1, got {every}"
+                ));
+            }
         }
         for (action, ms) in &self.action_latency_ms {
             if action.is_empty() {
@@ -136,20 +171,35 @@ impl SplitMix64 {
 struct FaultState {
     config: FaultConfig,
     rng: SplitMix64,
+    /// Requests of each action since the settings were made, for `lose_response_every`.
+    seen: HashMap<String, u64>,
 }
 
 /// The live fault settings, shared by all connections and changeable at run time.
 pub struct Faults {
     state: Mutex<FaultState>,
+    /// How far lists lag behind changes.
+    pub lag: ListLag,
 }
 
 impl Faults {
     /// Validates and installs `config` (a missing seed becomes a random one).
     pub fn new(config: FaultConfig) -> Result<Self, String> {
         let state = Self::make_state(config)?;
+        let lag = ListLag::default();
+        lag.configure(Self::lag_counts(&state.config));
         Ok(Self {
             state: Mutex::new(state),
+            lag,
         })
+    }
+
+    fn lag_counts(c: &FaultConfig) -> LagCounts {
+        LagCounts {
+            appear_after: c.appear_after_lists,
+            stale_after_modify: c.stale_lists_after_modify,
+            stale_after_delete: c.stale_lists_after_delete,
+        }
     }
 
     fn make_state(mut config: FaultConfig) -> Result<FaultState, String> {
@@ -158,6 +208,7 @@ impl Faults {
         Ok(FaultState {
             config,
             rng: SplitMix64(seed),
+            seen: HashMap::new(),
         })
     }
 
@@ -169,6 +220,7 @@ impl Faults {
     pub fn set(&self, config: FaultConfig) -> Result<FaultConfig, String> {
         let state = Self::make_state(config)?;
         let shown = state.config.clone();
+        self.lag.configure(Self::lag_counts(&shown));
         *self.lock() = state;
         Ok(shown)
     }
@@ -188,6 +240,15 @@ impl Faults {
     pub fn decide(&self, action: Option<&str>) -> (Duration, FaultDecision) {
         let mut st = self.lock();
         let u = st.rng.next_f64();
+        if let Some(a) = action {
+            if let Some(every) = st.config.lose_response_every.get(a).copied() {
+                let n = st.seen.entry(a.to_string()).or_default();
+                *n += 1;
+                if n.is_multiple_of(every) {
+                    return (st.config.latency_for(action), FaultDecision::LoseResponse);
+                }
+            }
+        }
         let c = &st.config;
         let latency = c.latency_for(action);
         let bands = [
@@ -322,6 +383,33 @@ mod tests {
         let f = Faults::new(FaultConfig::default()).unwrap();
         assert!(f.set(one("AddPrivateRegistry", u64::MAX)).is_err());
         assert!(f.current().action_latency_ms.is_empty());
+    }
+
+    #[test]
+    fn every_nth_request_of_an_action_loses_its_answer() {
+        let f = Faults::new(FaultConfig {
+            lose_response_every: [("AddPrivateRegistry".to_string(), 3)].into(),
+            ..Default::default()
+        })
+        .unwrap();
+        let adds: Vec<_> = (0..6)
+            .map(|_| {
+                f.decide(Some("ListPrivateRegistryList"));
+                f.decide(Some("AddPrivateRegistry")).1
+            })
+            .collect();
+        use FaultDecision::{LoseResponse as L, None as N};
+        assert_eq!(adds, [N, N, L, N, N, L]);
+        let zero = FaultConfig {
+            lose_response_every: [("AddPrivateRegistry".to_string(), 0)].into(),
+            ..Default::default()
+        };
+        assert!(zero.validate().unwrap_err().contains("lose_response_every"));
+        let long = FaultConfig {
+            appear_after_lists: MAX_LAG_LISTS + 1,
+            ..Default::default()
+        };
+        assert!(long.validate().unwrap_err().contains("appear_after_lists"));
     }
 
     #[test]

@@ -33,6 +33,7 @@ pub mod faults;
 pub mod holds;
 pub mod ids;
 pub mod introspect;
+pub mod lag;
 pub mod metadata;
 pub mod probe;
 pub mod realism;

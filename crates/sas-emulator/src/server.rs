@@ -464,6 +464,7 @@ fn execute(req: &ApiRequest, shared: &Shared, request_id: &str) -> Result<Value,
         now,
         request_id,
         realism: &shared.realism,
+        lag: &shared.faults.lag,
     };
     actions::handle(action, req, &ctx)
 }

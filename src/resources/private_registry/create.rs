@@ -1,7 +1,10 @@
-//! Creating a registry so that exactly one results: no duplicate from an ambiguous failure
-//! (re-list, adopt what appeared, retry only when nothing did), none from two resources that
+//! Creating a registry so that exactly one results: no duplicate from a create that may have
+//! acted (its answer lost, a 5xx, a reset): the list is polled, as the read after a create
+//! polls it, for the registry it may have made, which is adopted; the create is sent again only
+//! once a list sent a whole `APPEARANCE_WINDOW` later still lacks it, and if the create's
+//! timeout comes first it fails saying a registry may exist. None from two resources that
 //! describe one registry (their creates take turns), none of one made outside this state (the
-//! duplicate check), and a read-back that waits for the new registry to show in the list.
+//! duplicate check), and no registry is claimed by two resources.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -12,6 +15,7 @@ use tokio::time::Instant;
 use super::api::{AddPrivateRegistryRequest, Error, RegistryApi, RegistryInfo};
 use super::errors::failed;
 use super::registries::{DuplicateKey, Registries};
+use super::settle::{Polled, APPEARANCE_WINDOW};
 use super::{state, TYPE_NAME};
 use crate::resources::timeouts::{self, Operation};
 use tfplugin::framework::{Diagnostic, Diagnostics, Outcome};
@@ -22,6 +26,18 @@ const DUPLICATE_CHECK_WINDOW: Duration = Duration::from_secs(2);
 
 /// Attempts at `AddPrivateRegistry` when earlier ones failed ambiguously and left nothing.
 const CREATE_ATTEMPTS: usize = 4;
+
+/// What the list showed after a create that may have acted.
+enum Reconciled {
+    /// The registry it made, now claimed by this create.
+    Made(i64),
+    /// A list sent a whole [`APPEARANCE_WINDOW`] after it lacks any such registry.
+    Absent,
+    /// Several unclaimed registries that this create would make appeared.
+    Several(Vec<i64>),
+    /// Neither shown nor ruled out before the create's timeout (or a stop); why.
+    Unknown(String),
+}
 
 fn duplicate_key(new: &AddPrivateRegistryRequest) -> DuplicateKey {
     (
@@ -211,8 +227,9 @@ impl<A: RegistryApi> Registries<A> {
         ))
     }
 
-    /// Calls `AddPrivateRegistry` so that at most one registry results: after an ambiguous
-    /// failure it looks for a registry that appeared and adopts it, and only retries when none did.
+    /// Calls `AddPrivateRegistry` so that at most one registry results. An answer that is
+    /// not definitive (`Error::is_ambiguous`: lost, late, a 5xx, a reset) means "maybe made":
+    /// the list says which, and the create is sent again only once it shows nothing was made.
     async fn add_once(
         &self,
         new: &AddPrivateRegistryRequest,
@@ -222,59 +239,95 @@ impl<A: RegistryApi> Registries<A> {
     ) -> Result<i64, Diagnostics> {
         let mut last: Option<Error> = None;
         for attempt in 1..=CREATE_ATTEMPTS {
-            match self.api.add(new, deadline).await {
-                Ok(id) => return Ok(id),
-                Err(f) if f.is_ambiguous() => {
-                    tracing::warn!(
-                        attempt,
-                        "create failed ambiguously; looking for the registry before retrying"
-                    );
-                    let list = self
-                        .api
-                        .list(Some(&new.registry_type), deadline)
-                        .await
-                        .map_err(|e| {
-                            let mut d = failed(
-                                "Failed to list registries after an interrupted create",
-                                &e,
-                            );
-                            for diag in &mut d.0 {
-                                diag.detail.push_str("\n\nThe create may have reached Security Center. If the next apply reports that the registry already exists, import it with the command it gives.");
-                            }
-                            d
-                        })?;
-                    let appeared: Vec<&RegistryInfo> = list
-                        .iter()
-                        .filter(|r| {
-                            !known.contains(&r.id) && what_this_create_makes(r, new, planned)
-                        })
-                        .collect();
-                    match appeared.as_slice() {
-                        [one] => {
-                            tracing::info!(
-                                id = one.id,
-                                "adopting the registry the interrupted create made"
-                            );
-                            return Ok(one.id);
-                        }
-                        [] => last = Some(f),
-                        many => {
-                            let ids: Vec<String> = many.iter().map(|r| r.id.to_string()).collect();
-                            return Err(Diagnostic::error(
-                                "Several matching registries appeared",
-                                format!("While creating, registries {} appeared for the same domain and host; import the right one and delete the others.", ids.join(", ")),
-                            )
-                            .into());
-                        }
-                    }
+            let f = match self.api.add(new, deadline).await {
+                Ok(id) => {
+                    self.claim(id);
+                    return Ok(id);
                 }
+                Err(f) if f.is_ambiguous() => f,
                 Err(f) => return Err(failed("Failed to create registry", &f)),
+            };
+            tracing::warn!(
+                attempt,
+                error = %f,
+                "the create may have acted; waiting for the list to show whether it did"
+            );
+            match self.reconcile(new, planned, known, deadline).await {
+                Reconciled::Made(id) => {
+                    tracing::info!(id, "adopting the registry the unanswered create made");
+                    return Ok(id);
+                }
+                Reconciled::Absent => last = Some(f),
+                Reconciled::Several(ids) => {
+                    let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+                    return Err(Diagnostic::error(
+                        "Several matching registries appeared",
+                        format!("While creating, registries {} appeared for the same domain and host; import the right one and delete the others.", ids.join(", ")),
+                    )
+                    .into());
+                }
+                Reconciled::Unknown(why) => return Err(maybe_made(new, &f, &why)),
             }
         }
         Err(match last {
             Some(f) => failed("Failed to create registry", &f),
             None => Diagnostic::error("Failed to create registry", "no attempt was made").into(),
         })
+    }
+
+    /// After a create that may have acted: polls the list, as the read after a create does,
+    /// for an unclaimed registry that was not there before (`known`) and is what this create
+    /// makes, for [`APPEARANCE_WINDOW`] within the create's deadline.
+    async fn reconcile(
+        &self,
+        new: &AddPrivateRegistryRequest,
+        planned: &Value,
+        known: &HashSet<i64>,
+        deadline: Instant,
+    ) -> Reconciled {
+        let window_ends = Instant::now() + APPEARANCE_WINDOW;
+        let polled = self
+            .poll_list(&new.registry_type, window_ends, deadline, |list| {
+                let claimed = self.claimed.lock().unwrap_or_else(|e| e.into_inner());
+                let appeared: Vec<i64> = list
+                    .iter()
+                    .filter(|r| {
+                        !known.contains(&r.id)
+                            && !claimed.contains(&r.id)
+                            && what_this_create_makes(r, new, planned)
+                    })
+                    .map(|r| r.id)
+                    .collect();
+                (!appeared.is_empty()).then_some(appeared)
+            })
+            .await;
+        match polled {
+            Polled::Seen(ids) => match ids.as_slice() {
+                [id] if self.claim(*id) => Reconciled::Made(*id),
+                [_] => Reconciled::Unknown("another resource claimed the registry that appeared".into()),
+                _ => Reconciled::Several(ids),
+            },
+            Polled::NotSeen { last_error: None } if window_ends <= deadline => Reconciled::Absent,
+            Polled::NotSeen { last_error: Some(e) } => Reconciled::Unknown(format!(
+                "listing registries to find out failed: {e}"
+            )),
+            Polled::NotSeen { .. } => Reconciled::Unknown(format!(
+                "the create timeout ended before the list could show it: a new registry may take up to {} s to appear",
+                APPEARANCE_WINDOW.as_secs()
+            )),
+            Polled::Stopped => Reconciled::Unknown(
+                "Terraform asked the provider to stop before the list could show it".into(),
+            ),
+        }
+    }
+
+    /// Claims registry `id` for the create asking; false if another create of this process
+    /// made or adopted it already.
+    fn claim(&self, id: i64) -> bool {
+        self.claimed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id)
     }
 
     /// Lists until the new registry shows up: a read right after a create may miss it.
@@ -284,53 +337,47 @@ impl<A: RegistryApi> Registries<A> {
         registry_type: &str,
         deadline: Instant,
     ) -> Result<RegistryInfo, Diagnostics> {
-        let mut pause = Duration::from_millis(200);
-        loop {
-            // Only a list sent after the create returned (or after the last miss) can show it;
-            // creates that finished meanwhile share that list.
-            let since = Instant::now();
-            let fetched = self
-                .lists
-                .get_since(registry_type, since, &self.ctx(deadline), || {
-                    self.api.list(Some(registry_type), deadline)
-                })
-                .await;
-            match fetched {
-                Ok(list) => {
-                    if let Some(r) = list.iter().find(|r| r.id == id) {
-                        return Ok(r.clone());
-                    }
-                }
-                Err(f) if f.is_cancelled() => {
-                    // Terraform is stopping: the registry exists, so hand it over for the state
-                    // with a warning rather than an error (an error would taint it, and the
-                    // next apply would replace a healthy registry). The next refresh reads it.
-                    return Err(Diagnostic::warning(
-                        "Registry created; reading it back was skipped",
-                        format!("Registry {id} was created, but Terraform asked the provider to stop before it was read back. It is recorded in state and the next refresh reads it."),
-                    )
-                    .into());
-                }
-                Err(f) => {
-                    tracing::debug!(error = %f, "reading back the new registry failed; retrying")
-                }
-            }
-            if Instant::now() + pause > deadline {
-                return Err(Diagnostic::error(
-                    "Registry created but not visible yet",
-                    format!("Registry {id} was created but did not appear in ListPrivateRegistryList before the create timeout. It is recorded in state as tainted, so the next apply replaces it; run `terraform untaint` on it first to keep it instead."),
-                )
-                .into());
-            }
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(Duration::from_secs(5));
+        let polled = self
+            .poll_list(registry_type, deadline, deadline, |list| {
+                list.iter().find(|r| r.id == id).cloned()
+            })
+            .await;
+        match polled {
+            Polled::Seen(record) => Ok(record),
+            // Terraform is stopping: the registry exists, so hand it over for the state with a
+            // warning rather than an error (an error would taint it, and the next apply would
+            // replace a healthy registry). The next refresh reads it.
+            Polled::Stopped => Err(Diagnostic::warning(
+                "Registry created; reading it back was skipped",
+                format!("Registry {id} was created, but Terraform asked the provider to stop before it was read back. It is recorded in state and the next refresh reads it."),
+            )
+            .into()),
+            Polled::NotSeen { .. } => Err(Diagnostic::error(
+                "Registry created but not visible yet",
+                format!("Registry {id} was created but did not appear in ListPrivateRegistryList before the create timeout. It is recorded in state as tainted, so the next apply replaces it; run `terraform untaint` on it first to keep it instead."),
+            )
+            .into()),
         }
     }
 }
 
+/// A create that may have made a registry, which no list showed in time: say so, and how to
+/// adopt it, rather than risk a second one.
+fn maybe_made(new: &AddPrivateRegistryRequest, cause: &Error, why: &str) -> Diagnostics {
+    Diagnostic::error(
+        "A registry may have been created",
+        format!(
+            "AddPrivateRegistry for the {} registry {} ({}) in {} got no definite answer ({cause}), and {why}. Security Center may hold that registry now; nothing was recorded in state and no second one was created.\n\nRun the apply again: it looks for the registry first and, if it exists, names the command that adopts it:\n  terraform import {TYPE_NAME}.<name> <id>",
+            new.registry_type, new.domain_name, new.registry_host_ip, new.registry_region_id
+        ),
+    )
+    .into()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::fake::{create_together, planned, planned_with, setup};
+    use super::super::fake::{create_together, planned, planned_with, setup, AddFate};
+    use super::APPEARANCE_WINDOW;
     use std::sync::atomic::Ordering;
     use std::sync::Arc;
     use std::time::Duration;
@@ -436,7 +483,7 @@ mod tests {
     #[tokio::test]
     async fn a_lost_response_is_adopted_not_duplicated() {
         let (fake, regs) = setup();
-        fake.lose_responses.store(1, Ordering::SeqCst);
+        fake.fail_adds(&[AddFate::Lost]);
         let r = regs.create(&planned(), &planned()).await;
         assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
         assert_eq!(
@@ -448,14 +495,89 @@ mod tests {
         assert_eq!(r.state.attr("id"), &Value::from("1"));
     }
 
-    #[tokio::test]
-    async fn a_reset_before_acting_is_retried() {
+    /// A reset may have come after the service acted: the create is sent again only once a
+    /// list sent a whole appearance window later still lacks the registry.
+    #[tokio::test(start_paused = true)]
+    async fn a_reset_before_acting_is_retried_once_the_list_shows_nothing_was_made() {
         let (fake, regs) = setup();
-        fake.resets.store(2, Ordering::SeqCst);
+        fake.fail_adds(&[AddFate::Reset, AddFate::Reset]);
+        let started = Instant::now();
         let r = regs.create(&planned(), &planned()).await;
         assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
         assert_eq!(fake.registries.lock().unwrap().len(), 1);
         assert_eq!(fake.adds.load(Ordering::SeqCst), 3);
+        assert!(
+            started.elapsed() >= 2 * APPEARANCE_WINDOW,
+            "each retry waited out the window: {:?}",
+            started.elapsed()
+        );
+    }
+
+    /// The case that made a duplicate: the first create acted and its answer was lost, and the
+    /// list did not show the new registry for three lists. The create waits for it.
+    #[tokio::test(start_paused = true)]
+    async fn a_lost_answer_with_a_lagging_list_adopts_the_registry_it_made() {
+        let (fake, regs) = setup();
+        fake.fail_adds(&[AddFate::Lost]);
+        fake.stale_after_add.store(3, Ordering::SeqCst);
+        let r = regs.create(&planned(), &planned()).await;
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        assert_eq!(fake.adds.load(Ordering::SeqCst), 1, "never sent again");
+        assert_eq!(fake.registries.lock().unwrap().len(), 1, "no duplicate");
+        assert_eq!(r.state.attr("id"), &Value::from("1"));
+        assert_eq!(r.state.attr("token"), &Value::from("token-1"), "read back");
+    }
+
+    /// No list shows the registry before the create's timeout, and the timeout comes before
+    /// the window that would rule it out: a clear error, and no second create.
+    #[tokio::test(start_paused = true)]
+    async fn a_lost_answer_unresolved_at_the_timeout_says_a_registry_may_exist() {
+        let (fake, regs) = setup();
+        fake.fail_adds(&[AddFate::Lost]);
+        fake.stale_after_add.store(usize::MAX, Ordering::SeqCst);
+        let hasty = planned_with(&[("timeouts", Value::object([("create", Value::from("10s"))]))]);
+        let r = regs.create(&hasty, &hasty).await;
+        assert_eq!(fake.adds.load(Ordering::SeqCst), 1, "never sent again");
+        assert_eq!(r.state, Value::Null, "nothing known to record");
+        let d = &r.diagnostics.0[0];
+        assert_eq!(d.summary, "A registry may have been created");
+        for part in [
+            "harbor.example.com",
+            "192.0.2.10",
+            "cn-hangzhou",
+            "no second one was created",
+            "terraform import alicloud_sas_private_registry.<name> <id>",
+        ] {
+            assert!(d.detail.contains(part), "{part:?} in {}", d.detail);
+        }
+    }
+
+    /// Two lookalike registries (one domain and host, other versions) whose creates both lose
+    /// their answers while lists lag: each adopts its own, never its sibling's.
+    #[tokio::test(start_paused = true)]
+    async fn lookalikes_that_lose_their_answers_each_claim_their_own() {
+        let (fake, regs) = setup();
+        fake.fail_adds(&[AddFate::Lost, AddFate::Lost]);
+        fake.stale_after_add.store(3, Ordering::SeqCst);
+        *fake.add_latency.lock().unwrap() = Duration::from_millis(300);
+        let regs = Arc::new(regs);
+        let v1 = planned_with(&[("registry_version", "V1".into())]);
+        let mut ids = Vec::new();
+        for create in create_together(&regs, vec![planned(), v1]) {
+            let r = create.await.unwrap();
+            assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+            ids.push(r.state.attr("id").clone());
+        }
+        assert_eq!(fake.adds.load(Ordering::SeqCst), 2);
+        let regs_now = fake.registries.lock().unwrap().clone();
+        assert_eq!(regs_now.len(), 2, "no duplicate");
+        for (id, version) in ids.iter().zip(["V2", "V1"]) {
+            let made = regs_now
+                .iter()
+                .find(|r| &Value::from(r.id.to_string()) == id)
+                .expect("the state names a registry that exists");
+            assert_eq!(made.registry_version.as_deref(), Some(version));
+        }
     }
 
     #[tokio::test]

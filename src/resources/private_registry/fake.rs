@@ -1,7 +1,9 @@
 //! The unit tests' Security Center: an in-memory [`RegistryApi`] with scriptable failures
-//! (lost responses, resets, stale lists, latency, a stop after an add, answers shaped as the
-//! real service may give them), and the configurations the tests start from.
+//! (lost responses, resets, lists that lag adds, modifies and deletes, latency, a stop after an
+//! add, answers shaped as the real service may give them), and the configurations the tests
+//! start from.
 
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -24,14 +26,20 @@ pub struct Fake {
     pub registries: Mutex<Vec<RegistryInfo>>,
     pub lists: AtomicUsize,
     pub adds: AtomicUsize,
-    /// Adds that commit and then fail ambiguously (a lost response).
-    pub lose_responses: AtomicUsize,
-    /// Adds that fail ambiguously without committing (a reset before acting).
-    pub resets: AtomicUsize,
-    /// Lists that do not yet show the newest registry (eventual consistency).
-    pub stale_lists: AtomicUsize,
-    /// How many lists after each add are stale.
+    /// How the next adds fail, in order; an add with none left succeeds.
+    pub add_fates: Mutex<VecDeque<AddFate>>,
+    /// How many lists after each add lack the new registry (eventual consistency).
     pub stale_after_add: AtomicUsize,
+    /// How many lists after each modify show the registry as it was.
+    pub stale_after_modify: AtomicUsize,
+    /// How many lists after each delete still show the registry.
+    pub stale_after_delete: AtomicUsize,
+    /// New registries lists do not show yet: lists left.
+    hidden: Mutex<HashMap<i64, usize>>,
+    /// Registries lists show as they were before a modify or delete: that view, lists left.
+    stale: Mutex<HashMap<i64, (RegistryInfo, usize)>>,
+    /// The password each registry was given last (the API never returns it).
+    pub passwords: Mutex<HashMap<i64, String>>,
     /// Terraform asked the provider to stop right after the next add.
     pub stop_after_add: std::sync::atomic::AtomicBool,
     /// StopProvider.
@@ -44,6 +52,15 @@ pub struct Fake {
     /// Answers as the real service may: the user name masked, the domain lower-cased, an
     /// unset `TransPerHour` and `Port` left out.
     pub realistic: std::sync::atomic::AtomicBool,
+}
+
+/// How an add fails: either way the provider cannot tell whether it acted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddFate {
+    /// The connection dropped before the service acted.
+    Reset,
+    /// The service acted, and its answer was lost.
+    Lost,
 }
 
 /// A create that failed after the request may have reached the server.
@@ -73,18 +90,67 @@ fn api_error(action: &str, code: &str) -> Error {
 }
 
 impl Fake {
+    /// Ids are never reused, as the service's are not.
+    fn next_id(&self, regs: &[RegistryInfo]) -> i64 {
+        let stale = self.stale.lock().unwrap();
+        regs.iter()
+            .map(|r| r.id)
+            .chain(stale.keys().copied())
+            .max()
+            .unwrap_or(0)
+            + 1
+    }
+
+    /// Lists show `before` for the next `lag` lists (the older view, if one is showing).
+    fn keep_stale(&self, before: RegistryInfo, lag: usize) {
+        if lag > 0 {
+            let mut stale = self.stale.lock().unwrap();
+            let entry = stale.entry(before.id).or_insert((before, 0));
+            entry.1 = entry.1.max(lag);
+        }
+    }
+
+    /// What one list shows, as the lag has it; counts the list.
+    fn listed(&self) -> Vec<RegistryInfo> {
+        // Locks in one order everywhere: registries, hidden, stale.
+        let regs = self.registries.lock().unwrap();
+        let mut hidden = self.hidden.lock().unwrap();
+        let mut stale = self.stale.lock().unwrap();
+        let mut shown: std::collections::BTreeMap<i64, RegistryInfo> = regs
+            .iter()
+            .filter(|r| !hidden.contains_key(&r.id))
+            .map(|r| (r.id, r.clone()))
+            .collect();
+        for (id, (old, _)) in stale.iter() {
+            shown.insert(*id, old.clone());
+        }
+        hidden.retain(|_, left| {
+            *left -= 1;
+            *left > 0
+        });
+        stale.retain(|_, (_, left)| {
+            *left -= 1;
+            *left > 0
+        });
+        shown.into_values().collect()
+    }
+
     /// The add's effect and answer, before the latency of the answer.
     fn commit(&self, req: &AddPrivateRegistryRequest) -> Result<i64, Error> {
-        if self.resets.load(Ordering::SeqCst) > 0 {
-            self.resets.fetch_sub(1, Ordering::SeqCst);
+        let fate = self.add_fates.lock().unwrap().pop_front();
+        if fate == Some(AddFate::Reset) {
             return Err(ambiguous());
         }
-        self.stale_lists.store(
-            self.stale_after_add.load(Ordering::SeqCst),
-            Ordering::SeqCst,
-        );
         let mut regs = self.registries.lock().unwrap();
-        let id = regs.iter().map(|r| r.id).max().unwrap_or(0) + 1;
+        let id = self.next_id(&regs);
+        let lag = self.stale_after_add.load(Ordering::SeqCst);
+        if lag > 0 {
+            self.hidden.lock().unwrap().insert(id, lag);
+        }
+        self.passwords
+            .lock()
+            .unwrap()
+            .insert(id, req.password.expose().to_string());
         let realistic = self.realistic.load(Ordering::SeqCst);
         regs.push(RegistryInfo {
             id,
@@ -114,8 +180,7 @@ impl Fake {
             token: Some(format!("token-{id}")),
             ..Default::default()
         });
-        if self.lose_responses.load(Ordering::SeqCst) > 0 {
-            self.lose_responses.fetch_sub(1, Ordering::SeqCst);
+        if fate == Some(AddFate::Lost) {
             return Err(ambiguous());
         }
         if self.stop_after_add.load(Ordering::SeqCst) {
@@ -150,12 +215,8 @@ impl RegistryApi for Arc<Fake> {
                 action: "ListPrivateRegistryList".into(),
             });
         }
-        let mut regs = self.registries.lock().unwrap().clone();
-        if self.stale_lists.load(Ordering::SeqCst) > 0 {
-            self.stale_lists.fetch_sub(1, Ordering::SeqCst);
-            regs.pop();
-        }
-        Ok(regs
+        Ok(self
+            .listed()
             .into_iter()
             .filter(|r| kind.is_none_or(|k| r.registry_type.as_deref() == Some(k)))
             .collect())
@@ -174,19 +235,48 @@ impl RegistryApi for Arc<Fake> {
             .iter_mut()
             .find(|r| r.id == c.id)
             .ok_or(api_error("ModifyImageRegistry", "RegistryNotFound"))?;
-        if let Some(d) = &c.domain_name {
+        self.keep_stale(r.clone(), self.stale_after_modify.load(Ordering::SeqCst));
+        // Every parameter the API can change, so a wrongly mapped one fails a test.
+        let ModifyImageRegistryRequest {
+            id,
+            password,
+            user_name,
+            trans_per_hour,
+            domain_name,
+            port,
+            registry_host_ip,
+        } = c;
+        if let Some(p) = password {
+            self.passwords
+                .lock()
+                .unwrap()
+                .insert(*id, p.expose().to_string());
+        }
+        if let Some(u) = user_name {
+            r.user_name = Some(u.clone());
+        }
+        if let Some(t) = trans_per_hour {
+            r.trans_per_hour = Some(*t);
+        }
+        if let Some(d) = domain_name {
             r.domain_name = Some(d.clone());
+        }
+        if let Some(p) = port {
+            r.port = Some(*p);
+        }
+        if let Some(h) = registry_host_ip {
+            r.registry_host_ip = Some(h.clone());
         }
         Ok(())
     }
 
     async fn delete(&self, id: i64, _: Instant) -> Result<(), Error> {
         let mut regs = self.registries.lock().unwrap();
-        let before = regs.len();
-        regs.retain(|r| r.id != id);
-        if regs.len() == before {
+        let Some(at) = regs.iter().position(|r| r.id == id) else {
             return Err(api_error("DeletePrivateRegistry", "RegistryNotFound"));
-        }
+        };
+        let gone = regs.remove(at);
+        self.keep_stale(gone, self.stale_after_delete.load(Ordering::SeqCst));
         Ok(())
     }
 }
@@ -227,6 +317,13 @@ pub fn planned() -> Value {
 /// `planned()` with other attributes.
 pub fn planned_with(attrs: &[(&str, Value)]) -> Value {
     with(planned(), attrs)
+}
+
+impl Fake {
+    /// The next adds fail so, in order.
+    pub fn fail_adds(&self, fates: &[AddFate]) {
+        self.add_fates.lock().unwrap().extend(fates);
+    }
 }
 
 pub fn setup() -> (Arc<Fake>, Registries<Arc<Fake>>) {

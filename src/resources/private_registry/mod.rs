@@ -4,10 +4,12 @@
 //!   `state.rs` and `errors.rs` derive from it.
 //! - `plan.rs` and `validate.rs`: the registry's own plan-time rules.
 //! - `registries.rs`: shared lists, read, update, delete, import; `create.rs`: the create that
-//!   makes exactly one registry.
+//!   makes exactly one registry; `settle.rs`: waiting for lists to show what was done.
 //! - `api.rs`: what all that needs of the API, which `fake.rs` fakes for the unit tests.
 
 pub mod api;
+#[cfg(test)]
+mod chaos;
 mod create;
 mod errors;
 #[cfg(test)]
@@ -16,6 +18,7 @@ mod fields;
 mod plan;
 mod registries;
 mod schema;
+mod settle;
 mod state;
 mod validate;
 

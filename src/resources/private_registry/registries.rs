@@ -2,7 +2,7 @@
 //! lists (the API has no get-by-id), and read, update, delete and import over any
 //! [`RegistryApi`]. Creating is in `create.rs`, which needs the per-registry turns kept here.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -36,6 +36,9 @@ pub struct Registries<A> {
     /// (and finds what it made). Creates of different keys do not wait for each other. One
     /// entry per registry created, for the life of the process.
     pub(super) creates: std::sync::Mutex<HashMap<DuplicateKey, Arc<AsyncMutex<Option<Instant>>>>>,
+    /// Registries this process's creates made or adopted: a create that lost its answer
+    /// adopts only a registry no other resource claimed.
+    pub(super) claimed: std::sync::Mutex<HashSet<i64>>,
     /// Every attribute null: where an import starts.
     empty: Value,
 }
@@ -80,6 +83,7 @@ impl<A: RegistryApi> Registries<A> {
             lists: ListCache::new(LIST_TTL),
             reshaped_at: std::sync::Mutex::new(None),
             creates: std::sync::Mutex::new(HashMap::new()),
+            claimed: std::sync::Mutex::new(HashSet::new()),
             empty: schema::schema().block.empty_value(),
         }
     }
@@ -184,6 +188,13 @@ impl<A: RegistryApi> Registries<A> {
             let result = self.api.modify(&change, deadline).await;
             self.reshaped();
             result.map_err(|e| failed("Failed to update registry", &e))?;
+            // A list may show the old values for a while: the next refresh would take them
+            // for drift.
+            let kind = planned.attr("registry_type").as_str().unwrap_or_default();
+            self.settle("change", id, kind, deadline, |shown| {
+                shown.is_some_and(|r| state::shows_change(r, prior, planned))
+            })
+            .await;
         }
         // ModifyImageRegistry changes exactly what we asked; the planned state is the truth.
         Ok(planned.clone())
@@ -196,10 +207,16 @@ impl<A: RegistryApi> Registries<A> {
         let result = self.api.delete(id, deadline).await;
         self.reshaped();
         match result {
-            Ok(()) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => Err(failed("Failed to delete registry", &e)),
+            Ok(()) => {}
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(failed("Failed to delete registry", &e)),
         }
+        // A list may still show it for a while: a create of the same registry (a replacement)
+        // would take it for a duplicate.
+        let kind = prior.attr("registry_type").as_str().unwrap_or_default();
+        self.settle("delete", id, kind, deadline, |shown| shown.is_none())
+            .await;
+        Ok(())
     }
 
     pub async fn import(&self, id_text: &str) -> Result<Value, Diagnostics> {
@@ -306,6 +323,65 @@ mod tests {
         fake.registries.lock().unwrap().clear();
         regs.lists.invalidate();
         assert_eq!(regs.read(&created).await.unwrap(), None, "gone");
+    }
+
+    /// Every in-place attribute reaches the API under its own parameter: a change of each one,
+    /// read back, is no drift.
+    #[tokio::test]
+    async fn every_in_place_change_reaches_the_api() {
+        let (fake, regs) = setup();
+        let created = regs.create(&planned(), &planned()).await.state;
+        let mut changed = created.clone();
+        for (k, v) in [
+            ("registry_host_ip", Value::from("198.51.100.9")),
+            ("domain_name", "changed.example.com".into()),
+            ("port", Value::int(8443)),
+            ("user_name", "operator".into()),
+            ("password", "n3w".into()),
+            ("trans_per_hour", Value::int(35)),
+        ] {
+            changed.set_attr(k, v);
+        }
+        let updated = regs.update(&created, &changed, &changed).await.unwrap();
+        assert_eq!(updated, changed);
+        regs.lists.invalidate();
+        assert_eq!(regs.read(&changed).await.unwrap(), Some(changed));
+        assert_eq!(fake.passwords.lock().unwrap()[&1], "n3w");
+    }
+
+    /// A list that shows the old values for a while after a modify: the update waits for it,
+    /// so the next refresh sees no drift.
+    #[tokio::test(start_paused = true)]
+    async fn an_update_waits_until_lists_show_it() {
+        let (fake, regs) = setup();
+        let created = regs.create(&planned(), &planned()).await.state;
+        fake.stale_after_modify.store(3, Ordering::SeqCst);
+        let changed = super::super::fake::with(created.clone(), &[("user_name", "ops".into())]);
+        // Lists sent at the instant of the create are not after the modify (the clock is
+        // paused, so no time passes unless a test lets it).
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        let lists = fake.lists.load(Ordering::SeqCst);
+        regs.update(&created, &changed, &changed).await.unwrap();
+        assert_eq!(
+            fake.lists.load(Ordering::SeqCst) - lists,
+            4,
+            "three stale, one shows it"
+        );
+        regs.lists.invalidate();
+        assert_eq!(regs.read(&changed).await.unwrap(), Some(changed));
+    }
+
+    /// A list that still shows a deleted registry: the delete waits for it to go, so that a
+    /// replacement's duplicate check (a tainted registry, say) does not find the old one.
+    #[tokio::test(start_paused = true)]
+    async fn a_replacement_after_a_lagging_delete_is_not_a_duplicate() {
+        let (fake, regs) = setup();
+        let created = regs.create(&planned(), &planned()).await.state;
+        fake.stale_after_delete.store(3, Ordering::SeqCst);
+        regs.delete(&created).await.unwrap();
+        let again = regs.create(&planned(), &planned()).await;
+        assert!(again.diagnostics.is_empty(), "{:?}", again.diagnostics);
+        assert_eq!(fake.registries.lock().unwrap().len(), 1);
     }
 
     #[tokio::test]

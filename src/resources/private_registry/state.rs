@@ -94,6 +94,17 @@ pub fn imported(record: &RegistryInfo, empty: &Value) -> Value {
     state
 }
 
+/// Whether the list's `record` shows the change from `prior` to `planned`: every attribute
+/// that changed reads back as planned, where the list reports it (a masked, omitted or merely
+/// re-cased value counts as shown, as it does for a refresh).
+pub fn shows_change(record: &RegistryInfo, prior: &Value, planned: &Value) -> bool {
+    let now = refreshed(record, planned);
+    reported(record).all(|(field, _, _)| {
+        let name = field.attribute;
+        prior.attr(name) == planned.attr(name) || now.attr(name) == planned.attr(name)
+    })
+}
+
 /// Whether `record` agrees with `planned` in every field whose change means a new registry and
 /// which the list reports. A field the list leaves out, or the plan leaves null, agrees.
 pub fn agrees_on_replacing_fields(record: &RegistryInfo, planned: &Value) -> bool {
