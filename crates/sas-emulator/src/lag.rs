@@ -113,30 +113,8 @@ mod tests {
 
     fn record(id: i64, user: &str) -> RegistryRecord {
         RegistryRecord {
-            id,
-            ali_uid: 1,
-            registry_type: "harbor".into(),
-            registry_version: "V2".into(),
-            protocol_type: 2,
-            net_type: 1,
-            vpc_id: None,
-            registry_host_ip: "192.0.2.1".into(),
-            domain_name: "h.example.com".into(),
-            port: None,
             user_name: user.into(),
-            password_hash: String::new(),
-            region_id: "cn-hangzhou".into(),
-            trans_per_hour: 0,
-            trans_per_hour_unset: true,
-            token: String::new(),
-            registry_name: "h.example.com".into(),
-            white_list: String::new(),
-            black_list: String::new(),
-            jenkins_env: String::new(),
-            persistence_day: 0,
-            extras: Vec::new(),
-            gmt_create: String::new(),
-            gmt_modified: String::new(),
+            ..RegistryRecord::sample(id)
         }
     }
 

@@ -115,6 +115,39 @@ pub struct RegistryRecord {
     pub gmt_modified: String,
 }
 
+#[cfg(test)]
+impl RegistryRecord {
+    /// A harbor registry with id `id`, for tests.
+    pub(crate) fn sample(id: i64) -> Self {
+        Self {
+            id,
+            ali_uid: 1,
+            registry_type: "harbor".into(),
+            registry_version: "V2".into(),
+            protocol_type: 2,
+            net_type: 1,
+            vpc_id: None,
+            registry_host_ip: "1.2.3.4".into(),
+            domain_name: "example.com".into(),
+            port: Some(443),
+            user_name: "u".into(),
+            password_hash: "sha256:x".into(),
+            region_id: "cn-hangzhou".into(),
+            trans_per_hour: 0,
+            trans_per_hour_unset: false,
+            token: "t".into(),
+            registry_name: "example.com".into(),
+            white_list: String::new(),
+            black_list: String::new(),
+            jenkins_env: String::new(),
+            persistence_day: 0,
+            extras: vec![],
+            gmt_create: String::new(),
+            gmt_modified: String::new(),
+        }
+    }
+}
+
 /// Everything the state file holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -318,32 +351,7 @@ mod tests {
     use super::*;
 
     fn record(id: i64) -> RegistryRecord {
-        RegistryRecord {
-            id,
-            ali_uid: 1,
-            registry_type: "harbor".into(),
-            registry_version: "V2".into(),
-            protocol_type: 2,
-            net_type: 1,
-            vpc_id: None,
-            registry_host_ip: "1.2.3.4".into(),
-            domain_name: "example.com".into(),
-            port: Some(443),
-            user_name: "u".into(),
-            password_hash: "sha256:x".into(),
-            region_id: "cn-hangzhou".into(),
-            trans_per_hour: 0,
-            trans_per_hour_unset: false,
-            token: "t".into(),
-            registry_name: "example.com".into(),
-            white_list: String::new(),
-            black_list: String::new(),
-            jenkins_env: String::new(),
-            persistence_day: 0,
-            extras: vec![],
-            gmt_create: String::new(),
-            gmt_modified: String::new(),
-        }
+        RegistryRecord::sample(id)
     }
 
     #[test]

@@ -14,33 +14,26 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+use sas_emulator::faults::SplitMix64;
 use tfplugin::value::Value;
 
 use super::fake::{create_together, planned_with, setup, with, AddFate};
 
 const DEFAULT_CASES: u64 = 2000;
 
-/// SplitMix64: a seed means the same schedule forever.
-struct Rng(u64);
+/// The emulator's SplitMix64, so a seed means the same schedule forever.
+struct Rng(SplitMix64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
     /// Uniform in `0..=max`.
     fn upto(&mut self, max: u64) -> u64 {
-        self.next() % (max + 1)
+        self.0.next_u64() % (max + 1)
     }
 }
 
 /// One case: its schedule drawn from `seed`.
 fn case(seed: u64) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng(SplitMix64(seed));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .start_paused(true)
