@@ -1,7 +1,7 @@
 //! Creating a registry so that exactly one results: no duplicate from a create that may have
 //! acted (its answer lost, a 5xx, a reset): the list is polled, as the read after a create
 //! polls it, for the registry it may have made, which is adopted; the create is sent again only
-//! once a list sent a whole `APPEARANCE_WINDOW` later still lacks it, and if the create's
+//! once a list sent a whole `LIST_LAG_WINDOW` later still lacks it, and if the create's
 //! timeout comes first it fails saying a registry may exist. None from two resources that
 //! describe one registry (their creates take turns), none of one made outside this state (the
 //! duplicate check), and no registry is claimed by two resources.
@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use super::api::{AddPrivateRegistryRequest, Error, RegistryApi, RegistryInfo};
 use super::errors::failed;
 use super::registries::{DuplicateKey, Registries};
-use super::settle::{Polled, APPEARANCE_WINDOW};
+use super::settle::{Polled, LIST_LAG_WINDOW};
 use super::{state, TYPE_NAME};
 use crate::resources::timeouts::{self, Operation};
 use tfplugin::framework::{Diagnostic, Diagnostics, Outcome};
@@ -31,7 +31,7 @@ const CREATE_ATTEMPTS: usize = 4;
 enum Reconciled {
     /// The registry it made, now claimed by this create.
     Made(i64),
-    /// A list sent a whole [`APPEARANCE_WINDOW`] after it lacks any such registry.
+    /// A list sent a whole [`LIST_LAG_WINDOW`] after it lacks any such registry.
     Absent,
     /// Several unclaimed registries that this create would make appeared.
     Several(Vec<i64>),
@@ -277,7 +277,7 @@ impl<A: RegistryApi> Registries<A> {
 
     /// After a create that may have acted: polls the list, as the read after a create does,
     /// for an unclaimed registry that was not there before (`known`) and is what this create
-    /// makes, for [`APPEARANCE_WINDOW`] within the create's deadline.
+    /// makes, for [`LIST_LAG_WINDOW`] within the create's deadline.
     async fn reconcile(
         &self,
         new: &AddPrivateRegistryRequest,
@@ -285,7 +285,7 @@ impl<A: RegistryApi> Registries<A> {
         known: &HashSet<i64>,
         deadline: Instant,
     ) -> Reconciled {
-        let window_ends = Instant::now() + APPEARANCE_WINDOW;
+        let window_ends = Instant::now() + LIST_LAG_WINDOW;
         let polled = self
             .poll_list(&new.registry_type, window_ends, deadline, |list| {
                 let claimed = self.claimed.lock().unwrap_or_else(|e| e.into_inner());
@@ -313,7 +313,7 @@ impl<A: RegistryApi> Registries<A> {
             )),
             Polled::NotSeen { .. } => Reconciled::Unknown(format!(
                 "the create timeout ended before the list could show it: a new registry may take up to {} s to appear",
-                APPEARANCE_WINDOW.as_secs()
+                LIST_LAG_WINDOW.as_secs()
             )),
             Polled::Stopped => Reconciled::Unknown(
                 "Terraform asked the provider to stop before the list could show it".into(),
@@ -377,7 +377,7 @@ fn maybe_made(new: &AddPrivateRegistryRequest, cause: &Error, why: &str) -> Diag
 #[cfg(test)]
 mod tests {
     use super::super::fake::{create_together, planned, planned_with, setup, AddFate};
-    use super::APPEARANCE_WINDOW;
+    use super::LIST_LAG_WINDOW;
     use std::sync::atomic::Ordering;
     use std::sync::Arc;
     use std::time::Duration;
@@ -507,7 +507,7 @@ mod tests {
         assert_eq!(fake.registries.lock().unwrap().len(), 1);
         assert_eq!(fake.adds.load(Ordering::SeqCst), 3);
         assert!(
-            started.elapsed() >= 2 * APPEARANCE_WINDOW,
+            started.elapsed() >= 2 * LIST_LAG_WINDOW,
             "each retry waited out the window: {:?}",
             started.elapsed()
         );

@@ -18,10 +18,11 @@ const FIRST_PAUSE: Duration = Duration::from_millis(200);
 /// The longest pause between lists.
 const LONGEST_PAUSE: Duration = Duration::from_secs(5);
 
-/// How long a registry made by a create whose answer was lost may take to show in the list.
-/// Only a list this long after the create that still lacks it shows that the create did not
-/// act, so that the create may be sent again.
-pub const APPEARANCE_WINDOW: Duration = Duration::from_secs(30);
+/// How long the service's lists may take to show a write. Only a list this long after a create
+/// whose answer was lost that still lacks its registry shows that the create did not act, so
+/// that it may be sent again; an update or a delete waits this long at most for lists to show
+/// it.
+pub const LIST_LAG_WINDOW: Duration = Duration::from_secs(30);
 
 /// How a wait for the list ended.
 #[derive(Debug)]
@@ -82,9 +83,10 @@ impl<A: RegistryApi> Registries<A> {
         }
     }
 
-    /// After a write the API answered, waits (within `deadline`) until lists show it, so that
-    /// the next refresh, or a create that checks for duplicates, sees what Terraform recorded.
-    /// Lists that lag longer only cost a warning in the log: the write itself succeeded.
+    /// After a write the API answered, waits (for [`LIST_LAG_WINDOW`] at most, within
+    /// `deadline`) until lists show it, so that the next refresh, or a create that checks for
+    /// duplicates, sees what Terraform recorded. Lists that lag longer only cost a warning in
+    /// the log: the write itself succeeded.
     pub(super) async fn settle(
         &self,
         what: &str,
@@ -94,14 +96,17 @@ impl<A: RegistryApi> Registries<A> {
         shows: impl Fn(Option<&RegistryInfo>) -> bool,
     ) {
         let polled = self
-            .poll_list(registry_type, deadline, deadline, |list| {
-                shows(list.iter().find(|r| r.id == id)).then_some(())
-            })
+            .poll_list(
+                registry_type,
+                Instant::now() + LIST_LAG_WINDOW,
+                deadline,
+                |list| shows(list.iter().find(|r| r.id == id)).then_some(()),
+            )
             .await;
         if let Polled::NotSeen { .. } = polled {
             tracing::warn!(
                 id,
-                "the {what} of the registry did not show in ListPrivateRegistryList before the timeout; the next refresh may see it late"
+                "the {what} of the registry did not show in ListPrivateRegistryList in time; the next refresh may see it late"
             );
         }
     }
