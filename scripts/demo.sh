@@ -13,7 +13,7 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 step "Building release binaries"
 cargo build --release --workspace --bins --quiet
-scripts/install-tools.sh
+scripts/install-tools.sh terraform-1.0.3 # the one client the demo runs, not the test matrix
 
 # A fresh working directory each run: the emulator starts empty, so old state would lie.
 rm -rf "$demo"

