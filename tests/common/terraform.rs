@@ -92,12 +92,6 @@ impl Client {
         )
     }
 
-    /// Write-only attributes (Terraform 1.11, OpenTofu 1.11) and resource identity with
-    /// `import { identity = … }` (Terraform 1.12, OpenTofu 1.12).
-    pub fn has_write_only_and_identity(self) -> bool {
-        matches!(self, Client::Terraform1_15 | Client::OpenTofu1_12)
-    }
-
     /// Provider source addresses without a host resolve to this registry.
     pub fn default_registry(self) -> &'static str {
         match self {
