@@ -400,7 +400,7 @@ fn list(req: &ApiRequest, ctx: &SasContext<'_>, body: &mut Map<String, Value>) {
     let filter = req.optional("RegistryType");
     let real = ctx.realism.current();
     let items: Vec<Value> = ctx.store.read(|d| {
-        let lagging = ctx.lag.answer(&d.registries);
+        let lagging = ctx.lag.answer(&d.registries, |r| r.id);
         lagging
             .as_deref()
             .unwrap_or(&d.registries)
@@ -431,7 +431,7 @@ fn page(
     let type_not_in = req.repeat_list("RegistryTypeNotInList");
     let real = ctx.realism.current();
     let matching: Vec<Value> = ctx.store.read(|d| {
-        let lagging = ctx.lag.answer(&d.registries);
+        let lagging = ctx.lag.answer(&d.registries, |r| r.id);
         lagging
             .as_deref()
             .unwrap_or(&d.registries)
@@ -548,7 +548,7 @@ fn modify(
             Ok::<_, ApiError>(before)
         })
         .map_err(persist_err)??;
-    ctx.lag.modified(before);
+    ctx.lag.modified(id, before);
     body.insert("Code".into(), "200".into());
     body.insert("Data".into(), Value::Null);
     body.insert("HttpStatusCode".into(), 200.into());
@@ -575,7 +575,7 @@ fn delete(
         .map_err(persist_err)??;
     let existed = gone.is_some();
     if let Some(before) = gone {
-        ctx.lag.deleted(before);
+        ctx.lag.deleted(id, before);
     }
     body.insert("Data".into(), existed.into());
     Ok(())

@@ -6,6 +6,9 @@
 //! Counting answers rather than milliseconds makes a test independent of the machine's speed:
 //! a provider that lists three times sees the same thing on a loaded machine as on an idle one.
 //! Every `ListPrivateRegistryList` and `PageImageRegistry` answer counts once.
+//!
+//! Generic over the record a list holds, so the provider's unit-test fake lags its
+//! `RegistryInfo` lists the same way.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -23,23 +26,33 @@ pub struct LagCounts {
     pub stale_after_delete: u64,
 }
 
-#[derive(Default)]
-struct LagState {
+struct LagState<R> {
     counts: LagCounts,
     /// New registries: answers left before they show.
     hidden: BTreeMap<i64, u64>,
     /// Modified or deleted registries as lists still show them, and answers left.
-    stale: BTreeMap<i64, (RegistryRecord, u64)>,
+    stale: BTreeMap<i64, (R, u64)>,
 }
 
-/// The lag of lists behind changes, shared by every request.
-#[derive(Default)]
-pub struct ListLag {
-    state: Mutex<LagState>,
+/// The lag of lists of `R` behind changes, shared by every request.
+pub struct ListLag<R = RegistryRecord> {
+    state: Mutex<LagState<R>>,
 }
 
-impl ListLag {
-    fn lock(&self) -> std::sync::MutexGuard<'_, LagState> {
+impl<R> Default for ListLag<R> {
+    fn default() -> Self {
+        Self {
+            state: Mutex::new(LagState {
+                counts: LagCounts::default(),
+                hidden: BTreeMap::new(),
+                stale: BTreeMap::new(),
+            }),
+        }
+    }
+}
+
+impl<R: Clone> ListLag<R> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, LagState<R>> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -57,40 +70,45 @@ impl ListLag {
         }
     }
 
-    /// `before` was just modified.
-    pub fn modified(&self, before: RegistryRecord) {
+    /// Registry `id`, `before`, was just modified.
+    pub fn modified(&self, id: i64, before: R) {
         let n = self.lock().counts.stale_after_modify;
-        self.keep_stale(before, n);
+        self.keep_stale(id, before, n);
     }
 
-    /// `before` was just deleted.
-    pub fn deleted(&self, before: RegistryRecord) {
+    /// Registry `id`, `before`, was just deleted.
+    pub fn deleted(&self, id: i64, before: R) {
         let n = self.lock().counts.stale_after_delete;
-        self.keep_stale(before, n);
+        self.keep_stale(id, before, n);
+    }
+
+    /// The highest id lists may still show of a deleted registry (so a fake never reuses it).
+    pub fn highest_stale_id(&self) -> Option<i64> {
+        self.lock().stale.keys().next_back().copied()
     }
 
     /// Lists show `before` for `n` more answers. A registry already stale keeps the older view
     /// it shows (lists lag behind both changes) and the longer count.
-    fn keep_stale(&self, before: RegistryRecord, n: u64) {
+    fn keep_stale(&self, id: i64, before: R, n: u64) {
         if n == 0 {
             return;
         }
         let mut st = self.lock();
-        let entry = st.stale.entry(before.id).or_insert((before, 0));
+        let entry = st.stale.entry(id).or_insert((before, 0));
         entry.1 = entry.1.max(n);
     }
 
     /// The registries one list answer shows, from what the store holds now (`None`: exactly
     /// that, nothing lags), in id order; counts the answer.
-    pub fn answer(&self, current: &[RegistryRecord]) -> Option<Vec<RegistryRecord>> {
+    pub fn answer(&self, current: &[R], id: impl Fn(&R) -> i64) -> Option<Vec<R>> {
         let mut st = self.lock();
         if st.hidden.is_empty() && st.stale.is_empty() {
             return None;
         }
-        let mut shown: BTreeMap<i64, RegistryRecord> = current
+        let mut shown: BTreeMap<i64, R> = current
             .iter()
-            .filter(|r| !st.hidden.contains_key(&r.id))
-            .map(|r| (r.id, r.clone()))
+            .filter(|r| !st.hidden.contains_key(&id(r)))
+            .map(|r| (id(r), r.clone()))
             .collect();
         for (id, (old, _)) in &st.stale {
             shown.insert(*id, old.clone());
@@ -118,7 +136,8 @@ mod tests {
         }
     }
 
-    fn users(shown: Option<Vec<RegistryRecord>>, current: &[RegistryRecord]) -> Vec<String> {
+    fn users(lag: &ListLag, current: &[RegistryRecord]) -> Vec<String> {
+        let shown = lag.answer(current, |r| r.id);
         shown
             .unwrap_or_else(|| current.to_vec())
             .into_iter()
@@ -128,7 +147,7 @@ mod tests {
 
     #[test]
     fn each_change_lags_its_own_number_of_answers() {
-        let lag = ListLag::default();
+        let lag: ListLag = ListLag::default();
         lag.configure(LagCounts {
             appear_after: 2,
             stale_after_modify: 1,
@@ -137,13 +156,13 @@ mod tests {
         let mut store = vec![record(1, "a"), record(2, "b")];
         lag.added(3);
         store.push(record(3, "c"));
-        lag.modified(store[0].clone());
+        lag.modified(1, store[0].clone());
         store[0].user_name = "a2".into();
-        lag.deleted(store.remove(1));
+        lag.deleted(2, store.remove(1));
 
         let mut seen = Vec::new();
         for _ in 0..4 {
-            seen.push(users(lag.answer(&store), &store));
+            seen.push(users(&lag, &store));
         }
         assert_eq!(
             seen,
@@ -154,15 +173,18 @@ mod tests {
                 vec!["1:a2", "3:c"],
             ]
         );
-        assert!(lag.answer(&store).is_none(), "nothing lags any more");
+        assert!(
+            lag.answer(&store, |r| r.id).is_none(),
+            "nothing lags any more"
+        );
     }
 
     #[test]
     fn no_lag_configured_changes_nothing() {
-        let lag = ListLag::default();
+        let lag: ListLag = ListLag::default();
         lag.added(1);
-        lag.modified(record(1, "a"));
-        lag.deleted(record(1, "a"));
-        assert!(lag.answer(&[record(1, "b")]).is_none());
+        lag.modified(1, record(1, "a"));
+        lag.deleted(1, record(1, "a"));
+        assert!(lag.answer(&[record(1, "b")], |r| r.id).is_none());
     }
 }

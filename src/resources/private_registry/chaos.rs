@@ -10,11 +10,11 @@
 
 use std::collections::HashSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
 use sas_emulator::faults::SplitMix64;
+use sas_emulator::lag::LagCounts;
 use tfplugin::value::Value;
 
 use super::fake::{create_together, planned_with, setup, with, AddFate};
@@ -54,12 +54,11 @@ fn case(seed: u64) {
             })
             .collect();
         fake.fail_adds(&fates);
-        let lag = |rng: &mut Rng| usize::try_from(rng.upto(6)).unwrap_or(0);
-        fake.stale_after_add.store(lag(&mut rng), Ordering::SeqCst);
-        fake.stale_after_modify
-            .store(lag(&mut rng), Ordering::SeqCst);
-        fake.stale_after_delete
-            .store(lag(&mut rng), Ordering::SeqCst);
+        fake.lag.configure(LagCounts {
+            appear_after: rng.upto(6),
+            stale_after_modify: rng.upto(6),
+            stale_after_delete: rng.upto(6),
+        });
         *fake.add_latency.lock().unwrap() = Duration::from_millis(rng.upto(800));
 
         // Up to four registries on two hosts; the two on one host differ only in version

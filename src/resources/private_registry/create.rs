@@ -378,6 +378,7 @@ fn maybe_made(new: &AddPrivateRegistryRequest, cause: &Error, why: &str) -> Diag
 mod tests {
     use super::super::fake::{create_together, planned, planned_with, setup, AddFate};
     use super::LIST_LAG_WINDOW;
+    use sas_emulator::lag::LagCounts;
     use std::sync::atomic::Ordering;
     use std::sync::Arc;
     use std::time::Duration;
@@ -424,7 +425,10 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn the_read_after_create_waits_for_the_new_registry() {
         let (fake, regs) = setup();
-        fake.stale_after_add.store(2, Ordering::SeqCst);
+        fake.lag.configure(LagCounts {
+            appear_after: 2,
+            ..LagCounts::default()
+        });
         let r = regs.create(&planned(), &planned()).await;
         assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
         assert_eq!(r.state.attr("id"), &Value::from("1"));
@@ -519,7 +523,10 @@ mod tests {
     async fn a_lost_answer_with_a_lagging_list_adopts_the_registry_it_made() {
         let (fake, regs) = setup();
         fake.fail_adds(&[AddFate::Lost]);
-        fake.stale_after_add.store(3, Ordering::SeqCst);
+        fake.lag.configure(LagCounts {
+            appear_after: 3,
+            ..LagCounts::default()
+        });
         let r = regs.create(&planned(), &planned()).await;
         assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
         assert_eq!(fake.adds.load(Ordering::SeqCst), 1, "never sent again");
@@ -534,7 +541,10 @@ mod tests {
     async fn a_lost_answer_unresolved_at_the_timeout_says_a_registry_may_exist() {
         let (fake, regs) = setup();
         fake.fail_adds(&[AddFate::Lost]);
-        fake.stale_after_add.store(usize::MAX, Ordering::SeqCst);
+        fake.lag.configure(LagCounts {
+            appear_after: u64::MAX,
+            ..LagCounts::default()
+        });
         let hasty = planned_with(&[("timeouts", Value::object([("create", Value::from("10s"))]))]);
         let r = regs.create(&hasty, &hasty).await;
         assert_eq!(fake.adds.load(Ordering::SeqCst), 1, "never sent again");
@@ -558,7 +568,10 @@ mod tests {
     async fn lookalikes_that_lose_their_answers_each_claim_their_own() {
         let (fake, regs) = setup();
         fake.fail_adds(&[AddFate::Lost, AddFate::Lost]);
-        fake.stale_after_add.store(3, Ordering::SeqCst);
+        fake.lag.configure(LagCounts {
+            appear_after: 3,
+            ..LagCounts::default()
+        });
         *fake.add_latency.lock().unwrap() = Duration::from_millis(300);
         let regs = Arc::new(regs);
         let v1 = planned_with(&[("registry_version", "V1".into())]);

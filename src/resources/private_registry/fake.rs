@@ -4,6 +4,8 @@
 //! start from.
 
 use std::collections::{HashMap, VecDeque};
+
+use sas_emulator::lag::ListLag;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -28,16 +30,9 @@ pub struct Fake {
     pub adds: AtomicUsize,
     /// How the next adds fail, in order; an add with none left succeeds.
     pub add_fates: Mutex<VecDeque<AddFate>>,
-    /// How many lists after each add lack the new registry (eventual consistency).
-    pub stale_after_add: AtomicUsize,
-    /// How many lists after each modify show the registry as it was.
-    pub stale_after_modify: AtomicUsize,
-    /// How many lists after each delete still show the registry.
-    pub stale_after_delete: AtomicUsize,
-    /// New registries lists do not show yet: lists left.
-    hidden: Mutex<HashMap<i64, usize>>,
-    /// Registries lists show as they were before a modify or delete: that view, lists left.
-    stale: Mutex<HashMap<i64, (RegistryInfo, usize)>>,
+    /// How far lists lag behind adds, modifies and deletes (eventual consistency), counted in
+    /// lists as the emulator counts them.
+    pub lag: ListLag<RegistryInfo>,
     /// The password each registry was given last (the API never returns it).
     pub passwords: Mutex<HashMap<i64, String>>,
     /// Terraform asked the provider to stop right after the next add.
@@ -92,47 +87,12 @@ fn api_error(action: &str, code: &str) -> Error {
 impl Fake {
     /// Ids are never reused, as the service's are not.
     fn next_id(&self, regs: &[RegistryInfo]) -> i64 {
-        let stale = self.stale.lock().unwrap();
         regs.iter()
             .map(|r| r.id)
-            .chain(stale.keys().copied())
+            .chain(self.lag.highest_stale_id())
             .max()
             .unwrap_or(0)
             + 1
-    }
-
-    /// Lists show `before` for the next `lag` lists (the older view, if one is showing).
-    fn keep_stale(&self, before: RegistryInfo, lag: usize) {
-        if lag > 0 {
-            let mut stale = self.stale.lock().unwrap();
-            let entry = stale.entry(before.id).or_insert((before, 0));
-            entry.1 = entry.1.max(lag);
-        }
-    }
-
-    /// What one list shows, as the lag has it; counts the list.
-    fn listed(&self) -> Vec<RegistryInfo> {
-        // Locks in one order everywhere: registries, hidden, stale.
-        let regs = self.registries.lock().unwrap();
-        let mut hidden = self.hidden.lock().unwrap();
-        let mut stale = self.stale.lock().unwrap();
-        let mut shown: std::collections::BTreeMap<i64, RegistryInfo> = regs
-            .iter()
-            .filter(|r| !hidden.contains_key(&r.id))
-            .map(|r| (r.id, r.clone()))
-            .collect();
-        for (id, (old, _)) in stale.iter() {
-            shown.insert(*id, old.clone());
-        }
-        hidden.retain(|_, left| {
-            *left -= 1;
-            *left > 0
-        });
-        stale.retain(|_, (_, left)| {
-            *left -= 1;
-            *left > 0
-        });
-        shown.into_values().collect()
     }
 
     /// The add's effect and answer, before the latency of the answer.
@@ -143,10 +103,7 @@ impl Fake {
         }
         let mut regs = self.registries.lock().unwrap();
         let id = self.next_id(&regs);
-        let lag = self.stale_after_add.load(Ordering::SeqCst);
-        if lag > 0 {
-            self.hidden.lock().unwrap().insert(id, lag);
-        }
+        self.lag.added(id);
         self.passwords
             .lock()
             .unwrap()
@@ -215,8 +172,11 @@ impl RegistryApi for Arc<Fake> {
                 action: "ListPrivateRegistryList".into(),
             });
         }
+        let regs = self.registries.lock().unwrap().clone();
         Ok(self
-            .listed()
+            .lag
+            .answer(&regs, |r| r.id)
+            .unwrap_or(regs)
             .into_iter()
             .filter(|r| kind.is_none_or(|k| r.registry_type.as_deref() == Some(k)))
             .collect())
@@ -235,7 +195,7 @@ impl RegistryApi for Arc<Fake> {
             .iter_mut()
             .find(|r| r.id == c.id)
             .ok_or(api_error("ModifyImageRegistry", "RegistryNotFound"))?;
-        self.keep_stale(r.clone(), self.stale_after_modify.load(Ordering::SeqCst));
+        self.lag.modified(r.id, r.clone());
         // Every parameter the API can change, so a wrongly mapped one fails a test.
         let ModifyImageRegistryRequest {
             id,
@@ -276,7 +236,7 @@ impl RegistryApi for Arc<Fake> {
             return Err(api_error("DeletePrivateRegistry", "RegistryNotFound"));
         };
         let gone = regs.remove(at);
-        self.keep_stale(gone, self.stale_after_delete.load(Ordering::SeqCst));
+        self.lag.deleted(id, gone);
         Ok(())
     }
 }

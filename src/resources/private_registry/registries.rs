@@ -256,6 +256,7 @@ impl<A: RegistryApi> Registries<A> {
 #[cfg(test)]
 mod tests {
     use super::super::fake::{planned, planned_with, setup};
+    use sas_emulator::lag::LagCounts;
     use std::sync::atomic::Ordering;
     use std::sync::Arc;
     use tfplugin::value::Value;
@@ -355,7 +356,10 @@ mod tests {
     async fn an_update_waits_until_lists_show_it() {
         let (fake, regs) = setup();
         let created = regs.create(&planned(), &planned()).await.state;
-        fake.stale_after_modify.store(3, Ordering::SeqCst);
+        fake.lag.configure(LagCounts {
+            stale_after_modify: 3,
+            ..LagCounts::default()
+        });
         let changed = super::super::fake::with(created.clone(), &[("user_name", "ops".into())]);
         // Lists sent at the instant of the create are not after the modify (the clock is
         // paused, so no time passes unless a test lets it).
@@ -377,7 +381,10 @@ mod tests {
     async fn a_replacement_after_a_lagging_delete_is_not_a_duplicate() {
         let (fake, regs) = setup();
         let created = regs.create(&planned(), &planned()).await.state;
-        fake.stale_after_delete.store(3, Ordering::SeqCst);
+        fake.lag.configure(LagCounts {
+            stale_after_delete: 3,
+            ..LagCounts::default()
+        });
         regs.delete(&created).await.unwrap();
         let again = regs.create(&planned(), &planned()).await;
         assert!(again.diagnostics.is_empty(), "{:?}", again.diagnostics);
