@@ -41,6 +41,7 @@ pub fn provider_config(v: &Value, terraform_version: &str) -> ProviderConfig {
         secret_key: string(v, "secret_key").map(Secret::new),
         security_token: string(v, "security_token").map(Secret::new),
         region: string(v, "region"),
+        skip_region_validation: v.attr("skip_region_validation").as_bool() == Some(true),
         profile: string(v, "profile"),
         shared_credentials_file: string(v, "shared_credentials_file"),
         ecs_role_name: string(v, "ecs_role_name"),

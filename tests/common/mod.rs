@@ -7,5 +7,6 @@ pub mod backend;
 pub mod cert;
 pub mod emulator_binary;
 pub mod emulator_control;
+pub mod plan_file;
 pub mod plugin_client;
 pub mod terraform;

@@ -28,6 +28,8 @@ pub struct ProviderConfig {
     pub secret_key: Option<Secret>,
     pub security_token: Option<Secret>,
     pub region: Option<String>,
+    /// Lets a region id this client does not know through (see [`crate::regions`]).
+    pub skip_region_validation: bool,
     pub profile: Option<String>,
     pub shared_credentials_file: Option<String>,
     pub ecs_role_name: Option<String>,
@@ -219,14 +221,11 @@ pub fn resolve(
 
     let (region, region_origin) = pick(config.region.as_deref(), REGION_ENV, env)
         .unwrap_or_else(|| (DEFAULT_REGION.to_string(), FROM_BLOCK.to_string()));
-    if !region
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
+    if let Some(message) = crate::regions::region_problem(&region, config.skip_region_validation) {
         errors.push(ConfigError {
             setting: Setting::Region,
             from_env: (region_origin != FROM_BLOCK).then_some(region_origin),
-            message: format!("{region:?} is not a region id such as cn-hangzhou"),
+            message,
         });
     }
 

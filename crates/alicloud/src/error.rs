@@ -72,10 +72,35 @@ impl ApiError {
 pub enum TransportFailure {
     /// The connection was never established: the request cannot have reached the server.
     Connect,
+    /// Never established, for a reason that outlasts a retry: the endpoint as configured
+    /// cannot be reached. Retried only briefly (a restarting server refuses for a moment).
+    Unreachable(Unreachable),
     /// The connect or read timeout fired.
     Timeout,
     /// Reset, closed or broken while sending or receiving: the server may have acted.
     Interrupted,
+}
+
+/// Why an endpoint cannot be reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unreachable {
+    /// Its host name does not resolve.
+    NoSuchHost,
+    /// Nothing listens at its address and port.
+    Refused,
+    /// It does not complete a TLS handshake this client accepts (not TLS, or a certificate
+    /// that does not verify).
+    Tls,
+}
+
+impl fmt::Display for Unreachable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Unreachable::NoSuchHost => "its host name does not resolve",
+            Unreachable::Refused => "it refuses connections",
+            Unreachable::Tls => "its TLS handshake fails",
+        })
+    }
 }
 
 /// A setting of [`ProviderConfig`](crate::ProviderConfig), for errors to name.
@@ -173,6 +198,18 @@ pub enum Error {
         detail: String,
     },
 
+    /// The endpoint cannot be reached as configured, even after a short retry.
+    #[error("{action}: cannot reach the Security Center endpoint {endpoint}: {why} (gave up after {attempts} attempt(s); {fix}): {detail}")]
+    EndpointUnreachable {
+        action: String,
+        endpoint: String,
+        why: Unreachable,
+        attempts: u32,
+        /// The setting to correct, named for the user.
+        fix: String,
+        detail: String,
+    },
+
     /// A non-idempotent call (a create) failed after the request may have reached the server.
     /// The server may or may not have acted: re-read before trying again, never retry blindly.
     #[error("{action} may or may not have taken effect (the request may have reached the server before this failure: {cause}); list the existing resources before creating again")]
@@ -248,7 +285,11 @@ impl Error {
     pub fn certainly_not_applied(&self) -> bool {
         match self {
             Error::Api { api, .. } => api.is_throttling() || api.status < 500,
-            Error::Transport { failure, .. } => *failure == TransportFailure::Connect,
+            Error::Transport { failure, .. } => matches!(
+                failure,
+                TransportFailure::Connect | TransportFailure::Unreachable(_)
+            ),
+            Error::EndpointUnreachable { .. } => true,
             Error::Credentials { .. } | Error::NoCredentials { .. } | Error::Setup(_) => true,
             _ => false,
         }

@@ -19,6 +19,7 @@ pub mod endpoint;
 pub mod error;
 pub mod placement;
 mod redact;
+pub mod regions;
 pub mod retry;
 pub(crate) mod rpc;
 pub mod sas;

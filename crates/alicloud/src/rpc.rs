@@ -22,7 +22,7 @@ use super::context::CallContext;
 use super::credentials::{CredentialProvider, Credentials};
 use super::encode::canonical_params;
 use super::endpoint::Protocol;
-use super::error::{ApiError, Error};
+use super::error::{ApiError, Error, TransportFailure};
 use super::placement;
 use super::redact::{body_for_log, form_for_log, params_for_log, url_for_log};
 use super::retry::RetryPolicy;
@@ -313,6 +313,31 @@ impl std::fmt::Debug for Rpc {
     }
 }
 
+/// Attempts at an endpoint that cannot be reached (no such host, refused, no TLS) before
+/// giving up: enough to ride out a restart, never the whole operation's time.
+pub(crate) const UNREACHABLE_ATTEMPTS: u32 = 3;
+
+/// `error` as the end of the call, once an unreachable endpoint has had its attempts.
+fn give_up_on_endpoint(error: &Error, attempts: u32) -> Option<Error> {
+    let Error::Transport {
+        action,
+        endpoint,
+        failure: TransportFailure::Unreachable(why),
+        detail,
+    } = error
+    else {
+        return None;
+    };
+    (attempts >= UNREACHABLE_ATTEMPTS).then(|| Error::EndpointUnreachable {
+        action: action.clone(),
+        endpoint: endpoint.clone(),
+        why: *why,
+        attempts,
+        fix: "check the endpoint settings".into(),
+        detail: detail.clone(),
+    })
+}
+
 impl Rpc {
     pub fn new(config: &ResolvedConfig) -> Self {
         Rpc {
@@ -379,6 +404,9 @@ impl Rpc {
             };
             if !error.is_retryable() {
                 return Err(error);
+            }
+            if let Some(unreachable) = give_up_on_endpoint(&error, attempts) {
+                return Err(unreachable);
             }
             if !op.idempotent && !error.certainly_not_applied() {
                 return Err(Error::Ambiguous {

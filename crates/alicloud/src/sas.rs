@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::config::ResolvedConfig;
 use super::context::CallContext;
 use super::credentials::{CredentialProvider, LazyChain};
+use super::endpoint::EndpointOrigin;
 use super::error::Error;
 use super::rpc::{Operation, Params, Rpc, SAS};
 use super::secret::Secret;
@@ -338,7 +339,8 @@ impl SasClient {
         params: Params,
         ctx: &CallContext,
     ) -> Result<T, Error> {
-        self.inner
+        let result = self
+            .inner
             .rpc
             .call(
                 &self.inner.config.sas_endpoint,
@@ -347,7 +349,44 @@ impl SasClient {
                 self.inner.credentials.as_ref(),
                 ctx,
             )
-            .await
+            .await;
+        result.map_err(|e| match e {
+            Error::EndpointUnreachable {
+                action,
+                endpoint,
+                why,
+                attempts,
+                detail,
+                ..
+            } => Error::EndpointUnreachable {
+                action,
+                endpoint,
+                why,
+                attempts,
+                fix: self.endpoint_fix(),
+                detail,
+            },
+            other => other,
+        })
+    }
+
+    /// The setting that chose the endpoint, for an error saying it cannot be reached.
+    fn endpoint_fix(&self) -> String {
+        let config = &self.inner.config;
+        match &config.sas_endpoint_origin {
+            EndpointOrigin::Environment(name) => format!(
+                "check the {name} environment variable; region {:?}",
+                config.region
+            ),
+            EndpointOrigin::ProviderBlock => format!(
+                "check endpoints.sas in the provider block; region {:?}",
+                config.region
+            ),
+            EndpointOrigin::RegionRule => format!(
+                "the endpoint follows the provider's region {:?}: check region, or set endpoints.sas",
+                config.region
+            ),
+        }
     }
 
     /// Creates a registry. On [`Error::Ambiguous`] the registry may exist: list before retrying.

@@ -10,7 +10,7 @@ use std::time::Duration;
 use rustls_platform_verifier::BuilderVerifierExt;
 
 use super::config::{ProxySettings, ResolvedConfig};
-use super::error::{Error, TransportFailure};
+use super::error::{Error, TransportFailure, Unreachable};
 
 /// What the clients need from the configuration.
 #[derive(Debug, Clone)]
@@ -144,7 +144,7 @@ async fn exchange(
 /// Connect failures cannot have reached the server; anything later might have.
 fn classify(e: reqwest::Error) -> ExchangeError {
     let failure = if e.is_connect() {
-        TransportFailure::Connect
+        unreachable(&e).map_or(TransportFailure::Connect, TransportFailure::Unreachable)
     } else if e.is_timeout() {
         TransportFailure::Timeout
     } else {
@@ -155,6 +155,33 @@ fn classify(e: reqwest::Error) -> ExchangeError {
         failure,
         detail: error_chain(&e.without_url()),
     }
+}
+
+/// Why a connect failed, when the reason will not pass by itself: told by the causes' types
+/// where they have them (refused, TLS), and by hyper's resolver message where not.
+fn unreachable(e: &reqwest::Error) -> Option<Unreachable> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(cause) = source {
+        if cause.downcast_ref::<rustls::Error>().is_some() {
+            return Some(Unreachable::Tls);
+        }
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::ConnectionRefused {
+                return Some(Unreachable::Refused);
+            }
+            if io
+                .get_ref()
+                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
+            {
+                return Some(Unreachable::Tls);
+            }
+        }
+        if cause.to_string().starts_with("dns error") {
+            return Some(Unreachable::NoSuchHost);
+        }
+        source = cause.source();
+    }
+    None
 }
 
 /// The error and its causes on one line ("error sending request: connection refused").

@@ -4,6 +4,7 @@
 use regex_lite::Regex;
 
 use crate::provider::Session;
+use crate::resources::private_registry;
 use alicloud::RegistryInfo;
 use tfplugin::framework::validate::Validator;
 use tfplugin::framework::{
@@ -43,7 +44,13 @@ const LISTED: &[Column] = &[
     }),
     ("domain_name", Type::String, |r| text(&r.domain_name)),
     ("port", Type::Number, |r| r.port.into()),
-    ("user_name", Type::String, |r| text(&r.user_name)),
+    // A masked name (`******`) says nothing of the name: null, never a value to use.
+    ("user_name", Type::String, |r| {
+        match r.user_name.as_deref() {
+            Some(u) if private_registry::masked(u) => Value::Null,
+            _ => text(&r.user_name),
+        }
+    }),
     ("region_id", Type::String, |r| text(&r.region_id)),
     ("trans_per_hour", Type::Number, |r| r.trans_per_hour.into()),
 ];
@@ -67,7 +74,7 @@ pub fn schema() -> Schema {
         .map(|(name, _, _)| format!("`{name}`"))
         .collect();
     let (last, rest) = names.split_last().expect("the table has rows");
-    let block = Block::new("Lists the private image registries Security Center knows, optionally filtered. Secrets (passwords, tokens, quay auth tokens) are never exported.")
+    let block = Block::new("Lists the private image registries Security Center knows, optionally filtered. Secrets (passwords, tokens, quay auth tokens) are never exported, and a user name the service masks (`******`) is null: the mask is not a name.")
         .attribute(Attribute::computed("id", Type::String, "An identifier for this lookup, derived from the filters."))
         .attribute(Attribute::optional("registry_type", Type::String, "Only registries of this type: `acr`, `harbor`, `quay` or `CI/CD`."))
         .attribute(Attribute::optional("domain_name_regex", Type::String, "Only registries whose domain name matches this regular expression."))

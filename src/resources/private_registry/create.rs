@@ -89,6 +89,9 @@ fn what_this_create_makes(
 
 impl<A: RegistryApi> Registries<A> {
     pub async fn create(&self, planned: &Value, config: &Value) -> Outcome {
+        if let Some(missing) = super::plan::password_missing(config) {
+            return Outcome::failed(missing);
+        }
         let new = match state::new_registry(planned, config) {
             Ok(n) => n,
             Err(e) => return Outcome::failed(Diagnostic::error("Incomplete configuration", e)),

@@ -92,6 +92,11 @@ pub struct Field {
 }
 
 impl Field {
+    /// A `*_wo_version`: says when to send its write-only value again.
+    pub fn is_write_only_version(&self) -> bool {
+        self.attribute.ends_with("_wo_version")
+    }
+
     pub fn attribute(&self) -> Attribute {
         let note = match self.change {
             Change::Replace => " Changing it creates a new registry.",
@@ -263,7 +268,7 @@ pub static FIELDS: &[Field] = &[
                 m.password = Some(Secret::new(p));
             }
         }),
-        ..field("password_wo_version", Primitive::Number, Optional, "Any number you choose; change it to send `password_wo` again (the password is never in state, so Terraform cannot see it change by itself).")
+        ..field("password_wo_version", Primitive::Number, Optional, "Any number you choose; change it to send `password_wo` again (the password is never in state, so Terraform cannot see it change by itself). A first version, set on an imported registry or when moving from `password`, is only recorded: nothing is sent.")
     },
     Field {
         secrecy: Secrecy::Sensitive,
@@ -306,7 +311,7 @@ pub static FIELDS: &[Field] = &[
     },
     Field {
         change: Change::Replace,
-        ..field("extra_param_wo_version", Primitive::Number, Optional, "Any number you choose; change it to send `extra_param_wo` again.")
+        ..field("extra_param_wo_version", Primitive::Number, Optional, "Any number you choose; change it to send `extra_param_wo` again (in a new registry: the API cannot change the tokens). A first version, set on an imported registry or when moving from `extra_param`, is only recorded: nothing is sent and nothing replaced.")
     },
     // Read back through `ListImageRegistryExtra`, not the list (see `Registries::extra_param`).
     Field {
@@ -319,7 +324,7 @@ pub static FIELDS: &[Field] = &[
             }
         }),
         change: Change::Replace,
-        ..field("extra_param", Primitive::String, Optional, "Required for `quay` unless `extra_param_wo` is set: a JSON array of objects with `namespace` and `authToken`, such as `jsonencode([{ namespace = \"team\", authToken = var.quay_token }])`, kept in state. Rewrites that mean the same JSON are not changes. Moving it to `extra_param_wo` is not a change either.")
+        ..field("extra_param", Primitive::String, Optional, "Required for `quay` unless `extra_param_wo` is set: a JSON array of objects with `namespace` and `authToken`, such as `jsonencode([{ namespace = \"team\", authToken = var.quay_token }])`, kept in state. Rewrites that mean the same JSON are not changes. An import never reads the tokens into state; setting `extra_param` on an imported registry records it without sending it, and the next refresh shows any difference from the registry's tokens. Moving it to `extra_param_wo` is an in-place update that only takes the tokens out of state: nothing is sent and nothing replaced.")
     },
     Field {
         secrecy: Secrecy::Sensitive,
@@ -355,7 +360,7 @@ mod tests {
                 assert!(f.parameter.is_some(), "{}", f.attribute);
             }
             let settable = f.presence != Presence::Computed;
-            let versioned = f.attribute.ends_with("_wo_version");
+            let versioned = f.is_write_only_version();
             assert_eq!(settable && !versioned, f.add.is_some(), "{}", f.attribute);
         }
     }

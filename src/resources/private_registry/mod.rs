@@ -22,6 +22,7 @@ mod settle;
 mod state;
 mod validate;
 
+pub use fields::masked;
 pub use registries::Registries;
 
 use crate::provider::Session;
@@ -46,8 +47,8 @@ impl Resource<Session> for PrivateRegistry {
         validate::validate(config)
     }
 
-    fn modify_plan(&self, plan: &mut Plan<'_>) {
-        plan::modify_plan(plan);
+    fn modify_plan(&self, session: Option<&Session>, plan: &mut Plan<'_>) {
+        plan::modify_plan(session, plan);
     }
 
     async fn create(&self, session: &Session, planned: &Value, config: &Value) -> Outcome {

@@ -1,36 +1,82 @@
 //! The registry's own planning rules, after the framework's flag-driven ones (computed values
 //! unknown at create, `extra_param` compared as JSON, replacement by the field table).
 
-use tfplugin::framework::{Diagnostic, Diagnostics, Plan};
-use tfplugin::value::AttributePath;
+use crate::provider::Session;
+use tfplugin::framework::{Diagnostic, Plan};
+use tfplugin::value::{AttributePath, Value};
 
-pub fn modify_plan(plan: &mut Plan<'_>) {
+pub fn modify_plan(session: Option<&Session>, plan: &mut Plan<'_>) {
     if plan.is_create() {
-        plan.diagnostics
-            .extend(creation_needs_a_password(plan.config));
+        if let Some(missing) = password_missing(plan.config) {
+            // Terraform's destroy plans this create too, in the refresh it runs first, and
+            // fails on an error here: for a registry deleted outside Terraform, say it and let
+            // the apply (which a destroy never reaches) refuse.
+            let vanished = session.is_some_and(|s| s.registries.vanished_like(&plan.planned));
+            plan.diagnostics.push(if vanished {
+                after_vanishing(missing)
+            } else {
+                missing
+            });
+        }
         return;
     }
-    // Moving the tokens to `extra_param_wo` takes them out of state; the registry keeps them.
-    if plan.planned.attr("extra_param").is_null() {
-        plan.requires_replace
-            .retain(|p| *p != AttributePath::attr("extra_param"));
+    let (prior, planned) = (plan.prior, &plan.planned);
+    plan.requires_replace
+        .retain(|p| !recorded_without_sending(prior, planned, p));
+    if let Some(cause) = plan.requires_replace.first() {
+        if password_missing(plan.config).is_some() {
+            plan.diagnostics
+                .push(replacement_needs_a_password(cause.clone()));
+        }
     }
+}
+
+/// A secret the API cannot change, or its version, that the plan takes from null or to null:
+/// nothing is sent and nothing replaced, state only records it. Null before means an import
+/// (the API's tokens are never read into state) or the write-only form; null after means the
+/// move to it. Only a change from one value to another is a new secret for a new registry.
+fn recorded_without_sending(prior: &Value, planned: &Value, path: &AttributePath) -> bool {
+    ["extra_param", "extra_param_wo_version"]
+        .into_iter()
+        .any(|name| {
+            *path == AttributePath::attr(name)
+                && (prior.attr(name).is_null() || planned.attr(name).is_null())
+        })
 }
 
 /// `password` and `password_wo` are optional so that an imported registry, whose password the
 /// API never returns, can be managed without one (and configuration generated for it
-/// validates); a new registry cannot be added without one. Replacement plans come here too,
-/// with no prior state. The write-only value is only in the configuration.
-fn creation_needs_a_password(config: &tfplugin::value::Value) -> Diagnostics {
+/// validates); a new registry cannot be added without one. The write-only value is only in
+/// the configuration.
+pub fn password_missing(config: &Value) -> Option<Diagnostic> {
     if !config.attr("password").is_null() || !config.attr("password_wo").is_null() {
-        return Diagnostics::new();
+        return None;
     }
-    Diagnostic::error(
-        "A new registry needs a password",
-        "Set `password_wo` (kept out of state; Terraform 1.11+, OpenTofu 1.11+) or `password` to the password of `user_name`: Security Center logs in with it. Both may be left unset only on a registry that already exists (an imported one keeps the password it has).",
+    Some(
+        Diagnostic::error(
+            "A new registry needs a password",
+            "Set `password_wo` (kept out of state; Terraform 1.11+, OpenTofu 1.11+) or `password` to the password of `user_name`: Security Center logs in with it. Both may be left unset only on a registry that already exists (an imported one keeps the password it has).",
+        )
+        .at(AttributePath::attr("password")),
+    )
+}
+
+/// What `missing` becomes for a registry this process saw deleted outside Terraform.
+fn after_vanishing(missing: Diagnostic) -> Diagnostic {
+    Diagnostic::warning(
+        "The registry was deleted outside Terraform",
+        format!("This plan adds it again, and the apply will fail unless the configuration has a password. {} A destroy is not affected.", missing.detail),
     )
     .at(AttributePath::attr("password"))
-    .into()
+}
+
+/// The error of a replacement that a missing password blocks, at the attribute that forces it.
+fn replacement_needs_a_password(cause: AttributePath) -> Diagnostic {
+    Diagnostic::error(
+        "Replacing this registry needs a password",
+        format!("Security Center cannot change `{cause}` in place, so this plan replaces the registry, and a new registry needs a password. Keep `{cause}` as it was, or set `password_wo` (or `password`) to the password of `user_name`."),
+    )
+    .at(cause)
 }
 
 #[cfg(test)]
@@ -133,6 +179,42 @@ mod tests {
             plan(&prior, &bumped, &bumped).requires_replace,
             vec![AttributePath::attr("extra_param_wo_version")]
         );
+    }
+
+    /// An imported registry has no tokens and no versions in state: giving them records them,
+    /// sending nothing and replacing nothing. Only a new value after a value is a new secret.
+    #[test]
+    fn tokens_and_versions_given_after_an_import_are_recorded_not_replaced() {
+        let mut imported = state();
+        imported.set_attr("extra_param", Value::Null);
+        let mut given = imported.clone();
+        given.set_attr(
+            "extra_param",
+            r#"[{"namespace":"a","authToken":"t"}]"#.into(),
+        );
+        given.set_attr("extra_param_wo_version", Value::int(1));
+        let p = plan(&imported, &given, &given);
+        assert!(p.requires_replace.is_empty(), "{:?}", p.requires_replace);
+        assert!(p.diagnostics.0.is_empty(), "{:?}", p.diagnostics);
+    }
+
+    /// A replacement that a missing password blocks says so at the attribute forcing it, not at
+    /// `password`, which the configuration rightly leaves unset on an imported registry.
+    #[test]
+    fn a_replacement_without_a_password_points_at_what_forces_it() {
+        let mut prior = state();
+        prior.set_attr("password", Value::Null);
+        let mut proposed = prior.clone();
+        proposed.set_attr(
+            "extra_param",
+            r#"[{"namespace":"b","authToken":"t"}]"#.into(),
+        );
+        let p = plan(&prior, &proposed, &proposed);
+        assert_eq!(p.diagnostics.0.len(), 1, "{:?}", p.diagnostics);
+        let d = &p.diagnostics.0[0];
+        assert_eq!(d.summary, "Replacing this registry needs a password");
+        assert_eq!(d.attribute, Some(AttributePath::attr("extra_param")));
+        assert!(d.detail.contains("`extra_param`"), "{}", d.detail);
     }
 
     #[test]

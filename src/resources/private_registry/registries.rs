@@ -39,6 +39,10 @@ pub struct Registries<A> {
     /// Registries this process's creates made or adopted: a create that lost its answer
     /// adopts only a registry no other resource claimed.
     pub(super) claimed: std::sync::Mutex<HashSet<i64>>,
+    /// The states whose registry a refresh in this process found gone. Terraform plans a
+    /// create for each (a destroy does too, in the refresh it runs first, and fails on any
+    /// error that plan reports), so checks that only a create needs soften for them.
+    vanished: std::sync::Mutex<Vec<Value>>,
     /// Every attribute null: where an import starts.
     empty: Value,
 }
@@ -84,6 +88,7 @@ impl<A: RegistryApi> Registries<A> {
             reshaped_at: std::sync::Mutex::new(None),
             creates: std::sync::Mutex::new(HashMap::new()),
             claimed: std::sync::Mutex::new(HashSet::new()),
+            vanished: std::sync::Mutex::new(Vec::new()),
             empty: schema::schema().block.empty_value(),
         }
     }
@@ -127,31 +132,34 @@ impl<A: RegistryApi> Registries<A> {
             .cloned())
     }
 
-    /// For quay, the `extra_param` the API holds; kept as the prior text when it means the same.
-    /// A refresh follows the API only where state manages `extra_param` (tokens given through
-    /// `extra_param_wo` stay out of state); an import (`adopt`) always fills it in.
+    /// For quay, the `extra_param` the API holds, where state manages it (tokens given through
+    /// `extra_param_wo`, or never given since an import, stay out of state); kept as the prior
+    /// text when it means the same.
     async fn extra_param(
         &self,
         record: &RegistryInfo,
         prior: &Value,
         deadline: Instant,
-        adopt: bool,
     ) -> Result<Value, Error> {
-        let unmanaged = prior.attr("extra_param").is_null() && !adopt;
-        if record.registry_type.as_deref() != Some("quay") || unmanaged {
-            return Ok(prior.attr("extra_param").clone());
+        let kept = prior.attr("extra_param").clone();
+        let Some(old) = kept.as_str() else {
+            return Ok(kept);
+        };
+        if record.registry_type.as_deref() != Some("quay") {
+            return Ok(kept);
         }
         let namespaces = self.api.quay_namespaces(record.id, deadline).await?;
         if namespaces.is_empty() {
-            return Ok(prior.attr("extra_param").clone());
+            return Ok(kept);
         }
         let api_json = state::extra_param_json(&namespaces);
-        Ok(match prior.attr("extra_param").as_str() {
-            Some(old) if tfplugin::framework::plan::json_equivalent(old, &api_json) => {
-                prior.attr("extra_param").clone()
-            }
-            _ => Value::String(api_json),
-        })
+        Ok(
+            if tfplugin::framework::plan::json_equivalent(old, &api_json) {
+                kept
+            } else {
+                Value::String(api_json)
+            },
+        )
     }
 
     /// The registry `current` describes, as it is now; `None` once it is gone.
@@ -165,11 +173,15 @@ impl<A: RegistryApi> Registries<A> {
             .map_err(|e| failed("Failed to read registry", &e))?;
         let Some(record) = found else {
             tracing::info!(id, "registry no longer exists; removing it from state");
+            self.vanished
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(current.clone());
             return Ok(None);
         };
         let mut new_state = state::refreshed(&record, current);
         let extra = self
-            .extra_param(&record, current, deadline, false)
+            .extra_param(&record, current, deadline)
             .await
             .map_err(|e| failed("Failed to read quay namespaces", &e))?;
         new_state.set_attr("extra_param", extra);
@@ -233,14 +245,28 @@ impl<A: RegistryApi> Registries<A> {
             }
             Err(e) => return Err(failed("Failed to read registry", &e)),
         };
-        // Imported state manages what the API reports, optional values included.
-        let mut state = state::imported(&record, &self.empty);
-        let extra = self
-            .extra_param(&record, &self.empty, deadline, true)
-            .await
-            .map_err(|e| failed("Failed to read quay namespaces", &e))?;
-        state.set_attr("extra_param", extra);
-        Ok(state)
+        // Imported state manages what the API reports, optional values included, but no secret:
+        // a quay registry's tokens stay out of state (and so out of every plan) until the
+        // configuration gives them (`recorded_without_sending` in `plan.rs`).
+        Ok(state::imported(&record, &self.empty))
+    }
+
+    /// Whether the create `planned` would re-make a registry this process saw vanish: same
+    /// type, host and region as one whose refresh found it gone.
+    pub fn vanished_like(&self, planned: &Value) -> bool {
+        let same = |a: &Value, b: &Value, name: &str| a.attr(name) == b.attr(name);
+        self.vanished
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .any(|gone| {
+                same(gone, planned, "registry_type")
+                    && same(gone, planned, "registry_region_id")
+                    && matches!(
+                        (gone.attr("domain_name").as_str(), planned.attr("domain_name").as_str()),
+                        (Some(a), Some(b)) if state::same_host(a, b)
+                    )
+            })
     }
 
     /// All registries of `registry_type` (all when `None`), for the data source.
@@ -399,8 +425,10 @@ mod tests {
         assert!(regs.delete(&state).await.is_ok());
     }
 
+    /// An import reads no secret: a quay registry's tokens stay out of state (and every plan)
+    /// until the configuration gives them; once it does, a refresh follows the API's.
     #[tokio::test]
-    async fn import_fills_quay_extra_param_and_leaves_password_null() {
+    async fn import_reads_no_secret_and_a_managed_extra_param_follows_the_api() {
         let (fake, regs) = setup();
         let mut quay = planned();
         quay.set_attr("registry_type", "quay".into());
@@ -409,12 +437,29 @@ mod tests {
             r#"[{"namespace":"team","authToken":"t"}]"#.into(),
         );
         regs.create(&quay, &quay).await;
-        let s = &regs.import("1").await.unwrap();
+        let s = regs.import("1").await.unwrap();
         assert_eq!(s.attr("password"), &Value::Null);
-        assert!(tfplugin::framework::plan::json_equivalent(
-            s.attr("extra_param").as_str().unwrap(),
-            r#"[{"namespace":"team","authToken":"t"}]"#
-        ));
+        assert_eq!(s.attr("extra_param"), &Value::Null, "no token in state");
+        regs.lists.invalidate();
+        assert_eq!(
+            regs.read(&s).await.unwrap().as_ref(),
+            Some(&s),
+            "nor after a refresh"
+        );
+        let mut managed = s.clone();
+        managed.set_attr(
+            "extra_param",
+            r#"[{"namespace":"team","authToken":"old"}]"#.into(),
+        );
+        regs.lists.invalidate();
+        let read = regs.read(&managed).await.unwrap().unwrap();
+        assert!(
+            tfplugin::framework::plan::json_equivalent(
+                read.attr("extra_param").as_str().unwrap_or_default(),
+                r#"[{"namespace":"team","authToken":"t"}]"#
+            ),
+            "drift from what state recorded shows"
+        );
         assert!(regs.import("nope").await.is_err());
         assert!(regs.import("42").await.is_err());
         assert_eq!(fake.registries.lock().unwrap().len(), 1);

@@ -147,7 +147,8 @@ pub fn new_registry(planned: &Value, config: &Value) -> Result<AddPrivateRegistr
 }
 
 /// `ModifyImageRegistry` parameters for the in-place attributes that differ; `None` when
-/// none does. A new `password_wo_version` sends `password_wo` from the configuration.
+/// none does. A new `password_wo_version` sends `password_wo` from the configuration; a first
+/// one (on an imported registry, or one moved from `password`) only starts counting.
 pub fn change(
     id: i64,
     prior: &Value,
@@ -160,7 +161,9 @@ pub fn change(
     };
     for field in FIELDS {
         if let Change::InPlace(set) = field.change {
-            if prior.attr(field.attribute) != planned.attr(field.attribute) {
+            let (before, after) = (prior.attr(field.attribute), planned.attr(field.attribute));
+            let first_version = field.is_write_only_version() && before.is_null();
+            if before != after && !first_version {
                 set(&mut c, planned, config);
             }
         }
@@ -373,6 +376,10 @@ mod tests {
         assert!(
             change(7, &prior, &prior, &config).is_none(),
             "the same version sends nothing"
+        );
+        assert!(
+            change(7, &planned, &prior, &config).is_none(),
+            "a first version (after an import) only starts counting"
         );
     }
 

@@ -30,8 +30,10 @@ pub trait Resource<C>: Send + Sync + 'static {
     }
 
     /// The resource's own planning rules, after the framework's (computed values unknown at
-    /// create, JSON equality, replacement by flag). Not called for a destroy.
-    fn modify_plan(&self, _plan: &mut Plan<'_>) {}
+    /// create, JSON equality, replacement by flag). Not called for a destroy. `client` is
+    /// `None` while the provider configuration is unknown; a rule may consult what this
+    /// process has seen through it, but must not call the API.
+    fn modify_plan(&self, _client: Option<&C>, _plan: &mut Plan<'_>) {}
 
     /// Makes the object `planned` describes (wholly known; write-only values are only in
     /// `config`). The state returned is recorded even beside errors, so an object that was

@@ -248,7 +248,7 @@ impl<D: ProviderDefinition> Provider for ProviderServer<D> {
             &req.proposed_new_state,
             &req.config,
         );
-        resource.modify_plan(&mut plan);
+        resource.modify_plan(self.client().ok(), &mut plan);
         PlanResponse {
             planned_state: plan.planned,
             requires_replace: plan.requires_replace,

@@ -1,0 +1,289 @@
+//! What a new user hits in the first hour, each with the newest Terraform in the suite
+//! (1.15.9) against sas-emulator answering as the real service does (`--realism all`):
+//! a destroy after the registry vanished, a quay token kept out of an import's plan, a
+//! region typo, a replacement that names its cause, the data source's masked user name.
+
+mod common;
+
+use common::acceptance::{harbor, planned_actions, resource_values, Scenario, Step};
+use common::plan_file;
+use common::terraform::{Client, Workspace};
+use serde_json::Value as Json;
+
+const NEWEST: Client = Client::Terraform1_15;
+const HARBOR: &str = "alicloud_sas_private_registry.r";
+const QUAY: &str = "alicloud_sas_private_registry.q";
+const TOKEN: &str = "quay-first-hour-token";
+
+/// The registry `address` manages in `ws`, by id.
+fn id_in(ws: &Workspace, address: &str) -> String {
+    resource_values(&ws.state(), address)["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{address} has no id"))
+        .to_string()
+}
+
+fn import_block(address: &str, id: &str) -> String {
+    format!("\nimport {{\n  to = {address}\n  id = \"{id}\"\n}}\n")
+}
+
+/// Resources in the state file (none once everything is destroyed or forgotten).
+fn resources_in_state(ws: &Workspace) -> usize {
+    let raw = std::fs::read_to_string(ws.path().join("terraform.tfstate")).expect("state file");
+    let state: Json = serde_json::from_str(&raw).expect("state JSON");
+    state["resources"].as_array().map_or(0, Vec::len)
+}
+
+fn output(ws: &Workspace, args: &[&str]) -> (bool, String) {
+    let out = ws.run(args);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// Item 1. Terraform's destroy first runs a normal plan to refresh, and that plan proposes to
+/// create again a registry that vanished; a check only a create needs must not fail it.
+#[test]
+fn destroy_finishes_after_an_imported_registry_without_a_password_vanished() {
+    let s = Scenario::on_emulator_with(NEWEST, &["--realism", "all"]);
+    s.run(vec![Step::new(harbor(&[], &[]))]);
+    let id = id_in(&s.ws, HARBOR);
+    let adopted = s.fresh_workspace();
+    adopted.write_config(&format!(
+        "{}{}{}",
+        s.providers(),
+        harbor(&[], &["password"]),
+        import_block(HARBOR, &id)
+    ));
+    adopted.ok(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    assert_eq!(resources_in_state(&adopted), 1, "imported");
+
+    s.emulator().delete(&id);
+    let (ok, text) = output(
+        &adopted,
+        &["destroy", "-auto-approve", "-input=false", "-no-color"],
+    );
+    assert!(ok, "{NEWEST}: destroy must finish:\n{text}");
+    assert!(text.contains("0 destroyed"), "{NEWEST}:\n{text}");
+    assert!(!text.contains("needs a password"), "{NEWEST}:\n{text}");
+    assert_eq!(resources_in_state(&adopted), 0, "an empty state");
+}
+
+fn quay(extra: &str, password: &str) -> String {
+    format!(
+        r#"
+resource "alicloud_sas_private_registry" "q" {{
+  registry_type      = "quay"
+  registry_version   = "V2"
+  protocol_type      = 2
+  net_type           = 1
+  registry_host_ip   = "192.0.2.51"
+  domain_name        = "quay-first-hour.example.com"
+  user_name          = "scanner"
+  registry_region_id = "cn-hangzhou"
+{extra}
+{password}
+}}
+"#
+    )
+}
+
+/// `extra_param_wo` with the token given by the HCL expression `token`, and its version.
+fn wo_tokens(token: &str, version: u32) -> String {
+    format!("  extra_param_wo         = jsonencode([{{ namespace = \"team\", authToken = {token} }}])\n  extra_param_wo_version = {version}")
+}
+
+fn literal(token: &str) -> String {
+    format!("\"{token}\"")
+}
+
+/// The token as a user passes it: an ephemeral variable (Terraform 1.10+), which no plan file
+/// stores, set from the environment.
+const TOKEN_VARIABLE: &str = "
+variable \"quay_token\" {
+  type      = string
+  ephemeral = true
+}
+";
+
+const A_PASSWORD: &str = "  password_wo = \"quay-password\"";
+
+/// The API calls that change something, since the log was last cleared.
+fn writes(s: &Scenario) -> Vec<String> {
+    s.emulator()
+        .requests()
+        .iter()
+        .filter_map(|r| r["Action"].as_str().map(str::to_string))
+        .filter(|a| !a.starts_with("List") && !a.starts_with("Page"))
+        .collect()
+}
+
+/// Items 2 and 4. Importing a quay registry into configuration that gives its tokens
+/// write-only: no token reaches the plan (file or JSON) or the state, the first
+/// `extra_param_wo_version` is recorded without sending or replacing anything, and a later new
+/// token that needs a new registry names what forces the replacement, not the password.
+#[test]
+fn an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state() {
+    let s = Scenario::on_emulator_with(NEWEST, &["--realism", "all"]);
+    s.run(vec![Step::new(quay(
+        &wo_tokens(&literal(TOKEN), 1),
+        A_PASSWORD,
+    ))]);
+    let id = id_in(&s.ws, QUAY);
+    let mut adopted = s.fresh_workspace();
+    adopted.set_env("TF_VAR_quay_token", TOKEN);
+    adopted.write_config(&format!(
+        "{}{TOKEN_VARIABLE}{}{}",
+        s.providers(),
+        quay(&wo_tokens("var.quay_token", 1), ""),
+        import_block(QUAY, &id)
+    ));
+    s.emulator().clear_requests();
+    adopted.ok(&["plan", "-input=false", "-no-color", "-out=import.tfplan"]);
+    let plan_path = adopted.path().join("import.tfplan");
+    assert_eq!(
+        plan_file::occurrences(&plan_path, TOKEN),
+        0,
+        "{NEWEST}: the quay token is in the plan file"
+    );
+    let shown = adopted.ok(&["show", "-json", "import.tfplan"]);
+    assert!(!shown.contains(TOKEN), "{NEWEST}: token in show -json");
+    let planned: Json = serde_json::from_str(&shown).expect("plan JSON");
+    let actions = planned_actions(&planned, QUAY);
+    assert!(
+        actions == serde_json::json!(["update"]) || actions == serde_json::json!(["no-op"]),
+        "{NEWEST}: importing records the version, never replaces: {actions}"
+    );
+    adopted.ok(&["apply", "-input=false", "-no-color", "import.tfplan"]);
+    assert_eq!(writes(&s), Vec::<String>::new(), "{NEWEST}: nothing sent");
+    let state = std::fs::read_to_string(adopted.path().join("terraform.tfstate")).expect("state");
+    assert!(!state.contains(TOKEN), "{NEWEST}: token in the state file");
+    assert_eq!(
+        resource_values(&adopted.state(), QUAY)["extra_param_wo_version"],
+        1
+    );
+    common::acceptance::assert_plan_empty(&adopted, "after the import");
+
+    // A new token needs a new registry, and so a password: the error says why at its cause.
+    adopted.write_config(&format!(
+        "{}{}",
+        s.providers(),
+        quay(&wo_tokens(&literal("quay-second-token"), 2), "")
+    ));
+    let (ok, text) = output(&adopted, &["plan", "-input=false", "-no-color"]);
+    assert!(!ok, "{NEWEST}: the replacement needs a password:\n{text}");
+    assert!(
+        text.contains("Replacing this registry needs a password")
+            && text.contains("extra_param_wo_version")
+            && !text.contains("A new registry needs a password"),
+        "{NEWEST}:\n{text}"
+    );
+}
+
+/// Item 2. Moving a registry's tokens from `extra_param` to `extra_param_wo`: an update that
+/// only takes them out of state, sending nothing and replacing nothing.
+#[test]
+fn moving_tokens_to_extra_param_wo_sends_nothing_and_clears_them_from_state() {
+    let s = Scenario::on_emulator_with(NEWEST, &["--realism", "all"]);
+    let stored = format!(
+        "  extra_param = jsonencode([{{ namespace = \"team\", authToken = \"{TOKEN}\" }}])"
+    );
+    s.run(vec![Step::new(quay(&stored, A_PASSWORD))]);
+    s.emulator().clear_requests();
+    s.run(vec![Step::new(quay(
+        &wo_tokens(&literal(TOKEN), 1),
+        A_PASSWORD,
+    ))
+    .actions(vec![(QUAY, &["update"])])
+    .check(|state, backend| {
+        let v = resource_values(state, QUAY);
+        assert_eq!(v["extra_param"], Json::Null);
+        assert_eq!(v["extra_param_wo_version"], 1);
+        assert_eq!(backend.registries().len(), 1, "not replaced");
+    })]);
+    assert_eq!(writes(&s), Vec::<String>::new(), "{NEWEST}: nothing sent");
+    let state = std::fs::read_to_string(s.ws.path().join("terraform.tfstate")).expect("state");
+    assert!(
+        !state.contains(TOKEN),
+        "{NEWEST}: token left in the state file"
+    );
+}
+
+/// Item 3. A region typo is named at plan, before any call; a region newer than the provider
+/// passes with `skip_region_validation`, and an endpoint that does not resolve fails after a
+/// short retry, naming the endpoint, the region and the setting to fix.
+#[test]
+fn a_region_typo_is_named_at_plan_and_an_unresolvable_endpoint_fails_fast() {
+    let s = Scenario::on_emulator_with(NEWEST, &[]);
+    let provider = |extra: &str| {
+        s.providers().replace(
+            "provider \"alicloud\" {\n",
+            &format!("provider \"alicloud\" {{\n  region = \"mars-north-1\"\n{extra}"),
+        )
+    };
+    let mut ws = s.fresh_workspace();
+    ws.write_config(&format!("{}{}", provider(""), harbor(&[], &[])));
+    let (ok, text) = output(&ws, &["plan", "-input=false", "-no-color"]);
+    assert!(!ok, "{NEWEST}: the typo must fail the plan:\n{text}");
+    assert!(
+        text.contains("Invalid provider argument region")
+            && text.contains("\"mars-north-1\" is not an Alibaba Cloud region")
+            && text.contains("skip_region_validation"),
+        "{NEWEST}:\n{text}"
+    );
+    assert_eq!(s.emulator().requests().len(), 0, "no call made");
+
+    ws.write_config(&format!(
+        "{}{}",
+        provider("  skip_region_validation = true\n"),
+        harbor(&[], &[])
+    ));
+    ws.set_env("ALIBABA_CLOUD_ENDPOINT_SAS", "tds.mars-north-1.invalid");
+    let (ok, text) = output(
+        &ws,
+        &["apply", "-auto-approve", "-input=false", "-no-color"],
+    );
+    assert!(!ok, "{NEWEST}: nothing answers there:\n{text}");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for wanted in [
+        "cannot reach the Security Center endpoint tds.mars-north-1.invalid",
+        "its host name does not resolve",
+        "gave up after 3 attempt(s)",
+        "ALIBABA_CLOUD_ENDPOINT_SAS",
+        "mars-north-1",
+    ] {
+        assert!(text.contains(wanted), "{NEWEST}: {wanted:?} in:\n{text}");
+    }
+    assert!(
+        !text.contains("deadline"),
+        "{NEWEST}: not the whole timeout:\n{text}"
+    );
+}
+
+/// Item 5. With the service masking user names, the data source says it does not know the
+/// name (null) rather than passing the mask on as a name.
+#[test]
+fn the_data_source_gives_a_masked_user_name_as_null() {
+    let s = Scenario::on_emulator_with(NEWEST, &["--realism", "all"]);
+    let config = format!(
+        "{}\n{}",
+        harbor(&[], &[]),
+        r#"
+data "alicloud_sas_private_registries" "all" {
+  depends_on = [alicloud_sas_private_registry.r]
+}
+
+output "listed" {
+  value = data.alicloud_sas_private_registries.all.registries[0]
+}
+"#
+    );
+    s.run(vec![Step::new(config)]);
+    let out: Json = serde_json::from_str(&s.ws.ok(&["output", "-json"])).expect("outputs");
+    let listed = &out["listed"]["value"];
+    assert_eq!(listed["domain_name"], "harbor.example.com", "{listed}");
+    assert_eq!(listed["user_name"], Json::Null, "{NEWEST}: {listed}");
+}
