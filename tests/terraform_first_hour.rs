@@ -47,8 +47,17 @@ fn output(ws: &Workspace, args: &[&str]) -> (bool, String) {
 /// Item 1. Terraform's destroy first runs a normal plan to refresh, and that plan proposes to
 /// create again a registry that vanished; a check only a create needs must not fail it.
 #[test]
-fn destroy_finishes_after_an_imported_registry_without_a_password_vanished() {
-    let s = Scenario::on_emulator_with(NEWEST, &["--realism", "all"]);
+fn destroy_finishes_after_an_imported_registry_vanished_on_terraform_1_15_9() {
+    destroy_finishes_after_an_imported_registry_vanished(NEWEST);
+}
+
+#[test]
+fn destroy_finishes_after_an_imported_registry_vanished_on_opentofu_1_12_6() {
+    destroy_finishes_after_an_imported_registry_vanished(Client::OpenTofu1_12);
+}
+
+fn destroy_finishes_after_an_imported_registry_vanished(client: Client) {
+    let s = Scenario::on_emulator_with(client, &["--realism", "all"]);
     s.run(vec![Step::new(harbor(&[], &[]))]);
     let id = id_in(&s.ws, HARBOR);
     let adopted = s.fresh_workspace();
@@ -66,9 +75,9 @@ fn destroy_finishes_after_an_imported_registry_without_a_password_vanished() {
         &adopted,
         &["destroy", "-auto-approve", "-input=false", "-no-color"],
     );
-    assert!(ok, "{NEWEST}: destroy must finish:\n{text}");
-    assert!(text.contains("0 destroyed"), "{NEWEST}:\n{text}");
-    assert!(!text.contains("needs a password"), "{NEWEST}:\n{text}");
+    assert!(ok, "{client}: destroy must finish:\n{text}");
+    assert!(text.contains("0 destroyed"), "{client}:\n{text}");
+    assert!(!text.contains("needs a password"), "{client}:\n{text}");
     assert_eq!(resources_in_state(&adopted), 0, "an empty state");
 }
 
@@ -126,8 +135,17 @@ fn writes(s: &Scenario) -> Vec<String> {
 /// `extra_param_wo_version` is recorded without sending or replacing anything, and a later new
 /// token that needs a new registry names what forces the replacement, not the password.
 #[test]
-fn an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state() {
-    let s = Scenario::on_emulator_with(NEWEST, &["--realism", "all"]);
+fn an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state_on_terraform_1_15_9() {
+    an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state(NEWEST);
+}
+
+#[test]
+fn an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state_on_opentofu_1_12_6() {
+    an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state(Client::OpenTofu1_12);
+}
+
+fn an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state(client: Client) {
+    let s = Scenario::on_emulator_with(client, &["--realism", "all"]);
     s.run(vec![Step::new(quay(
         &wo_tokens(&literal(TOKEN), 1),
         A_PASSWORD,
@@ -147,20 +165,20 @@ fn an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state() {
     assert_eq!(
         plan_file::occurrences(&plan_path, TOKEN),
         0,
-        "{NEWEST}: the quay token is in the plan file"
+        "{client}: the quay token is in the plan file"
     );
     let shown = adopted.ok(&["show", "-json", "import.tfplan"]);
-    assert!(!shown.contains(TOKEN), "{NEWEST}: token in show -json");
+    assert!(!shown.contains(TOKEN), "{client}: token in show -json");
     let planned: Json = serde_json::from_str(&shown).expect("plan JSON");
     let actions = planned_actions(&planned, QUAY);
     assert!(
         actions == serde_json::json!(["update"]) || actions == serde_json::json!(["no-op"]),
-        "{NEWEST}: importing records the version, never replaces: {actions}"
+        "{client}: importing records the version, never replaces: {actions}"
     );
     adopted.ok(&["apply", "-input=false", "-no-color", "import.tfplan"]);
-    assert_eq!(writes(&s), Vec::<String>::new(), "{NEWEST}: nothing sent");
+    assert_eq!(writes(&s), Vec::<String>::new(), "{client}: nothing sent");
     let state = std::fs::read_to_string(adopted.path().join("terraform.tfstate")).expect("state");
-    assert!(!state.contains(TOKEN), "{NEWEST}: token in the state file");
+    assert!(!state.contains(TOKEN), "{client}: token in the state file");
     assert_eq!(
         resource_values(&adopted.state(), QUAY)["extra_param_wo_version"],
         1
@@ -174,12 +192,12 @@ fn an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state() {
         quay(&wo_tokens(&literal("quay-second-token"), 2), "")
     ));
     let (ok, text) = output(&adopted, &["plan", "-input=false", "-no-color"]);
-    assert!(!ok, "{NEWEST}: the replacement needs a password:\n{text}");
+    assert!(!ok, "{client}: the replacement needs a password:\n{text}");
     assert!(
         text.contains("Replacing this registry needs a password")
             && text.contains("extra_param_wo_version")
             && !text.contains("A new registry needs a password"),
-        "{NEWEST}:\n{text}"
+        "{client}:\n{text}"
     );
 }
 
@@ -216,8 +234,17 @@ fn moving_tokens_to_extra_param_wo_sends_nothing_and_clears_them_from_state() {
 /// passes with `skip_region_validation`, and an endpoint that does not resolve fails after a
 /// short retry, naming the endpoint, the region and the setting to fix.
 #[test]
-fn a_region_typo_is_named_at_plan_and_an_unresolvable_endpoint_fails_fast() {
-    let s = Scenario::on_emulator_with(NEWEST, &[]);
+fn a_region_typo_is_named_at_plan_and_an_unresolvable_endpoint_fails_fast_on_terraform_1_15_9() {
+    a_region_typo_is_named_at_plan_and_an_unresolvable_endpoint_fails_fast(NEWEST);
+}
+
+#[test]
+fn a_region_typo_is_named_at_plan_and_an_unresolvable_endpoint_fails_fast_on_opentofu_1_12_6() {
+    a_region_typo_is_named_at_plan_and_an_unresolvable_endpoint_fails_fast(Client::OpenTofu1_12);
+}
+
+fn a_region_typo_is_named_at_plan_and_an_unresolvable_endpoint_fails_fast(client: Client) {
+    let s = Scenario::on_emulator_with(client, &[]);
     let provider = |extra: &str| {
         s.providers().replace(
             "provider \"alicloud\" {\n",
@@ -227,12 +254,12 @@ fn a_region_typo_is_named_at_plan_and_an_unresolvable_endpoint_fails_fast() {
     let mut ws = s.fresh_workspace();
     ws.write_config(&format!("{}{}", provider(""), harbor(&[], &[])));
     let (ok, text) = output(&ws, &["plan", "-input=false", "-no-color"]);
-    assert!(!ok, "{NEWEST}: the typo must fail the plan:\n{text}");
+    assert!(!ok, "{client}: the typo must fail the plan:\n{text}");
     assert!(
         text.contains("Invalid provider argument region")
             && text.contains("\"mars-north-1\" is not an Alibaba Cloud region")
             && text.contains("skip_region_validation"),
-        "{NEWEST}:\n{text}"
+        "{client}:\n{text}"
     );
     assert_eq!(s.emulator().requests().len(), 0, "no call made");
 
@@ -246,7 +273,7 @@ fn a_region_typo_is_named_at_plan_and_an_unresolvable_endpoint_fails_fast() {
         &ws,
         &["apply", "-auto-approve", "-input=false", "-no-color"],
     );
-    assert!(!ok, "{NEWEST}: nothing answers there:\n{text}");
+    assert!(!ok, "{client}: nothing answers there:\n{text}");
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     for wanted in [
         "cannot reach the Security Center endpoint tds.mars-north-1.invalid",
@@ -255,12 +282,54 @@ fn a_region_typo_is_named_at_plan_and_an_unresolvable_endpoint_fails_fast() {
         "ALIBABA_CLOUD_ENDPOINT_SAS",
         "mars-north-1",
     ] {
-        assert!(text.contains(wanted), "{NEWEST}: {wanted:?} in:\n{text}");
+        assert!(text.contains(wanted), "{client}: {wanted:?} in:\n{text}");
     }
     assert!(
         !text.contains("deadline"),
-        "{NEWEST}: not the whole timeout:\n{text}"
+        "{client}: not the whole timeout:\n{text}"
     );
+}
+
+/// Item 4. A warning is one diagnostic, the same at validate and at plan, so a client that
+/// merges the two walks' diagnostics shows it once. Terraform 1.15.9 does; Terraform 1.8.5 and
+/// OpenTofu 1.12.6 print both walks' (the provider cannot tell the walks apart without losing
+/// the warnings on values only the plan knows).
+#[test]
+fn a_warning_appears_once_in_plan_json_on_terraform_1_15_9() {
+    warnings_in_plan_json(NEWEST, 1);
+}
+
+#[test]
+fn a_warning_appears_twice_in_plan_json_on_terraform_1_8_5() {
+    warnings_in_plan_json(Client::Terraform1_8, 2);
+}
+
+#[test]
+fn a_warning_appears_twice_in_plan_json_on_opentofu_1_12_6() {
+    warnings_in_plan_json(Client::OpenTofu1_12, 2);
+}
+
+fn warnings_in_plan_json(client: Client, expected: usize) {
+    let s = Scenario::on_emulator_with(client, &[]);
+    s.ws.write_config(&format!(
+        "{}{}",
+        s.providers(),
+        harbor(&[("net_type", "2")], &[])
+    ));
+    let validated = s.ws.ok(&["validate", "-json", "-no-color"]);
+    assert_eq!(
+        validated.matches("VPC registry without vpc_id").count(),
+        1,
+        "{client}: validate -json:\n{validated}"
+    );
+    let planned = s.ws.ok(&["plan", "-json", "-input=false", "-no-color"]);
+    let warnings = planned
+        .lines()
+        .filter(|l| {
+            l.contains("\"type\":\"diagnostic\"") && l.contains("VPC registry without vpc_id")
+        })
+        .count();
+    assert_eq!(warnings, expected, "{client}: plan -json:\n{planned}");
 }
 
 /// Item 5. With the service masking user names, the data source says it does not know the
