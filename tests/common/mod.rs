@@ -9,4 +9,5 @@ pub mod emulator_binary;
 pub mod emulator_control;
 pub mod plan_file;
 pub mod plugin_client;
+pub mod registry;
 pub mod terraform;

@@ -267,12 +267,23 @@ impl Workspace {
         main_tf: &str,
         installation: &str,
     ) -> Self {
-        let cli_config = dir.path().join("terraformrc");
-        std::fs::write(
-            &cli_config,
-            format!("provider_installation {{\n{installation}}}\n"),
+        let cli_config = format!("provider_installation {{\n{installation}}}\n");
+        Self::configured(dir, client, main_tf, &cli_config)
+    }
+
+    /// `client` with the CLI configuration `cli_config` (installation, `host` blocks) as is.
+    pub fn with_cli_config(client: Client, main_tf: &str, cli_config: &str) -> Self {
+        Self::configured(
+            tempfile::tempdir().expect("temp dir"),
+            client,
+            main_tf,
+            cli_config,
         )
-        .expect("write CLI config");
+    }
+
+    fn configured(dir: tempfile::TempDir, client: Client, main_tf: &str, config: &str) -> Self {
+        let cli_config = dir.path().join("terraformrc");
+        std::fs::write(&cli_config, config).expect("write CLI config");
         std::fs::write(dir.path().join("main.tf"), main_tf).expect("write main.tf");
         let marker = format!("{}-{}", std::process::id(), dir.path().display());
         let env = vec![
