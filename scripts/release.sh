@@ -42,8 +42,14 @@ esac
 name="terraform-provider-alicloud_${version}"
 
 if [[ -z "$binary" ]]; then
-  cargo build --release --bin terraform-provider-alicloud --quiet
-  binary=target/release/terraform-provider-alicloud
+  # Paths of the checkout and of Cargo's registry are remapped, so the binary does not depend
+  # on where the tree or Cargo's home lies. Its own target directory keeps these flags from
+  # invalidating the everyday release build's cache.
+  cargo_home=${CARGO_HOME:-$HOME/.cargo}
+  RUSTFLAGS="--remap-path-prefix=$root=/build --remap-path-prefix=$cargo_home=/cargo" \
+    CARGO_TARGET_DIR="$root/target/dist" \
+    cargo build --release --locked --bin terraform-provider-alicloud --quiet
+  binary=target/dist/release/terraform-provider-alicloud
 fi
 [[ -x "$binary" ]] || { echo "release.sh: $binary is not an executable" >&2; exit 2; }
 

@@ -34,16 +34,6 @@ fn resources_in_state(ws: &Workspace) -> usize {
     state["resources"].as_array().map_or(0, Vec::len)
 }
 
-fn output(ws: &Workspace, args: &[&str]) -> (bool, String) {
-    let out = ws.run(args);
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
 /// Item 1. Terraform's destroy first runs a normal plan to refresh, and that plan proposes to
 /// create again a registry that vanished; a check only a create needs must not fail it.
 #[test]
@@ -71,10 +61,7 @@ fn destroy_finishes_after_an_imported_registry_vanished(client: Client) {
     assert_eq!(resources_in_state(&adopted), 1, "imported");
 
     s.emulator().delete(&id);
-    let (ok, text) = output(
-        &adopted,
-        &["destroy", "-auto-approve", "-input=false", "-no-color"],
-    );
+    let (ok, text) = adopted.outcome(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
     assert!(ok, "{client}: destroy must finish:\n{text}");
     assert!(text.contains("0 destroyed"), "{client}:\n{text}");
     assert!(!text.contains("needs a password"), "{client}:\n{text}");
@@ -191,7 +178,7 @@ fn an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state(client: Clie
         s.providers(),
         quay(&wo_tokens(&literal("quay-second-token"), 2), "")
     ));
-    let (ok, text) = output(&adopted, &["plan", "-input=false", "-no-color"]);
+    let (ok, text) = adopted.outcome(&["plan", "-input=false", "-no-color"]);
     assert!(!ok, "{client}: the replacement needs a password:\n{text}");
     assert!(
         text.contains("Replacing this registry needs a password")
@@ -253,7 +240,7 @@ fn a_region_typo_is_named_at_plan_and_an_unresolvable_endpoint_fails_fast(client
     };
     let mut ws = s.fresh_workspace();
     ws.write_config(&format!("{}{}", provider(""), harbor(&[], &[])));
-    let (ok, text) = output(&ws, &["plan", "-input=false", "-no-color"]);
+    let (ok, text) = ws.outcome(&["plan", "-input=false", "-no-color"]);
     assert!(!ok, "{client}: the typo must fail the plan:\n{text}");
     assert!(
         text.contains("Invalid provider argument region")
@@ -269,10 +256,7 @@ fn a_region_typo_is_named_at_plan_and_an_unresolvable_endpoint_fails_fast(client
         harbor(&[], &[])
     ));
     ws.set_env("ALIBABA_CLOUD_ENDPOINT_SAS", "tds.mars-north-1.invalid");
-    let (ok, text) = output(
-        &ws,
-        &["apply", "-auto-approve", "-input=false", "-no-color"],
-    );
+    let (ok, text) = ws.outcome(&["apply", "-auto-approve", "-input=false", "-no-color"]);
     assert!(!ok, "{client}: nothing answers there:\n{text}");
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     for wanted in [

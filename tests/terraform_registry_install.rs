@@ -21,6 +21,15 @@ struct Gpg {
 }
 
 impl Gpg {
+    /// A new home under `dir`, private as GnuPG wants it.
+    fn new(dir: &Path) -> Self {
+        let home = dir.join("gnupg");
+        std::fs::create_dir_all(&home).expect("GNUPGHOME");
+        std::fs::set_permissions(&home, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .expect("GNUPGHOME mode");
+        Self { home }
+    }
+
     fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new("gpg");
         c.env("GNUPGHOME", &self.home)
@@ -101,15 +110,7 @@ fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
         let dir = tempfile::tempdir().expect("temp dir");
-        let gpg = Gpg {
-            home: dir.path().join("gnupg"),
-        };
-        std::fs::create_dir_all(&gpg.home).expect("GNUPGHOME");
-        std::fs::set_permissions(
-            &gpg.home,
-            std::os::unix::fs::PermissionsExt::from_mode(0o700),
-        )
-        .expect("GNUPGHOME mode");
+        let gpg = Gpg::new(dir.path());
         let release_key = gpg.new_key("release");
         let other_key = gpg.new_key("stranger");
         let out = dir.path().join("dist");
@@ -179,16 +180,6 @@ fn through(registry: &Registry, client: Client) -> Workspace {
     ws
 }
 
-fn run(ws: &Workspace, args: &[&str]) -> (bool, String) {
-    let out = ws.run(args);
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
 /// The installed provider runs: the client reads its schema.
 fn assert_runs(ws: &Workspace) {
     let schema = ws.ok(&["providers", "schema", "-json"]);
@@ -205,7 +196,7 @@ fn installs_from_the_registry(client: Client) {
     let release = &fx.release;
     let registry = Registry::start(release);
     let ws = through(&registry, client);
-    let (ok, text) = run(&ws, &["init", "-input=false", "-no-color"]);
+    let (ok, text) = ws.outcome(&["init", "-input=false", "-no-color"]);
     assert!(ok, "{client}: init from the registry:\n{text}");
     let address = format!("{HOST}/{NAMESPACE}/{TYPE} v{}", release.version);
     assert!(
@@ -235,10 +226,7 @@ fn installs_from_the_registry(client: Client) {
 
     // A mirror for an air-gapped site: made from the registry, installed from with it gone.
     let mirror = ws.path().join("mirror");
-    let (ok, text) = run(
-        &ws,
-        &["providers", "mirror", mirror.to_str().expect("path")],
-    );
+    let (ok, text) = ws.outcome(&["providers", "mirror", mirror.to_str().expect("path")]);
     assert!(ok, "{client}: providers mirror:\n{text}");
 
     // The registry refuses nothing, so a wrong zip or signature is the client's to catch.
@@ -254,20 +242,14 @@ fn installs_from_the_registry(client: Client) {
     );
     let genuine_sig = registry.files.lock().expect("files")[&sig_name].clone();
     registry.replace_file(&release.zip_name(), tampered);
-    let (ok, text) = run(
-        &through(&registry, client),
-        &["init", "-input=false", "-no-color"],
-    );
+    let (ok, text) = through(&registry, client).outcome(&["init", "-input=false", "-no-color"]);
     assert!(
         !ok && text.contains("checksum list has unexpected SHA-256 hash"),
         "{client}: a tampered zip must stop init:\n{text}"
     );
     registry.replace_file(&release.zip_name(), release.zip());
     registry.replace_file(&sig_name, fx.foreign_signature.clone());
-    let (ok, text) = run(
-        &through(&registry, client),
-        &["init", "-input=false", "-no-color"],
-    );
+    let (ok, text) = through(&registry, client).outcome(&["init", "-input=false", "-no-color"]);
     assert!(
         !ok && text.contains("authentication signature from unknown issuer"),
         "{client}: a signature by another key must stop init:\n{text}"
@@ -288,7 +270,7 @@ fn installs_from_the_registry(client: Client) {
     if lock.exists() {
         std::fs::copy(&lock, offline.path().join(".terraform.lock.hcl")).expect("copy lock");
     }
-    let (ok, text) = run(&offline, &["init", "-input=false", "-no-color"]);
+    let (ok, text) = offline.outcome(&["init", "-input=false", "-no-color"]);
     assert!(ok, "{client}: init from the mirror, offline:\n{text}");
     assert_runs(&offline);
 }
@@ -319,15 +301,7 @@ fn installs_from_the_registry_on_opentofu_1_12_6() {
 fn packaging_is_reproducible_and_declares_both_protocols() {
     let fx = fixture();
     let dir = tempfile::tempdir().expect("temp dir");
-    let gpg = Gpg {
-        home: dir.path().join("gnupg"),
-    };
-    std::fs::create_dir_all(&gpg.home).expect("GNUPGHOME");
-    std::fs::set_permissions(
-        &gpg.home,
-        std::os::unix::fs::PermissionsExt::from_mode(0o700),
-    )
-    .expect("GNUPGHOME mode");
+    let gpg = Gpg::new(dir.path());
     let key = gpg.new_key("again");
     let again = dir.path().join("dist");
     package(&gpg, &key, &again);

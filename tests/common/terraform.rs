@@ -386,6 +386,17 @@ impl Workspace {
         }
     }
 
+    /// Runs `<client> <args>`: whether it succeeded, and stdout then stderr as one text.
+    pub fn outcome(&self, args: &[&str]) -> (bool, String) {
+        let out = self.run(args);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    }
+
     /// Like `run`, but the command must succeed; its output is returned as text.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);

@@ -136,6 +136,14 @@ pub fn attribute_of(parameter: &str) -> Option<&'static str> {
         .map(|f| f.attribute)
 }
 
+/// Whether a diagnostic may point at `attribute`'s line: not at a secret's, which may hold it
+/// literally.
+pub fn may_point_at(attribute: &str) -> bool {
+    FIELDS
+        .iter()
+        .any(|f| f.attribute == attribute && f.secrecy == Secrecy::Plain)
+}
+
 fn string(v: &Value, name: &str) -> Option<String> {
     v.attr(name).as_str().map(str::to_string)
 }

@@ -70,13 +70,18 @@ fn after_vanishing(missing: Diagnostic) -> Diagnostic {
     .at(AttributePath::attr("password"))
 }
 
-/// The error of a replacement that a missing password blocks, at the attribute that forces it.
+/// The error of a replacement that a missing password blocks, naming the attribute that
+/// forces it, and at its line unless that line may hold a secret.
 fn replacement_needs_a_password(cause: AttributePath) -> Diagnostic {
-    Diagnostic::error(
+    let error = Diagnostic::error(
         "Replacing this registry needs a password",
         format!("Security Center cannot change `{cause}` in place, so this plan replaces the registry, and a new registry needs a password. Keep `{cause}` as it was, or set `password_wo` (or `password`) to the password of `user_name`."),
-    )
-    .at(cause)
+    );
+    if super::fields::may_point_at(&cause.to_string()) {
+        error.at(cause)
+    } else {
+        error
+    }
 }
 
 #[cfg(test)]
@@ -213,8 +218,17 @@ mod tests {
         assert_eq!(p.diagnostics.0.len(), 1, "{:?}", p.diagnostics);
         let d = &p.diagnostics.0[0];
         assert_eq!(d.summary, "Replacing this registry needs a password");
-        assert_eq!(d.attribute, Some(AttributePath::attr("extra_param")));
+        assert_eq!(d.attribute, None, "a secret's line is never shown");
         assert!(d.detail.contains("`extra_param`"), "{}", d.detail);
+        let mut versioned = prior.clone();
+        versioned.set_attr("extra_param_wo_version", Value::int(1));
+        let mut bumped = versioned.clone();
+        bumped.set_attr("extra_param_wo_version", Value::int(2));
+        let p = plan(&versioned, &bumped, &bumped);
+        assert_eq!(
+            p.diagnostics.0[0].attribute,
+            Some(AttributePath::attr("extra_param_wo_version"))
+        );
     }
 
     #[test]
