@@ -68,28 +68,31 @@ fn destroy_finishes_after_an_imported_registry_vanished(client: Client) {
     assert_eq!(resources_in_state(&adopted), 0, "an empty state");
 }
 
-fn quay(extra: &str, password: &str) -> String {
-    format!(
-        r#"
-resource "alicloud_sas_private_registry" "q" {{
-  registry_type      = "quay"
-  registry_version   = "V2"
-  protocol_type      = 2
-  net_type           = 1
-  registry_host_ip   = "192.0.2.51"
-  domain_name        = "quay-first-hour.example.com"
-  user_name          = "scanner"
-  registry_region_id = "cn-hangzhou"
-{extra}
-{password}
-}}
-"#
-    )
+/// An argument: its name and its HCL expression.
+type Arg = (&'static str, String);
+
+/// The quay registry of these scenarios, with `args` added.
+fn quay(args: &[Arg]) -> String {
+    let mut set = vec![("domain_name", "\"quay-first-hour.example.com\"")];
+    set.extend(args.iter().map(|(n, v)| (*n, v.as_str())));
+    common::acceptance::quay(&set, &[])
 }
 
 /// `extra_param_wo` with the token given by the HCL expression `token`, and its version.
-fn wo_tokens(token: &str, version: u32) -> String {
-    format!("  extra_param_wo         = jsonencode([{{ namespace = \"team\", authToken = {token} }}])\n  extra_param_wo_version = {version}")
+fn wo_tokens(token: &str, version: u32) -> Vec<Arg> {
+    vec![
+        (
+            "extra_param_wo",
+            format!("jsonencode([{{ namespace = \"team\", authToken = {token} }}])"),
+        ),
+        ("extra_param_wo_version", version.to_string()),
+    ]
+}
+
+/// `args` and a write-only password.
+fn with_password(mut args: Vec<Arg>) -> Vec<Arg> {
+    args.push(("password_wo", "\"quay-password\"".into()));
+    args
 }
 
 fn literal(token: &str) -> String {
@@ -104,8 +107,6 @@ variable \"quay_token\" {
   ephemeral = true
 }
 ";
-
-const A_PASSWORD: &str = "  password_wo = \"quay-password\"";
 
 /// The API calls that change something, since the log was last cleared.
 fn writes(s: &Scenario) -> Vec<String> {
@@ -133,17 +134,17 @@ fn an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state_on_opentofu_
 
 fn an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state(client: Client) {
     let s = Scenario::on_emulator_with(client, &["--realism", "all"]);
-    s.run(vec![Step::new(quay(
-        &wo_tokens(&literal(TOKEN), 1),
-        A_PASSWORD,
-    ))]);
+    s.run(vec![Step::new(quay(&with_password(wo_tokens(
+        &literal(TOKEN),
+        1,
+    ))))]);
     let id = id_in(&s.ws, QUAY);
     let mut adopted = s.fresh_workspace();
     adopted.set_env("TF_VAR_quay_token", TOKEN);
     adopted.write_config(&format!(
         "{}{TOKEN_VARIABLE}{}{}",
         s.providers(),
-        quay(&wo_tokens("var.quay_token", 1), ""),
+        quay(&wo_tokens("var.quay_token", 1)),
         import_block(QUAY, &id)
     ));
     s.emulator().clear_requests();
@@ -176,7 +177,7 @@ fn an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state(client: Clie
     adopted.write_config(&format!(
         "{}{}",
         s.providers(),
-        quay(&wo_tokens(&literal("quay-second-token"), 2), "")
+        quay(&wo_tokens(&literal("quay-second-token"), 2))
     ));
     let (ok, text) = adopted.outcome(&["plan", "-input=false", "-no-color"]);
     assert!(!ok, "{client}: the replacement needs a password:\n{text}");
@@ -193,15 +194,16 @@ fn an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state(client: Clie
 #[test]
 fn moving_tokens_to_extra_param_wo_sends_nothing_and_clears_them_from_state() {
     let s = Scenario::on_emulator_with(NEWEST, &["--realism", "all"]);
-    let stored = format!(
-        "  extra_param = jsonencode([{{ namespace = \"team\", authToken = \"{TOKEN}\" }}])"
-    );
-    s.run(vec![Step::new(quay(&stored, A_PASSWORD))]);
+    let stored = format!("jsonencode([{{ namespace = \"team\", authToken = \"{TOKEN}\" }}])");
+    s.run(vec![Step::new(quay(&with_password(vec![(
+        "extra_param",
+        stored,
+    )])))]);
     s.emulator().clear_requests();
-    s.run(vec![Step::new(quay(
-        &wo_tokens(&literal(TOKEN), 1),
-        A_PASSWORD,
-    ))
+    s.run(vec![Step::new(quay(&with_password(wo_tokens(
+        &literal(TOKEN),
+        1,
+    ))))
     .actions(vec![(QUAY, &["update"])])
     .check(|state, backend| {
         let v = resource_values(state, QUAY);

@@ -26,22 +26,18 @@ fn harbor_wo(password: &str, version: u32) -> String {
 }
 
 fn quay_wo(token: &str, version: u32) -> String {
-    format!(
-        r#"
-resource "alicloud_sas_private_registry" "q" {{
-  registry_type          = "quay"
-  registry_version       = "V2"
-  protocol_type          = 2
-  net_type               = 1
-  registry_host_ip       = "192.0.2.41"
-  domain_name            = "quay-wo.example.com"
-  user_name              = "scanner"
-  password_wo            = "quay-password"
-  registry_region_id     = "cn-hangzhou"
-  extra_param_wo         = jsonencode([{{ namespace = "team", authToken = "{token}" }}])
-  extra_param_wo_version = {version}
-}}
-"#
+    let (tokens, version) = (
+        format!("jsonencode([{{ namespace = \"team\", authToken = \"{token}\" }}])"),
+        version.to_string(),
+    );
+    common::acceptance::quay(
+        &[
+            ("domain_name", "\"quay-wo.example.com\""),
+            ("password_wo", "\"quay-password\""),
+            ("extra_param_wo", &tokens),
+            ("extra_param_wo_version", &version),
+        ],
+        &[],
     )
 }
 

@@ -91,28 +91,51 @@ const HARBOR: [(&str, &str); 9] = [
     ("registry_region_id", "\"cn-hangzhou\""),
 ];
 
+/// The arguments of the quay registry scenarios manage (its tokens and password are theirs to
+/// give), as HCL expressions.
+const QUAY: [(&str, &str); 8] = [
+    ("registry_type", "\"quay\""),
+    ("registry_version", "\"V2\""),
+    ("protocol_type", "2"),
+    ("net_type", "1"),
+    ("registry_host_ip", "\"192.0.2.41\""),
+    ("domain_name", "\"quay.example.com\""),
+    ("user_name", "\"scanner\""),
+    ("registry_region_id", "\"cn-hangzhou\""),
+];
+
 /// `resource "alicloud_sas_private_registry" "r"`: that harbor registry, each argument of
 /// `set` replacing its default or added after them (a nested block is given whole as the
 /// value of its name, with an empty name), and those in `unset` left out.
 pub fn harbor(set: &[(&str, &str)], unset: &[&str]) -> String {
+    registry("r", &HARBOR, set, unset)
+}
+
+/// `resource "alicloud_sas_private_registry" "q"`: that quay registry, `set` and `unset` as
+/// for [`harbor`].
+pub fn quay(set: &[(&str, &str)], unset: &[&str]) -> String {
+    registry("q", &QUAY, set, unset)
+}
+
+fn registry(name: &str, defaults: &[(&str, &str)], set: &[(&str, &str)], unset: &[&str]) -> String {
     let mut lines = Vec::new();
-    for (name, default) in HARBOR.iter().filter(|(n, _)| !unset.contains(n)) {
+    for (name, default) in defaults.iter().filter(|(n, _)| !unset.contains(n)) {
         let value = set
             .iter()
             .find(|(n, _)| n == name)
             .map_or(*default, |(_, v)| *v);
-        lines.push(format!("  {name:<18} = {value}"));
+        lines.push(format!("  {name:<22} = {value}"));
     }
-    let extra = |(n, v): &&(&str, &str)| !HARBOR.iter().any(|(h, _)| h == n) && !v.is_empty();
+    let extra = |(n, v): &&(&str, &str)| !defaults.iter().any(|(h, _)| h == n) && !v.is_empty();
     for (name, value) in set.iter().filter(extra) {
         lines.push(if name.is_empty() {
             format!("\n  {value}")
         } else {
-            format!("  {name:<18} = {value}")
+            format!("  {name:<22} = {value}")
         });
     }
     format!(
-        "\nresource \"alicloud_sas_private_registry\" \"r\" {{\n{}\n}}\n",
+        "\nresource \"alicloud_sas_private_registry\" \"{name}\" {{\n{}\n}}\n",
         lines.join("\n")
     )
 }

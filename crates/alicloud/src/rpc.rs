@@ -333,7 +333,7 @@ fn give_up_on_endpoint(error: &Error, attempts: u32) -> Option<Error> {
         endpoint: endpoint.clone(),
         why: *why,
         attempts,
-        fix: "check the endpoint settings".into(),
+        fix: "check the provider's endpoints block".into(),
         detail: detail.clone(),
     })
 }
