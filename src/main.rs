@@ -60,11 +60,9 @@ fn main() -> ExitCode {
         if mode == ServeMode::Managed {
             // Terraform cancels through StopProvider and still needs us to finish and report
             // state, so Ctrl-C reaching our process group must not kill us.
-            if let Ok(mut sigint) =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-            {
+            if let Ok(mut interrupts) = plugin::interrupt::Interrupts::listen() {
                 tokio::spawn(async move {
-                    while sigint.recv().await.is_some() {
+                    while interrupts.next().await.is_some() {
                         tracing::debug!("ignoring SIGINT; Terraform stops us through StopProvider");
                     }
                 });

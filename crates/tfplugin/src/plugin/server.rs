@@ -121,11 +121,10 @@ pub async fn serve<P: Provider>(
     };
     if mode == ServeMode::Debug {
         // Registered before the line is printed, so an immediate Ctrl-C is never lost.
-        let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-            .map_err(ServeError::Signal)?;
+        let mut interrupts = super::interrupt::Interrupts::listen().map_err(ServeError::Signal)?;
         let stop = shutdown.clone();
         tokio::spawn(async move {
-            sigint.recv().await;
+            interrupts.next().await;
             stop.trigger();
         });
     }
