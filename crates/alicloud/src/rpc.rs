@@ -315,7 +315,7 @@ impl std::fmt::Debug for Rpc {
 
 /// Attempts at an endpoint that cannot be reached (no such host, refused, no TLS) before
 /// giving up: enough to ride out a restart, never the whole operation's time.
-pub(crate) const UNREACHABLE_ATTEMPTS: u32 = 3;
+const UNREACHABLE_ATTEMPTS: u32 = 3;
 
 /// `error` as the end of the call, once an unreachable endpoint has had its attempts.
 fn give_up_on_endpoint(error: &Error, attempts: u32) -> Option<Error> {

@@ -350,23 +350,11 @@ impl SasClient {
                 ctx,
             )
             .await;
-        result.map_err(|e| match e {
-            Error::EndpointUnreachable {
-                action,
-                endpoint,
-                why,
-                attempts,
-                detail,
-                ..
-            } => Error::EndpointUnreachable {
-                action,
-                endpoint,
-                why,
-                attempts,
-                fix: self.endpoint_fix(),
-                detail,
-            },
-            other => other,
+        result.map_err(|mut e| {
+            if let Error::EndpointUnreachable { fix, .. } = &mut e {
+                *fix = self.endpoint_fix();
+            }
+            e
         })
     }
 
