@@ -177,6 +177,44 @@ async fn assume_role_and_ecs_role_through_the_emulator() {
     .await;
 }
 
+/// The ECS role through hardened metadata (IMDSv2): a session token first, then the read with
+/// it; an instance without the token endpoint is read without one, as the official SDKs do,
+/// unless `ALIBABA_CLOUD_IMDSV1_DISABLED=true`.
+#[tokio::test]
+async fn ecs_role_through_hardened_and_token_less_metadata() {
+    use sas_emulator::metadata::ImdsMode;
+    for (imds, v1_disabled, works) in [
+        (ImdsMode::Required, true, true),
+        (ImdsMode::Required, false, true),
+        (ImdsMode::V1Only, false, true),
+        (ImdsMode::V1Only, true, false),
+    ] {
+        let emu = Emulator::start(EmulatorConfig {
+            imds,
+            ..Default::default()
+        })
+        .expect("emulator");
+        let mut env = vec![("ALICLOUD_ECS_ROLE_NAME", DEFAULT_ECS_ROLE_NAME)];
+        if v1_disabled {
+            env.push(("ALIBABA_CLOUD_IMDSV1_DISABLED", "true"));
+        }
+        let listed = client(&emu.addr().to_string(), ProviderConfig::default(), &env)
+            .list_private_registry_list(&Default::default(), &ctx())
+            .await;
+        match (works, listed) {
+            (true, Ok(_)) => {}
+            (false, Err(e)) => {
+                let text = e.to_string();
+                assert!(
+                    text.contains("HTTP 404") && text.contains("ALIBABA_CLOUD_IMDSV1_DISABLED"),
+                    "{imds:?}: {text}"
+                );
+            }
+            (_, other) => panic!("{imds:?}, IMDSv1 disabled {v1_disabled}: {other:?}"),
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_wrong_secret_is_refused_without_retry() {
     let emu = Emulator::start(EmulatorConfig::default()).expect("emulator");

@@ -1,9 +1,12 @@
 //! Credentials as a user meets them in `terraform plan`: none at all is one clear error that
-//! lists what was tried; a credential not known until apply does not fail the plan.
+//! lists what was tried; a credential not known until apply does not fail the plan; an ECS
+//! instance role read through hardened metadata needs no AccessKey at all.
 
 mod common;
 
-use common::terraform::Workspace;
+use common::backend::Emulator;
+use common::terraform::{Client, Workspace};
+use sas_emulator::DEFAULT_ECS_ROLE_NAME;
 
 fn registry() -> String {
     common::acceptance::harbor(&[], &[])
@@ -68,4 +71,41 @@ provider "alicloud" {
         !out.contains("secret-known-at-plan"),
         "the secret is not shown"
     );
+}
+
+/// Keyless on ECS: the instance's RAM role through hardened metadata (IMDSv2), with
+/// `ALIBABA_CLOUD_IMDSV1_DISABLED=true` and no AccessKey anywhere. The emulator refuses every
+/// metadata read without a session token (`--imds required`), so the apply proves the token.
+fn ecs_role_through_hardened_metadata(client: Client) {
+    let emulator = Emulator::start(&["--imds", "required"]);
+    let provider = format!(
+        r#"provider "alicloud" {{
+  protocol      = "HTTP"
+  region        = "cn-hangzhou"
+  ecs_role_name = "{DEFAULT_ECS_ROLE_NAME}"
+  endpoints {{
+    sas          = "{addr}"
+    ecs_metadata = "{addr}"
+  }}
+}}
+"#,
+        addr = emulator.addr
+    );
+    let mut ws = Workspace::mirror(client, &config(&provider));
+    ws.set_env("ALIBABA_CLOUD_IMDSV1_DISABLED", "true");
+    ws.ok(&["init", "-input=false", "-no-color"]);
+    ws.ok(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    assert_eq!(emulator.registries().len(), 1, "{client}: created");
+    ws.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    assert!(emulator.registries().is_empty(), "{client}: destroyed");
+}
+
+#[test]
+fn ecs_role_through_hardened_metadata_on_terraform_1_0_3() {
+    ecs_role_through_hardened_metadata(Client::Terraform1_0);
+}
+
+#[test]
+fn ecs_role_through_hardened_metadata_on_terraform_1_15_9() {
+    ecs_role_through_hardened_metadata(Client::Terraform1_15);
 }

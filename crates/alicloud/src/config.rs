@@ -135,6 +135,9 @@ pub struct ResolvedConfig {
     pub sas_endpoint_origin: EndpointOrigin,
     pub sts_endpoint: String,
     pub ecs_metadata_endpoint: String,
+    /// `ALIBABA_CLOUD_IMDSV1_DISABLED=true`: the metadata service is read only with a session
+    /// token (hardened mode), as the official credential SDKs name it.
+    pub imds_v1_disabled: bool,
     pub credentials: CredentialPlan,
     pub proxy: ProxySettings,
     pub user_agent: String,
@@ -307,6 +310,8 @@ pub fn resolve(
             sas_endpoint_origin,
             sts_endpoint,
             ecs_metadata_endpoint,
+            imds_v1_disabled: env("ALIBABA_CLOUD_IMDSV1_DISABLED")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
             credentials,
             proxy,
             user_agent: config.user_agent.clone().unwrap_or_else(default_user_agent),

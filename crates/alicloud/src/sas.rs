@@ -304,6 +304,7 @@ impl SasClient {
             rpc.clone(),
             config.sts_endpoint.clone(),
             config.ecs_metadata_endpoint.clone(),
+            config.imds_v1_disabled,
         ));
         SasClient {
             inner: Arc::new(Inner {

@@ -79,6 +79,9 @@ OPTIONS:
     --state-file PATH             persist registries here (atomic writes) [default: memory only]
     --ali-uid N                   account id of created registries [default: {DEFAULT_ALI_UID}]
     --ecs-role-name NAME          role served by the ECS metadata path [default: {DEFAULT_ECS_ROLE_NAME}]
+    --imds MODE                   metadata session tokens: optional, required (hardened
+                                  mode: reads without a token refused), v1-only (no token
+                                  endpoint) [default: optional]
     --deny-action ACTION          answer ACTION with NoPermission (403); repeatable
     --fault-throttle-rate P       probability of Throttling.User (400) [default: 0]
     --fault-unavailable-rate P    probability of ServiceUnavailable (503) [default: 0]
@@ -199,6 +202,7 @@ where
                 | "--state-file"
                 | "--ali-uid"
                 | "--ecs-role-name"
+                | "--imds"
                 | "--deny-action"
                 | "--fault-throttle-rate"
                 | "--fault-unavailable-rate"
@@ -228,6 +232,7 @@ where
             "--state-file" => cfg.state_file = Some(PathBuf::from(value)),
             "--ali-uid" => cfg.ali_uid = parse_value(&flag, v)?,
             "--ecs-role-name" => cfg.ecs_role_name = value,
+            "--imds" => cfg.imds = parse_value(&flag, v)?,
             "--deny-action" => faults.deny_actions.push(value),
             "--fault-throttle-rate" => faults.throttle_rate = parse_value(&flag, v)?,
             "--fault-unavailable-rate" => faults.unavailable_rate = parse_value(&flag, v)?,

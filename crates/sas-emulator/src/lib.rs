@@ -119,6 +119,8 @@ pub struct EmulatorConfig {
     pub ali_uid: i64,
     /// Role served by the ECS metadata endpoint.
     pub ecs_role_name: String,
+    /// Whether the metadata endpoint requires, offers or lacks session tokens.
+    pub imds: metadata::ImdsMode,
     /// Initial fault settings.
     pub faults: FaultConfig,
     /// Initial realism switches (all off: answers echo what was sent).
@@ -136,6 +138,7 @@ impl Default for EmulatorConfig {
             state_file: None,
             ali_uid: DEFAULT_ALI_UID,
             ecs_role_name: DEFAULT_ECS_ROLE_NAME.into(),
+            imds: metadata::ImdsMode::default(),
             faults: FaultConfig::default(),
             realism: RealismConfig::default(),
         }
@@ -183,7 +186,7 @@ impl Emulator {
             log: introspect::RequestLog::default(),
             holds: holds::Holds::default(),
             realism,
-            metadata: metadata::Metadata::new(config.ecs_role_name),
+            metadata: metadata::Metadata::new(config.ecs_role_name, config.imds),
             ali_uid: config.ali_uid,
         });
         let (tx, rx) = watch::channel(false);

@@ -4,8 +4,8 @@
 //!
 //! Also the hardened mode's token: `PUT /latest/api/token` with
 //! `X-aliyun-ecs-metadata-token-ttl-seconds` returns a token; a request that carries
-//! `X-aliyun-ecs-metadata-token` must carry a valid one (requests without it are accepted, as
-//! in the service's normal mode).
+//! `X-aliyun-ecs-metadata-token` must carry a valid one. Whether a read without one is
+//! accepted is the instance's setting, [`ImdsMode`].
 //!
 //! CHOICE: credentials last 6 hours and the same ones are returned until less than 30 minutes
 //! remain, then fresh ones are issued — like the real service, which rotates well before
@@ -53,17 +53,43 @@ struct MetadataState {
     tokens: HashMap<String, OffsetDateTime>,
 }
 
+/// How an instance's metadata service treats session tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ImdsMode {
+    /// Tokens are served and checked where sent; reads without one are accepted.
+    #[default]
+    Optional,
+    /// Hardened: a read without a valid token is refused (401).
+    Required,
+    /// An instance without the token protocol: `PUT /latest/api/token` is not found.
+    V1Only,
+}
+
+impl std::str::FromStr for ImdsMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "optional" => Ok(Self::Optional),
+            "required" => Ok(Self::Required),
+            "v1-only" => Ok(Self::V1Only),
+            _ => Err("expected optional, required or v1-only".into()),
+        }
+    }
+}
+
 /// The metadata service for one role.
 pub struct Metadata {
     role: String,
+    mode: ImdsMode,
     state: Mutex<MetadataState>,
 }
 
 impl Metadata {
     /// A metadata service exposing `role`.
-    pub fn new(role: String) -> Self {
+    pub fn new(role: String, mode: ImdsMode) -> Self {
         Self {
             role,
+            mode,
             state: Mutex::new(MetadataState::default()),
         }
     }
@@ -85,6 +111,9 @@ impl Metadata {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         st.tokens.retain(|_, exp| *exp > now);
         if path == TOKEN_PATH {
+            if self.mode == ImdsMode::V1Only {
+                return MetadataResponse::text(404, "Not Found");
+            }
             if method != Method::PUT {
                 return MetadataResponse::text(405, "Method Not Allowed");
             }
@@ -104,11 +133,14 @@ impl Metadata {
         if method != Method::GET {
             return MetadataResponse::text(405, "Method Not Allowed");
         }
-        if let Some(t) = headers.get(TOKEN_HEADER) {
-            let valid = t.to_str().ok().is_some_and(|t| st.tokens.contains_key(t));
-            if !valid {
+        match headers.get(TOKEN_HEADER) {
+            Some(t) if !t.to_str().ok().is_some_and(|t| st.tokens.contains_key(t)) => {
                 return MetadataResponse::text(401, "Unauthorized");
             }
+            None if self.mode == ImdsMode::Required => {
+                return MetadataResponse::text(401, "Unauthorized");
+            }
+            _ => {}
         }
         let Some(role) = path.strip_prefix(CREDENTIALS_PREFIX) else {
             return MetadataResponse::text(404, "Not Found");
@@ -162,7 +194,7 @@ mod tests {
     #[test]
     fn lists_role_and_serves_stable_credentials() {
         let (m, a, now) = (
-            Metadata::new("r1".into()),
+            Metadata::new("r1".into(), ImdsMode::Optional),
             auth(),
             OffsetDateTime::now_utc(),
         );
@@ -184,7 +216,11 @@ mod tests {
 
     #[test]
     fn hardened_mode_token() {
-        let (m, a, now) = (Metadata::new("r".into()), auth(), OffsetDateTime::now_utc());
+        let (m, a, now) = (
+            Metadata::new("r".into(), ImdsMode::Optional),
+            auth(),
+            OffsetDateTime::now_utc(),
+        );
         let mut h = HeaderMap::new();
         h.insert(TOKEN_TTL_HEADER, http::HeaderValue::from_static("60"));
         let t = m.handle(&Method::PUT, TOKEN_PATH, &h, &a, now);
@@ -202,5 +238,32 @@ mod tests {
                 .status,
             401
         );
+    }
+
+    #[test]
+    fn required_mode_refuses_a_read_without_a_token_and_v1_only_has_no_token_endpoint() {
+        let (a, now, none) = (auth(), OffsetDateTime::now_utc(), HeaderMap::new());
+        let hardened = Metadata::new("r".into(), ImdsMode::Required);
+        let read = |m: &Metadata, h: &HeaderMap| {
+            m.handle(&Method::GET, CREDENTIALS_PREFIX, h, &a, now)
+                .status
+        };
+        assert_eq!(read(&hardened, &none), 401);
+        let mut ttl = HeaderMap::new();
+        ttl.insert(TOKEN_TTL_HEADER, http::HeaderValue::from_static("60"));
+        let token = hardened
+            .handle(&Method::PUT, TOKEN_PATH, &ttl, &a, now)
+            .body;
+        let mut with = HeaderMap::new();
+        with.insert(TOKEN_HEADER, http::HeaderValue::from_str(&token).unwrap());
+        assert_eq!(read(&hardened, &with), 200);
+        let old = Metadata::new("r".into(), ImdsMode::V1Only);
+        assert_eq!(
+            old.handle(&Method::PUT, TOKEN_PATH, &ttl, &a, now).status,
+            404
+        );
+        assert_eq!(read(&old, &none), 200);
+        assert_eq!("v1-only".parse(), Ok(ImdsMode::V1Only));
+        assert!("v2".parse::<ImdsMode>().is_err());
     }
 }

@@ -22,6 +22,8 @@ pub struct LazyChain {
     rpc: Rpc,
     sts_host: String,
     metadata_host: String,
+    /// `ALIBABA_CLOUD_IMDSV1_DISABLED`.
+    imds_v1_disabled: bool,
     built: OnceCell<Arc<dyn CredentialProvider>>,
 }
 
@@ -31,12 +33,14 @@ impl LazyChain {
         rpc: Rpc,
         sts_host: String,
         metadata_host: String,
+        imds_v1_disabled: bool,
     ) -> Self {
         LazyChain {
             plan,
             rpc,
             sts_host,
             metadata_host,
+            imds_v1_disabled,
             built: OnceCell::new(),
         }
     }
@@ -76,6 +80,7 @@ impl LazyChain {
                     self.rpc.clone(),
                     self.metadata_host.clone(),
                     role_name.clone(),
+                    self.imds_v1_disabled,
                 ))
             }
             CredentialSource::Profile { path, name } => {
@@ -114,6 +119,7 @@ impl LazyChain {
                                     self.rpc.clone(),
                                     self.metadata_host.clone(),
                                     role_name,
+                                    self.imds_v1_disabled,
                                 ))
                             }
                         }

@@ -1,7 +1,13 @@
 //! Credentials of the RAM role attached to an ECS instance, from the instance metadata service;
 //! cached and refreshed before they expire.
+//!
+//! Hardened mode (IMDSv2), as the official credential SDKs do it: each fetch first asks for a
+//! session token (`PUT /latest/api/token`, a TTL header) and sends it with the read. Where no
+//! token can be had, the SDKs fall back to the plain read (IMDSv1) unless
+//! `ALIBABA_CLOUD_IMDSV1_DISABLED=true`; so does this. The token is never logged.
 
 use serde::Deserialize;
+use tracing::debug;
 
 use super::{parse_expiration, BoxFuture, CredentialCache, CredentialProvider, Credentials};
 use crate::context::CallContext;
@@ -17,8 +23,16 @@ pub struct EcsRoleProvider {
     /// `host[:port]` of the metadata service; always plain HTTP, as the service speaks nothing else.
     metadata_host: String,
     role_name: String,
+    /// `ALIBABA_CLOUD_IMDSV1_DISABLED`: no read without a session token.
+    v1_disabled: bool,
     cache: CredentialCache,
 }
+
+/// What the token is asked for and sent as, and its lifetime (the service's maximum).
+const TOKEN_PATH: &str = "/latest/api/token";
+const TOKEN_TTL_HEADER: &str = "X-aliyun-ecs-metadata-token-ttl-seconds";
+const TOKEN_HEADER: &str = "X-aliyun-ecs-metadata-token";
+const TOKEN_TTL_SECONDS: &str = "21600";
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -32,12 +46,38 @@ struct MetadataCredentials {
 }
 
 impl EcsRoleProvider {
-    pub(crate) fn new(rpc: Rpc, metadata_host: String, role_name: String) -> Self {
+    pub(crate) fn new(
+        rpc: Rpc,
+        metadata_host: String,
+        role_name: String,
+        v1_disabled: bool,
+    ) -> Self {
         EcsRoleProvider {
             rpc,
             metadata_host,
             role_name,
+            v1_disabled,
             cache: CredentialCache::default(),
+        }
+    }
+
+    /// A session token, or why there is none.
+    async fn session_token(&self) -> Result<Secret, String> {
+        let transport = self.rpc.transport().await.map_err(|e| e.to_string())?;
+        let response = transport
+            .send_metadata(HttpRequest {
+                method: reqwest::Method::PUT,
+                url: format!("http://{}{TOKEN_PATH}", self.metadata_host),
+                headers: vec![(TOKEN_TTL_HEADER.into(), TOKEN_TTL_SECONDS.into())],
+                body: Vec::new(),
+            })
+            .await
+            .map_err(|e| format!("unreachable ({:?}): {}", e.failure, e.detail))?;
+        match String::from_utf8(response.body) {
+            Ok(token) if response.status == 200 && !token.trim().is_empty() => {
+                Ok(Secret::new(token.trim()))
+            }
+            _ => Err(format!("HTTP {}", response.status)),
         }
     }
 
@@ -53,6 +93,18 @@ impl EcsRoleProvider {
             source_name: self.source(),
             message,
         };
+        let headers = match self.session_token().await {
+            Ok(token) => vec![(TOKEN_HEADER.to_string(), token.expose().to_string())],
+            Err(why) if self.v1_disabled => {
+                return Err(fail(format!(
+                    "no metadata session token ({why}), and ALIBABA_CLOUD_IMDSV1_DISABLED forbids reading without one"
+                )))
+            }
+            Err(why) => {
+                debug!(why = %why, "no metadata session token; reading without one (IMDSv1)");
+                Vec::new()
+            }
+        };
         let transport = self.rpc.transport().await?;
         let url = format!(
             "http://{}/latest/meta-data/ram/security-credentials/{}",
@@ -63,7 +115,7 @@ impl EcsRoleProvider {
             .send_metadata(HttpRequest {
                 method: reqwest::Method::GET,
                 url,
-                headers: Vec::new(),
+                headers,
                 body: Vec::new(),
             })
             .await
