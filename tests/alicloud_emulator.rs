@@ -215,6 +215,31 @@ async fn ecs_role_through_hardened_and_token_less_metadata() {
     }
 }
 
+/// A credentials URI (the emulator's `/credentials`) is the only credential: the whole
+/// lifecycle signs with the temporary key it answers. A URI that is not HTTP is refused at
+/// configure, naming the variable.
+#[tokio::test]
+async fn credentials_uri_through_the_emulator() {
+    let emu = Emulator::start(EmulatorConfig::default()).expect("emulator");
+    let endpoint = emu.addr().to_string();
+    let uri = format!("http://{endpoint}{}", sas_emulator::credentials_uri::PATH);
+    lifecycle(&client(
+        &endpoint,
+        ProviderConfig::default(),
+        &[("ALIBABA_CLOUD_CREDENTIALS_URI", &uri)],
+    ))
+    .await;
+    let errors = resolve(&ProviderConfig::default(), &|k: &str| {
+        (k == "ALIBABA_CLOUD_CREDENTIALS_URI").then(|| "file:///etc/passwd".to_string())
+    })
+    .expect_err("not HTTP");
+    let text = errors[0].to_string();
+    assert!(
+        text.contains("credentials_uri") && text.contains("ALIBABA_CLOUD_CREDENTIALS_URI"),
+        "{text}"
+    );
+}
+
 #[tokio::test]
 async fn a_wrong_secret_is_refused_without_retry() {
     let emu = Emulator::start(EmulatorConfig::default()).expect("emulator");

@@ -109,3 +109,35 @@ fn ecs_role_through_hardened_metadata_on_terraform_1_0_3() {
 fn ecs_role_through_hardened_metadata_on_terraform_1_15_9() {
     ecs_role_through_hardened_metadata(Client::Terraform1_15);
 }
+
+/// Keyless through a credentials URI: `ALIBABA_CLOUD_CREDENTIALS_URI` alone, answered by the
+/// emulator's `/credentials` with a temporary key.
+fn credentials_uri_alone(client: Client) {
+    let emulator = Emulator::start(&[]);
+    let provider = format!(
+        "provider \"alicloud\" {{\n  protocol = \"HTTP\"\n  region   = \"cn-hangzhou\"\n  endpoints {{\n    sas = \"{}\"\n  }}\n}}\n",
+        emulator.addr
+    );
+    let mut ws = Workspace::mirror(client, &config(&provider));
+    let uri = format!(
+        "http://{}{}",
+        emulator.addr,
+        sas_emulator::credentials_uri::PATH
+    );
+    ws.set_env("ALIBABA_CLOUD_CREDENTIALS_URI", &uri);
+    ws.ok(&["init", "-input=false", "-no-color"]);
+    ws.ok(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    assert_eq!(emulator.registries().len(), 1, "{client}: created");
+    ws.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    assert!(emulator.registries().is_empty(), "{client}: destroyed");
+}
+
+#[test]
+fn credentials_uri_alone_on_terraform_1_0_3() {
+    credentials_uri_alone(Client::Terraform1_0);
+}
+
+#[test]
+fn credentials_uri_alone_on_terraform_1_15_9() {
+    credentials_uri_alone(Client::Terraform1_15);
+}

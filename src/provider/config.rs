@@ -45,6 +45,7 @@ pub fn provider_config(v: &Value, terraform_version: &str) -> ProviderConfig {
         profile: string(v, "profile"),
         shared_credentials_file: string(v, "shared_credentials_file"),
         ecs_role_name: string(v, "ecs_role_name"),
+        credentials_uri: string(v, "credentials_uri"),
         signature_version: string(v, "signature_version"),
         protocol: string(v, "protocol"),
         client_connect_timeout: v.attr("client_connect_timeout").as_i64(),

@@ -33,6 +33,8 @@ pub struct ProviderConfig {
     pub profile: Option<String>,
     pub shared_credentials_file: Option<String>,
     pub ecs_role_name: Option<String>,
+    /// A local service answering temporary credentials (`ALIBABA_CLOUD_CREDENTIALS_URI`).
+    pub credentials_uri: Option<String>,
     pub signature_version: Option<String>,
     pub protocol: Option<String>,
     /// Milliseconds.
@@ -94,6 +96,8 @@ pub enum CredentialSource {
         /// "provider block" or the environment variable names, for logs.
         origin: String,
     },
+    /// A credentials URI, polled for temporary credentials.
+    Uri { uri: String },
     /// The RAM role of this ECS instance, through the metadata service.
     EcsRole { role_name: String },
     /// A profile of the aliyun CLI's `config.json`, read on first use.
@@ -159,6 +163,7 @@ const SECRET_KEY_ENV: &[&str] = &["ALICLOUD_SECRET_KEY", "ALIBABA_CLOUD_ACCESS_K
 const SECURITY_TOKEN_ENV: &[&str] = &["ALICLOUD_SECURITY_TOKEN", "ALIBABA_CLOUD_SECURITY_TOKEN"];
 const REGION_ENV: &[&str] = &["ALICLOUD_REGION", "ALIBABA_CLOUD_REGION"];
 const PROFILE_ENV: &[&str] = &["ALICLOUD_PROFILE", "ALIBABA_CLOUD_PROFILE"];
+const CREDENTIALS_URI_ENV: &[&str] = &["ALIBABA_CLOUD_CREDENTIALS_URI"];
 const SHARED_FILE_ENV: &[&str] = &[
     "ALICLOUD_SHARED_CREDENTIALS_FILE",
     "ALIBABA_CLOUD_CREDENTIALS_FILE",
@@ -400,6 +405,30 @@ fn plan_credentials(
         };
     }
 
+    if let Some((uri, origin)) = pick(config.credentials_uri.as_deref(), CREDENTIALS_URI_ENV, env) {
+        if uri.starts_with("http://") || uri.starts_with("https://") {
+            return CredentialPlan {
+                source: CredentialSource::Uri { uri },
+                assume_role,
+                tried,
+            };
+        }
+        errors.push(ConfigError {
+            setting: Setting::CredentialsUri,
+            from_env: (origin != FROM_BLOCK).then_some(origin),
+            message: "must be an http:// or https:// URL".into(),
+        });
+        return CredentialPlan {
+            source: CredentialSource::Nothing,
+            assume_role,
+            tried,
+        };
+    }
+    tried.push(format!(
+        "credentials_uri in the provider block and environment {}: not set",
+        CREDENTIALS_URI_ENV.join(" / ")
+    ));
+
     if let Some((role_name, _)) = pick(config.ecs_role_name.as_deref(), ECS_ROLE_ENV, env) {
         return CredentialPlan {
             source: CredentialSource::EcsRole { role_name },
@@ -531,7 +560,8 @@ mod tests {
                 name: None
             }
         );
-        assert_eq!(r.credentials.tried.len(), 2);
+        // AccessKeys, the credentials URI and the ECS role were looked at and passed over.
+        assert_eq!(r.credentials.tried.len(), 3);
         assert!(r.user_agent.starts_with("alicloud/"), "{}", r.user_agent);
         let named = ProviderConfig {
             user_agent: Some("caller/1".into()),
@@ -668,7 +698,22 @@ mod tests {
         );
         let r = resolve(&ProviderConfig::default(), &env(&[])).unwrap();
         assert_eq!(r.credentials.source, CredentialSource::Nothing);
-        assert_eq!(r.credentials.tried.len(), 3);
+        assert_eq!(r.credentials.tried.len(), 4);
+        let r = resolve(
+            &ProviderConfig::default(),
+            &env(&[
+                ("ALIBABA_CLOUD_CREDENTIALS_URI", "http://127.0.0.1:9/c"),
+                ("ALICLOUD_ECS_ROLE_NAME", "role"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            r.credentials.source,
+            CredentialSource::Uri {
+                uri: "http://127.0.0.1:9/c".into()
+            },
+            "the credentials URI comes before the ECS role"
+        );
     }
 
     #[test]

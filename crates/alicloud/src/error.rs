@@ -118,6 +118,7 @@ pub enum Setting {
     EcsMetadataEndpoint,
     AssumeRoleArn,
     AssumeRoleSessionExpiration,
+    CredentialsUri,
 }
 
 impl Setting {
@@ -136,6 +137,7 @@ impl Setting {
             Setting::EcsMetadataEndpoint => (Some("endpoints"), "ecs_metadata"),
             Setting::AssumeRoleArn => (Some("assume_role"), "role_arn"),
             Setting::AssumeRoleSessionExpiration => (Some("assume_role"), "session_expiration"),
+            Setting::CredentialsUri => (None, "credentials_uri"),
         }
     }
 }

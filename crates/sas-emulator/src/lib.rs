@@ -29,6 +29,7 @@ pub mod actions;
 pub mod api_error;
 pub mod auth;
 pub mod cli;
+pub mod credentials_uri;
 pub mod faults;
 pub mod holds;
 pub mod ids;

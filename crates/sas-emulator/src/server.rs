@@ -20,6 +20,7 @@
 use super::actions::{self, SasContext, SAS_VERSION};
 use super::api_error::ApiError;
 use super::auth::{Authenticator, RequestIdentity};
+use super::credentials_uri;
 use super::faults::{FaultDecision, Faults};
 use super::holds::Holds;
 use super::ids;
@@ -265,6 +266,13 @@ async fn route(
         };
         let (status, v) = introspect::handle(&method, &path, &body, &ctx);
         return Ok(json_response(status, &v, None));
+    }
+    if path == credentials_uri::PATH {
+        if !peer.ip().is_loopback() {
+            return Ok(text_response(403, "text/plain", "Forbidden".into()));
+        }
+        let r = credentials_uri::handle(req.method(), &shared.auth, OffsetDateTime::now_utc());
+        return Ok(text_response(r.status, r.content_type, r.body));
     }
     if Metadata::owns(&path) {
         // The metadata service hands out credentials; like the real one (link-local), it only

@@ -8,7 +8,8 @@ use tracing::debug;
 
 use super::profile::{load_profile, ProfileCredentials, ProfileLookup};
 use super::{
-    AssumeRoleProvider, BoxFuture, CredentialProvider, Credentials, EcsRoleProvider, StaticProvider,
+    AssumeRoleProvider, BoxFuture, CredentialProvider, Credentials, EcsRoleProvider,
+    StaticProvider, UriProvider,
 };
 use crate::config::{CredentialPlan, CredentialSource};
 use crate::context::CallContext;
@@ -73,6 +74,10 @@ impl LazyChain {
                     access_key_secret.clone(),
                     security_token.clone(),
                 ))
+            }
+            CredentialSource::Uri { uri } => {
+                debug!("credentials: credentials URI");
+                Arc::new(UriProvider::new(self.rpc.clone(), uri.clone()))
             }
             CredentialSource::EcsRole { role_name } => {
                 debug!(role = %role_name, "credentials: ECS instance role");

@@ -1,7 +1,8 @@
 //! Credentials: the provider trait, its cache, and each source of the chain.
 //!
-//! Sources: static AccessKeys (provider block or environment), the aliyun CLI profile file,
-//! STS AssumeRole on top of any of them, and the ECS instance metadata service. Nothing is read or
+//! Sources: static AccessKeys (provider block or environment), a credentials URI, the aliyun
+//! CLI profile file, STS AssumeRole on top of any of them, and the ECS instance metadata
+//! service. Nothing is read or
 //! fetched until the first API call asks for credentials ([`LazyChain`]).
 
 mod assume_role;
@@ -9,6 +10,7 @@ mod cache;
 mod chain;
 mod ecs;
 mod profile;
+mod uri;
 
 use std::fmt;
 use std::future::Future;
@@ -25,6 +27,7 @@ pub use cache::{CredentialCache, REFRESH_MARGIN};
 pub use chain::LazyChain;
 pub use ecs::EcsRoleProvider;
 pub use profile::{load_profile, ProfileCredentials, ProfileLookup};
+pub use uri::UriProvider;
 
 /// A boxed future, so credential providers can be trait objects.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
