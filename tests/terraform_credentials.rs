@@ -91,8 +91,21 @@ fn ecs_role_through_hardened_metadata(client: Client) {
 "#,
         addr = emulator.addr
     );
-    let mut ws = Workspace::mirror(client, &config(&provider));
-    ws.set_env("ALIBABA_CLOUD_IMDSV1_DISABLED", "true");
+    keyless_lifecycle(
+        client,
+        &emulator,
+        &provider,
+        &[("ALIBABA_CLOUD_IMDSV1_DISABLED", "true")],
+    );
+}
+
+/// With no AccessKey in the environment (a workspace's is empty but for `env`): init, apply
+/// (one registry in the emulator), destroy (none).
+fn keyless_lifecycle(client: Client, emulator: &Emulator, provider: &str, env: &[(&str, &str)]) {
+    let mut ws = Workspace::mirror(client, &config(provider));
+    for (k, v) in env {
+        ws.set_env(k, v);
+    }
     ws.ok(&["init", "-input=false", "-no-color"]);
     ws.ok(&["apply", "-auto-approve", "-input=false", "-no-color"]);
     assert_eq!(emulator.registries().len(), 1, "{client}: created");
@@ -118,18 +131,17 @@ fn credentials_uri_alone(client: Client) {
         "provider \"alicloud\" {{\n  protocol = \"HTTP\"\n  region   = \"cn-hangzhou\"\n  endpoints {{\n    sas = \"{}\"\n  }}\n}}\n",
         emulator.addr
     );
-    let mut ws = Workspace::mirror(client, &config(&provider));
     let uri = format!(
         "http://{}{}",
         emulator.addr,
         sas_emulator::credentials_uri::PATH
     );
-    ws.set_env("ALIBABA_CLOUD_CREDENTIALS_URI", &uri);
-    ws.ok(&["init", "-input=false", "-no-color"]);
-    ws.ok(&["apply", "-auto-approve", "-input=false", "-no-color"]);
-    assert_eq!(emulator.registries().len(), 1, "{client}: created");
-    ws.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
-    assert!(emulator.registries().is_empty(), "{client}: destroyed");
+    keyless_lifecycle(
+        client,
+        &emulator,
+        &provider,
+        &[("ALIBABA_CLOUD_CREDENTIALS_URI", &uri)],
+    );
 }
 
 #[test]

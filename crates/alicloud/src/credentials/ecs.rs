@@ -6,10 +6,9 @@
 //! token can be had, the SDKs fall back to the plain read (IMDSv1) unless
 //! `ALIBABA_CLOUD_IMDSV1_DISABLED=true`; so does this. The token is never logged.
 
-use serde::Deserialize;
 use tracing::debug;
 
-use super::{parse_expiration, BoxFuture, CredentialCache, CredentialProvider, Credentials};
+use super::{temporary_key, BoxFuture, CredentialCache, CredentialProvider, Credentials};
 use crate::context::CallContext;
 use crate::encode::percent_encode;
 use crate::error::Error;
@@ -33,17 +32,6 @@ const TOKEN_PATH: &str = "/latest/api/token";
 const TOKEN_TTL_HEADER: &str = "X-aliyun-ecs-metadata-token-ttl-seconds";
 const TOKEN_HEADER: &str = "X-aliyun-ecs-metadata-token";
 const TOKEN_TTL_SECONDS: &str = "21600";
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct MetadataCredentials {
-    #[serde(default)]
-    code: Option<String>,
-    access_key_id: String,
-    access_key_secret: Secret,
-    security_token: Secret,
-    expiration: String,
-}
 
 impl EcsRoleProvider {
     pub(crate) fn new(
@@ -126,17 +114,7 @@ impl EcsRoleProvider {
                 response.status
             )));
         }
-        let m: MetadataCredentials = serde_json::from_slice(&response.body)
-            .map_err(|e| fail(format!("unexpected response: {e}")))?;
-        if let Some(code) = m.code.as_deref().filter(|c| *c != "Success") {
-            return Err(fail(format!("Code {code}")));
-        }
-        Ok(Credentials {
-            access_key_id: m.access_key_id,
-            access_key_secret: m.access_key_secret,
-            security_token: Some(m.security_token),
-            expiration: Some(parse_expiration(&m.expiration, &self.source())?),
-        })
+        temporary_key(&response.body, &self.source())
     }
 }
 

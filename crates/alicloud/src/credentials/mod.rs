@@ -94,6 +94,47 @@ impl CredentialProvider for StaticProvider {
 }
 
 /// Parses the `Expiration` both STS and the metadata service return (`2015-04-09T11:52:19Z`).
+/// A temporary key as the ECS metadata service and credentials URIs answer it.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct TemporaryKey {
+    #[serde(default)]
+    code: Option<String>,
+    access_key_id: String,
+    access_key_secret: Secret,
+    security_token: Secret,
+    expiration: String,
+}
+
+/// `body` read as a temporary key from `source`. serde's messages may quote the body, which
+/// holds the secret, so only their category is told.
+pub(crate) fn temporary_key(body: &[u8], source: &str) -> Result<Credentials, Error> {
+    let fail = |message: String| Error::Credentials {
+        source_name: source.to_string(),
+        message,
+    };
+    let key: TemporaryKey = serde_json::from_slice(body).map_err(|e| {
+        fail(format!(
+            "unexpected response: {}",
+            match e.classify() {
+                serde_json::error::Category::Io => "read error",
+                serde_json::error::Category::Syntax => "not JSON",
+                serde_json::error::Category::Data => "missing or mistyped fields",
+                serde_json::error::Category::Eof => "cut short",
+            }
+        ))
+    })?;
+    if let Some(code) = key.code.as_deref().filter(|c| *c != "Success") {
+        return Err(fail(format!("Code {code}")));
+    }
+    Ok(Credentials {
+        access_key_id: key.access_key_id,
+        access_key_secret: key.access_key_secret,
+        security_token: Some(key.security_token),
+        expiration: Some(parse_expiration(&key.expiration, source)?),
+    })
+}
+
 pub(crate) fn parse_expiration(value: &str, source: &str) -> Result<OffsetDateTime, Error> {
     OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339).map_err(|e| {
         Error::Credentials {
@@ -106,6 +147,31 @@ pub(crate) fn parse_expiration(value: &str, source: &str) -> Result<OffsetDateTi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_temporary_key_is_read_and_a_bad_answer_never_quoted() {
+        let key = temporary_key(
+            br#"{"Code":"Success","AccessKeyId":"STS.a","AccessKeySecret":"s3","SecurityToken":"t","Expiration":"2099-01-01T00:00:00Z"}"#,
+            "test",
+        )
+        .expect("a key");
+        assert_eq!(key.access_key_id, "STS.a");
+        assert!(key.expiration.is_some());
+        let bad = temporary_key(br#"{"AccessKeySecret": "leaked-secret", "#, "test")
+            .expect_err("cut short")
+            .to_string();
+        assert!(
+            !bad.contains("leaked-secret") && bad.contains("cut short"),
+            "{bad}"
+        );
+        let refused = temporary_key(
+            br#"{"Code":"Denied","AccessKeyId":"","AccessKeySecret":"","SecurityToken":"","Expiration":""}"#,
+            "test",
+        )
+        .expect_err("denied")
+        .to_string();
+        assert!(refused.contains("Code Denied"), "{refused}");
+    }
 
     #[test]
     fn debug_hides_secrets() {

@@ -2,13 +2,10 @@
 //! local service, such as a sidecar, that answers `GET` with a temporary key in the shape the
 //! official credential SDKs read. Cached, and fetched again before the key expires.
 
-use serde::Deserialize;
-
-use super::{parse_expiration, BoxFuture, CredentialCache, CredentialProvider, Credentials};
+use super::{temporary_key, BoxFuture, CredentialCache, CredentialProvider, Credentials};
 use crate::context::CallContext;
 use crate::error::Error;
 use crate::rpc::Rpc;
-use crate::secret::Secret;
 use crate::transport::HttpRequest;
 
 #[derive(Debug)]
@@ -16,17 +13,6 @@ pub struct UriProvider {
     rpc: Rpc,
     uri: String,
     cache: CredentialCache,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct UriCredentials {
-    #[serde(default)]
-    code: Option<String>,
-    access_key_id: String,
-    access_key_secret: Secret,
-    security_token: Secret,
-    expiration: String,
 }
 
 impl UriProvider {
@@ -62,33 +48,7 @@ impl UriProvider {
         if response.status != 200 {
             return Err(fail(format!("HTTP {}", response.status)));
         }
-        let c: UriCredentials = serde_json::from_slice(&response.body)
-            .map_err(|e| fail(format!("unexpected response: {}", e.classify_name())))?;
-        if let Some(code) = c.code.as_deref().filter(|c| *c != "Success") {
-            return Err(fail(format!("Code {code}")));
-        }
-        Ok(Credentials {
-            access_key_id: c.access_key_id,
-            access_key_secret: c.access_key_secret,
-            security_token: Some(c.security_token),
-            expiration: Some(parse_expiration(&c.expiration, &self.source())?),
-        })
-    }
-}
-
-/// serde's message may quote the body, which holds a secret: only its category.
-trait Category {
-    fn classify_name(&self) -> &'static str;
-}
-
-impl Category for serde_json::Error {
-    fn classify_name(&self) -> &'static str {
-        match self.classify() {
-            serde_json::error::Category::Io => "read error",
-            serde_json::error::Category::Syntax => "not JSON",
-            serde_json::error::Category::Data => "missing or mistyped fields",
-            serde_json::error::Category::Eof => "cut short",
-        }
+        temporary_key(&response.body, &self.source())
     }
 }
 
