@@ -11,14 +11,17 @@ demo="$root/.demo"
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 # The client already on PATH (terraform, else tofu) when it is 1.0 or newer; DEMO_CLIENT names
-# another binary. The version is read offline, from `version` in an empty environment.
+# another binary. Sets `terraform` and `terraform_version`; the version is read once, offline,
+# from `version` in an empty environment.
+terraform="" terraform_version=""
 client_on_path() {
   local candidate line
   for candidate in ${DEMO_CLIENT:-terraform tofu}; do
     candidate=$(command -v "$candidate") || continue
-    line=$(env -i HOME="$demo" CHECKPOINT_DISABLE=1 "$candidate" version 2>/dev/null | head -1) || continue
+    line=$(env -i HOME="$demo" CHECKPOINT_DISABLE=1 "$candidate" version 2>/dev/null) || continue
+    line=${line%%$'\n'*}
     if [[ "$line" =~ v([0-9]+)\.([0-9]+)\.([0-9]+) ]] && ((BASH_REMATCH[1] >= 1)); then
-      echo "$candidate"
+      terraform=$candidate terraform_version=$line
       return
     fi
     echo "demo: $candidate is ${line:-of an unknown version}; the demo needs 1.0 or newer" >&2
@@ -28,9 +31,9 @@ client_on_path() {
 step "Building release binaries"
 cargo build --release --workspace --bins --quiet
 mkdir -p "$demo"
-terraform=$(client_on_path)
+client_on_path
 if [[ -n "$terraform" ]]; then
-  echo "using $("$terraform" version | head -1) from $terraform (on PATH)"
+  echo "using $terraform_version from $terraform (on PATH)"
 else
   echo "no terraform or tofu 1.0+ on PATH: installing the pinned Terraform 1.0.3 into .tools"
   scripts/install-tools.sh terraform-1.0.3 # the one client the demo runs, not the test matrix

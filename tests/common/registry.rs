@@ -101,6 +101,7 @@ impl Registry {
         listener.set_nonblocking(true).expect("non-blocking");
         let addr = listener.local_addr().expect("address");
         let site = Arc::new(Site {
+            protocols: release.protocols(),
             release: release.clone(),
             base: format!("https://localhost:{}", addr.port()),
             files: files.clone(),
@@ -182,6 +183,8 @@ impl Registry {
 
 struct Site {
     release: Release,
+    /// Read from the manifest once, when the registry starts.
+    protocols: Vec<String>,
     base: String,
     files: Arc<Mutex<HashMap<String, Vec<u8>>>>,
     requests: Arc<Mutex<Vec<String>>>,
@@ -205,7 +208,7 @@ impl Site {
             Some(
                 json!({ "versions": [{
                     "version": r.version,
-                    "protocols": r.protocols(),
+                    "protocols": self.protocols,
                     "platforms": [{ "os": "linux", "arch": "amd64" }],
                 }]})
                 .to_string()
@@ -218,7 +221,7 @@ impl Site {
             let shasum = hex::encode(sha2::Sha256::digest(&files[&zip]));
             Some(
                 json!({
-                    "protocols": r.protocols(),
+                    "protocols": self.protocols,
                     "os": "linux",
                     "arch": "amd64",
                     "filename": zip,

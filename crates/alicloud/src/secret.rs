@@ -8,6 +8,17 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer};
 
+/// What went wrong reading JSON that may hold a secret: serde's category, never its message,
+/// which can quote the input.
+pub fn json_error_kind(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Io => "read error",
+        serde_json::error::Category::Syntax => "syntax error",
+        serde_json::error::Category::Data => "unexpected data",
+        serde_json::error::Category::Eof => "unexpected end of input",
+    }
+}
+
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct Secret(String);
 

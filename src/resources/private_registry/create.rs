@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use super::api::{AddPrivateRegistryRequest, Error, RegistryApi, RegistryInfo};
 use super::errors::failed;
-use super::registries::{DuplicateKey, Registries};
+use super::registries::{duplicate_key, DuplicateKey, Registries};
 use super::settle::{Polled, LIST_LAG_WINDOW};
 use super::{state, TYPE_NAME};
 use crate::resources::timeouts::{self, Operation};
@@ -39,12 +39,12 @@ enum Reconciled {
     Unknown(String),
 }
 
-fn duplicate_key(new: &AddPrivateRegistryRequest) -> DuplicateKey {
-    (
-        new.registry_type.clone(),
-        new.domain_name.trim_end_matches('.').to_ascii_lowercase(),
-        new.registry_host_ip.clone(),
-        new.registry_region_id.clone(),
+fn key_of_request(new: &AddPrivateRegistryRequest) -> DuplicateKey {
+    duplicate_key(
+        &new.registry_type,
+        &new.domain_name,
+        &new.registry_host_ip,
+        &new.registry_region_id,
     )
 }
 
@@ -180,7 +180,7 @@ impl<A: RegistryApi> Registries<A> {
             .creates
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .entry(duplicate_key(new))
+            .entry(key_of_request(new))
             .or_default()
             .clone();
         // The usual case, no other create of this registry: nothing to wait for.

@@ -97,6 +97,15 @@ impl Field {
         self.attribute.ends_with("_wo_version")
     }
 
+    /// A secret the API keeps but cannot change (so a new one means a new registry), or the
+    /// version of such a secret. Given where state had none (an import reads no secret) or
+    /// dropped (moved to its write-only form), it is only recorded: only a new value after a
+    /// value needs a new registry.
+    pub fn replaced_only_between_values(&self) -> bool {
+        matches!(self.change, Change::Replace)
+            && (self.secrecy != Secrecy::Plain || self.is_write_only_version())
+    }
+
     pub fn attribute(&self) -> Attribute {
         let note = match self.change {
             Change::Replace => " Changing it creates a new registry.",
@@ -359,6 +368,16 @@ mod tests {
         );
         assert_eq!(attribute_of("ExtraParam"), None);
         assert_eq!(attribute_of("Lang"), None);
+    }
+
+    #[test]
+    fn the_secrets_only_recorded_from_or_to_null_are_the_quay_tokens_and_their_version() {
+        let recorded: Vec<&str> = FIELDS
+            .iter()
+            .filter(|f| f.replaced_only_between_values())
+            .map(|f| f.attribute)
+            .collect();
+        assert_eq!(recorded, ["extra_param_wo_version", "extra_param"]);
     }
 
     #[test]

@@ -31,17 +31,14 @@ pub fn modify_plan(session: Option<&Session>, plan: &mut Plan<'_>) {
     }
 }
 
-/// A secret the API cannot change, or its version, that the plan takes from null or to null:
-/// nothing is sent and nothing replaced, state only records it. Null before means an import
-/// (the API's tokens are never read into state) or the write-only form; null after means the
-/// move to it. Only a change from one value to another is a new secret for a new registry.
+/// A change the field table says is only recorded: such a secret or version taken from null
+/// or to null (`Field::replaced_only_between_values`).
 fn recorded_without_sending(prior: &Value, planned: &Value, path: &AttributePath) -> bool {
-    ["extra_param", "extra_param_wo_version"]
-        .into_iter()
-        .any(|name| {
-            *path == AttributePath::attr(name)
-                && (prior.attr(name).is_null() || planned.attr(name).is_null())
-        })
+    super::fields::FIELDS.iter().any(|f| {
+        f.replaced_only_between_values()
+            && *path == AttributePath::attr(f.attribute)
+            && (prior.attr(f.attribute).is_null() || planned.attr(f.attribute).is_null())
+    })
 }
 
 /// `password` and `password_wo` are optional so that an imported registry, whose password the

@@ -24,6 +24,28 @@ const LIST_TTL: Duration = Duration::from_secs(5);
 /// What makes two registries the same one, as `create::same_registry` compares them.
 pub(super) type DuplicateKey = (String, String, String, String);
 
+/// The [`DuplicateKey`] of a registry of `kind` at `domain` on `host_ip` in `region`: host
+/// names compare without case or a trailing dot.
+pub(super) fn duplicate_key(kind: &str, domain: &str, host_ip: &str, region: &str) -> DuplicateKey {
+    (
+        kind.to_string(),
+        domain.trim_end_matches('.').to_ascii_lowercase(),
+        host_ip.to_string(),
+        region.to_string(),
+    )
+}
+
+/// The [`DuplicateKey`] of the registry a state or plan describes.
+fn key_of(state: &Value) -> DuplicateKey {
+    let text = |name| state.attr(name).as_str().unwrap_or_default();
+    duplicate_key(
+        text("registry_type"),
+        text("domain_name"),
+        text("registry_host_ip"),
+        text("registry_region_id"),
+    )
+}
+
 pub struct Registries<A> {
     pub(super) api: A,
     pub(super) lists: ListCache<RegistryInfo>,
@@ -39,10 +61,10 @@ pub struct Registries<A> {
     /// Registries this process's creates made or adopted: a create that lost its answer
     /// adopts only a registry no other resource claimed.
     pub(super) claimed: std::sync::Mutex<HashSet<i64>>,
-    /// The states whose registry a refresh in this process found gone. Terraform plans a
-    /// create for each (a destroy does too, in the refresh it runs first, and fails on any
-    /// error that plan reports), so checks that only a create needs soften for them.
-    vanished: std::sync::Mutex<Vec<Value>>,
+    /// The registries a refresh in this process found gone. Terraform plans a create for each
+    /// (a destroy does too, in the refresh it runs first, and fails on any error that plan
+    /// reports), so checks that only a create needs soften for them.
+    vanished: std::sync::Mutex<HashSet<DuplicateKey>>,
     /// Every attribute null: where an import starts.
     empty: Value,
 }
@@ -88,7 +110,7 @@ impl<A: RegistryApi> Registries<A> {
             reshaped_at: std::sync::Mutex::new(None),
             creates: std::sync::Mutex::new(HashMap::new()),
             claimed: std::sync::Mutex::new(HashSet::new()),
-            vanished: std::sync::Mutex::new(Vec::new()),
+            vanished: std::sync::Mutex::new(HashSet::new()),
             empty: schema::schema().block.empty_value(),
         }
     }
@@ -176,7 +198,7 @@ impl<A: RegistryApi> Registries<A> {
             self.vanished
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .push(current.clone());
+                .insert(key_of(current));
             return Ok(None);
         };
         let mut new_state = state::refreshed(&record, current);
@@ -251,22 +273,12 @@ impl<A: RegistryApi> Registries<A> {
         Ok(state::imported(&record, &self.empty))
     }
 
-    /// Whether the create `planned` would re-make a registry this process saw vanish: same
-    /// type, host and region as one whose refresh found it gone.
+    /// Whether the create `planned` would re-make a registry this process saw vanish.
     pub fn vanished_like(&self, planned: &Value) -> bool {
-        let same = |a: &Value, b: &Value, name: &str| a.attr(name) == b.attr(name);
         self.vanished
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .any(|gone| {
-                same(gone, planned, "registry_type")
-                    && same(gone, planned, "registry_region_id")
-                    && matches!(
-                        (gone.attr("domain_name").as_str(), planned.attr("domain_name").as_str()),
-                        (Some(a), Some(b)) if state::same_host(a, b)
-                    )
-            })
+            .contains(&key_of(planned))
     }
 
     /// All registries of `registry_type` (all when `None`), for the data source.

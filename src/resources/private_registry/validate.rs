@@ -76,7 +76,7 @@ fn namespaces_shape(name: &str, value: &str) -> Result<(), String> {
             "`{name}` must be JSON (line {}, column {}: {}). Build it with jsonencode([{{ namespace = \"...\", authToken = \"...\" }}]).",
             e.line(),
             e.column(),
-            e.classify_name()
+            alicloud::secret::json_error_kind(&e)
         )
     })?;
     let items = json.as_array().ok_or(format!(
@@ -126,22 +126,6 @@ fn write_only_rules(v: &mut Validator<'_>) {
                 format!("{version} without {write_only}"),
                 format!("`{version}` says when to send `{write_only}` again; set `{write_only}` too, or remove it."),
             );
-        }
-    }
-}
-
-trait ClassifyName {
-    fn classify_name(&self) -> &'static str;
-}
-
-impl ClassifyName for serde_json::Error {
-    /// A category instead of serde's message, which may quote part of the (secret) input.
-    fn classify_name(&self) -> &'static str {
-        match self.classify() {
-            serde_json::error::Category::Io => "read error",
-            serde_json::error::Category::Syntax => "syntax error",
-            serde_json::error::Category::Data => "unexpected data",
-            serde_json::error::Category::Eof => "unexpected end of input",
         }
     }
 }

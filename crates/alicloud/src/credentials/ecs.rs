@@ -8,7 +8,7 @@
 
 use tracing::debug;
 
-use super::{temporary_key, BoxFuture, CredentialCache, CredentialProvider, Credentials};
+use super::{fetch_temporary_key, BoxFuture, CredentialCache, CredentialProvider, Credentials};
 use crate::context::CallContext;
 use crate::encode::percent_encode;
 use crate::error::Error;
@@ -93,28 +93,19 @@ impl EcsRoleProvider {
                 Vec::new()
             }
         };
-        let transport = self.rpc.transport().await?;
         let url = format!(
             "http://{}/latest/meta-data/ram/security-credentials/{}",
             self.metadata_host,
             percent_encode(&self.role_name)
         );
-        let response = transport
-            .send_metadata(HttpRequest {
-                method: reqwest::Method::GET,
-                url,
-                headers,
-                body: Vec::new(),
-            })
-            .await
-            .map_err(|e| fail(format!("unreachable ({:?}): {}", e.failure, e.detail)))?;
-        if response.status != 200 {
-            return Err(fail(format!(
-                "HTTP {} (is the role attached to this instance?)",
-                response.status
-            )));
-        }
-        temporary_key(&response.body, &self.source())
+        let request = HttpRequest {
+            method: reqwest::Method::GET,
+            url,
+            headers,
+            body: Vec::new(),
+        };
+        let not_ok = " (is the role attached to this instance?)";
+        fetch_temporary_key(&self.rpc, request, &self.source(), not_ok).await
     }
 }
 

@@ -2,8 +2,8 @@
 //!
 //! Sources: static AccessKeys (provider block or environment), a credentials URI, the aliyun
 //! CLI profile file, STS AssumeRole on top of any of them, and the ECS instance metadata
-//! service. Nothing is read or
-//! fetched until the first API call asks for credentials ([`LazyChain`]).
+//! service. Nothing is read or fetched until the first API call asks for credentials
+//! ([`LazyChain`]).
 
 mod assume_role;
 mod cache;
@@ -20,7 +20,9 @@ use time::OffsetDateTime;
 
 use super::context::CallContext;
 use super::error::Error;
-use super::secret::Secret;
+use super::rpc::Rpc;
+use super::secret::{json_error_kind, Secret};
+use super::transport::HttpRequest;
 
 pub use assume_role::AssumeRoleProvider;
 pub use cache::{CredentialCache, REFRESH_MARGIN};
@@ -93,7 +95,6 @@ impl CredentialProvider for StaticProvider {
     }
 }
 
-/// Parses the `Expiration` both STS and the metadata service return (`2015-04-09T11:52:19Z`).
 /// A temporary key as the ECS metadata service and credentials URIs answer it.
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -106,24 +107,39 @@ struct TemporaryKey {
     expiration: String,
 }
 
-/// `body` read as a temporary key from `source`. serde's messages may quote the body, which
-/// holds the secret, so only their category is told.
-pub(crate) fn temporary_key(body: &[u8], source: &str) -> Result<Credentials, Error> {
+/// A temporary key fetched with `request` from a local credential service (the metadata
+/// service's client: no proxy, short timeouts). `not_ok` follows a status other than 200 in
+/// the error. The body holds the secret, so an unreadable one is described, never quoted.
+pub(crate) async fn fetch_temporary_key(
+    rpc: &Rpc,
+    request: HttpRequest,
+    source: &str,
+    not_ok: &str,
+) -> Result<Credentials, Error> {
     let fail = |message: String| Error::Credentials {
         source_name: source.to_string(),
         message,
     };
-    let key: TemporaryKey = serde_json::from_slice(body).map_err(|e| {
-        fail(format!(
-            "unexpected response: {}",
-            match e.classify() {
-                serde_json::error::Category::Io => "read error",
-                serde_json::error::Category::Syntax => "not JSON",
-                serde_json::error::Category::Data => "missing or mistyped fields",
-                serde_json::error::Category::Eof => "cut short",
-            }
-        ))
-    })?;
+    let response = rpc
+        .transport()
+        .await?
+        .send_metadata(request)
+        .await
+        .map_err(|e| fail(format!("unreachable ({:?}): {}", e.failure, e.detail)))?;
+    if response.status != 200 {
+        return Err(fail(format!("HTTP {}{not_ok}", response.status)));
+    }
+    temporary_key(&response.body, source)
+}
+
+/// `body` read as a temporary key from `source`.
+fn temporary_key(body: &[u8], source: &str) -> Result<Credentials, Error> {
+    let fail = |message: String| Error::Credentials {
+        source_name: source.to_string(),
+        message,
+    };
+    let key: TemporaryKey = serde_json::from_slice(body)
+        .map_err(|e| fail(format!("unexpected response: {}", json_error_kind(&e))))?;
     if let Some(code) = key.code.as_deref().filter(|c| *c != "Success") {
         return Err(fail(format!("Code {code}")));
     }
@@ -135,6 +151,7 @@ pub(crate) fn temporary_key(body: &[u8], source: &str) -> Result<Credentials, Er
     })
 }
 
+/// Parses the `Expiration` both STS and the metadata service return (`2015-04-09T11:52:19Z`).
 pub(crate) fn parse_expiration(value: &str, source: &str) -> Result<OffsetDateTime, Error> {
     OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339).map_err(|e| {
         Error::Credentials {
@@ -161,7 +178,7 @@ mod tests {
             .expect_err("cut short")
             .to_string();
         assert!(
-            !bad.contains("leaked-secret") && bad.contains("cut short"),
+            !bad.contains("leaked-secret") && bad.contains("unexpected end of input"),
             "{bad}"
         );
         let refused = temporary_key(

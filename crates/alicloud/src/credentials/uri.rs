@@ -2,7 +2,7 @@
 //! local service, such as a sidecar, that answers `GET` with a temporary key in the shape the
 //! official credential SDKs read. Cached, and fetched again before the key expires.
 
-use super::{temporary_key, BoxFuture, CredentialCache, CredentialProvider, Credentials};
+use super::{fetch_temporary_key, BoxFuture, CredentialCache, CredentialProvider, Credentials};
 use crate::context::CallContext;
 use crate::error::Error;
 use crate::rpc::Rpc;
@@ -31,24 +31,13 @@ impl UriProvider {
     }
 
     async fn fetch(&self) -> Result<Credentials, Error> {
-        let fail = |message: String| Error::Credentials {
-            source_name: self.source(),
-            message,
+        let request = HttpRequest {
+            method: reqwest::Method::GET,
+            url: self.uri.clone(),
+            headers: Vec::new(),
+            body: Vec::new(),
         };
-        let transport = self.rpc.transport().await?;
-        let response = transport
-            .send_metadata(HttpRequest {
-                method: reqwest::Method::GET,
-                url: self.uri.clone(),
-                headers: Vec::new(),
-                body: Vec::new(),
-            })
-            .await
-            .map_err(|e| fail(format!("unreachable ({:?}): {}", e.failure, e.detail)))?;
-        if response.status != 200 {
-            return Err(fail(format!("HTTP {}", response.status)));
-        }
-        temporary_key(&response.body, &self.source())
+        fetch_temporary_key(&self.rpc, request, &self.source(), "").await
     }
 }
 
