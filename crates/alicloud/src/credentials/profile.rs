@@ -88,8 +88,15 @@ pub fn load_profile(path: &Path, name: Option<&str>) -> Result<ProfileLookup, Er
         }
         Err(e) => return Err(fail(format!("cannot read it: {e}"))),
     };
-    let file: ConfigFile = serde_json::from_str(&text)
-        .map_err(|e| fail(format!("not a valid aliyun CLI config.json: {e}")))?;
+    let file: ConfigFile = serde_json::from_str(&text).map_err(|e| {
+        // serde's message can quote a value (a secret): where and what kind, not what.
+        fail(format!(
+            "not a valid aliyun CLI config.json (line {}, column {}: {})",
+            e.line(),
+            e.column(),
+            crate::secret::json_error_kind(&e)
+        ))
+    })?;
     let wanted = match name.or(nonempty(&file.current)) {
         Some(n) => n.to_string(),
         None => {
@@ -264,6 +271,10 @@ mod tests {
         let g = file("{not json");
         let e = load_profile(g.path(), None).unwrap_err().to_string();
         assert!(e.contains("not a valid"), "{e}");
+        // A mistyped value is where serde would quote it: a secret written as a number.
+        let h = file(r#"{"profiles": [{"name": "x", "access_key_secret": 987654321}]}"#);
+        let e = load_profile(h.path(), Some("x")).unwrap_err().to_string();
+        assert!(e.contains("not a valid") && !e.contains("987654321"), "{e}");
         for s in ["s1", "s2", "t2"] {
             assert!(!e.contains(s));
         }
