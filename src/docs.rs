@@ -70,7 +70,7 @@ fn index_page(block: &Block, example: &str) -> String {
     let mut out = front_matter("alicloud-rs Provider", &block.description);
     out.push_str("# alicloud-rs Provider\n\n");
     out.push_str(&block.description);
-    out.push_str("\n\nCredentials are looked up in this order: the provider block, environment variables, the shared credentials file profile, `assume_role` on top of whichever yields keys, and the ECS instance role. No API call is made until a resource needs one.\n\n");
+    out.push_str("\n\nCredentials are looked up in this order: an AccessKey (the provider block, then the environment), `credentials_uri`, `ecs_role_name`, `assume_role_with_oidc` (or RRSA's `ALIBABA_CLOUD_OIDC_*` environment variables), then a profile of the shared credentials file; `assume_role` is chained on top of whichever yields credentials. The guide *Credentials in CI* shows keyless set-ups. No file is read and no API call is made until a resource needs one.\n\n");
     out.push_str(&format!(
         "## Example Usage\n\n```terraform\n{}\n```\n\n",
         example.trim_end()

@@ -457,7 +457,13 @@ async fn the_deadline_bounds_retries() {
             ..
         } => {
             assert_eq!(last.code(), Some("ServiceUnavailable"));
-            assert_eq!(*attempts as usize, server.count());
+            // The deadline may cut the last attempt before the server counts it.
+            let attempts = *attempts as usize;
+            assert!(
+                (server.count()..=server.count() + 1).contains(&attempts),
+                "{attempts} attempts, {} answered",
+                server.count()
+            );
         }
         other => panic!("{other}"),
     }

@@ -1,7 +1,9 @@
 //! The provider block as a Terraform value → the API client's `ProviderConfig`, and the
 //! client's configuration errors → diagnostics at the right attribute.
 
-use alicloud::config::{AssumeRoleConfig, EndpointsConfig, ProviderConfig};
+use alicloud::config::{
+    AssumeRoleConfig, AssumeRoleWithOidcConfig, EndpointsConfig, ProviderConfig,
+};
 use alicloud::error::{ConfigError, Setting};
 use alicloud::secret::Secret;
 use tfplugin::framework::Diagnostic;
@@ -56,6 +58,17 @@ pub fn provider_config(v: &Value, terraform_version: &str) -> ProviderConfig {
             policy: string(b, "policy"),
             session_expiration: b.attr("session_expiration").as_i64(),
             external_id: string(b, "external_id"),
+        }),
+        assume_role_with_oidc: single_block(v, "assume_role_with_oidc").map(|b| {
+            AssumeRoleWithOidcConfig {
+                oidc_provider_arn: string(b, "oidc_provider_arn"),
+                oidc_token: string(b, "oidc_token").map(Secret::new),
+                oidc_token_file: string(b, "oidc_token_file"),
+                role_arn: string(b, "role_arn"),
+                role_session_name: string(b, "role_session_name"),
+                policy: string(b, "policy"),
+                session_expiration: b.attr("session_expiration").as_i64(),
+            }
         }),
         endpoints: single_block(v, "endpoints").map(|b| EndpointsConfig {
             sas: string(b, "sas"),

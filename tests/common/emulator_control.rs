@@ -112,3 +112,41 @@ pub fn request(emulator: &Emulator, seq: u64) -> Option<Json> {
         .into_iter()
         .find(|r| r["seq"].as_u64() == Some(seq))
 }
+
+/// The emulator's OIDC provider: `provider_arn`, `issuer` and `audience`.
+pub fn oidc(emulator: &Emulator) -> Json {
+    call(emulator, reqwest::Method::GET, "/_emulator/oidc", None)
+}
+
+/// A JWT signed by the emulator's issuer; `claims` as `POST /_emulator/oidc/token` takes them
+/// (`subject`, `audience`, `expires_in`, `issuer`, each optional).
+pub fn oidc_token(emulator: &Emulator, claims: Json) -> String {
+    let v = call(
+        emulator,
+        reqwest::Method::POST,
+        "/_emulator/oidc/token",
+        Some(claims),
+    );
+    v["token"].as_str().expect("a token").to_string()
+}
+
+/// Moves the emulator's clock `seconds` forward: every expiry is judged by it.
+pub fn advance_clock(emulator: &Emulator, seconds: i64) {
+    call(
+        emulator,
+        reqwest::Method::POST,
+        "/_emulator/clock",
+        Some(json!({ "advance_seconds": seconds })),
+    );
+}
+
+/// The temporary keys the emulator issued that are still valid, secrets in full.
+pub fn temporary_credentials(emulator: &Emulator) -> Vec<Json> {
+    let v = call(
+        emulator,
+        reqwest::Method::GET,
+        "/_emulator/temporary-credentials",
+        None,
+    );
+    v.as_array().cloned().unwrap_or_default()
+}

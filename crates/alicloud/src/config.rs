@@ -42,6 +42,7 @@ pub struct ProviderConfig {
     /// Milliseconds.
     pub client_read_timeout: Option<i64>,
     pub assume_role: Option<AssumeRoleConfig>,
+    pub assume_role_with_oidc: Option<AssumeRoleWithOidcConfig>,
     pub endpoints: Option<EndpointsConfig>,
     /// Who is calling, for the server's logs (the Terraform provider names itself and the
     /// Terraform version); [`default_user_agent`] when unset.
@@ -57,6 +58,37 @@ pub struct AssumeRoleConfig {
     /// Seconds, 900 to 43200.
     pub session_expiration: Option<i64>,
     pub external_id: Option<String>,
+}
+
+/// `assume_role_with_oidc { ... }`, named as the official provider names it.
+#[derive(Debug, Clone, Default)]
+pub struct AssumeRoleWithOidcConfig {
+    pub oidc_provider_arn: Option<String>,
+    pub oidc_token: Option<Secret>,
+    pub oidc_token_file: Option<String>,
+    pub role_arn: Option<String>,
+    pub role_session_name: Option<String>,
+    pub policy: Option<String>,
+    /// Seconds, 900 to 43200.
+    pub session_expiration: Option<i64>,
+}
+
+/// Where an OIDC token is read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OidcToken {
+    /// Given as a value (`oidc_token`, `ALIBABA_CLOUD_OIDC_TOKEN`).
+    Value(Secret),
+    /// A file read again at every renewal, since RRSA and CI runners rotate it.
+    File(PathBuf),
+}
+
+/// STS `AssumeRoleWithOIDC`: an identity provider's token traded for a role's credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcSpec {
+    pub provider_arn: String,
+    pub token: OidcToken,
+    /// The role, its session name, policy and lifetime (no external id: OIDC has none).
+    pub role: AssumeRoleSpec,
 }
 
 /// `endpoints { ... }`: hosts, `host[:port]`.
@@ -100,6 +132,8 @@ pub enum CredentialSource {
     Uri { uri: String },
     /// The RAM role of this ECS instance, through the metadata service.
     EcsRole { role_name: String },
+    /// An OIDC token (RRSA, GitHub Actions) traded for a role's credentials.
+    Oidc(OidcSpec),
     /// A profile of the aliyun CLI's `config.json`, read on first use.
     Profile {
         path: PathBuf,
@@ -164,16 +198,26 @@ const SECURITY_TOKEN_ENV: &[&str] = &["ALICLOUD_SECURITY_TOKEN", "ALIBABA_CLOUD_
 const REGION_ENV: &[&str] = &["ALICLOUD_REGION", "ALIBABA_CLOUD_REGION"];
 const PROFILE_ENV: &[&str] = &["ALICLOUD_PROFILE", "ALIBABA_CLOUD_PROFILE"];
 const CREDENTIALS_URI_ENV: &[&str] = &["ALIBABA_CLOUD_CREDENTIALS_URI"];
+const STS_ENDPOINT_ENV: &[&str] = &["ALIBABA_CLOUD_ENDPOINT_STS"];
 const SHARED_FILE_ENV: &[&str] = &[
     "ALICLOUD_SHARED_CREDENTIALS_FILE",
     "ALIBABA_CLOUD_CREDENTIALS_FILE",
 ];
-const ROLE_ARN_ENV: &[&str] = &["ALICLOUD_ASSUME_ROLE_ARN", "ALIBABA_CLOUD_ROLE_ARN"];
+/// `assume_role`'s own variable, and the one it shares with RRSA.
+const ALICLOUD_ASSUME_ROLE_ARN: &str = "ALICLOUD_ASSUME_ROLE_ARN";
+const ALIBABA_CLOUD_ROLE_ARN: &str = "ALIBABA_CLOUD_ROLE_ARN";
+const ROLE_ARN_ENV: &[&str] = &[ALICLOUD_ASSUME_ROLE_ARN, ALIBABA_CLOUD_ROLE_ARN];
 const SESSION_NAME_ENV: &[&str] = &[
     "ALICLOUD_ASSUME_ROLE_SESSION_NAME",
     "ALIBABA_CLOUD_ROLE_SESSION_NAME",
 ];
 const ECS_ROLE_ENV: &[&str] = &["ALICLOUD_ECS_ROLE_NAME", "ALIBABA_CLOUD_ECS_METADATA"];
+/// What RRSA's webhook injects into a pod (with [`OIDC_ROLE_ARN_ENV`]).
+const OIDC_PROVIDER_ARN_ENV: &[&str] = &["ALIBABA_CLOUD_OIDC_PROVIDER_ARN"];
+const OIDC_TOKEN_FILE_ENV: &[&str] = &["ALIBABA_CLOUD_OIDC_TOKEN_FILE"];
+const OIDC_TOKEN_ENV: &[&str] = &["ALIBABA_CLOUD_OIDC_TOKEN"];
+const OIDC_ROLE_ARN_ENV: &[&str] = &[ALIBABA_CLOUD_ROLE_ARN];
+const OIDC_SESSION_NAME_ENV: &[&str] = &["ALIBABA_CLOUD_ROLE_SESSION_NAME"];
 
 /// Empty strings count as unset, as in the official provider.
 fn nonempty(v: Option<&str>) -> Option<String> {
@@ -285,10 +329,17 @@ pub fn resolve(
             message: m,
         });
     }
-    let sts_endpoint =
-        nonempty(endpoints.sts.as_deref()).unwrap_or_else(|| DEFAULT_STS_HOST.to_string());
+    // As for Sas, the environment wins over the block, so CI can point a configuration at
+    // another STS (a VPC endpoint, or sas-emulator) without editing it.
+    let (sts_endpoint, sts_origin) = pick(None, STS_ENDPOINT_ENV, env)
+        .or_else(|| nonempty(endpoints.sts.as_deref()).map(|h| (h, FROM_BLOCK.to_string())))
+        .unwrap_or_else(|| (DEFAULT_STS_HOST.to_string(), FROM_BLOCK.to_string()));
     if let Err(m) = validate_host(&sts_endpoint) {
-        err(&mut errors, Setting::StsEndpoint, m);
+        errors.push(ConfigError {
+            setting: Setting::StsEndpoint,
+            from_env: (sts_origin != FROM_BLOCK).then_some(sts_origin),
+            message: m,
+        });
     }
     let ecs_metadata_endpoint = nonempty(endpoints.ecs_metadata.as_deref())
         .unwrap_or_else(|| DEFAULT_ECS_METADATA_HOST.to_string());
@@ -441,6 +492,26 @@ fn plan_credentials(
         ECS_ROLE_ENV.join(" / ")
     ));
 
+    match plan_oidc(config.assume_role_with_oidc.as_ref(), env, errors) {
+        Ok(oidc) => {
+            // RRSA's ALIBABA_CLOUD_ROLE_ARN names the role the token assumes; `assume_role`
+            // takes it too only where nothing else names a role, so it must not assume the
+            // same role a second time on top.
+            let role_only_from_rrsa = config
+                .assume_role
+                .as_ref()
+                .and_then(|a| nonempty(a.role_arn.as_deref()))
+                .is_none()
+                && first_env(&[ALICLOUD_ASSUME_ROLE_ARN], env).is_none();
+            return CredentialPlan {
+                assume_role: assume_role.filter(|_| !role_only_from_rrsa),
+                source: CredentialSource::Oidc(oidc),
+                tried,
+            };
+        }
+        Err(not_set) => tried.push(not_set),
+    }
+
     let name = pick(config.profile.as_deref(), PROFILE_ENV, env).map(|(v, _)| v);
     let path = match pick(
         config.shared_credentials_file.as_deref(),
@@ -476,13 +547,11 @@ fn plan_assume_role(
     let block_given = block.is_some();
     let b = block.unwrap_or(&empty);
     let role_arn = pick(b.role_arn.as_deref(), ROLE_ARN_ENV, env).map(|(v, _)| v);
-    let duration_seconds = b.session_expiration.unwrap_or(DEFAULT_SESSION_EXPIRATION);
-    if !(900..=43200).contains(&duration_seconds) {
-        errors.push(ConfigError::new(
-            Setting::AssumeRoleSessionExpiration,
-            format!("must be between 900 and 43200 seconds, got {duration_seconds}"),
-        ));
-    }
+    let duration_seconds = session_expiration(
+        b.session_expiration,
+        Setting::AssumeRoleSessionExpiration,
+        errors,
+    );
     let Some(role_arn) = role_arn else {
         let anything_set = b.session_name.is_some()
             || b.policy.is_some()
@@ -508,6 +577,99 @@ fn plan_assume_role(
         policy: nonempty(b.policy.as_deref()),
         duration_seconds,
         external_id: nonempty(b.external_id.as_deref()),
+    })
+}
+
+/// A role session's lifetime in seconds: STS takes 900 to 43200.
+fn session_expiration(value: Option<i64>, setting: Setting, errors: &mut Vec<ConfigError>) -> i64 {
+    let seconds = value.unwrap_or(DEFAULT_SESSION_EXPIRATION);
+    if !(900..=43200).contains(&seconds) {
+        errors.push(ConfigError::new(
+            setting,
+            format!("must be between 900 and 43200 seconds, got {seconds}"),
+        ));
+    }
+    seconds
+}
+
+/// `assume_role_with_oidc`, or RRSA's environment variables: `Ok(None)` (with the line for the
+/// "tried" list) when neither names a provider and a token.
+fn plan_oidc(
+    block: Option<&AssumeRoleWithOidcConfig>,
+    env: &dyn Fn(&str) -> Option<String>,
+    errors: &mut Vec<ConfigError>,
+) -> Result<OidcSpec, String> {
+    let empty = AssumeRoleWithOidcConfig::default();
+    let b = block.unwrap_or(&empty);
+    let provider_arn = pick(b.oidc_provider_arn.as_deref(), OIDC_PROVIDER_ARN_ENV, env);
+    let token = match pick(
+        b.oidc_token.as_ref().map(Secret::expose),
+        OIDC_TOKEN_ENV,
+        env,
+    ) {
+        Some((t, _)) => Some(OidcToken::Value(Secret::new(t))),
+        None => pick(b.oidc_token_file.as_deref(), OIDC_TOKEN_FILE_ENV, env)
+            .map(|(f, _)| OidcToken::File(expand_home(&f, env))),
+    };
+    let (Some((provider_arn, _)), Some(token)) = (provider_arn.clone(), token.clone()) else {
+        let not_set = format!(
+            "assume_role_with_oidc in the provider block and environment {} with {}: not set",
+            OIDC_PROVIDER_ARN_ENV.join(" / "),
+            OIDC_TOKEN_FILE_ENV.join(" / ")
+        );
+        if block.is_none() {
+            return Err(not_set);
+        }
+        if provider_arn.is_none() {
+            errors.push(ConfigError::new(
+                Setting::OidcProviderArn,
+                format!(
+                    "is required in assume_role_with_oidc; set it or {}",
+                    OIDC_PROVIDER_ARN_ENV.join(" / ")
+                ),
+            ));
+        }
+        if token.is_none() {
+            errors.push(ConfigError::new(
+                Setting::OidcTokenFile,
+                format!(
+                    "assume_role_with_oidc needs oidc_token or oidc_token_file; set one, or {} or {}",
+                    OIDC_TOKEN_ENV.join(" / "),
+                    OIDC_TOKEN_FILE_ENV.join(" / ")
+                ),
+            ));
+        }
+        return Err(not_set);
+    };
+    let role_arn = match pick(b.role_arn.as_deref(), OIDC_ROLE_ARN_ENV, env) {
+        Some((r, _)) => r,
+        None => {
+            errors.push(ConfigError::new(
+                Setting::OidcRoleArn,
+                format!(
+                    "is required to assume a role with an OIDC token; set it or {}",
+                    OIDC_ROLE_ARN_ENV.join(" / ")
+                ),
+            ));
+            String::new()
+        }
+    };
+    Ok(OidcSpec {
+        provider_arn,
+        token,
+        role: AssumeRoleSpec {
+            role_arn,
+            session_name: pick(b.role_session_name.as_deref(), OIDC_SESSION_NAME_ENV, env)
+                .map(|(v, _)| v)
+                .unwrap_or_else(|| DEFAULT_SESSION_NAME.to_string()),
+            policy: nonempty(b.policy.as_deref()),
+            duration_seconds: session_expiration(
+                b.session_expiration,
+                Setting::OidcSessionExpiration,
+                errors,
+            ),
+            external_id: None,
+        },
     })
 }
 
@@ -560,8 +722,8 @@ mod tests {
                 name: None
             }
         );
-        // AccessKeys, the credentials URI and the ECS role were looked at and passed over.
-        assert_eq!(r.credentials.tried.len(), 3);
+        // AccessKeys, the credentials URI, the ECS role and OIDC were looked at and passed over.
+        assert_eq!(r.credentials.tried.len(), 4);
         assert!(r.user_agent.starts_with("alicloud/"), "{}", r.user_agent);
         let named = ProviderConfig {
             user_agent: Some("caller/1".into()),
@@ -698,7 +860,7 @@ mod tests {
         );
         let r = resolve(&ProviderConfig::default(), &env(&[])).unwrap();
         assert_eq!(r.credentials.source, CredentialSource::Nothing);
-        assert_eq!(r.credentials.tried.len(), 4);
+        assert_eq!(r.credentials.tried.len(), 5);
         let r = resolve(
             &ProviderConfig::default(),
             &env(&[
@@ -714,6 +876,93 @@ mod tests {
             },
             "the credentials URI comes before the ECS role"
         );
+    }
+
+    #[test]
+    fn rrsa_variables_alone_assume_their_role_once() {
+        let rrsa = [
+            ("HOME", "/h"),
+            (
+                "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+                "acs:ram::1:oidc-provider/ack",
+            ),
+            ("ALIBABA_CLOUD_OIDC_TOKEN_FILE", "~/token"),
+            ("ALIBABA_CLOUD_ROLE_ARN", "acs:ram::1:role/ci"),
+        ];
+        let r = resolve(&ProviderConfig::default(), &env(&rrsa)).unwrap();
+        let CredentialSource::Oidc(spec) = &r.credentials.source else {
+            panic!("{:?}", r.credentials.source)
+        };
+        assert_eq!(spec.token, OidcToken::File(PathBuf::from("/h/token")));
+        assert_eq!(spec.role.role_arn, "acs:ram::1:role/ci");
+        assert_eq!(spec.role.session_name, "terraform");
+        assert_eq!(
+            r.credentials.assume_role, None,
+            "ALIBABA_CLOUD_ROLE_ARN is the OIDC role, not a second assume_role"
+        );
+        // An explicit assume_role is chained on top.
+        let chained = ProviderConfig {
+            assume_role: Some(AssumeRoleConfig {
+                role_arn: Some("acs:ram::2:role/deploy".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let r = resolve(&chained, &env(&rrsa)).unwrap();
+        assert_eq!(
+            r.credentials.assume_role.map(|a| a.role_arn).as_deref(),
+            Some("acs:ram::2:role/deploy")
+        );
+        // AccessKeys still win.
+        let mut with_keys = rrsa.to_vec();
+        with_keys.extend([
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "id"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "s"),
+        ]);
+        let r = resolve(&ProviderConfig::default(), &env(&with_keys)).unwrap();
+        assert!(matches!(
+            r.credentials.source,
+            CredentialSource::Static { .. }
+        ));
+    }
+
+    #[test]
+    fn an_incomplete_oidc_block_names_each_missing_argument() {
+        let c = ProviderConfig {
+            assume_role_with_oidc: Some(AssumeRoleWithOidcConfig {
+                session_expiration: Some(60),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let errs = resolve(&c, &env(&[("HOME", "/h")])).unwrap_err();
+        let named: Vec<String> = errs.iter().map(|e| e.setting.to_string()).collect();
+        assert_eq!(
+            named,
+            [
+                "assume_role_with_oidc.oidc_provider_arn",
+                "assume_role_with_oidc.oidc_token_file"
+            ]
+        );
+        let c = ProviderConfig {
+            assume_role_with_oidc: Some(AssumeRoleWithOidcConfig {
+                oidc_provider_arn: Some("acs:ram::1:oidc-provider/gh".into()),
+                oidc_token: Some(Secret::new("eyJ.jwt.sig")),
+                session_expiration: Some(60),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let errs = resolve(&c, &env(&[("HOME", "/h")])).unwrap_err();
+        let named: Vec<String> = errs.iter().map(|e| e.setting.to_string()).collect();
+        assert_eq!(
+            named,
+            [
+                "assume_role_with_oidc.role_arn",
+                "assume_role_with_oidc.session_expiration"
+            ]
+        );
+        assert!(errs.iter().all(|e| !e.to_string().contains("eyJ")));
     }
 
     #[test]

@@ -119,7 +119,14 @@ pub enum Setting {
     AssumeRoleArn,
     AssumeRoleSessionExpiration,
     CredentialsUri,
+    OidcProviderArn,
+    OidcTokenFile,
+    OidcRoleArn,
+    OidcSessionExpiration,
 }
+
+/// The block of OIDC role assumption.
+const OIDC: &str = "assume_role_with_oidc";
 
 impl Setting {
     /// The settings group it is in (`endpoints`, `assume_role`), if any, and its own name.
@@ -138,6 +145,10 @@ impl Setting {
             Setting::AssumeRoleArn => (Some("assume_role"), "role_arn"),
             Setting::AssumeRoleSessionExpiration => (Some("assume_role"), "session_expiration"),
             Setting::CredentialsUri => (None, "credentials_uri"),
+            Setting::OidcProviderArn => (Some(OIDC), "oidc_provider_arn"),
+            Setting::OidcTokenFile => (Some(OIDC), "oidc_token_file"),
+            Setting::OidcRoleArn => (Some(OIDC), "role_arn"),
+            Setting::OidcSessionExpiration => (Some(OIDC), "session_expiration"),
         }
     }
 }
@@ -295,6 +306,12 @@ impl Error {
             Error::Credentials { .. } | Error::NoCredentials { .. } | Error::Setup(_) => true,
             _ => false,
         }
+    }
+
+    /// The server refused the call's security token as expired: the credentials, not the
+    /// request, are at fault, and renewed ones may succeed.
+    pub fn is_expired_token(&self) -> bool {
+        matches!(self, Error::Api { api, .. } if api.code == "InvalidSecurityToken.Expired")
     }
 
     pub fn is_ambiguous(&self) -> bool {

@@ -15,6 +15,7 @@ const SECRET_NAMES: &[&str] = &[
     "securitytoken",
     "signature",
     "token",
+    "oidctoken",
 ];
 
 pub fn is_secret_name(name: &str) -> bool {

@@ -1,9 +1,16 @@
-//! One signed RPC call with the shared retry policy: the path every Sas and STS request takes.
+//! One RPC call with the shared retry policy: the path every Sas and STS request takes.
 //!
 //! Each attempt fetches credentials (refreshing them if they are about to expire), signs afresh
 //! with a new nonce and timestamp, sends, and interprets the response. Between attempts it backs
 //! off with full jitter; the deadline and the StopProvider token bound everything. A call that is
 //! not idempotent (a create) is retried only when the failure proves the server did not act.
+//!
+//! When the server says the security token has expired although the cache thought it fresh
+//! (a clock behind the server's, a laptop that slept), the credentials are dropped and the
+//! attempt is made once more at once with renewed ones: the refusal proves nothing was done.
+//!
+//! STS `AssumeRoleWithOIDC` is the one call made without credentials ([`Caller::Anonymous`]):
+//! its OIDC token is the proof of identity.
 
 use std::sync::Arc;
 use std::time::Instant as StdInstant;
@@ -123,6 +130,44 @@ impl AttemptStamp {
             now: OffsetDateTime::now_utc(),
             nonce: nonce(),
         }
+    }
+}
+
+/// Who makes a call: the holder of credentials, or nobody (an anonymous STS call).
+#[derive(Clone, Copy)]
+pub(crate) enum Caller<'a> {
+    Signed(&'a dyn CredentialProvider),
+    Anonymous,
+}
+
+/// One attempt of an anonymous call, as the official credential SDKs send one: the common
+/// parameters in the query, the action's in the form body, no signature.
+pub(crate) fn build_anonymous_request(
+    protocol: Protocol,
+    host: &str,
+    op: &Operation,
+    params: &[(String, String)],
+    stamp: &AttemptStamp,
+) -> HttpRequest {
+    let common: Vec<(String, String)> = vec![
+        ("Action".into(), op.action.into()),
+        ("Version".into(), op.product.version.into()),
+        ("Format".into(), "JSON".into()),
+        ("Timestamp".into(), timestamp(stamp.now)),
+        ("SignatureNonce".into(), stamp.nonce.clone()),
+    ];
+    HttpRequest {
+        method: reqwest::Method::POST,
+        url: format!(
+            "{}://{host}/?{}",
+            protocol.scheme(),
+            canonical_params(&common)
+        ),
+        headers: vec![
+            ("host".to_string(), host.to_string()),
+            ("content-type".to_string(), FORM.to_string()),
+        ],
+        body: canonical_params(params).into_bytes(),
     }
 }
 
@@ -359,7 +404,8 @@ impl Rpc {
             .await
     }
 
-    /// Calls `op` on `host` until it succeeds, fails for good, or `ctx` ends.
+    /// Calls `op` on `host`, signed with `creds`, until it succeeds, fails for good, or `ctx`
+    /// ends.
     pub async fn call<T: DeserializeOwned>(
         &self,
         host: &str,
@@ -368,8 +414,32 @@ impl Rpc {
         creds: &dyn CredentialProvider,
         ctx: &CallContext,
     ) -> Result<T, Error> {
+        self.call_as(host, op, params, Caller::Signed(creds), ctx)
+            .await
+    }
+
+    /// Calls `op` on `host` without credentials, with the same retry policy.
+    pub async fn call_anonymous<T: DeserializeOwned>(
+        &self,
+        host: &str,
+        op: &Operation,
+        params: &Params,
+        ctx: &CallContext,
+    ) -> Result<T, Error> {
+        self.call_as(host, op, params, Caller::Anonymous, ctx).await
+    }
+
+    async fn call_as<T: DeserializeOwned>(
+        &self,
+        host: &str,
+        op: &Operation,
+        params: &Params,
+        caller: Caller<'_>,
+        ctx: &CallContext,
+    ) -> Result<T, Error> {
         let mut attempts: u32 = 0;
         let mut last: Option<Error> = None;
+        let mut renewed = false;
         loop {
             if ctx.cancel.is_cancelled() {
                 return Err(Error::Cancelled {
@@ -384,7 +454,7 @@ impl Rpc {
                 });
             }
             attempts += 1;
-            let error = match self.attempt(host, op, params, creds, ctx, attempts).await {
+            let error = match self.attempt(host, op, params, caller, ctx, attempts).await {
                 Ok(v) => return Ok(v),
                 Err(AttemptEnd::Cancelled { in_flight }) => {
                     let e = Error::Cancelled {
@@ -402,6 +472,17 @@ impl Rpc {
                 }
                 Err(AttemptEnd::Failed(e)) => e,
             };
+            if error.is_expired_token() && !renewed {
+                // `attempt` dropped the refused credentials; the next one fetches new ones.
+                renewed = true;
+                warn!(
+                    action = op.action,
+                    attempt = attempts,
+                    "the security token expired early; renewing the credentials and trying again"
+                );
+                last = Some(error);
+                continue;
+            }
             if !error.is_retryable() {
                 return Err(error);
             }
@@ -449,29 +530,41 @@ impl Rpc {
         host: &str,
         op: &Operation,
         params: &Params,
-        creds: &dyn CredentialProvider,
+        caller: Caller<'_>,
         ctx: &CallContext,
         attempt: u32,
     ) -> Result<T, AttemptEnd> {
         let transport = self.transport().await.map_err(AttemptEnd::Failed)?;
-        let credentials = tokio::select! {
-            _ = ctx.cancel.cancelled() => return Err(AttemptEnd::Cancelled { in_flight: false }),
-            _ = tokio::time::sleep_until(ctx.deadline) => return Err(AttemptEnd::Deadline { in_flight: false }),
-            c = creds.credentials(ctx) => c.map_err(AttemptEnd::Failed)?,
+        let signer = match caller {
+            Caller::Signed(creds) => Some((
+                creds,
+                tokio::select! {
+                    _ = ctx.cancel.cancelled() => return Err(AttemptEnd::Cancelled { in_flight: false }),
+                    _ = tokio::time::sleep_until(ctx.deadline) => return Err(AttemptEnd::Deadline { in_flight: false }),
+                    c = creds.credentials(ctx) => c.map_err(AttemptEnd::Failed)?,
+                },
+            )),
+            Caller::Anonymous => None,
         };
-        let request = build_request(
-            (self.inner.signature, self.inner.protocol),
-            host,
-            op,
-            params.as_slice(),
-            &credentials,
-            &AttemptStamp::fresh(),
-        );
+        let stamp = AttemptStamp::fresh();
+        let request = match &signer {
+            Some((_, credentials)) => build_request(
+                (self.inner.signature, self.inner.protocol),
+                host,
+                op,
+                params.as_slice(),
+                credentials,
+                &stamp,
+            ),
+            None => {
+                build_anonymous_request(self.inner.protocol, host, op, params.as_slice(), &stamp)
+            }
+        };
         debug!(
             action = op.action,
             endpoint = host,
             attempt,
-            access_key_id = %credentials.access_key_id,
+            access_key_id = signer.as_ref().map_or("(anonymous)", |(_, c)| c.access_key_id.as_str()),
             params = %params_for_log(params.as_slice()),
             url = %url_for_log(&request.url),
             body = %form_for_log(&request.body),
@@ -513,7 +606,12 @@ impl Rpc {
             "API response"
         );
         trace!(action = op.action, body = %body_for_log(&response.body), "API response body");
-        interpret(op, &response).map_err(AttemptEnd::Failed)
+        interpret(op, &response).map_err(|e| {
+            if let (true, Some((creds, used))) = (e.is_expired_token(), &signer) {
+                creds.reject(&used.access_key_id);
+            }
+            AttemptEnd::Failed(e)
+        })
     }
 }
 

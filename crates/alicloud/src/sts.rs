@@ -1,8 +1,9 @@
-//! STS `AssumeRole`: trades base credentials for temporary ones of a RAM role.
+//! STS `AssumeRole` (base credentials traded for a RAM role's temporary ones) and
+//! `AssumeRoleWithOIDC` (an identity provider's token traded for them, called anonymously).
 
 use serde::Deserialize;
 
-use super::config::AssumeRoleSpec;
+use super::config::{AssumeRoleSpec, OidcSpec};
 use super::context::CallContext;
 use super::credentials::{parse_expiration, CredentialProvider, Credentials};
 use super::error::Error;
@@ -13,6 +14,13 @@ use super::secret::Secret;
 pub(crate) const ASSUME_ROLE: Operation = Operation {
     product: &STS,
     action: "AssumeRole",
+    idempotent: true,
+};
+
+/// Like `AssumeRole`, another call only issues another token.
+pub(crate) const ASSUME_ROLE_WITH_OIDC: Operation = Operation {
+    product: &STS,
+    action: "AssumeRoleWithOIDC",
     idempotent: true,
 };
 
@@ -78,6 +86,36 @@ pub struct AssumedRoleUser {
     pub assumed_role_id: Option<String>,
 }
 
+/// Calls AssumeRoleWithOIDC on `host` with `token`, unsigned: the token is the proof. Its
+/// parameters travel in the form body, as the official credential SDKs send them, so the token
+/// is never part of a URL.
+pub(crate) async fn assume_role_with_oidc(
+    rpc: &Rpc,
+    host: &str,
+    spec: &OidcSpec,
+    token: &Secret,
+    ctx: &CallContext,
+) -> Result<Credentials, Error> {
+    let mut params = AssumeRoleRequest::from(&spec.role).params();
+    params
+        .put("OIDCProviderArn", &spec.provider_arn)
+        .put_secret("OIDCToken", token);
+    let response: AssumeRoleResponse = rpc
+        .call_anonymous(host, &ASSUME_ROLE_WITH_OIDC, &params, ctx)
+        .await?;
+    credentials_of(response, "STS AssumeRoleWithOIDC")
+}
+
+fn credentials_of(response: AssumeRoleResponse, source: &str) -> Result<Credentials, Error> {
+    let c = response.credentials;
+    Ok(Credentials {
+        access_key_id: c.access_key_id,
+        access_key_secret: c.access_key_secret,
+        security_token: Some(c.security_token),
+        expiration: Some(parse_expiration(&c.expiration, source)?),
+    })
+}
+
 /// Calls AssumeRole on `host`, signed with `base`.
 pub(crate) async fn assume_role(
     rpc: &Rpc,
@@ -89,13 +127,7 @@ pub(crate) async fn assume_role(
     let response: AssumeRoleResponse = rpc
         .call(host, &ASSUME_ROLE, &request.params(), base, ctx)
         .await?;
-    let c = response.credentials;
-    Ok(Credentials {
-        access_key_id: c.access_key_id,
-        access_key_secret: c.access_key_secret,
-        security_token: Some(c.security_token),
-        expiration: Some(parse_expiration(&c.expiration, "STS AssumeRole")?),
-    })
+    credentials_of(response, "STS AssumeRole")
 }
 
 #[cfg(test)]

@@ -92,11 +92,18 @@ impl RequestIdentity {
                 action: req.header("x-acs-action").map(str::to_string),
                 version: req.header("x-acs-version").map(str::to_string),
             },
+            // V2, or unsigned (an anonymous call names its action either way).
             None => Self {
                 style: req.param("Signature").map(|_| SignatureStyle::V2),
                 access_key_id: req.param("AccessKeyId").map(str::to_string),
-                action: req.param("Action").map(str::to_string),
-                version: req.param("Version").map(str::to_string),
+                action: req
+                    .param("Action")
+                    .or_else(|| req.header("x-acs-action"))
+                    .map(str::to_string),
+                version: req
+                    .param("Version")
+                    .or_else(|| req.header("x-acs-version"))
+                    .map(str::to_string),
             },
         }
     }
@@ -148,6 +155,8 @@ struct AuthState {
 /// The credential store and verifier shared by all connections.
 pub struct Authenticator {
     static_key: StaticKey,
+    /// The longest a temporary key lives, whatever was asked for.
+    lifetime_cap: Option<Duration>,
     state: Mutex<AuthState>,
 }
 
@@ -163,8 +172,21 @@ impl Authenticator {
     pub fn new(static_key: StaticKey) -> Self {
         Self {
             static_key,
+            lifetime_cap: None,
             state: Mutex::new(AuthState::default()),
         }
+    }
+
+    /// Every temporary key issued lives at most `cap` (`--temporary-credential-lifetime`), as
+    /// a role whose maximum session is short would: long applies then outlive their keys.
+    pub fn with_lifetime_cap(mut self, cap: Option<Duration>) -> Self {
+        self.lifetime_cap = cap;
+        self
+    }
+
+    /// Whether the request carries a signature at all (an anonymous one carries none).
+    pub fn is_signed(req: &ApiRequest) -> bool {
+        req.header("authorization").is_some() || req.param("Signature").is_some()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, AuthState> {
@@ -179,13 +201,24 @@ impl Authenticator {
             access_key_id: format!("STS.{}", ids::random_alnum(24)),
             access_key_secret: Secret::new(ids::random_alnum(44)),
             security_token: Secret::new(format!("CAIS{}", ids::random_alnum(120))),
-            expiration: now + lifetime,
+            expiration: now + self.lifetime_cap.map_or(lifetime, |cap| lifetime.min(cap)),
         };
         let mut st = self.lock();
         st.temporary.retain(|_, c| c.expiration > now);
         st.temporary
             .insert(cred.access_key_id.clone(), cred.clone());
         cred
+    }
+
+    /// Every temporary key issued and not yet expired at `now`, secrets included: what a test
+    /// greps a client's logs for (served to loopback only, as the keys themselves are).
+    pub fn issued(&self, now: OffsetDateTime) -> Vec<TemporaryCredential> {
+        let st = self.lock();
+        st.temporary
+            .values()
+            .filter(|c| c.expiration > now)
+            .cloned()
+            .collect()
     }
 
     fn key_material(&self, access_key_id: &str) -> Option<KeyMaterial> {

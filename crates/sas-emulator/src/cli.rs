@@ -82,6 +82,9 @@ OPTIONS:
     --imds MODE                   metadata session tokens: optional, required (hardened
                                   mode: reads without a token refused), v1-only (no token
                                   endpoint) [default: optional]
+    --temporary-credential-lifetime SECONDS
+                                  the longest any temporary key issued (STS, metadata,
+                                  credentials URI) lives, whatever was asked [default: as asked]
     --deny-action ACTION          answer ACTION with NoPermission (403); repeatable
     --fault-throttle-rate P       probability of Throttling.User (400) [default: 0]
     --fault-unavailable-rate P    probability of ServiceUnavailable (503) [default: 0]
@@ -203,6 +206,7 @@ where
                 | "--ali-uid"
                 | "--ecs-role-name"
                 | "--imds"
+                | "--temporary-credential-lifetime"
                 | "--deny-action"
                 | "--fault-throttle-rate"
                 | "--fault-unavailable-rate"
@@ -233,6 +237,17 @@ where
             "--ali-uid" => cfg.ali_uid = parse_value(&flag, v)?,
             "--ecs-role-name" => cfg.ecs_role_name = value,
             "--imds" => cfg.imds = parse_value(&flag, v)?,
+            "--temporary-credential-lifetime" => {
+                let seconds: i64 = parse_value(&flag, v)?;
+                if seconds < 1 {
+                    return Err(CliError::Invalid {
+                        flag: flag.clone(),
+                        value: value.clone(),
+                        why: "must be at least 1 second".into(),
+                    });
+                }
+                cfg.temporary_credential_lifetime = Some(seconds);
+            }
             "--deny-action" => faults.deny_actions.push(value),
             "--fault-throttle-rate" => faults.throttle_rate = parse_value(&flag, v)?,
             "--fault-unavailable-rate" => faults.unavailable_rate = parse_value(&flag, v)?,

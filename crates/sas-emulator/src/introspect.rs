@@ -24,6 +24,14 @@
 //! - `POST /_emulator/release` — `{}` (or no body) releases every held request, `{"seq": N}`
 //!   the one with that log `seq` (404 if it is not held), `{"action": "..."}` those of an
 //!   action; answers `{"released": [seq, ...]}`.
+//! - `GET /_emulator/clock` — `{"offset_seconds", "now"}`; `POST /_emulator/clock`
+//!   `{"advance_seconds": N}` moves the emulator's clock forward (see [`super::clock`]).
+//! - `GET /_emulator/oidc` — `{"provider_arn", "issuer", "audience"}` of the OIDC provider;
+//!   `POST /_emulator/oidc/token` `{"subject", "audience", "expires_in", "issuer"}` (all
+//!   optional) answers `{"token": JWT}` signed by its issuer (see [`super::oidc`]).
+//! - `GET /_emulator/temporary-credentials` — the temporary keys issued and still valid, in
+//!   full (`AccessKeyId`, `AccessKeySecret`, `SecurityToken`, `Expiration`): what a test greps
+//!   a client's logs for.
 //! - `GET /_emulator/health` — liveness.
 //!
 //! Every API request is logged when it arrives (its body read), with `outcome: "Pending"`; the
@@ -35,17 +43,19 @@
 //! The request log is bounded (oldest entries dropped first) so long benchmarks cannot grow the
 //! emulator without limit.
 
+use super::auth::Authenticator;
+use super::clock::Clock;
 use super::faults::{FaultConfig, Faults};
 use super::holds::{HoldSpec, Holds, ReleaseSpec};
 use super::ids;
+use super::oidc::{self, Issuer, TokenRequest};
 use super::realism::{Realism, RealismConfig};
 use super::secret::secret_hash;
 use super::store::{ExtraRecord, RegistryRecord, Store};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
-use time::OffsetDateTime;
 
 /// Entries kept in the request log.
 const LOG_CAPACITY: usize = 10_000;
@@ -63,6 +73,7 @@ const SECRET_PARAMS: &[&str] = &[
     "securitytoken",
     "accesskeysecret",
     "authtoken",
+    "oidctoken",
 ];
 
 /// Whether a parameter's value must be hashed before it is shown anywhere.
@@ -228,8 +239,14 @@ pub struct IntrospectContext<'a> {
     pub holds: &'a Holds,
     /// Realism switches.
     pub realism: &'a Realism,
-    /// Server time.
-    pub now: OffsetDateTime,
+    /// Issued temporary keys.
+    pub auth: &'a Authenticator,
+    /// The emulator's clock, which tests move forward.
+    pub clock: &'a Clock,
+    /// The OIDC issuer, which mints tokens for tests.
+    pub issuer: &'a Issuer,
+    /// The emulated account id.
+    pub ali_uid: i64,
 }
 
 /// Answers one `/_emulator/...` request with (status, JSON body).
@@ -304,8 +321,59 @@ pub fn handle(method: &str, path: &str, body: &[u8], ctx: &IntrospectContext<'_>
                 },
             }
         }
+        ("GET", ["temporary-credentials"]) => (
+            200,
+            json!(ctx
+                .auth
+                .issued(ctx.clock.now())
+                .iter()
+                .map(|c| json!({
+                    "AccessKeyId": c.access_key_id,
+                    "AccessKeySecret": c.access_key_secret.expose(),
+                    "SecurityToken": c.security_token.expose(),
+                    "Expiration": ids::format_iso_seconds(c.expiration),
+                }))
+                .collect::<Vec<_>>()),
+        ),
+        ("GET", ["clock"]) => (200, clock_view(ctx.clock)),
+        ("POST", ["clock"]) => match serde_json::from_slice::<ClockStep>(body) {
+            Err(e) => error(400, &format!("bad clock step: {e}")),
+            Ok(step) => match ctx.clock.advance(step.advance_seconds) {
+                Ok(_) => (200, clock_view(ctx.clock)),
+                Err(e) => error(400, &e),
+            },
+        },
+        ("GET", ["oidc"]) => (
+            200,
+            json!({
+                "provider_arn": oidc::provider_arn(ctx.ali_uid),
+                "issuer": ctx.issuer.url(),
+                "audience": oidc::DEFAULT_AUDIENCE,
+            }),
+        ),
+        ("POST", ["oidc", "token"]) => match serde_json::from_slice::<TokenRequest>(body) {
+            Err(e) => error(400, &format!("bad token request: {e}")),
+            Ok(req) => match ctx.issuer.mint(&req, ctx.clock.now()) {
+                Ok(token) => (200, json!({"token": token})),
+                Err(e) => error(500, &e),
+            },
+        },
         _ => error(404, &format!("no introspection endpoint {method} {path}")),
     }
+}
+
+/// `POST /_emulator/clock`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockStep {
+    advance_seconds: i64,
+}
+
+fn clock_view(clock: &Clock) -> Value {
+    json!({
+        "offset_seconds": clock.offset(),
+        "now": ids::format_rfc3339(clock.now()),
+    })
 }
 
 fn error(status: u16, message: &str) -> (u16, Value) {
@@ -317,7 +385,7 @@ fn modify(id: i64, body: &[u8], ctx: &IntrospectContext<'_>) -> (u16, Value) {
         Ok(Value::Object(m)) => m,
         _ => return error(400, "body must be a JSON object of fields to change"),
     };
-    let now = ids::format_gmt(ctx.now);
+    let now = ids::format_gmt(ctx.clock.now());
     let result = ctx.store.mutate(|d| {
         let next_extra = d.next_extra_id;
         let r = d.get_mut(id).ok_or((404, format!("no registry {id}")))?;

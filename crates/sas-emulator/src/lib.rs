@@ -15,7 +15,9 @@
 //! - [`request`]: decoding a request's parameters.
 //! - [`signature`]: the pure V3/V2 signature math, pinned to the published vectors.
 //! - [`auth`]: keys, tokens, timestamp window, nonce replay, verification.
-//! - [`actions`]: the Sas actions; [`sts`]: AssumeRole; [`metadata`]: ECS role credentials.
+//! - [`actions`]: the Sas actions; [`sts`]: AssumeRole and AssumeRoleWithOIDC; [`oidc`]: the
+//!   OIDC issuer and token checks; [`metadata`]: ECS role credentials; [`credentials_uri`]: a
+//!   credentials URI; [`clock`]: the time every check is made at, which tests move forward.
 //! - [`store`]: registries and their atomic persistence.
 //! - [`faults`]: injected failures from a seeded RNG, and latency.
 //! - [`holds`]: requests held at arrival until a test releases them.
@@ -29,6 +31,7 @@ pub mod actions;
 pub mod api_error;
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod credentials_uri;
 pub mod faults;
 pub mod holds;
@@ -36,6 +39,7 @@ pub mod ids;
 pub mod introspect;
 pub mod lag;
 pub mod metadata;
+pub mod oidc;
 pub mod probe;
 pub mod realism;
 pub mod request;
@@ -93,6 +97,12 @@ pub enum EmulatorError {
     /// A hold rule or release refused.
     #[error("hold: {0}")]
     Holds(String),
+    /// A clock step refused.
+    #[error("clock: {0}")]
+    Clock(String),
+    /// The OIDC issuer's key could not be made.
+    #[error("cannot create the OIDC issuer's key: {0}")]
+    Oidc(String),
     /// The runtime or its thread could not be created.
     #[error("cannot start the emulator runtime: {0}")]
     Runtime(std::io::Error),
@@ -122,6 +132,8 @@ pub struct EmulatorConfig {
     pub ecs_role_name: String,
     /// Whether the metadata endpoint requires, offers or lacks session tokens.
     pub imds: metadata::ImdsMode,
+    /// The longest any temporary key issued lives (seconds), whatever was asked for.
+    pub temporary_credential_lifetime: Option<i64>,
     /// Initial fault settings.
     pub faults: FaultConfig,
     /// Initial realism switches (all off: answers echo what was sent).
@@ -140,6 +152,7 @@ impl Default for EmulatorConfig {
             ali_uid: DEFAULT_ALI_UID,
             ecs_role_name: DEFAULT_ECS_ROLE_NAME.into(),
             imds: metadata::ImdsMode::default(),
+            temporary_credential_lifetime: None,
             faults: FaultConfig::default(),
             realism: RealismConfig::default(),
         }
@@ -176,12 +189,19 @@ impl Emulator {
             let _guard = runtime.enter();
             tokio::net::TcpListener::from_std(std_listener).map_err(bind_err)?
         };
+        let issuer = oidc::Issuer::new(format!("http://{addr}{}", oidc::ISSUER_PATH))
+            .map_err(EmulatorError::Oidc)?;
         let shared = Arc::new(server::Shared {
             auth: auth::Authenticator::new(auth::StaticKey {
                 access_key_id: config.access_key_id,
                 access_key_secret: config.access_key_secret,
                 security_token: config.security_token,
-            }),
+            })
+            .with_lifetime_cap(
+                config
+                    .temporary_credential_lifetime
+                    .map(time::Duration::seconds),
+            ),
             store,
             faults,
             log: introspect::RequestLog::default(),
@@ -189,6 +209,8 @@ impl Emulator {
             realism,
             metadata: metadata::Metadata::new(config.ecs_role_name, config.imds),
             ali_uid: config.ali_uid,
+            clock: clock::Clock::default(),
+            issuer,
         });
         let (tx, rx) = watch::channel(false);
         let thread_shared = shared.clone();
@@ -257,6 +279,27 @@ impl RunningEmulator {
             .holds
             .release(spec)
             .map_err(EmulatorError::Holds)
+    }
+
+    /// Moves the emulator's clock forward (like `POST /_emulator/clock`); returns the offset.
+    pub fn advance_clock(&self, seconds: i64) -> Result<i64, EmulatorError> {
+        self.shared
+            .clock
+            .advance(seconds)
+            .map_err(EmulatorError::Clock)
+    }
+
+    /// A token signed by the emulator's OIDC issuer (like `POST /_emulator/oidc/token`).
+    pub fn oidc_token(&self, req: &oidc::TokenRequest) -> Result<String, EmulatorError> {
+        self.shared
+            .issuer
+            .mint(req, self.shared.clock.now())
+            .map_err(EmulatorError::Oidc)
+    }
+
+    /// `acs:ram::<uid>:oidc-provider/...`: the provider `AssumeRoleWithOIDC` trusts.
+    pub fn oidc_provider_arn(&self) -> String {
+        oidc::provider_arn(self.shared.ali_uid)
     }
 
     /// A snapshot of every registry (passwords are stored hashed).

@@ -20,12 +20,14 @@
 use super::actions::{self, SasContext, SAS_VERSION};
 use super::api_error::ApiError;
 use super::auth::{Authenticator, RequestIdentity};
+use super::clock::Clock;
 use super::credentials_uri;
 use super::faults::{FaultDecision, Faults};
 use super::holds::Holds;
 use super::ids;
 use super::introspect::{self, IntrospectContext, LogEntry, RequestLog};
 use super::metadata::Metadata;
+use super::oidc::{self, Issuer};
 use super::realism::Realism;
 use super::request::ApiRequest;
 use super::store::Store;
@@ -46,7 +48,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-use time::OffsetDateTime;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -76,6 +77,10 @@ pub struct Shared {
     pub metadata: Metadata,
     /// The emulated account id.
     pub ali_uid: i64,
+    /// The time every check is made at.
+    pub clock: Clock,
+    /// The OIDC issuer `AssumeRoleWithOIDC` trusts.
+    pub issuer: Issuer,
 }
 
 /// Returned by the service to make hyper drop the connection without answering.
@@ -262,7 +267,10 @@ async fn route(
             log: &shared.log,
             holds: &shared.holds,
             realism: &shared.realism,
-            now: OffsetDateTime::now_utc(),
+            auth: &shared.auth,
+            clock: &shared.clock,
+            issuer: &shared.issuer,
+            ali_uid: shared.ali_uid,
         };
         let (status, v) = introspect::handle(&method, &path, &body, &ctx);
         return Ok(json_response(status, &v, None));
@@ -271,8 +279,19 @@ async fn route(
         if !peer.ip().is_loopback() {
             return Ok(text_response(403, "text/plain", "Forbidden".into()));
         }
-        let r = credentials_uri::handle(req.method(), &shared.auth, OffsetDateTime::now_utc());
+        let r = credentials_uri::handle(req.method(), &shared.auth, shared.clock.now());
         return Ok(text_response(r.status, r.content_type, r.body));
+    }
+    if req.method() == http::Method::GET {
+        // The issuer's public documents, as an identity provider serves them to anyone.
+        let document = match path.as_str() {
+            oidc::DISCOVERY_PATH => Some(shared.issuer.discovery()),
+            oidc::JWKS_PATH => Some(shared.issuer.jwks()),
+            _ => None,
+        };
+        if let Some(d) = document {
+            return Ok(json_response(200, &d, None));
+        }
     }
     if Metadata::owns(&path) {
         // The metadata service hands out credentials; like the real one (link-local), it only
@@ -285,7 +304,7 @@ async fn route(
             &path,
             req.headers(),
             &shared.auth,
-            OffsetDateTime::now_utc(),
+            shared.clock.now(),
         );
         return Ok(text_response(r.status, r.content_type, r.body));
     }
@@ -359,7 +378,7 @@ async fn api(
     let version = identity.version.clone();
     let seq = shared.log.push(LogEntry {
         seq: 0,
-        time: ids::format_rfc3339(OffsetDateTime::now_utc()),
+        time: ids::format_rfc3339(shared.clock.now()),
         method,
         signature: identity.style.map(|s| s.as_str().to_string()),
         access_key_id: identity.access_key_id,
@@ -451,20 +470,43 @@ async fn api(
 
 /// Authenticates, routes by version and action, checks RAM denials, runs the action.
 fn execute(req: &ApiRequest, shared: &Shared, request_id: &str) -> Result<Value, ApiError> {
-    let now = OffsetDateTime::now_utc();
-    let who = shared.auth.authenticate(req, now)?;
-    let action = who.action.as_str();
-    let ram_action = match who.version.as_str() {
+    let now = shared.clock.now();
+    let who = match RequestIdentity::of(req) {
+        // The one action a caller makes without credentials: its OIDC token is the proof.
+        RequestIdentity {
+            action: Some(action),
+            version: Some(version),
+            ..
+        } if action == sts::ANONYMOUS_ACTION
+            && version == STS_VERSION
+            && !Authenticator::is_signed(req) =>
+        {
+            (action, version)
+        }
+        _ => {
+            let a = shared.auth.authenticate(req, now)?;
+            (a.action, a.version)
+        }
+    };
+    let (action, version) = (who.0.as_str(), who.1.as_str());
+    let ram_action = match version {
         SAS_VERSION if actions::ACTIONS.contains(&action) => format!("yundun-sas:{action}"),
-        STS_VERSION if action == "AssumeRole" => format!("sts:{action}"),
+        STS_VERSION if sts::ACTIONS.contains(&action) => format!("sts:{action}"),
         SAS_VERSION | STS_VERSION => return Err(ApiError::action_not_found(action)),
         other => return Err(ApiError::invalid_version(other)),
     };
     if shared.faults.denies(action) {
         return Err(ApiError::no_permission(&ram_action));
     }
-    if who.version == STS_VERSION {
-        return sts::handle(action, req, &shared.auth, now, request_id);
+    if version == STS_VERSION {
+        let ctx = sts::StsContext {
+            auth: &shared.auth,
+            issuer: &shared.issuer,
+            ali_uid: shared.ali_uid,
+            now,
+            request_id,
+        };
+        return sts::handle(action, req, &ctx);
     }
     let ctx = SasContext {
         store: &shared.store,

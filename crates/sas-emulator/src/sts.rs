@@ -1,6 +1,8 @@
-//! STS `AssumeRole` (version `2015-04-01`), enough for the provider's `assume_role` credential
-//! path: it validates the request like STS does and issues a temporary key, secret and token
-//! that the emulator then accepts (token required) for Sas calls until they expire.
+//! STS `AssumeRole` and `AssumeRoleWithOIDC` (version `2015-04-01`), enough for the provider's
+//! `assume_role` and `assume_role_with_oidc` credential paths: each validates the request like
+//! STS does and issues a temporary key, secret and token that the emulator then accepts (token
+//! required) for Sas calls until they expire. `AssumeRoleWithOIDC` is called anonymously: the
+//! OIDC token, checked by [`crate::oidc`], is the proof of identity.
 //!
 //! CHOICE: any role ARN of the right shape can be assumed by any authenticated caller (the
 //! emulator has no RAM policies); temporary credentials live in memory only, so they do not
@@ -9,6 +11,7 @@
 use super::api_error::ApiError;
 use super::auth::Authenticator;
 use super::ids;
+use super::oidc::{self, Issuer, Rejection};
 use super::request::ApiRequest;
 use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
@@ -21,16 +24,25 @@ const DEFAULT_DURATION: i64 = 3600;
 const MIN_DURATION: i64 = 900;
 const MAX_DURATION: i64 = 43200;
 
+/// The action called without a signature.
+pub const ANONYMOUS_ACTION: &str = "AssumeRoleWithOIDC";
+/// The STS actions served.
+pub const ACTIONS: &[&str] = &["AssumeRole", ANONYMOUS_ACTION];
+
+/// What STS actions need of the emulator.
+pub struct StsContext<'a> {
+    pub auth: &'a Authenticator,
+    pub issuer: &'a Issuer,
+    pub ali_uid: i64,
+    pub now: OffsetDateTime,
+    pub request_id: &'a str,
+}
+
 /// Runs one STS action.
-pub fn handle(
-    action: &str,
-    req: &ApiRequest,
-    auth: &Authenticator,
-    now: OffsetDateTime,
-    request_id: &str,
-) -> Result<Value, ApiError> {
+pub fn handle(action: &str, req: &ApiRequest, ctx: &StsContext) -> Result<Value, ApiError> {
     match action {
-        "AssumeRole" => assume_role(req, auth, now, request_id),
+        "AssumeRole" => assume_role(req, ctx),
+        ANONYMOUS_ACTION => assume_role_with_oidc(req, ctx),
         other => Err(ApiError::action_not_found(other)),
     }
 }
@@ -49,12 +61,15 @@ fn parse_role_arn(arn: &str) -> Option<(&str, &str)> {
     Some((uid, role))
 }
 
-fn assume_role(
-    req: &ApiRequest,
-    auth: &Authenticator,
-    now: OffsetDateTime,
-    request_id: &str,
-) -> Result<Value, ApiError> {
+/// `RoleArn`, `RoleSessionName`, `DurationSeconds` and `Policy`, checked as both actions check
+/// them.
+struct RoleRequest<'r> {
+    arn: &'r str,
+    session: &'r str,
+    duration: i64,
+}
+
+fn role_request<'r>(req: &'r ApiRequest) -> Result<RoleRequest<'r>, ApiError> {
     let arn = req.required("RoleArn")?;
     let session = req.required("RoleSessionName")?;
     parse_role_arn(arn).ok_or_else(|| {
@@ -95,13 +110,24 @@ fn assume_role(
             ));
         }
     }
-    let cred = auth.issue_temporary(Duration::seconds(duration), now);
+    Ok(RoleRequest {
+        arn,
+        session,
+        duration,
+    })
+}
+
+/// The answer both actions give: the assumed role and a fresh temporary key.
+fn issued(r: &RoleRequest, ctx: &StsContext, extra: Option<(&str, Value)>) -> Value {
+    let cred = ctx
+        .auth
+        .issue_temporary(Duration::seconds(r.duration), ctx.now);
     let role_id = format!("3{}", &ids::random_alnum(16).to_ascii_lowercase());
-    Ok(json!({
-        "RequestId": request_id,
+    let mut answer = json!({
+        "RequestId": ctx.request_id,
         "AssumedRoleUser": {
-            "AssumedRoleId": format!("{role_id}:{session}"),
-            "Arn": format!("{arn}/{session}"),
+            "AssumedRoleId": format!("{role_id}:{}", r.session),
+            "Arn": format!("{}/{}", r.arn, r.session),
         },
         "Credentials": {
             "AccessKeyId": cred.access_key_id,
@@ -109,7 +135,78 @@ fn assume_role(
             "SecurityToken": cred.security_token.expose(),
             "Expiration": ids::format_iso_seconds(cred.expiration),
         },
-    }))
+    });
+    if let Some((name, value)) = extra {
+        answer[name] = value;
+    }
+    answer
+}
+
+fn assume_role(req: &ApiRequest, ctx: &StsContext) -> Result<Value, ApiError> {
+    let r = role_request(req)?;
+    Ok(issued(&r, ctx, None))
+}
+
+/// The OIDC token proves who calls: it must name the emulated provider, verify against its
+/// issuer's keys, and be meant for (and still valid at) STS.
+fn assume_role_with_oidc(req: &ApiRequest, ctx: &StsContext) -> Result<Value, ApiError> {
+    let provider = req.required("OIDCProviderArn")?;
+    let token = req.required("OIDCToken")?;
+    let r = role_request(req)?;
+    if provider != oidc::provider_arn(ctx.ali_uid) {
+        return Err(ApiError::new(
+            401,
+            "AuthenticationFail.NoPermission",
+            format!("No such OIDC Provider registered: {provider:?}."),
+        ));
+    }
+    let claims = oidc::verify(
+        token,
+        &ctx.issuer.jwks(),
+        ctx.issuer.url(),
+        &[oidc::DEFAULT_AUDIENCE],
+        ctx.now,
+    )
+    .map_err(|why| {
+        let (code, message) = match why {
+            Rejection::Malformed(m) => ("Invalid", format!("The OIDCToken is invalid: {m}.")),
+            Rejection::Signature => (
+                "InvalidSignature",
+                "The signature of the OIDCToken does not verify against the OIDC provider's keys."
+                    .into(),
+            ),
+            // CHOICE: STS documents no code of its own for a foreign issuer.
+            Rejection::Issuer(iss) => (
+                "Invalid",
+                format!("The issuer {iss:?} is not the OIDC provider's issuer."),
+            ),
+            Rejection::Audience(aud) => (
+                "AudienceNotMatch",
+                format!("Invalid audience {aud:?}: it is none of the OIDC provider's client ids."),
+            ),
+            Rejection::Expired(exp) => (
+                "Expired",
+                format!(
+                    "This JsonWebToken is expired (exp {exp}; server time {}).",
+                    ids::format_iso_seconds(ctx.now)
+                ),
+            ),
+        };
+        ApiError::new(
+            401,
+            &format!("AuthenticationFail.OIDCToken.{code}"),
+            message,
+        )
+    })?;
+    let info = json!({
+        "Issuer": claims.iss,
+        "Subject": claims.sub,
+        "ClientIds": claims.aud.join(","),
+        "ExpirationTime": time::OffsetDateTime::from_unix_timestamp(claims.exp)
+            .map(ids::format_iso_seconds)
+            .unwrap_or_default(),
+    });
+    Ok(issued(&r, ctx, Some(("OIDCTokenInfo", info))))
 }
 
 #[cfg(test)]

@@ -64,4 +64,8 @@ impl CredentialProvider for AssumeRoleProvider {
                 .await
         })
     }
+
+    fn reject(&self, access_key_id: &str) {
+        self.cache.reject(access_key_id);
+    }
 }

@@ -9,7 +9,7 @@ use tracing::debug;
 use super::profile::{load_profile, ProfileCredentials, ProfileLookup};
 use super::{
     AssumeRoleProvider, BoxFuture, CredentialProvider, Credentials, EcsRoleProvider,
-    StaticProvider, UriProvider,
+    ExternalProvider, OidcProvider, StaticProvider, UriProvider,
 };
 use crate::config::{CredentialPlan, CredentialSource};
 use crate::context::CallContext;
@@ -59,6 +59,45 @@ impl LazyChain {
         ))
     }
 
+    /// The provider a profile stands for; a chained profile's source first.
+    fn profile_provider(&self, found: ProfileCredentials) -> Arc<dyn CredentialProvider> {
+        match found {
+            ProfileCredentials::Static {
+                access_key_id,
+                access_key_secret,
+                security_token,
+            } => Arc::new(StaticProvider::new(
+                access_key_id,
+                access_key_secret,
+                security_token,
+            )),
+            ProfileCredentials::RamRoleArn {
+                access_key_id,
+                access_key_secret,
+                assume_role,
+            } => self.assume(
+                Arc::new(StaticProvider::new(access_key_id, access_key_secret, None)),
+                AssumeRoleRequest::from(&assume_role),
+            ),
+            ProfileCredentials::EcsRamRole { role_name } => Arc::new(EcsRoleProvider::new(
+                self.rpc.clone(),
+                self.metadata_host.clone(),
+                role_name,
+                self.imds_v1_disabled,
+            )),
+            ProfileCredentials::Chained {
+                source,
+                assume_role,
+            } => self.assume(
+                self.profile_provider(*source),
+                AssumeRoleRequest::from(&assume_role),
+            ),
+            ProfileCredentials::External { profile, command } => {
+                Arc::new(ExternalProvider::new(profile, command))
+            }
+        }
+    }
+
     /// Turns the plan into a provider; reads the profile file if the plan says so.
     fn build(&self) -> Result<Arc<dyn CredentialProvider>, Error> {
         let base: Arc<dyn CredentialProvider> = match &self.plan.source {
@@ -88,6 +127,14 @@ impl LazyChain {
                     self.imds_v1_disabled,
                 ))
             }
+            CredentialSource::Oidc(spec) => {
+                debug!(role_arn = %spec.role.role_arn, provider = %spec.provider_arn, "credentials: OIDC role assumption");
+                Arc::new(OidcProvider::new(
+                    self.rpc.clone(),
+                    self.sts_host.clone(),
+                    spec.clone(),
+                ))
+            }
             CredentialSource::Profile { path, name } => {
                 match load_profile(path, name.as_deref())? {
                     ProfileLookup::NotApplicable(why) => {
@@ -97,37 +144,7 @@ impl LazyChain {
                     }
                     ProfileLookup::Found(found) => {
                         debug!(path = %path.display(), profile = ?name, "credentials: shared credentials file");
-                        match found {
-                            ProfileCredentials::Static {
-                                access_key_id,
-                                access_key_secret,
-                                security_token,
-                            } => Arc::new(StaticProvider::new(
-                                access_key_id,
-                                access_key_secret,
-                                security_token,
-                            )),
-                            ProfileCredentials::RamRoleArn {
-                                access_key_id,
-                                access_key_secret,
-                                assume_role,
-                            } => self.assume(
-                                Arc::new(StaticProvider::new(
-                                    access_key_id,
-                                    access_key_secret,
-                                    None,
-                                )),
-                                AssumeRoleRequest::from(&assume_role),
-                            ),
-                            ProfileCredentials::EcsRamRole { role_name } => {
-                                Arc::new(EcsRoleProvider::new(
-                                    self.rpc.clone(),
-                                    self.metadata_host.clone(),
-                                    role_name,
-                                    self.imds_v1_disabled,
-                                ))
-                            }
-                        }
+                        self.profile_provider(found)
                     }
                 }
             }
@@ -159,5 +176,11 @@ impl CredentialProvider for LazyChain {
                 .await?;
             provider.credentials(ctx).await
         })
+    }
+
+    fn reject(&self, access_key_id: &str) {
+        if let Some(provider) = self.built.get() {
+            provider.reject(access_key_id);
+        }
     }
 }

@@ -119,4 +119,8 @@ impl CredentialProvider for EcsRoleProvider {
             self.cache.get_or_refresh(&source, || self.fetch()).await
         })
     }
+
+    fn reject(&self, access_key_id: &str) {
+        self.cache.reject(access_key_id);
+    }
 }

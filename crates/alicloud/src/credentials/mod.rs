@@ -1,14 +1,16 @@
 //! Credentials: the provider trait, its cache, and each source of the chain.
 //!
-//! Sources: static AccessKeys (provider block or environment), a credentials URI, the aliyun
-//! CLI profile file, STS AssumeRole on top of any of them, and the ECS instance metadata
-//! service. Nothing is read or fetched until the first API call asks for credentials
+//! Sources: static AccessKeys (provider block or environment), a credentials URI, the ECS
+//! instance metadata service, an OIDC token (STS AssumeRoleWithOIDC), the aliyun CLI profile
+//! file, and STS AssumeRole on top of any of them. Nothing is read or fetched until the first API call asks for credentials
 //! ([`LazyChain`]).
 
 mod assume_role;
 mod cache;
 mod chain;
 mod ecs;
+mod external;
+mod oidc;
 mod profile;
 mod uri;
 
@@ -28,6 +30,8 @@ pub use assume_role::AssumeRoleProvider;
 pub use cache::{CredentialCache, REFRESH_MARGIN};
 pub use chain::LazyChain;
 pub use ecs::EcsRoleProvider;
+pub use external::ExternalProvider;
+pub use oidc::OidcProvider;
 pub use profile::{load_profile, ProfileCredentials, ProfileLookup};
 pub use uri::UriProvider;
 
@@ -60,6 +64,10 @@ impl fmt::Debug for Credentials {
 pub trait CredentialProvider: Send + Sync + fmt::Debug {
     fn credentials<'a>(&'a self, ctx: &'a CallContext)
         -> BoxFuture<'a, Result<Credentials, Error>>;
+
+    /// The server refused `access_key_id`'s token as expired: forget it, so the next call
+    /// fetches new credentials. Long-lived keys have nothing to forget.
+    fn reject(&self, _access_key_id: &str) {}
 }
 
 /// Long-lived AccessKeys (optionally with a fixed STS token): returned as they are.

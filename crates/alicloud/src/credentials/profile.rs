@@ -1,5 +1,9 @@
 //! Profiles of the aliyun CLI's `config.json`: which credentials a named (or the current)
-//! profile stands for. Modes AK, StsToken, RamRoleArn and EcsRamRole are understood.
+//! profile stands for. Modes AK, StsToken, RamRoleArn, EcsRamRole, ChainableRamRoleArn (a role
+//! assumed with another profile's credentials; a cycle of profiles is refused) and External (a
+//! command that prints credentials) are understood. CloudSSO and OAuth sign in through a
+//! browser against Alibaba Cloud's portals, which a provider cannot do: they are refused with
+//! what to use instead.
 
 use std::path::Path;
 
@@ -36,6 +40,12 @@ struct Profile {
     ram_role_name: Option<String>,
     #[serde(default)]
     expired_seconds: Option<i64>,
+    #[serde(default)]
+    external_id: Option<String>,
+    #[serde(default)]
+    source_profile: Option<String>,
+    #[serde(default)]
+    process_command: Option<String>,
 }
 
 /// What a profile resolves to.
@@ -55,6 +65,13 @@ pub enum ProfileCredentials {
     },
     /// Mode `EcsRamRole`: the instance's role.
     EcsRamRole { role_name: String },
+    /// Mode `ChainableRamRoleArn`: a role assumed with `source`'s credentials.
+    Chained {
+        source: Box<ProfileCredentials>,
+        assume_role: AssumeRoleSpec,
+    },
+    /// Mode `External`: what `command` prints, run when credentials are needed.
+    External { profile: String, command: String },
 }
 
 /// The outcome of looking at the file: credentials, or why it does not count as a source.
@@ -105,9 +122,32 @@ pub fn load_profile(path: &Path, name: Option<&str>) -> Result<ProfileLookup, Er
             )))
         }
     };
+    resolve_profile(&file, &wanted, &shown, &mut Vec::new()).map(ProfileLookup::Found)
+}
+
+/// The credentials profile `wanted` stands for; `chain` holds the profiles that led to it
+/// through `source_profile`, so a cycle is refused rather than followed for ever.
+fn resolve_profile(
+    file: &ConfigFile,
+    wanted: &str,
+    shown: &str,
+    chain: &mut Vec<String>,
+) -> Result<ProfileCredentials, Error> {
+    let fail_file = |message: String| Error::Credentials {
+        source_name: format!("shared credentials file {shown}"),
+        message,
+    };
+    if chain.iter().any(|n| n == wanted) {
+        chain.push(wanted.to_string());
+        return Err(fail_file(format!(
+            "the profiles' source_profile form a cycle: {}",
+            chain.join(" -> ")
+        )));
+    }
+    chain.push(wanted.to_string());
     let Some(p) = file.profiles.iter().find(|p| p.name == wanted) else {
         let names: Vec<&str> = file.profiles.iter().map(|p| p.name.as_str()).collect();
-        return Err(fail(format!(
+        return Err(fail_file(format!(
             "no profile named {wanted:?} (profiles: {})",
             names.join(", ")
         )));
@@ -124,8 +164,24 @@ pub fn load_profile(path: &Path, name: Option<&str>) -> Result<ProfileLookup, Er
             )),
         }
     };
+    let role = |mode: &str| -> Result<AssumeRoleSpec, Error> {
+        let role_arn = nonempty(&p.ram_role_arn)
+            .ok_or_else(|| fail(format!("ram_role_arn is required in {mode} mode")))?;
+        Ok(AssumeRoleSpec {
+            role_arn: role_arn.to_string(),
+            session_name: nonempty(&p.ram_session_name)
+                .unwrap_or(DEFAULT_SESSION_NAME)
+                .to_string(),
+            policy: None,
+            duration_seconds: p
+                .expired_seconds
+                .filter(|s| (900..=43200).contains(s))
+                .unwrap_or(DEFAULT_SESSION_EXPIRATION),
+            external_id: nonempty(&p.external_id).map(str::to_string),
+        })
+    };
     let mode = nonempty(&p.mode).unwrap_or("AK");
-    let creds = match mode {
+    Ok(match mode {
         "AK" => {
             let (access_key_id, access_key_secret) = key_pair()?;
             ProfileCredentials::Static {
@@ -149,23 +205,10 @@ pub fn load_profile(path: &Path, name: Option<&str>) -> Result<ProfileLookup, Er
         }
         "RamRoleArn" => {
             let (access_key_id, access_key_secret) = key_pair()?;
-            let role_arn = nonempty(&p.ram_role_arn)
-                .ok_or_else(|| fail("ram_role_arn is required in RamRoleArn mode".into()))?;
             ProfileCredentials::RamRoleArn {
                 access_key_id,
                 access_key_secret,
-                assume_role: AssumeRoleSpec {
-                    role_arn: role_arn.to_string(),
-                    session_name: nonempty(&p.ram_session_name)
-                        .unwrap_or(DEFAULT_SESSION_NAME)
-                        .to_string(),
-                    policy: None,
-                    duration_seconds: p
-                        .expired_seconds
-                        .filter(|s| (900..=43200).contains(s))
-                        .unwrap_or(DEFAULT_SESSION_EXPIRATION),
-                    external_id: None,
-                },
+                assume_role: role(mode)?,
             }
         }
         "EcsRamRole" => ProfileCredentials::EcsRamRole {
@@ -173,13 +216,33 @@ pub fn load_profile(path: &Path, name: Option<&str>) -> Result<ProfileLookup, Er
                 .ok_or_else(|| fail("ram_role_name is required in EcsRamRole mode".into()))?
                 .to_string(),
         },
-        other => {
+        "ChainableRamRoleArn" => {
+            let source = nonempty(&p.source_profile).ok_or_else(|| {
+                fail("source_profile is required in ChainableRamRoleArn mode".into())
+            })?;
+            let assume_role = role(mode)?;
+            ProfileCredentials::Chained {
+                source: Box::new(resolve_profile(file, source, shown, chain)?),
+                assume_role,
+            }
+        }
+        "External" => ProfileCredentials::External {
+            profile: wanted.to_string(),
+            command: nonempty(&p.process_command)
+                .ok_or_else(|| fail("process_command is required in External mode".into()))?
+                .to_string(),
+        },
+        "CloudSSO" | "OAuth" => {
             return Err(fail(format!(
-                "mode {other:?} is not supported (AK, StsToken, RamRoleArn, EcsRamRole are)"
+                "mode {mode} signs in through a browser against Alibaba Cloud's portal, which a provider cannot do; use assume_role_with_oidc, credentials_uri, or an External profile whose process_command prints credentials"
             )))
         }
-    };
-    Ok(ProfileLookup::Found(creds))
+        other => {
+            return Err(fail(format!(
+                "mode {other:?} is not supported (AK, StsToken, RamRoleArn, EcsRamRole, ChainableRamRoleArn, External are)"
+            )))
+        }
+    })
 }
 
 #[cfg(test)]
@@ -194,7 +257,12 @@ mod tests {
         {"name": "sts", "mode": "StsToken", "access_key_id": "id2", "access_key_secret": "s2", "sts_token": "t2"},
         {"name": "role", "mode": "RamRoleArn", "access_key_id": "id3", "access_key_secret": "s3", "ram_role_arn": "acs:ram::1:role/r", "ram_session_name": "sess", "expired_seconds": 1800},
         {"name": "ecs", "mode": "EcsRamRole", "ram_role_name": "myrole"},
-        {"name": "bad", "mode": "ChainableRamRoleArn"},
+        {"name": "bad", "mode": "Mystery"},
+        {"name": "chained", "mode": "ChainableRamRoleArn", "source_profile": "role", "ram_role_arn": "acs:ram::1:role/next", "ram_session_name": "hop"},
+        {"name": "loop-a", "mode": "ChainableRamRoleArn", "source_profile": "loop-b", "ram_role_arn": "acs:ram::1:role/a"},
+        {"name": "loop-b", "mode": "ChainableRamRoleArn", "source_profile": "loop-a", "ram_role_arn": "acs:ram::1:role/b"},
+        {"name": "ext", "mode": "External", "process_command": "print-credentials --json"},
+        {"name": "sso", "mode": "CloudSSO", "cloud_sso_sign_in_url": "https://signin.example"},
         {"name": "empty", "mode": "AK", "access_key_id": "", "access_key_secret": ""}
       ]
     }"#;
@@ -250,6 +318,24 @@ mod tests {
                 role_name: "myrole".into()
             }
         );
+        match found(load_profile(f.path(), Some("chained"))) {
+            ProfileCredentials::Chained {
+                source,
+                assume_role,
+            } => {
+                assert!(matches!(*source, ProfileCredentials::RamRoleArn { .. }));
+                assert_eq!(assume_role.role_arn, "acs:ram::1:role/next");
+                assert_eq!(assume_role.session_name, "hop");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            found(load_profile(f.path(), Some("ext"))),
+            ProfileCredentials::External {
+                profile: "ext".into(),
+                command: "print-credentials --json".into()
+            }
+        );
     }
 
     #[test]
@@ -263,7 +349,13 @@ mod tests {
             "{e}"
         );
         let e = load_profile(f.path(), Some("bad")).unwrap_err().to_string();
-        assert!(e.contains("ChainableRamRoleArn"), "{e}");
+        assert!(e.contains("\"Mystery\" is not supported"), "{e}");
+        let e = load_profile(f.path(), Some("loop-a"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cycle: loop-a -> loop-b -> loop-a"), "{e}");
+        let e = load_profile(f.path(), Some("sso")).unwrap_err().to_string();
+        assert!(e.contains("CloudSSO signs in through a browser"), "{e}");
         let e = load_profile(f.path(), Some("empty"))
             .unwrap_err()
             .to_string();
