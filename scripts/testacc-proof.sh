@@ -61,3 +61,46 @@ grep -q "failing on purpose" "$work/c.log" || { echo "testacc-proof: the run fai
 left=$(registries)
 [[ "$left" == 0 ]] || { echo "testacc-proof: $left registries left by the failing run" >&2; exit 1; }
 echo "testacc-proof: the failing run exited $failed and left nothing" >&2
+
+echo "testacc-proof: a run with OIDC credentials alone (RRSA's three variables and a token file)" >&2
+emulator_json() {
+  python3 - "$addr" "$@" <<'PY'
+import json, sys, urllib.request
+addr, path, field = sys.argv[1:4]
+body = sys.argv[4].encode() if len(sys.argv) > 4 else None
+req = urllib.request.Request(f"http://{addr}{path}", data=body, method="POST" if body else "GET",
+                             headers={"content-type": "application/json"})
+print(json.load(urllib.request.urlopen(req))[field])
+PY
+}
+emulator_json /_emulator/oidc/token token '{"expires_in": 3600}' > "$work/oidc-token"
+oidc_failed=0
+(
+  unset ALIBABA_CLOUD_ACCESS_KEY_ID ALIBABA_CLOUD_ACCESS_KEY_SECRET
+  export ALIBABA_CLOUD_OIDC_PROVIDER_ARN="$(emulator_json /_emulator/oidc provider_arn)" \
+    ALIBABA_CLOUD_OIDC_TOKEN_FILE="$work/oidc-token" \
+    ALIBABA_CLOUD_ROLE_ARN="acs:ram::1234567890123456:role/testacc" \
+    ALIBABA_CLOUD_ENDPOINT_STS="$addr"
+  scripts/testacc.sh
+) > "$work/d.log" 2>&1 || oidc_failed=$?
+if [[ $oidc_failed != 0 ]]; then
+  echo "testacc-proof: the OIDC run failed ($oidc_failed)" >&2; tail -n 80 "$work/d.log" >&2; exit 1
+fi
+left=$(registries)
+[[ "$left" == 0 ]] || { echo "testacc-proof: $left registries left by the OIDC run" >&2; exit 1; }
+# Every create of that run was signed by a key STS issued for the token, none by an AccessKey.
+python3 - "$addr" <<'PY'
+import json, sys, urllib.request
+addr = sys.argv[1]
+log = json.load(urllib.request.urlopen(f"http://{addr}/_emulator/requests"))
+log = log if isinstance(log, list) else log.get("requests", [])
+oidc = [e for e in log if e.get("action") == "AssumeRoleWithOIDC" and e.get("outcome") == "Success"]
+if not oidc:
+    sys.exit("testacc-proof: the OIDC run never called AssumeRoleWithOIDC")
+first = min(e["seq"] for e in oidc)
+after = [e for e in log if e["seq"] > first and e.get("action") == "AddPrivateRegistry"]
+signers = {e.get("access_key_id") for e in after}
+if not after or any(s is None or not s.startswith("STS.") for s in signers):
+    sys.exit(f"testacc-proof: the OIDC run's creates were signed by {signers}")
+PY
+echo "testacc-proof: the OIDC run passed and left nothing" >&2

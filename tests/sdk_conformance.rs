@@ -9,6 +9,11 @@
 //!   cases (a bad signature, a missing parameter, throttling, a RAM denial). Every answer parses
 //!   into the SDK's models; every error surfaces with its code and RequestId.
 //!
+//! - The official credential providers (`alibabacloud_credentials`, installed with the SDK)
+//!   fetch keys from the emulator: STS `AssumeRoleWithOIDC`, a credentials URI, and the ECS
+//!   metadata service in hardened mode. What they send is what the emulator accepts, and a
+//!   wrong audience reaches them as STS's code.
+//!
 //! Fails (never skips) when the SDK is not installed.
 
 #[path = "alicloud_support.rs"]
@@ -58,10 +63,15 @@ fn sdk_dir() -> PathBuf {
 
 /// Runs tests/sdk/sas_sdk.py with `plan` on stdin; one result per call.
 fn run_sdk(plan: &Value) -> Vec<Value> {
+    run_python("sas_sdk.py", plan)
+}
+
+/// Runs tests/sdk/`script` with `plan` on stdin; its JSON list of results.
+fn run_python(script: &str, plan: &Value) -> Vec<Value> {
     let mut child = Command::new("python3")
         // -s: no user site-packages, so only .tools/python supplies the SDK.
         .arg("-s")
-        .arg(root().join("tests/sdk/sas_sdk.py"))
+        .arg(root().join("tests/sdk").join(script))
         .env("PYTHONPATH", sdk_dir())
         .env_remove("PYTHONHOME")
         .stdin(Stdio::piped())
@@ -467,4 +477,72 @@ fn sdk_sees_throttling_and_denials() {
 #[test]
 fn the_sdk_script_exists() {
     assert!(Path::new(&root().join("tests/sdk/sas_sdk.py")).is_file());
+}
+
+#[test]
+fn the_official_credential_providers_get_keys_from_the_emulator() {
+    let emu = Emulator::start(EmulatorConfig {
+        imds: sas_emulator::metadata::ImdsMode::Required,
+        ..EmulatorConfig::default()
+    })
+    .expect("emulator");
+    let dir = tempfile::tempdir().expect("dir");
+    let token = |claims: sas_emulator::oidc::TokenRequest, name: &str| {
+        let jwt = emu.oidc_token(&claims).expect("token");
+        let path = dir.path().join(name);
+        std::fs::write(&path, jwt).expect("token file");
+        path.to_string_lossy().into_owned()
+    };
+    let claims = |audience: &str| sas_emulator::oidc::TokenRequest {
+        subject: "repo:org/infra:ref:refs/heads/main".into(),
+        audience: audience.into(),
+        expires_in: 600,
+        issuer: None,
+    };
+    let plan = json!({
+        "endpoint": emu.endpoint(),
+        "oidc_provider_arn": emu.oidc_provider_arn(),
+        "role_arn": "acs:ram::1234567890123456:role/ci",
+        "token_file": token(claims(sas_emulator::oidc::DEFAULT_AUDIENCE), "good"),
+        "bad_token_file": token(claims("api://elsewhere"), "bad"),
+        "credentials_uri": format!("http://{}{}", emu.endpoint(), sas_emulator::credentials_uri::PATH),
+        "ecs_role_name": sas_emulator::DEFAULT_ECS_ROLE_NAME,
+    });
+    let results = run_python("credential_providers.py", &plan);
+    let by_name = |name: &str| {
+        results
+            .iter()
+            .find(|r| r["provider"] == name)
+            .unwrap_or_else(|| panic!("no result for {name}: {results:?}"))
+    };
+    for name in ["oidc", "credentials_uri", "ecs_ram_role_imdsv2"] {
+        let r = by_name(name);
+        assert!(
+            r["access_key_id"]
+                .as_str()
+                .is_some_and(|k| k.starts_with("STS."))
+                && r["has_secret"] == true
+                && r["has_token"] == true,
+            "{name}: {r}"
+        );
+    }
+    let refused = by_name("oidc_wrong_audience")["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        refused.contains("AuthenticationFail.OIDCToken.AudienceNotMatch"),
+        "{refused}"
+    );
+    let oidc_calls: Vec<LogEntry> = emu
+        .requests()
+        .into_iter()
+        .filter(|e| e.action.as_deref() == Some("AssumeRoleWithOIDC"))
+        .collect();
+    assert_eq!(oidc_calls.len(), 2, "{oidc_calls:?}");
+    assert_eq!(oidc_calls[0].outcome, "Success");
+    assert_eq!(
+        oidc_calls[0].signature, None,
+        "anonymous, as the SDK sends it"
+    );
 }

@@ -928,15 +928,19 @@ mod tests {
 
     #[test]
     fn an_incomplete_oidc_block_names_each_missing_argument() {
-        let c = ProviderConfig {
-            assume_role_with_oidc: Some(AssumeRoleWithOidcConfig {
-                session_expiration: Some(60),
+        let refused = |block: AssumeRoleWithOidcConfig| {
+            let c = ProviderConfig {
+                assume_role_with_oidc: Some(block),
                 ..Default::default()
-            }),
-            ..Default::default()
+            };
+            let errs = resolve(&c, &env(&[("HOME", "/h")])).unwrap_err();
+            let named: Vec<String> = errs.iter().map(|e| e.setting.to_string()).collect();
+            (named, errs)
         };
-        let errs = resolve(&c, &env(&[("HOME", "/h")])).unwrap_err();
-        let named: Vec<String> = errs.iter().map(|e| e.setting.to_string()).collect();
+        let (named, _) = refused(AssumeRoleWithOidcConfig {
+            session_expiration: Some(60),
+            ..Default::default()
+        });
         assert_eq!(
             named,
             [
@@ -944,17 +948,12 @@ mod tests {
                 "assume_role_with_oidc.oidc_token_file"
             ]
         );
-        let c = ProviderConfig {
-            assume_role_with_oidc: Some(AssumeRoleWithOidcConfig {
-                oidc_provider_arn: Some("acs:ram::1:oidc-provider/gh".into()),
-                oidc_token: Some(Secret::new("eyJ.jwt.sig")),
-                session_expiration: Some(60),
-                ..Default::default()
-            }),
+        let (named, errs) = refused(AssumeRoleWithOidcConfig {
+            oidc_provider_arn: Some("acs:ram::1:oidc-provider/gh".into()),
+            oidc_token: Some(Secret::new("eyJ.jwt.sig")),
+            session_expiration: Some(60),
             ..Default::default()
-        };
-        let errs = resolve(&c, &env(&[("HOME", "/h")])).unwrap_err();
-        let named: Vec<String> = errs.iter().map(|e| e.setting.to_string()).collect();
+        });
         assert_eq!(
             named,
             [

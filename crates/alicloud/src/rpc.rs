@@ -156,18 +156,28 @@ pub(crate) fn build_anonymous_request(
         ("Timestamp".into(), timestamp(stamp.now)),
         ("SignatureNonce".into(), stamp.nonce.clone()),
     ];
+    rpc_style(protocol, host, &common, params)
+}
+
+/// An RPC-style request: `query` in the URL, `body` as the form.
+fn rpc_style(
+    protocol: Protocol,
+    host: &str,
+    query: &[(String, String)],
+    body: &[(String, String)],
+) -> HttpRequest {
     HttpRequest {
         method: reqwest::Method::POST,
         url: format!(
             "{}://{host}/?{}",
             protocol.scheme(),
-            canonical_params(&common)
+            canonical_params(query)
         ),
         headers: vec![
             ("host".to_string(), host.to_string()),
             ("content-type".to_string(), FORM.to_string()),
         ],
-        body: canonical_params(params).into_bytes(),
+        body: canonical_params(body).into_bytes(),
     }
 }
 
@@ -255,19 +265,7 @@ pub(crate) fn build_request(
             all.extend(body.iter().cloned());
             let signature = sign_v2::sign(&creds.access_key_secret, "POST", &all);
             common.push(("Signature".into(), signature));
-            HttpRequest {
-                method: reqwest::Method::POST,
-                url: format!(
-                    "{}://{host}/?{}",
-                    protocol.scheme(),
-                    canonical_params(&common)
-                ),
-                headers: vec![
-                    ("host".to_string(), host.to_string()),
-                    ("content-type".to_string(), FORM.to_string()),
-                ],
-                body: canonical_params(&body).into_bytes(),
-            }
+            rpc_style(protocol, host, &common, &body)
         }
     }
 }
@@ -728,6 +726,44 @@ mod tests {
             v2.url
         );
         assert_eq!(v2.body, b"Id=7&Password=p%20w");
+    }
+
+    #[test]
+    fn an_anonymous_request_carries_no_signature_and_its_token_only_in_the_body() {
+        const OIDC: Operation = Operation {
+            product: &STS,
+            action: "AssumeRoleWithOIDC",
+            idempotent: true,
+        };
+        let mut params = Params::new();
+        params
+            .put("RoleArn", "acs:ram::1:role/r")
+            .put_secret("OIDCToken", &Secret::new("eyJhbGciOi.jwt.sig"));
+        let stamp = AttemptStamp {
+            now: datetime!(2026-12-04 12:00:00 UTC),
+            nonce: "n".into(),
+        };
+        let r = build_anonymous_request(
+            Protocol::Https,
+            "sts.example",
+            &OIDC,
+            params.as_slice(),
+            &stamp,
+        );
+        assert_eq!(
+            r.url,
+            "https://sts.example/?Action=AssumeRoleWithOIDC&Format=JSON&SignatureNonce=n&Timestamp=2026-12-04T12%3A00%3A00Z&Version=2015-04-01"
+        );
+        assert!(header(&r, "authorization").is_none());
+        let body = String::from_utf8_lossy(&r.body);
+        assert!(
+            body.contains("OIDCToken=eyJhbGciOi.jwt.sig") && body.contains("RoleArn="),
+            "{body}"
+        );
+        assert!(
+            !form_for_log(&r.body).contains("eyJ"),
+            "the token is masked in logs"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `sas-emulator`: a local stand-in for the Alibaba Cloud Security Center (Sas) private-registry
-//! API, with the two credential sources the provider's chain talks to (STS `AssumeRole` and the
-//! ECS metadata service), so the whole lifecycle runs offline — in `make demo`, in our tests,
-//! and in users' CI.
+//! API, with the credential sources the provider's chain talks to (STS `AssumeRole` and
+//! `AssumeRoleWithOIDC` with an OIDC issuer of its own, the ECS metadata service, a credentials
+//! URI), so the whole lifecycle runs offline — in `make demo`, in our tests, and in users' CI.
 //!
 //! It is meant to be faithful where it matters to a client: real signatures (V3 and V2,
 //! verified independently of our client's signer), real error codes and statuses, response

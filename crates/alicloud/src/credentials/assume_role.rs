@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{BoxFuture, CredentialCache, CredentialProvider, Credentials};
+use super::{from_source, BoxFuture, CredentialCache, CredentialProvider, Credentials};
 use crate::context::CallContext;
 use crate::error::Error;
 use crate::rpc::Rpc;
@@ -52,14 +52,7 @@ impl CredentialProvider for AssumeRoleProvider {
                         ctx,
                     )
                     .await
-                    .map_err(|e| match e {
-                        // keep cancellation and deadline as they are; name the source otherwise
-                        Error::Cancelled { .. } | Error::DeadlineExceeded { .. } => e,
-                        other => Error::Credentials {
-                            source_name: source.clone(),
-                            message: other.to_string(),
-                        },
-                    })
+                    .map_err(|e| from_source(&source, e))
                 })
                 .await
         })

@@ -159,6 +159,18 @@ fn temporary_key(body: &[u8], source: &str) -> Result<Credentials, Error> {
     })
 }
 
+/// A failure to get credentials from `source`, named after it; cancellation and the deadline
+/// stay what they are, so the caller still sees why it stopped.
+pub(crate) fn from_source(source: &str, e: Error) -> Error {
+    match e {
+        Error::Cancelled { .. } | Error::DeadlineExceeded { .. } => e,
+        other => Error::Credentials {
+            source_name: source.to_string(),
+            message: other.to_string(),
+        },
+    }
+}
+
 /// Parses the `Expiration` both STS and the metadata service return (`2015-04-09T11:52:19Z`).
 pub(crate) fn parse_expiration(value: &str, source: &str) -> Result<OffsetDateTime, Error> {
     OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339).map_err(|e| {

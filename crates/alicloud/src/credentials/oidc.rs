@@ -6,7 +6,7 @@
 //! and a token that was valid at start may have expired by the time an apply needs new
 //! credentials. Errors name the file and the setting, never the token.
 
-use super::{BoxFuture, CredentialCache, CredentialProvider, Credentials};
+use super::{from_source, BoxFuture, CredentialCache, CredentialProvider, Credentials};
 use crate::config::{OidcSpec, OidcToken};
 use crate::context::CallContext;
 use crate::error::Error;
@@ -71,13 +71,7 @@ impl CredentialProvider for OidcProvider {
                     let token = self.token()?;
                     assume_role_with_oidc(&self.rpc, &self.sts_host, &self.spec, &token, ctx)
                         .await
-                        .map_err(|e| match e {
-                            Error::Cancelled { .. } | Error::DeadlineExceeded { .. } => e,
-                            other => Error::Credentials {
-                                source_name: source.clone(),
-                                message: other.to_string(),
-                            },
-                        })
+                        .map_err(|e| from_source(&source, e))
                 })
                 .await
         })
