@@ -592,8 +592,9 @@ fn session_expiration(value: Option<i64>, setting: Setting, errors: &mut Vec<Con
     seconds
 }
 
-/// `assume_role_with_oidc`, or RRSA's environment variables: `Ok(None)` (with the line for the
-/// "tried" list) when neither names a provider and a token.
+/// `assume_role_with_oidc`, or RRSA's environment variables; `Err` holds the line for the
+/// "tried" list when neither names a provider and a token. The block's own values come before
+/// the environment's, a token before a token file.
 fn plan_oidc(
     block: Option<&AssumeRoleWithOidcConfig>,
     env: &dyn Fn(&str) -> Option<String>,
@@ -602,15 +603,13 @@ fn plan_oidc(
     let empty = AssumeRoleWithOidcConfig::default();
     let b = block.unwrap_or(&empty);
     let provider_arn = pick(b.oidc_provider_arn.as_deref(), OIDC_PROVIDER_ARN_ENV, env);
-    let token = match pick(
-        b.oidc_token.as_ref().map(Secret::expose),
-        OIDC_TOKEN_ENV,
-        env,
-    ) {
-        Some((t, _)) => Some(OidcToken::Value(Secret::new(t))),
-        None => pick(b.oidc_token_file.as_deref(), OIDC_TOKEN_FILE_ENV, env)
-            .map(|(f, _)| OidcToken::File(expand_home(&f, env))),
-    };
+    let value = |t: String| OidcToken::Value(Secret::new(t));
+    let file = |f: String| OidcToken::File(expand_home(&f, env));
+    let token = nonempty(b.oidc_token.as_ref().map(Secret::expose))
+        .map(value)
+        .or_else(|| nonempty(b.oidc_token_file.as_deref()).map(file))
+        .or_else(|| first_env(OIDC_TOKEN_ENV, env).map(value))
+        .or_else(|| first_env(OIDC_TOKEN_FILE_ENV, env).map(file));
     let (Some((provider_arn, _)), Some(token)) = (provider_arn.clone(), token.clone()) else {
         let not_set = format!(
             "assume_role_with_oidc in the provider block and environment {} with {}: not set",
@@ -924,6 +923,33 @@ mod tests {
             r.credentials.source,
             CredentialSource::Static { .. }
         ));
+    }
+
+    #[test]
+    fn the_blocks_token_file_comes_before_the_environments_token() {
+        let c = ProviderConfig {
+            assume_role_with_oidc: Some(AssumeRoleWithOidcConfig {
+                oidc_token_file: Some("/run/token".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let r = resolve(
+            &c,
+            &env(&[
+                ("ALIBABA_CLOUD_OIDC_TOKEN", "from.env.jwt"),
+                (
+                    "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+                    "acs:ram::1:oidc-provider/p",
+                ),
+                ("ALIBABA_CLOUD_ROLE_ARN", "acs:ram::1:role/r"),
+            ]),
+        )
+        .unwrap();
+        let CredentialSource::Oidc(spec) = r.credentials.source else {
+            panic!("{:?}", r.credentials.source)
+        };
+        assert_eq!(spec.token, OidcToken::File(PathBuf::from("/run/token")));
     }
 
     #[test]

@@ -241,7 +241,7 @@ pub enum Error {
     Cancelled { action: String },
 
     /// No credential source yielded credentials.
-    #[error("no Alibaba Cloud credentials found. Tried, in order:\n{}\nSet access_key and secret_key in the provider block (or the environment), name a profile, or set ecs_role_name.", tried.iter().map(|t| format!("  - {t}")).collect::<Vec<_>>().join("\n"))]
+    #[error("no Alibaba Cloud credentials found. Tried, in order:\n{}\nSet access_key and secret_key in the provider block (or the environment), or go keyless: assume_role_with_oidc (or RRSA's ALIBABA_CLOUD_OIDC_* variables), credentials_uri, ecs_role_name, or a profile.", tried.iter().map(|t| format!("  - {t}")).collect::<Vec<_>>().join("\n"))]
     NoCredentials { tried: Vec<String> },
 
     /// A credential source exists but failed (bad profile file, STS refused, metadata down).

@@ -4,6 +4,9 @@
 //! apply "last" longer than a credential's lifetime without waiting for it: hold a request,
 //! advance the clock past the expiry, release it (`POST /_emulator/clock`).
 //!
+//! Request timestamps are judged by it too: once it is more than 15 minutes ahead in all, every
+//! signed request is refused as stale, as a client whose clock is behind would see.
+//!
 //! CHOICE: the clock only moves forward, and at most a day per step, so a typo cannot put the
 //! emulator in a year where every signature is refused for its timestamp alone.
 
