@@ -13,8 +13,9 @@ use alicloud::{
     ListImageRegistryRegionRequest, ListPrivateRegistryListRequest, ModifyImageRegistryRequest,
     PageImageRegistryRequest, ProviderConfig, RetryPolicy, SasClient, Secret,
 };
+use sas_emulator::introspect::LogEntry;
 use sas_emulator::{
-    Emulator, EmulatorConfig, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET,
+    Emulator, EmulatorConfig, RunningEmulator, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET,
     DEFAULT_ECS_ROLE_NAME,
 };
 use tokio_util::sync::CancellationToken;
@@ -169,12 +170,42 @@ async fn assume_role_and_ecs_role_through_the_emulator() {
         ..static_keys()
     };
     lifecycle(&client(&endpoint, cfg, &[])).await;
+    // The static keys only sign the AssumeRole; were it ignored, they would sign the Sas calls.
+    assert_signed_by_temporary_keys(&emu, &["AssumeRole"]);
     lifecycle(&client(
         &endpoint,
         ProviderConfig::default(),
         &[("ALICLOUD_ECS_ROLE_NAME", DEFAULT_ECS_ROLE_NAME)],
     ))
     .await;
+    assert_signed_by_temporary_keys(&emu, &[]);
+}
+
+/// Since the log was last cleared: every Sas call was signed by an STS-issued key, and `sts`
+/// are the STS actions that were called (each answered). Clears the log for the next check.
+fn assert_signed_by_temporary_keys(emu: &RunningEmulator, sts: &[&str]) {
+    let is_sts = |e: &LogEntry| e.version.as_deref() == Some(sas_emulator::sts::STS_VERSION);
+    let log = emu.requests();
+    let called: Vec<&str> = log
+        .iter()
+        .filter(|e| is_sts(e))
+        .map(|e| {
+            assert_eq!(e.outcome, "Success", "{e:?}");
+            e.action.as_deref().unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(called, sts);
+    let sas: Vec<&LogEntry> = log.iter().filter(|e| !is_sts(e)).collect();
+    assert!(!sas.is_empty());
+    for e in sas {
+        assert!(
+            e.access_key_id
+                .as_deref()
+                .is_some_and(|k| k.starts_with("STS.")),
+            "{e:?}"
+        );
+    }
+    emu.clear_requests();
 }
 
 /// The ECS role through hardened metadata (IMDSv2): a session token first, then the read with

@@ -7,23 +7,27 @@ mod common;
 use common::acceptance::{Scenario, Step};
 use common::terraform::{Client, Workspace};
 
-const CONFIG: &str = r#"
+/// The regions in both languages, and a registry in the first.
+fn config() -> String {
+    let registry = common::acceptance::harbor(
+        &[
+            ("registry_host_ip", "\"192.0.2.30\""),
+            ("domain_name", "\"regions.example.com\""),
+            (
+                "registry_region_id",
+                "data.alicloud_sas_image_registry_regions.en.ids[0]",
+            ),
+        ],
+        &[],
+    );
+    format!("{REGIONS}{registry}")
+}
+
+const REGIONS: &str = r#"
 data "alicloud_sas_image_registry_regions" "en" {}
 
 data "alicloud_sas_image_registry_regions" "zh" {
   lang = "zh"
-}
-
-resource "alicloud_sas_private_registry" "r" {
-  registry_type      = "harbor"
-  registry_version   = "V2"
-  protocol_type      = 2
-  net_type           = 1
-  registry_host_ip   = "192.0.2.30"
-  domain_name        = "regions.example.com"
-  user_name          = "admin"
-  password           = "pw"
-  registry_region_id = data.alicloud_sas_image_registry_regions.en.ids[0]
 }
 
 output "en" {
@@ -37,7 +41,7 @@ output "zh" {
 
 fn regions_feed_a_registry(client: Client) {
     let s = Scenario::on_emulator_with(client, &["--realism", "all"]);
-    s.run(vec![Step::new(CONFIG).check(|state, _| {
+    s.run(vec![Step::new(config()).check(|state, _| {
         let registry =
             common::acceptance::resource_values(state, "alicloud_sas_private_registry.r");
         assert_eq!(

@@ -8,21 +8,16 @@ use common::acceptance::{Scenario, Step};
 #[test]
 fn refreshing_fifty_registries_costs_a_few_list_calls() {
     let s = Scenario::on_emulator(&[]);
-    let config = r#"
-resource "alicloud_sas_private_registry" "many" {
-  count              = 50
-  registry_type      = "harbor"
-  registry_version   = "V2"
-  protocol_type      = 2
-  net_type           = 1
-  registry_host_ip   = "192.0.2.${count.index + 1}"
-  domain_name        = "h${count.index}.example.com"
-  user_name          = "admin"
-  password           = "pw"
-  registry_region_id = "cn-hangzhou"
-}
-"#;
-    s.run(vec![Step::new(config)]);
+    let config = common::acceptance::harbor_as(
+        "many",
+        &[
+            ("count", "50"),
+            ("registry_host_ip", "\"192.0.2.${count.index + 1}\""),
+            ("domain_name", "\"h${count.index}.example.com\""),
+        ],
+        &[],
+    );
+    s.run(vec![Step::new(config.as_str())]);
     assert_eq!(s.backend.registries().len(), 50);
     s.emulator().clear_requests();
     s.assert_plan_empty(2);

@@ -37,24 +37,25 @@ fn quay_with_extra_param_unknown_until_apply_on_opentofu_1_12_6() {
 /// apply: the plan must not judge it, and the apply must create the registry.
 fn quay_with_extra_param_unknown_until_apply(client: Client) {
     let s = Scenario::with(client, &["--realism", "all"]);
-    let config = r#"
-resource "null_resource" "token" {}
-
-resource "alicloud_sas_private_registry" "quay" {
-  registry_type      = "quay"
-  registry_version   = "V2"
-  protocol_type      = 2
-  net_type           = 2
-  vpc_id             = "vpc-test"
-  registry_host_ip   = "10.0.0.20"
-  domain_name        = "quay.example.com"
-  user_name          = "scanner"
-  password           = "pw"
-  registry_region_id = "cn-hangzhou"
-  extra_param        = jsonencode([{ namespace = "team", authToken = null_resource.token.id }])
-}
-"#
-    .replace("quay.example.com", &test_domain("quay"));
+    let domain = format!("\"{}\"", test_domain("quay"));
+    let config = format!(
+        "\nresource \"null_resource\" \"token\" {{}}\n{}",
+        common::acceptance::quay_as(
+            "quay",
+            &[
+                ("net_type", "2"),
+                ("vpc_id", "\"vpc-test\""),
+                ("registry_host_ip", "\"10.0.0.20\""),
+                ("domain_name", &domain),
+                ("password", "\"pw\""),
+                (
+                    "extra_param",
+                    "jsonencode([{ namespace = \"team\", authToken = null_resource.token.id }])",
+                ),
+            ],
+            &[],
+        )
+    );
     s.run(vec![Step::new(config.as_str())
         .actions(vec![
             ("null_resource.token", &["create"]),
@@ -75,31 +76,21 @@ resource "alicloud_sas_private_registry" "quay" {
 #[test]
 fn data_source_filters_by_type_and_domain() {
     let s = Scenario::new(&["--realism", "all"]);
-    let config = r#"
-resource "alicloud_sas_private_registry" "a" {
-  registry_type      = "harbor"
-  registry_version   = "V2"
-  protocol_type      = 2
-  net_type           = 1
-  registry_host_ip   = "192.0.2.1"
-  domain_name        = "alpha.example.com"
-  user_name          = "admin"
-  password           = "pw"
-  registry_region_id = "cn-hangzhou"
-}
-
-resource "alicloud_sas_private_registry" "b" {
-  registry_type      = "harbor"
-  registry_version   = "V2"
-  protocol_type      = 2
-  net_type           = 1
-  registry_host_ip   = "192.0.2.2"
-  domain_name        = "beta.example.com"
-  user_name          = "admin"
-  password           = "pw"
-  registry_region_id = "cn-hangzhou"
-}
-
+    let registry = |name: &str, host: &str, domain: &str| {
+        common::acceptance::harbor_as(
+            name,
+            &[
+                ("registry_host_ip", &format!("\"{host}\"")),
+                ("domain_name", &format!("\"{domain}\"")),
+            ],
+            &[],
+        )
+    };
+    let config = format!(
+        "{}{}{}",
+        registry("a", "192.0.2.1", &test_domain("alpha")),
+        registry("b", "192.0.2.2", &test_domain("beta")),
+        r#"
 data "alicloud_sas_private_registries" "com" {
   registry_type     = "harbor"
   domain_name_regex = "^alpha\\.RUN\\.example\\.com$"
@@ -118,9 +109,8 @@ output "a_id" {
   value = alicloud_sas_private_registry.a.id
 }
 "#
-    .replace("alpha.example.com", &test_domain("alpha"))
-    .replace("beta.example.com", &test_domain("beta"))
-    .replace("RUN", run_id());
+        .replace("RUN", run_id())
+    );
     s.run(vec![Step::new(config)]);
     let out: serde_json::Value =
         serde_json::from_str(&s.ws.ok(&["output", "-json"])).expect("outputs");

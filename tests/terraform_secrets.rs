@@ -12,22 +12,19 @@ const AUTH_TOKEN: &str = "Tok-DISTINCT-3e9a41";
 const SECURITY_TOKEN: &str = "Sts-DISTINCT-77aa02";
 
 fn config(providers: &str) -> String {
-    format!(
-        r#"{providers}
-resource "alicloud_sas_private_registry" "quay" {{
-  registry_type      = "quay"
-  registry_version   = "V2"
-  protocol_type      = 2
-  net_type           = 1
-  registry_host_ip   = "192.0.2.30"
-  domain_name        = "quay.example.com"
-  user_name          = "scanner"
-  password           = "{PASSWORD}"
-  registry_region_id = "cn-hangzhou"
-  extra_param        = jsonencode([{{ namespace = "team", authToken = "{AUTH_TOKEN}" }}])
-}}
-"#
-    )
+    let registry = common::acceptance::quay_as(
+        "quay",
+        &[
+            ("registry_host_ip", "\"192.0.2.30\""),
+            ("password", &format!("\"{PASSWORD}\"")),
+            (
+                "extra_param",
+                &format!("jsonencode([{{ namespace = \"team\", authToken = \"{AUTH_TOKEN}\" }}])"),
+            ),
+        ],
+        &[],
+    );
+    format!("{providers}{registry}")
 }
 
 #[test]

@@ -5,46 +5,29 @@ mod common;
 
 use common::terraform::{Client, Workspace};
 
-fn registry(body: &str) -> String {
-    format!(
-        r#"terraform {{
-  required_providers {{
-    alicloud = {{ source = "alicloud-rs/alicloud" }}
-  }}
-}}
-
-resource "alicloud_sas_private_registry" "r" {{
-{body}
-}}
-"#
-    )
+const PROVIDERS: &str = r#"terraform {
+  required_providers {
+    alicloud = { source = "alicloud-rs/alicloud" }
+  }
 }
+"#;
 
-const GOOD: [(&str, &str); 9] = [
-    ("registry_type", "\"harbor\""),
-    ("registry_version", "\"V2\""),
-    ("protocol_type", "2"),
-    ("net_type", "1"),
-    ("registry_host_ip", "\"192.0.2.10\""),
-    ("domain_name", "\"harbor.example.com\""),
-    ("user_name", "\"admin\""),
-    ("password", "\"s3cret\""),
-    ("registry_region_id", "\"cn-hangzhou\""),
-];
-
-/// The resource body with `attr` set to `value` (added when it is not among the defaults).
-fn body_with(attr: &str, value: &str) -> (String, usize) {
-    let mut lines: Vec<String> = GOOD.iter().map(|(k, v)| format!("  {k} = {v}")).collect();
-    match GOOD.iter().position(|(k, _)| *k == attr) {
-        Some(i) => lines[i] = format!("  {attr} = {value}"),
-        None => lines.push(format!("  {attr} = {value}")),
-    }
-    let index = lines
-        .iter()
-        .position(|l| l.starts_with(&format!("  {attr} =")))
-        .unwrap_or(0);
-    // Line numbers in main.tf: the resource body starts on line 8.
-    (lines.join("\n"), index + 8)
+/// main.tf with the harbor registry's `attr` set to `value` (added when it is not among its
+/// arguments), and the line `attr` is on.
+fn config_with(attr: &str, value: &str) -> (String, usize) {
+    let config = format!(
+        "{PROVIDERS}{}",
+        common::acceptance::harbor(&[(attr, value)], &[])
+    );
+    let line = config
+        .lines()
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix(attr)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map_or(0, |i| i + 1);
+    (config, line)
 }
 
 #[test]
@@ -74,8 +57,8 @@ fn validate_on_opentofu_1_12_6() {
 
 /// Every check below, with one client in one working directory.
 fn validate_matrix(client: Client) {
-    let (body, _) = body_with("port", "5000");
-    let ws = Workspace::dev(client, &registry(&body));
+    let (config, _) = config_with("port", "5000");
+    let ws = Workspace::dev(client, &config);
     a_valid_registry_validates(&ws);
     each_bad_value_is_reported_at_its_line(&ws);
     quay_without_extra_param_is_an_error_at_validate(&ws);
@@ -83,8 +66,8 @@ fn validate_matrix(client: Client) {
 }
 
 fn a_valid_registry_validates(ws: &Workspace) {
-    let (body, _) = body_with("port", "5000");
-    ws.write_config(&registry(&body));
+    let (config, _) = config_with("port", "5000");
+    ws.write_config(&config);
     let out = ws.ok(&["validate", "-no-color"]);
     assert!(out.contains("Success"), "{}: {out}", ws.client);
 }
@@ -117,8 +100,8 @@ fn each_bad_value_is_reported_at_its_line(ws: &Workspace) {
         ("user_name", "null", "is required and must not be null"),
     ];
     for (attr, value, message) in cases {
-        let (body, line) = body_with(attr, value);
-        ws.write_config(&registry(&body));
+        let (config, line) = config_with(attr, value);
+        ws.write_config(&config);
         let out = ws.run(&["validate", "-no-color"]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
@@ -136,8 +119,8 @@ fn each_bad_value_is_reported_at_its_line(ws: &Workspace) {
 }
 
 fn quay_without_extra_param_is_an_error_at_validate(ws: &Workspace) {
-    let (body, _) = body_with("registry_type", "\"quay\"");
-    ws.write_config(&registry(&body));
+    let (config, _) = config_with("registry_type", "\"quay\"");
+    ws.write_config(&config);
     let out = ws.run(&["validate", "-no-color"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{}: must fail", ws.client);
@@ -150,11 +133,8 @@ fn quay_without_extra_param_is_an_error_at_validate(ws: &Workspace) {
 
 fn a_variable_without_a_value_is_not_judged_at_validate(ws: &Workspace) {
     // Variables are unknown during `validate`.
-    let (body, _) = body_with("registry_type", "var.kind");
-    let config = format!(
-        "{}\nvariable \"kind\" {{\n  type = string\n}}\n",
-        registry(&body)
-    );
+    let (config, _) = config_with("registry_type", "var.kind");
+    let config = format!("{config}\nvariable \"kind\" {{\n  type = string\n}}\n");
     ws.write_config(&config);
     ws.ok(&["validate", "-no-color"]);
 }

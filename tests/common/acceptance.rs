@@ -108,13 +108,23 @@ const QUAY: [(&str, &str); 8] = [
 /// `set` replacing its default or added after them (a nested block is given whole as the
 /// value of its name, with an empty name), and those in `unset` left out.
 pub fn harbor(set: &[(&str, &str)], unset: &[&str]) -> String {
-    registry("r", &HARBOR, set, unset)
+    harbor_as("r", set, unset)
+}
+
+/// [`harbor`] under another resource name.
+pub fn harbor_as(name: &str, set: &[(&str, &str)], unset: &[&str]) -> String {
+    registry(name, &HARBOR, set, unset)
 }
 
 /// `resource "alicloud_sas_private_registry" "q"`: that quay registry, `set` and `unset` as
 /// for [`harbor`].
 pub fn quay(set: &[(&str, &str)], unset: &[&str]) -> String {
-    registry("q", &QUAY, set, unset)
+    quay_as("q", set, unset)
+}
+
+/// [`quay`] under another resource name.
+pub fn quay_as(name: &str, set: &[(&str, &str)], unset: &[&str]) -> String {
+    registry(name, &QUAY, set, unset)
 }
 
 fn registry(name: &str, defaults: &[(&str, &str)], set: &[(&str, &str)], unset: &[&str]) -> String {

@@ -312,6 +312,11 @@ impl RunningEmulator {
         self.shared.log.entries()
     }
 
+    /// Empties the request log (like `DELETE /_emulator/requests`).
+    pub fn clear_requests(&self) {
+        self.shared.log.clear()
+    }
+
     /// Stops accepting, lets in-flight requests finish (briefly), and joins the server thread.
     pub fn shutdown(mut self) -> Result<(), EmulatorError> {
         self.stop()
