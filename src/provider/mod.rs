@@ -10,8 +10,9 @@ pub use session::Session;
 use tokio_util::sync::CancellationToken;
 
 use crate::resources::{image_registry_regions, private_registries, private_registry};
+use alicloud::config::SignatureVersion;
 use alicloud::sas::SasClient;
-use alicloud::CredentialSource;
+use alicloud::{CredentialSource, Protocol};
 use tfplugin::framework::{
     DataSource, Diagnostic, Diagnostics, ProviderDefinition, ProviderServer, Resource, Schema,
 };
@@ -76,13 +77,13 @@ impl ProviderDefinition for Alicloud {
     fn validate(&self, config: &Value) -> Diagnostics {
         let mut diags = Diagnostics::new();
         for (name, allowed) in [
-            ("signature_version", &["v3", "v2"]),
-            ("protocol", &["HTTPS", "HTTP"]),
+            ("signature_version", SignatureVersion::NAMES.map(|(n, _)| n)),
+            ("protocol", Protocol::NAMES.map(|(n, _)| n)),
         ] {
             check_one_of(
                 AttributePath::attr(name),
                 config.attr(name),
-                allowed,
+                &allowed,
                 &mut diags,
             );
         }

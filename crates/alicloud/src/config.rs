@@ -107,6 +107,12 @@ pub enum SignatureVersion {
     V2,
 }
 
+impl SignatureVersion {
+    /// `signature_version`'s values, as the provider block spells them.
+    pub const NAMES: [(&'static str, SignatureVersion); 2] =
+        [("v3", SignatureVersion::V3), ("v2", SignatureVersion::V2)];
+}
+
 /// An STS AssumeRole to perform on top of the base credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssumeRoleSpec {
@@ -247,6 +253,25 @@ fn first_env(names: &[&str], env: &dyn Fn(&str) -> Option<String>) -> Option<Str
     names.iter().find_map(|n| nonempty(env(n).as_deref()))
 }
 
+/// What `value` names among `values`; an error listing them when it names none.
+fn one_of<T: Copy>(
+    setting: Setting,
+    value: Option<&str>,
+    values: &[(&'static str, T)],
+    errors: &mut Vec<ConfigError>,
+) -> Option<T> {
+    let value = nonempty(value)?;
+    let found = values.iter().find(|(n, _)| *n == value).map(|(_, v)| *v);
+    if found.is_none() {
+        let names: Vec<&str> = values.iter().map(|(n, _)| *n).collect();
+        errors.push(ConfigError::new(
+            setting,
+            format!("must be {}, got {value:?}", names.join(" or ")),
+        ));
+    }
+    found
+}
+
 fn timeout(setting: Setting, value: Option<i64>, errors: &mut Vec<ConfigError>) -> Duration {
     match value {
         None => Duration::from_millis(DEFAULT_CLIENT_TIMEOUT_MS as u64),
@@ -281,30 +306,20 @@ pub fn resolve(
         });
     }
 
-    let protocol = match nonempty(config.protocol.as_deref()).as_deref() {
-        None | Some("HTTPS") => Protocol::Https,
-        Some("HTTP") => Protocol::Http,
-        Some(other) => {
-            err(
-                &mut errors,
-                Setting::Protocol,
-                format!("must be HTTPS or HTTP, got {other:?}"),
-            );
-            Protocol::Https
-        }
-    };
-    let signature_version = match nonempty(config.signature_version.as_deref()).as_deref() {
-        None | Some("v3") => SignatureVersion::V3,
-        Some("v2") => SignatureVersion::V2,
-        Some(other) => {
-            err(
-                &mut errors,
-                Setting::SignatureVersion,
-                format!("must be v3 or v2, got {other:?}"),
-            );
-            SignatureVersion::V3
-        }
-    };
+    let protocol = one_of(
+        Setting::Protocol,
+        config.protocol.as_deref(),
+        &Protocol::NAMES,
+        &mut errors,
+    )
+    .unwrap_or_default();
+    let signature_version = one_of(
+        Setting::SignatureVersion,
+        config.signature_version.as_deref(),
+        &SignatureVersion::NAMES,
+        &mut errors,
+    )
+    .unwrap_or_default();
     let connect_timeout = timeout(
         Setting::ClientConnectTimeout,
         config.client_connect_timeout,

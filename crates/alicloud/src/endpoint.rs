@@ -17,6 +17,10 @@ pub enum Protocol {
 }
 
 impl Protocol {
+    /// `protocol`'s values, as the provider block spells them.
+    pub const NAMES: [(&'static str, Protocol); 2] =
+        [("HTTPS", Protocol::Https), ("HTTP", Protocol::Http)];
+
     pub fn scheme(self) -> &'static str {
         match self {
             Protocol::Https => "https",
