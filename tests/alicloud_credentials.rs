@@ -376,8 +376,10 @@ async fn assume_role_signs_with_base_keys_and_caches_the_result() {
 
 #[tokio::test]
 async fn assume_role_refreshes_credentials_close_to_expiry() {
-    // four minutes left is inside the five-minute margin: every call refreshes
-    let sts = sts_server(time::Duration::minutes(4)).await;
+    // A six-second key is used for the first two thirds of its life, then renewed. (STS
+    // answers whole seconds, so its life here is 5 to 6 seconds: fresh for at least 3.3 s,
+    // stale after at most 4.)
+    let sts = sts_server(time::Duration::seconds(6)).await;
     let server = sas().await;
     let cfg = with_endpoints(
         ProviderConfig {
@@ -393,9 +395,13 @@ async fn assume_role_refreshes_credentials_close_to_expiry() {
         resolved(&cfg, &[("ALIBABA_CLOUD_ROLE_ARN", "acs:ram::1:role/r")]).expect("config"),
     );
     let first = list_once(&client, &server).await;
+    let again = list_once(&client, &server).await;
+    assert_eq!(sts.count(), 1, "still fresh");
+    tokio::time::sleep(Duration::from_millis(4300)).await;
     let second = list_once(&client, &server).await;
     assert_eq!(sts.count(), 2);
     assert_eq!(first.access_key_id().as_deref(), Some("STS.id-0"));
+    assert_eq!(again.access_key_id().as_deref(), Some("STS.id-0"));
     assert_eq!(second.access_key_id().as_deref(), Some("STS.id-1"));
     assert_eq!(
         sts.requests()[0].param("RoleSessionName").as_deref(),
