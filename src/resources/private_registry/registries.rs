@@ -25,11 +25,11 @@ const LIST_TTL: Duration = Duration::from_secs(5);
 pub(super) type DuplicateKey = (String, String, String, String);
 
 /// The [`DuplicateKey`] of a registry of `kind` at `domain` on `host_ip` in `region`: host
-/// names compare without case or a trailing dot.
+/// names compare as [`super::state::host_key`] says.
 pub(super) fn duplicate_key(kind: &str, domain: &str, host_ip: &str, region: &str) -> DuplicateKey {
     (
         kind.to_string(),
-        domain.trim_end_matches('.').to_ascii_lowercase(),
+        super::state::host_key(domain),
         host_ip.to_string(),
         region.to_string(),
     )

@@ -6,11 +6,15 @@ use super::fields::{Change, Field, Follow, Presence, FIELDS};
 use alicloud::{AddPrivateRegistryRequest, ModifyImageRegistryRequest, RegistryInfo};
 use tfplugin::value::Value;
 
-/// Whether two host names name the same host: DNS names compare without ASCII case, and a
-/// trailing dot (the fully qualified form) changes nothing.
+/// A host name as it compares: DNS names compare without ASCII case, and a trailing dot (the
+/// fully qualified form) changes nothing.
+pub fn host_key(host: &str) -> String {
+    host.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// Whether two host names name the same host ([`host_key`]).
 pub fn same_host(a: &str, b: &str) -> bool {
-    a.trim_end_matches('.')
-        .eq_ignore_ascii_case(b.trim_end_matches('.'))
+    host_key(a) == host_key(b)
 }
 
 /// The fields the list reports, with what it says of each for `record`.
