@@ -88,3 +88,40 @@ fn a_permission_denial_is_reported_once_with_its_code() {
     );
     assert!(emulator.registries().is_empty());
 }
+
+/// An update the API refuses changes nothing, and the state says so: it keeps the old value,
+/// so the next plan still proposes the change and an apply once allowed makes it.
+#[test]
+fn a_refused_update_leaves_the_state_as_it_was() {
+    let s = Scenario::on_emulator(&[]);
+    s.ws.write_config(&format!("{}{}", s.providers(), registry("cn-hangzhou")));
+    s.ws.ok(APPLY);
+    let emulator = s.emulator();
+    emulator.set_faults(json!({"deny_actions": ["ModifyImageRegistry"]}));
+    let renamed = common::acceptance::harbor(
+        &[
+            ("registry_host_ip", "\"192.0.2.1\""),
+            ("domain_name", "\"api-errors.example.com\""),
+            ("user_name", "\"operator\""),
+        ],
+        &[],
+    );
+    s.ws.write_config(&format!("{}{renamed}", s.providers()));
+    let text = failed_apply(&s);
+    assert!(
+        text.contains("NoPermission") || text.contains("Forbidden"),
+        "{text}"
+    );
+    let state = s.ws.state();
+    let kept = common::acceptance::resource_values(&state, "alicloud_sas_private_registry.r");
+    assert_eq!(
+        kept["user_name"], "admin",
+        "the state keeps what the API has"
+    );
+    emulator.set_faults(json!({}));
+    let plan = s.ws.ok(&["plan", "-input=false", "-no-color"]);
+    assert!(plan.contains("1 to change"), "{plan}");
+    s.ws.ok(APPLY);
+    assert_eq!(emulator.registries()[0]["UserName"], "operator");
+    s.destroy();
+}

@@ -118,11 +118,13 @@ fn case(seed: u64) {
         // An update in place, then a refresh of every registry: no drift.
         let first = states[0].clone();
         let changed = with(first.clone(), &[("user_name", "operator".into())]);
-        let updated = regs
-            .update(&first, &changed, &changed)
-            .await
-            .expect("update");
-        states[0] = updated;
+        let updated = regs.update(&first, &changed, &changed).await;
+        assert!(
+            !updated.diagnostics.has_errors(),
+            "update: {:?}",
+            updated.diagnostics
+        );
+        states[0] = updated.state;
         tokio::time::sleep(Duration::from_secs(6)).await; // past the list cache's reuse
         for state in &states {
             let read = regs.read(state).await.expect("read");

@@ -65,7 +65,7 @@ impl Resource<Session> for PrivateRegistry {
         prior: &Value,
         planned: &Value,
         config: &Value,
-    ) -> Result<Value, Diagnostics> {
+    ) -> Outcome {
         session.registries.update(prior, planned, config).await
     }
 

@@ -15,7 +15,7 @@ use super::{schema, state};
 use crate::resources::list_cache::{ListCache, WaitEnded};
 use crate::resources::timeouts::{self, Operation};
 use alicloud::context::CallContext;
-use tfplugin::framework::{Diagnostic, Diagnostics};
+use tfplugin::framework::{Diagnostic, Diagnostics, Outcome};
 use tfplugin::value::Value;
 
 /// How long a list may be reused within one provider process (one Terraform phase).
@@ -210,18 +210,23 @@ impl<A: RegistryApi> Registries<A> {
         Ok(Some(new_state))
     }
 
-    pub async fn update(
-        &self,
-        prior: &Value,
-        planned: &Value,
-        config: &Value,
-    ) -> Result<Value, Diagnostics> {
-        let id = id_of(prior)?;
+    /// One ModifyImageRegistry: all of the change or none of it, so a failure keeps `prior`.
+    pub async fn update(&self, prior: &Value, planned: &Value, config: &Value) -> Outcome {
+        let kept = |diagnostics| Outcome {
+            state: prior.clone(),
+            diagnostics,
+        };
+        let id = match id_of(prior) {
+            Ok(id) => id,
+            Err(d) => return kept(d),
+        };
         if let Some(change) = state::change(id, prior, planned, config) {
             let deadline = Instant::now() + timeouts::get(planned, Operation::Update);
             let result = self.api.modify(&change, deadline).await;
             self.reshaped();
-            result.map_err(|e| failed("Failed to update registry", &e))?;
+            if let Err(e) = result {
+                return kept(failed("Failed to update registry", &e));
+            }
             // A list may show the old values for a while: the next refresh would take them
             // for drift.
             let kind = planned.attr("registry_type").as_str().unwrap_or_default();
@@ -231,7 +236,7 @@ impl<A: RegistryApi> Registries<A> {
             .await;
         }
         // ModifyImageRegistry changes exactly what we asked; the planned state is the truth.
-        Ok(planned.clone())
+        Outcome::made(planned.clone())
     }
 
     /// Deleting a registry that is already gone succeeds.
@@ -381,8 +386,9 @@ mod tests {
         ] {
             changed.set_attr(k, v);
         }
-        let updated = regs.update(&created, &changed, &changed).await.unwrap();
-        assert_eq!(updated, changed);
+        let updated = regs.update(&created, &changed, &changed).await;
+        assert!(updated.diagnostics.is_empty(), "{:?}", updated.diagnostics);
+        assert_eq!(updated.state, changed);
         regs.lists.invalidate();
         assert_eq!(regs.read(&changed).await.unwrap(), Some(changed));
         assert_eq!(fake.passwords.lock().unwrap()[&1], "n3w");
@@ -403,7 +409,11 @@ mod tests {
         // paused, so no time passes unless a test lets it).
         tokio::time::sleep(std::time::Duration::from_millis(1)).await;
         let lists = fake.lists.load(Ordering::SeqCst);
-        regs.update(&created, &changed, &changed).await.unwrap();
+        assert!(!regs
+            .update(&created, &changed, &changed)
+            .await
+            .diagnostics
+            .has_errors());
         assert_eq!(
             fake.lists.load(Ordering::SeqCst) - lists,
             4,

@@ -43,14 +43,10 @@ pub trait Resource<C>: Send + Sync + 'static {
     /// The object as it is now; `None` when it is gone. On error the server keeps `current`.
     async fn read(&self, client: &C, current: &Value) -> Result<Option<Value>, Diagnostics>;
 
-    /// Changes the object in place to `planned`. On error the server keeps `prior`.
-    async fn update(
-        &self,
-        client: &C,
-        prior: &Value,
-        planned: &Value,
-        config: &Value,
-    ) -> Result<Value, Diagnostics>;
+    /// Changes the object in place to `planned`. As for a create, the state returned is
+    /// recorded even beside errors, so what an update did before it failed is not lost: return
+    /// `prior` (or null) where nothing changed, the object as it now is where part did.
+    async fn update(&self, client: &C, prior: &Value, planned: &Value, config: &Value) -> Outcome;
 
     /// On error the server keeps `prior`.
     async fn delete(&self, client: &C, prior: &Value) -> Result<(), Diagnostics>;
@@ -74,7 +70,8 @@ pub trait DataSource<C>: Send + Sync + 'static {
     async fn read(&self, client: &C, config: &Value) -> Result<Value, Diagnostics>;
 }
 
-/// What a create leaves: the state to record (null when nothing was made) and what to say.
+/// What a create or an update leaves: the state to record (null when nothing was made or
+/// changed) and what to say.
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
     pub state: Value,

@@ -285,19 +285,23 @@ impl<D: ProviderDefinition> Provider for ProviderServer<D> {
                 diagnostics: made.diagnostics,
             };
         }
-        let done = if destroy {
-            resource
-                .delete(client, &req.prior_state)
-                .await
-                .map(|()| Value::Null)
-        } else {
-            resource
+        if !destroy {
+            let done = resource
                 .update(client, &req.prior_state, &req.planned_state, &req.config)
-                .await
-        };
-        match done {
-            Ok(new_state) => ApplyResponse {
+                .await;
+            let new_state = match done.state {
+                Value::Null => req.prior_state,
+                state => state,
+            };
+            return ApplyResponse {
                 new_state,
+                private: req.planned_private,
+                diagnostics: done.diagnostics,
+            };
+        }
+        match resource.delete(client, &req.prior_state).await {
+            Ok(()) => ApplyResponse {
+                new_state: Value::Null,
                 private: req.planned_private,
                 diagnostics: Diagnostics::new(),
             },
