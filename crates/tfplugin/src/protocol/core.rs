@@ -1,21 +1,17 @@
-//! The protocol-neutral server: decodes `DynamicValue`s with the schema's types, checks type
-//! names, calls the `Provider`, and encodes what it returns. Both protocol versions use it.
+//! The protocol-neutral server: decodes `DynamicValue`s with the schema's types ([`codec`]),
+//! checks type names, applies Terraform's rules to what crosses the wire ([`rules`]), calls the
+//! `Provider`, and encodes what it returns. Both protocol versions use it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::codec::{self, decode, encode, WireValue};
+use super::rules;
 use crate::framework::{
     ApplyRequest, Diagnostic, Diagnostics, ImportedResource, PlanRequest, PlanResponse, Provider,
-    ProviderSchema, ReadDataRequest, ReadRequest, UpgradeRequest,
+    ProviderSchema, ReadDataRequest, ReadRequest, Schema, UpgradeRequest,
 };
-use crate::value::{decode_json, decode_msgpack, encode_msgpack, AttributePath, Type, Value};
-
-/// The two encodings a `DynamicValue` may carry, borrowed from the wire message.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct WireValue<'a> {
-    pub msgpack: &'a [u8],
-    pub json: &'a [u8],
-}
+use crate::value::{decode_json, AttributePath, Type, Value};
 
 /// A resource or data source result, already encoded for the wire.
 pub struct Encoded {
@@ -43,26 +39,65 @@ pub struct ClientCapabilities {
 pub struct Core<P> {
     provider: Arc<P>,
     provider_type: Type,
-    resource_types: HashMap<String, Type>,
-    data_source_types: HashMap<String, Type>,
+    resources: HashMap<String, Types>,
+    data_sources: HashMap<String, Type>,
 }
 
-#[derive(Clone, Copy)]
-enum Kind {
-    Resource,
-    DataSource,
+/// The types a resource's values decode with: its state, and its identity if it has one.
+struct Types {
+    state: Type,
+    identity: Option<Type>,
+}
+
+/// A resource type the provider serves: its schema and the types built from it once.
+struct ResourceType<'a> {
+    schema: &'a Schema,
+    types: &'a Types,
+}
+
+/// A type name the provider does not serve.
+fn unknown_type(what: &str, name: &str) -> Diagnostics {
+    Diagnostic::error(
+        format!("Unknown {what} {name:?}"),
+        format!("This provider does not implement the {what} {name:?}."),
+    )
+    .into()
+}
+
+/// A configuration is always an object: Terraform never sends a null or missing one, so one is
+/// refused here rather than passed on as "nothing configured".
+fn configuration(decoded: Result<Value, Diagnostics>, what: &str) -> Result<Value, Diagnostics> {
+    match decoded {
+        Ok(Value::Null) => Err(Diagnostic::error(
+            format!("Invalid {what} from Terraform"),
+            format!("The {what} is missing or null; Terraform always sends one."),
+        )
+        .into()),
+        other => other,
+    }
 }
 
 impl<P: Provider> Core<P> {
     pub fn new(provider: Arc<P>) -> Self {
         let schema = provider.schema();
-        let types = |m: &std::collections::BTreeMap<String, crate::framework::Schema>| {
-            m.iter().map(|(k, s)| (k.clone(), s.value_type())).collect()
-        };
         Self {
             provider_type: schema.provider.value_type(),
-            resource_types: types(&schema.resources),
-            data_source_types: types(&schema.data_sources),
+            resources: schema
+                .resources
+                .iter()
+                .map(|(name, s)| {
+                    let types = Types {
+                        state: s.value_type(),
+                        identity: s.identity.as_ref().map(|i| i.value_type()),
+                    };
+                    (name.clone(), types)
+                })
+                .collect(),
+            data_sources: schema
+                .data_sources
+                .iter()
+                .map(|(name, s)| (name.clone(), s.value_type()))
+                .collect(),
             provider: provider.clone(),
         }
     }
@@ -71,78 +106,33 @@ impl<P: Provider> Core<P> {
         self.provider.schema()
     }
 
-    fn type_of(&self, kind: Kind, name: &str) -> Result<&Type, Diagnostics> {
-        let (map, what) = match kind {
-            Kind::Resource => (&self.resource_types, "resource type"),
-            Kind::DataSource => (&self.data_source_types, "data source"),
-        };
-        map.get(name).ok_or_else(|| {
-            Diagnostic::error(
-                format!("Unknown {what} {name:?}"),
-                format!("This provider does not implement the {what} {name:?}."),
-            )
-            .into()
-        })
-    }
-
-    fn decode(
-        &self,
-        wire: Option<WireValue<'_>>,
-        ty: &Type,
-        what: &str,
-    ) -> Result<Value, Diagnostics> {
-        let Some(wire) = wire else {
-            return Ok(Value::Null);
-        };
-        let result = if !wire.msgpack.is_empty() {
-            decode_msgpack(wire.msgpack, ty)
-        } else if !wire.json.is_empty() {
-            decode_json(wire.json, ty)
-        } else {
-            return Ok(Value::Null);
-        };
-        result.map_err(|e| {
-            Diagnostic::error(format!("Invalid {what} from Terraform"), e.to_string()).into()
-        })
-    }
-
-    /// A configuration is always an object: Terraform never sends a null or missing one, so
-    /// one is refused here rather than passed on as "nothing configured".
-    fn configuration(
-        decoded: Result<Value, Diagnostics>,
-        what: &str,
-    ) -> Result<Value, Diagnostics> {
-        match decoded {
-            Ok(Value::Null) => Err(Diagnostic::error(
-                format!("Invalid {what} from Terraform"),
-                format!("The {what} is missing or null; Terraform always sends one."),
-            )
-            .into()),
-            other => other,
+    /// The one lookup of a resource type: its schema and types, or the error for a name the
+    /// provider does not serve.
+    fn resource(&self, name: &str) -> Result<ResourceType<'_>, Diagnostics> {
+        match (self.schema().resources.get(name), self.resources.get(name)) {
+            (Some(schema), Some(types)) => Ok(ResourceType { schema, types }),
+            _ => Err(unknown_type("resource type", name)),
         }
     }
 
-    /// The type of `type_name` and `wire` decoded with it: the first step of most RPCs.
-    fn decode_typed(
-        &self,
-        kind: Kind,
-        type_name: &str,
-        wire: Option<WireValue<'_>>,
-        what: &str,
-    ) -> Result<(&Type, Value), Diagnostics> {
-        let ty = self.type_of(kind, type_name)?;
-        Ok((ty, self.decode(wire, ty, what)?))
+    fn data_source(&self, name: &str) -> Result<(&Schema, &Type), Diagnostics> {
+        match (
+            self.schema().data_sources.get(name),
+            self.data_sources.get(name),
+        ) {
+            (Some(schema), Some(ty)) => Ok((schema, ty)),
+            _ => Err(unknown_type("data source", name)),
+        }
     }
 
     /// A provider's answer, encoded with the schema type it was decoded with.
     fn encoded(
-        &self,
         value: &Value,
         ty: &Type,
         private: Vec<u8>,
         mut diagnostics: Diagnostics,
     ) -> Encoded {
-        let state = self.encode(value, ty, &mut diagnostics);
+        let state = encode(value, ty, &mut diagnostics);
         Encoded {
             state,
             private,
@@ -154,49 +144,34 @@ impl<P: Provider> Core<P> {
     /// A resource's answer: write-only attributes nulled (clients refuse anything else), then
     /// encoded, with the identity the state implies.
     fn encoded_resource(
-        &self,
-        type_name: &str,
+        resource: &ResourceType<'_>,
         mut value: Value,
-        ty: &Type,
         private: Vec<u8>,
         diagnostics: Diagnostics,
     ) -> Encoded {
-        let schema = self.schema().resources.get(type_name);
-        if let Some(schema) = schema {
-            schema.block.without_write_only(&mut value);
-        }
-        let mut encoded = self.encoded(&value, ty, private, diagnostics);
-        encoded.identity = self.identity_of(type_name, &value, &mut encoded.diagnostics);
+        resource.schema.block.without_write_only(&mut value);
+        let mut encoded = Self::encoded(&value, &resource.types.state, private, diagnostics);
+        encoded.identity = Self::identity_of(resource, &value, &mut encoded.diagnostics);
         encoded
     }
 
     fn identity_of(
-        &self,
-        type_name: &str,
+        resource: &ResourceType<'_>,
         state: &Value,
         diags: &mut Diagnostics,
     ) -> Option<Vec<u8>> {
-        let identity = self.schema().resources.get(type_name)?.identity.as_ref()?;
-        let value = identity.of(state)?;
-        self.encode(&value, &identity.value_type(), diags)
+        let identity = resource.schema.identity.as_ref()?;
+        let ty = resource.types.identity.as_ref()?;
+        encode(&identity.of(state)?, ty, diags)
     }
 
-    fn encode(&self, value: &Value, ty: &Type, diags: &mut Diagnostics) -> Option<Vec<u8>> {
-        match encode_msgpack(value, ty) {
-            Ok(bytes) => Some(bytes),
-            Err(e) => {
-                diags.push(Diagnostic::error(
-                    "Provider produced a value it cannot encode",
-                    format!("{e}. This is a bug in the provider; please report it."),
-                ));
-                None
-            }
-        }
+    fn provider_config(&self, config: Option<WireValue<'_>>) -> Result<Value, Diagnostics> {
+        let what = "provider configuration";
+        configuration(decode(config, &self.provider_type, what), what)
     }
 
     pub fn validate_provider_config(&self, config: Option<WireValue<'_>>) -> Diagnostics {
-        let what = "provider configuration";
-        match Self::configuration(self.decode(config, &self.provider_type, what), what) {
+        match self.provider_config(config) {
             Ok(v) => self.provider.validate_provider_config(&v),
             Err(d) => d,
         }
@@ -207,11 +182,10 @@ impl<P: Provider> Core<P> {
         &self,
         config: Option<WireValue<'_>>,
     ) -> (Option<Vec<u8>>, Diagnostics) {
-        let what = "provider configuration";
-        match Self::configuration(self.decode(config, &self.provider_type, what), what) {
+        match self.provider_config(config) {
             Ok(v) => {
                 let mut diags = self.provider.validate_provider_config(&v);
-                let echoed = self.encode(&v, &self.provider_type, &mut diags);
+                let echoed = encode(&v, &self.provider_type, &mut diags);
                 (echoed, diags)
             }
             Err(d) => (None, d),
@@ -225,15 +199,15 @@ impl<P: Provider> Core<P> {
         client: ClientCapabilities,
     ) -> Diagnostics {
         let what = "resource configuration";
-        let decoded = self.decode_typed(Kind::Resource, type_name, config, what);
-        match Self::configuration(decoded.map(|(_, v)| v), what) {
-            Ok(v) => {
-                let mut d = Diagnostics::new();
-                if let Some(schema) = self.schema().resources.get(type_name) {
-                    d.extend(schema.block.missing_required(&v));
-                    if !client.write_only_attributes_allowed {
-                        d.extend(write_only_unsupported(&schema.block, &v));
-                    }
+        let checked = self.resource(type_name).and_then(|r| {
+            let v = configuration(decode(config, &r.types.state, what), what)?;
+            Ok((r, v))
+        });
+        match checked {
+            Ok((r, v)) => {
+                let mut d = r.schema.block.missing_required(&v);
+                if !client.write_only_attributes_allowed {
+                    d.extend(rules::write_only_unsupported(&r.schema.block, &v));
                 }
                 d.extend(self.provider.validate_resource_config(type_name, &v));
                 d
@@ -248,13 +222,12 @@ impl<P: Provider> Core<P> {
         config: Option<WireValue<'_>>,
     ) -> Diagnostics {
         let what = "data source configuration";
-        let decoded = self.decode_typed(Kind::DataSource, type_name, config, what);
-        match Self::configuration(decoded.map(|(_, v)| v), what) {
-            Ok(v) => {
-                let schema = self.schema().data_sources.get(type_name);
-                let mut d = schema
-                    .map(|s| s.block.missing_required(&v))
-                    .unwrap_or_default();
+        let checked = self
+            .data_source(type_name)
+            .and_then(|(schema, ty)| Ok((schema, configuration(decode(config, ty, what), what)?)));
+        match checked {
+            Ok((schema, v)) => {
+                let mut d = schema.block.missing_required(&v);
                 d.extend(self.provider.validate_data_source_config(type_name, &v));
                 d
             }
@@ -263,8 +236,7 @@ impl<P: Provider> Core<P> {
     }
 
     pub fn configure(&self, config: Option<WireValue<'_>>, terraform_version: &str) -> Diagnostics {
-        let what = "provider configuration";
-        match Self::configuration(self.decode(config, &self.provider_type, what), what) {
+        match self.provider_config(config) {
             Ok(v) => self.provider.configure(&v, terraform_version),
             Err(d) => d,
         }
@@ -276,18 +248,14 @@ impl<P: Provider> Core<P> {
         version: i64,
         raw_json: Option<&[u8]>,
     ) -> (Option<Vec<u8>>, Diagnostics) {
-        let ty = match self.type_of(Kind::Resource, type_name) {
-            Ok(ty) => ty,
+        let checked = self.resource(type_name).and_then(|r| {
+            rules::known_version("state", type_name, version, r.schema.version)?;
+            Ok(r)
+        });
+        let resource = match checked {
+            Ok(r) => r,
             Err(d) => return (None, d),
         };
-        let ours = self
-            .schema()
-            .resources
-            .get(type_name)
-            .map_or(0, |s| s.version);
-        if version > ours {
-            return (None, newer_than_ours("state", type_name, version, ours));
-        }
         let (mut value, mut diags) = self.provider.upgrade_resource_state(UpgradeRequest {
             type_name: type_name.to_string(),
             version,
@@ -296,10 +264,8 @@ impl<P: Provider> Core<P> {
         if diags.has_errors() {
             return (None, diags);
         }
-        if let Some(schema) = self.schema().resources.get(type_name) {
-            schema.block.without_write_only(&mut value);
-        }
-        let bytes = self.encode(&value, ty, &mut diags);
+        resource.schema.block.without_write_only(&mut value);
+        let bytes = encode(&value, &resource.types.state, &mut diags);
         (bytes, diags)
     }
 
@@ -311,43 +277,23 @@ impl<P: Provider> Core<P> {
         version: i64,
         raw_json: &[u8],
     ) -> (Option<Vec<u8>>, Diagnostics) {
-        let Some(identity) = self
-            .schema()
-            .resources
-            .get(type_name)
-            .and_then(|s| s.identity.as_ref())
-        else {
-            return (
-                None,
-                Diagnostic::error(
+        let upgraded = self.resource(type_name).and_then(|r| {
+            let (Some(identity), Some(ty)) = (&r.schema.identity, &r.types.identity) else {
+                return Err(Diagnostic::error(
                     "No identity",
                     format!("The resource type {type_name:?} has no identity schema."),
                 )
-                .into(),
-            );
-        };
-        if version > identity.version {
-            return (
-                None,
-                newer_than_ours("identity", type_name, version, identity.version),
-            );
-        }
-        let ty = identity.value_type();
-        match decode_json(raw_json, &ty) {
-            Ok(value) if value.is_wholly_known() && !value.is_null() => {
-                let mut diags = Diagnostics::new();
-                let bytes = self.encode(&value, &ty, &mut diags);
-                (bytes, diags)
-            }
-            Ok(_) => (
-                None,
-                Diagnostic::error("Invalid stored identity", "The stored identity is null.").into(),
-            ),
-            Err(e) => (
-                None,
-                Diagnostic::error("Invalid stored identity", e.to_string()).into(),
-            ),
-        }
+                .into());
+            };
+            rules::known_version("identity", type_name, version, identity.version)?;
+            let value = decode_json(raw_json, ty).map_err(|e| {
+                Diagnostics::from(Diagnostic::error("Invalid stored identity", e.to_string()))
+            })?;
+            let value = rules::stored_identity(value)?;
+            let mut diags = Diagnostics::new();
+            Ok((encode(&value, ty, &mut diags), diags))
+        });
+        upgraded.unwrap_or_else(|d| (None, d))
     }
 
     pub async fn read_resource(
@@ -356,11 +302,14 @@ impl<P: Provider> Core<P> {
         current: Option<WireValue<'_>>,
         private: &[u8],
     ) -> Encoded {
-        let (ty, current_state) =
-            match self.decode_typed(Kind::Resource, type_name, current, "resource state") {
-                Ok(v) => v,
-                Err(d) => return Encoded::failed(d),
-            };
+        let decoded = self.resource(type_name).and_then(|r| {
+            let current = decode(current, &r.types.state, "resource state")?;
+            Ok((r, current))
+        });
+        let (resource, current_state) = match decoded {
+            Ok(v) => v,
+            Err(d) => return Encoded::failed(d),
+        };
         let resp = self
             .provider
             .read_resource(ReadRequest {
@@ -369,13 +318,24 @@ impl<P: Provider> Core<P> {
                 private: private.to_vec(),
             })
             .await;
-        self.encoded_resource(
-            type_name,
-            resp.new_state,
-            ty,
-            resp.private,
-            resp.diagnostics,
-        )
+        Self::encoded_resource(&resource, resp.new_state, resp.private, resp.diagnostics)
+    }
+
+    /// `type_name`'s schema and types, with a prior, a new and a configuration value decoded.
+    fn decode_change(
+        &self,
+        type_name: &str,
+        [prior, new, config]: [Option<WireValue<'_>>; 3],
+        new_what: &str,
+    ) -> Result<(ResourceType<'_>, [Value; 3]), Diagnostics> {
+        let r = self.resource(type_name)?;
+        let ty = &r.types.state;
+        let values = [
+            decode(prior, ty, "prior state")?,
+            decode(new, ty, new_what)?,
+            decode(config, ty, "resource configuration")?,
+        ];
+        Ok((r, values))
     }
 
     pub async fn plan_resource_change(
@@ -386,15 +346,9 @@ impl<P: Provider> Core<P> {
         config: Option<WireValue<'_>>,
         prior_private: &[u8],
     ) -> (Encoded, Vec<AttributePath>) {
-        let decoded = self.type_of(Kind::Resource, type_name).and_then(|ty| {
-            Ok((
-                ty,
-                self.decode(prior, ty, "prior state")?,
-                self.decode(proposed, ty, "proposed new state")?,
-                self.decode(config, ty, "resource configuration")?,
-            ))
-        });
-        let (ty, prior_state, proposed_new_state, config) = match decoded {
+        let decoded =
+            self.decode_change(type_name, [prior, proposed, config], "proposed new state");
+        let (resource, [prior_state, proposed_new_state, config]) = match decoded {
             Ok(v) => v,
             Err(d) => return (Encoded::failed(d), Vec::new()),
         };
@@ -414,7 +368,7 @@ impl<P: Provider> Core<P> {
             })
             .await;
         (
-            self.encoded_resource(type_name, planned_state, ty, planned_private, diagnostics),
+            Self::encoded_resource(&resource, planned_state, planned_private, diagnostics),
             requires_replace,
         )
     }
@@ -427,15 +381,8 @@ impl<P: Provider> Core<P> {
         config: Option<WireValue<'_>>,
         planned_private: &[u8],
     ) -> Encoded {
-        let decoded = self.type_of(Kind::Resource, type_name).and_then(|ty| {
-            Ok((
-                ty,
-                self.decode(prior, ty, "prior state")?,
-                self.decode(planned, ty, "planned state")?,
-                self.decode(config, ty, "resource configuration")?,
-            ))
-        });
-        let (ty, prior_state, planned_state, config) = match decoded {
+        let decoded = self.decode_change(type_name, [prior, planned, config], "planned state");
+        let (resource, [prior_state, planned_state, config]) = match decoded {
             Ok(v) => v,
             Err(d) => return Encoded::failed(d),
         };
@@ -449,13 +396,7 @@ impl<P: Provider> Core<P> {
                 planned_private: planned_private.to_vec(),
             })
             .await;
-        self.encoded_resource(
-            type_name,
-            resp.new_state,
-            ty,
-            resp.private,
-            resp.diagnostics,
-        )
+        Self::encoded_resource(&resource, resp.new_state, resp.private, resp.diagnostics)
     }
 
     /// Imported objects, each encoded with its own type's schema. An import by identity
@@ -467,9 +408,6 @@ impl<P: Provider> Core<P> {
         id: &str,
         identity: Option<WireValue<'_>>,
     ) -> (Vec<EncodedImport>, Diagnostics) {
-        if let Err(d) = self.type_of(Kind::Resource, type_name) {
-            return (Vec::new(), d);
-        }
         let given = match self.given_identity(type_name, identity) {
             Ok(given) => given,
             Err(d) => return (Vec::new(), d),
@@ -487,21 +425,19 @@ impl<P: Provider> Core<P> {
             private,
         } in resp.imported
         {
-            let Some(schema) = self.schema().resources.get(&type_name) else {
-                diags.extend(
-                    self.type_of(Kind::Resource, &type_name)
-                        .err()
-                        .unwrap_or_default(),
-                );
-                continue;
+            let resource = match self.resource(&type_name) {
+                Ok(r) => r,
+                Err(d) => {
+                    diags.extend(d);
+                    continue;
+                }
             };
-            schema.block.without_write_only(&mut state);
-            if let (Some((given, _)), Some(identity)) = (&given, &schema.identity) {
-                diags.extend(identity_mismatch(identity, given, &state));
+            resource.schema.block.without_write_only(&mut state);
+            if let (Some((given, _)), Some(identity)) = (&given, &resource.schema.identity) {
+                diags.extend(rules::identity_mismatch(identity, given, &state));
             }
-            let ty = schema.value_type();
-            let identity = self.identity_of(&type_name, &state, &mut diags);
-            if let Some(bytes) = self.encode(&state, &ty, &mut diags) {
+            let identity = Self::identity_of(&resource, &state, &mut diags);
+            if let Some(bytes) = encode(&state, &resource.types.state, &mut diags) {
                 out.push(EncodedImport {
                     type_name,
                     state: bytes,
@@ -516,39 +452,30 @@ impl<P: Provider> Core<P> {
         (out, diags)
     }
 
-    /// The identity an `import` block gave, decoded, with the id its import attribute holds.
+    /// The identity an `import` block gave, decoded, with the id its import attribute holds;
+    /// `None` for an import by id. Fails for a type the provider does not serve.
     fn given_identity(
         &self,
         type_name: &str,
         identity: Option<WireValue<'_>>,
     ) -> Result<Option<(Value, String)>, Diagnostics> {
-        let Some(wire) = identity.filter(|w| !w.msgpack.is_empty() || !w.json.is_empty()) else {
+        let resource = self.resource(type_name)?;
+        let given = identity.filter(|w| !w.msgpack.is_empty() || !w.json.is_empty());
+        let Some(wire) = given else {
             return Ok(None);
         };
-        let schema = self
-            .schema()
-            .resources
-            .get(type_name)
-            .and_then(|s| s.identity.as_ref())
-            .ok_or_else(|| {
-                Diagnostics::from(Diagnostic::error(
-                    "Import by identity not supported",
-                    format!("{type_name} has no identity; import it by id."),
-                ))
-            })?;
-        let value = self.decode(Some(wire), &schema.value_type(), "identity")?;
-        let attribute = schema
-            .import_attribute()
-            .map(|a| a.name.as_str())
-            .unwrap_or("id");
-        match value.attr(attribute).as_str() {
-            Some(id) if !id.is_empty() => Ok(Some((value.clone(), id.to_string()))),
-            _ => Err(Diagnostic::error(
-                "Incomplete identity",
-                format!("An import by identity needs `{attribute}`."),
+        let (Some(schema), Some(ty)) = (&resource.schema.identity, &resource.types.identity) else {
+            return Err(Diagnostic::error(
+                "Import by identity not supported",
+                format!("{type_name} has no identity; import it by id."),
             )
-            .into()),
-        }
+            .into());
+        };
+        let Some(value) = codec::decode_present(Some(wire), ty, "identity")? else {
+            return Ok(None);
+        };
+        let id = rules::import_id(schema, &value)?;
+        Ok(Some((value, id)))
     }
 
     pub async fn read_data_source(
@@ -556,12 +483,10 @@ impl<P: Provider> Core<P> {
         type_name: &str,
         config: Option<WireValue<'_>>,
     ) -> Encoded {
-        let (ty, config) = match self.decode_typed(
-            Kind::DataSource,
-            type_name,
-            config,
-            "data source configuration",
-        ) {
+        let decoded = self
+            .data_source(type_name)
+            .and_then(|(_, ty)| Ok((ty, decode(config, ty, "data source configuration")?)));
+        let (ty, config) = match decoded {
             Ok(v) => v,
             Err(d) => return Encoded::failed(d),
         };
@@ -572,7 +497,7 @@ impl<P: Provider> Core<P> {
                 config,
             })
             .await;
-        self.encoded(&resp.new_state, ty, Vec::new(), resp.diagnostics)
+        Self::encoded(&resp.new_state, ty, Vec::new(), resp.diagnostics)
     }
 
     /// A `moved` block across resource types. No resource here accepts another type's state,
@@ -584,7 +509,7 @@ impl<P: Provider> Core<P> {
         source_type: &str,
         target_type: &str,
     ) -> Diagnostics {
-        if let Err(d) = self.type_of(Kind::Resource, target_type) {
+        if let Err(d) = self.resource(target_type) {
             return d;
         }
         Diagnostic::error(
@@ -613,66 +538,4 @@ impl Encoded {
             identity: None,
         }
     }
-}
-
-/// A client that cannot keep write-only values out of state must not be given one: it would
-/// store it. The error is at the argument's line and names the alternative (`x` for `x_wo`).
-fn write_only_unsupported(block: &crate::framework::Block, config: &Value) -> Diagnostics {
-    block
-        .write_only_set(config)
-        .map(|a| {
-            let alternative = a
-                .name
-                .strip_suffix("_wo")
-                .filter(|plain| block.find_attribute(plain).is_some())
-                .map(|plain| format!(" Use `{plain}` instead, which works with every client (and is kept in state)."))
-                .unwrap_or_default();
-            Diagnostic::error(
-                "Write-only argument not supported by this client",
-                format!(
-                    "`{}` is write-only: it is never stored in state. Terraform 1.11 and later and OpenTofu 1.11 and later support write-only arguments; this client does not, and would store the value.{alternative}",
-                    a.name
-                ),
-            )
-            .at(AttributePath::attr(&a.name))
-        })
-        .collect()
-}
-
-/// A stored state or identity written by a newer version of this provider.
-fn newer_than_ours(what: &str, type_name: &str, version: i64, ours: i64) -> Diagnostics {
-    Diagnostic::error(
-        format!("{type_name} {what} is from a newer provider"),
-        format!(
-            "The stored {what} has schema version {version}; this provider knows versions up to {ours}. It was written by a newer release of the provider: upgrade the provider to use it."
-        ),
-    )
-    .into()
-}
-
-/// Attributes an import-by-identity gave that the object found does not have.
-fn identity_mismatch(
-    schema: &crate::framework::IdentitySchema,
-    given: &Value,
-    state: &Value,
-) -> Diagnostics {
-    schema
-        .attributes
-        .iter()
-        .filter(|a| {
-            let wanted = given.attr(&a.name);
-            !wanted.is_null() && wanted != state.attr(&a.name)
-        })
-        .map(|a| {
-            Diagnostic::error(
-                "Imported object does not match the identity",
-                format!(
-                    "The identity gives {} = {:?}, but the object found has {:?}.",
-                    a.name,
-                    given.attr(&a.name).as_str().unwrap_or("?"),
-                    state.attr(&a.name).as_str().unwrap_or("null")
-                ),
-            )
-        })
-        .collect()
 }

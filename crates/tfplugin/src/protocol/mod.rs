@@ -25,12 +25,15 @@ macro_rules! unsupported_rpcs {
     )*};
 }
 
+mod codec;
 mod core;
+mod rules;
 pub mod v5;
 pub mod v6;
 mod wire;
 
-pub use self::core::{ClientCapabilities, Core, EncodedImport, WireValue};
+pub use self::codec::WireValue;
+pub use self::core::{ClientCapabilities, Core, EncodedImport};
 
 /// gRPC message limit each way. Terraform sends whole configurations and states in one message;
 /// tonic's 4 MiB default would fail large ones.

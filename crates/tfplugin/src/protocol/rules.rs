@@ -1,0 +1,174 @@
+//! Terraform's rules about what crosses the wire, apart from how it is encoded: a write-only
+//! value never reaches a client that would store it, a stored state or identity from a newer
+//! provider is refused, an import by identity names its object and gets that object. Each rule
+//! is a pure function of the schema and the values, tested here.
+
+use crate::framework::{Block, Diagnostic, Diagnostics, IdentitySchema};
+use crate::value::{AttributePath, Value};
+
+/// A client that cannot keep write-only values out of state must not be given one: it would
+/// store it. The error is at the argument's line and names the alternative (`x` for `x_wo`).
+pub fn write_only_unsupported(block: &Block, config: &Value) -> Diagnostics {
+    block
+        .write_only_set(config)
+        .map(|a| {
+            let alternative = a
+                .name
+                .strip_suffix("_wo")
+                .filter(|plain| block.find_attribute(plain).is_some())
+                .map(|plain| format!(" Use `{plain}` instead, which works with every client (and is kept in state)."))
+                .unwrap_or_default();
+            Diagnostic::error(
+                "Write-only argument not supported by this client",
+                format!(
+                    "`{}` is write-only: it is never stored in state. Terraform 1.11 and later and OpenTofu 1.11 and later support write-only arguments; this client does not, and would store the value.{alternative}",
+                    a.name
+                ),
+            )
+            .at(AttributePath::attr(&a.name))
+        })
+        .collect()
+}
+
+/// A stored state or identity (`what`) of schema `version` is one this provider, at `ours`,
+/// can read: not one a newer release wrote.
+pub fn known_version(
+    what: &str,
+    type_name: &str,
+    version: i64,
+    ours: i64,
+) -> Result<(), Diagnostics> {
+    if version <= ours {
+        return Ok(());
+    }
+    Err(Diagnostic::error(
+        format!("{type_name} {what} is from a newer provider"),
+        format!(
+            "The stored {what} has schema version {version}; this provider knows versions up to {ours}. It was written by a newer release of the provider: upgrade the provider to use it."
+        ),
+    )
+    .into())
+}
+
+/// A stored identity must name its object: neither null nor partly unknown.
+pub fn stored_identity(value: Value) -> Result<Value, Diagnostics> {
+    if value.is_wholly_known() && !value.is_null() {
+        Ok(value)
+    } else {
+        Err(Diagnostic::error("Invalid stored identity", "The stored identity is null.").into())
+    }
+}
+
+/// The id an `import` block's identity looks its object up by: its import attribute.
+pub fn import_id(schema: &IdentitySchema, given: &Value) -> Result<String, Diagnostics> {
+    let attribute = schema
+        .import_attribute()
+        .map(|a| a.name.as_str())
+        .unwrap_or("id");
+    match given.attr(attribute).as_str() {
+        Some(id) if !id.is_empty() => Ok(id.to_string()),
+        _ => Err(Diagnostic::error(
+            "Incomplete identity",
+            format!("An import by identity needs `{attribute}`."),
+        )
+        .into()),
+    }
+}
+
+/// Attributes an import-by-identity gave that the object found does not have.
+pub fn identity_mismatch(schema: &IdentitySchema, given: &Value, state: &Value) -> Diagnostics {
+    schema
+        .attributes
+        .iter()
+        .filter(|a| {
+            let wanted = given.attr(&a.name);
+            !wanted.is_null() && wanted != state.attr(&a.name)
+        })
+        .map(|a| {
+            Diagnostic::error(
+                "Imported object does not match the identity",
+                format!(
+                    "The identity gives {} = {:?}, but the object found has {:?}.",
+                    a.name,
+                    given.attr(&a.name).as_str().unwrap_or("?"),
+                    state.attr(&a.name).as_str().unwrap_or("null")
+                ),
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::framework::{Attribute, IdentityAttribute};
+    use crate::value::Type;
+
+    fn identity() -> IdentitySchema {
+        let attr = |name: &str, required_for_import: bool| IdentityAttribute {
+            name: name.into(),
+            ty: Type::String,
+            description: String::new(),
+            required_for_import,
+            optional_for_import: !required_for_import,
+        };
+        IdentitySchema {
+            version: 0,
+            attributes: vec![attr("id", true), attr("region", false)],
+        }
+    }
+
+    #[test]
+    fn a_write_only_value_is_refused_at_its_line_with_the_alternative() {
+        let block = Block::new("r")
+            .attribute(Attribute::optional("password", Type::String, "p"))
+            .attribute(Attribute::optional("password_wo", Type::String, "p").write_only())
+            .attribute(Attribute::optional("token_wo", Type::String, "t").write_only());
+        let config = Value::object([
+            ("password", Value::Null),
+            ("password_wo", Value::from("s")),
+            ("token_wo", Value::Null),
+        ]);
+        let d = write_only_unsupported(&block, &config);
+        assert_eq!(d.0.len(), 1, "only the one set");
+        assert_eq!(d.0[0].attribute, Some(AttributePath::attr("password_wo")));
+        assert!(d.0[0].detail.contains("Use `password` instead"));
+        let unset = Value::object([
+            ("password", Value::from("p")),
+            ("password_wo", Value::Null),
+            ("token_wo", Value::Null),
+        ]);
+        assert!(write_only_unsupported(&block, &unset).is_empty());
+    }
+
+    #[test]
+    fn a_newer_version_is_refused_with_what_to_do() {
+        assert!(known_version("state", "t", 1, 1).is_ok());
+        assert!(known_version("state", "t", 0, 1).is_ok());
+        let d = known_version("identity", "t", 2, 1).unwrap_err();
+        assert_eq!(d.0[0].summary, "t identity is from a newer provider");
+        assert!(d.0[0].detail.contains("upgrade the provider"));
+    }
+
+    #[test]
+    fn an_identity_names_its_object_and_gets_that_object() {
+        let schema = identity();
+        assert!(stored_identity(Value::Null).is_err());
+        assert!(stored_identity(Value::object([("id", Value::Unknown)])).is_err());
+        let given = Value::object([("id", Value::from("42")), ("region", Value::from("cn-a"))]);
+        assert_eq!(import_id(&schema, &given).ok().as_deref(), Some("42"));
+        let no_id = Value::object([("id", Value::from("")), ("region", Value::Null)]);
+        assert!(import_id(&schema, &no_id).is_err());
+        let same = Value::object([("id", Value::from("42")), ("region", Value::from("cn-a"))]);
+        assert!(identity_mismatch(&schema, &given, &same).is_empty());
+        let elsewhere = Value::object([("id", Value::from("42")), ("region", Value::from("cn-b"))]);
+        let d = identity_mismatch(&schema, &given, &elsewhere);
+        assert_eq!(d.0.len(), 1);
+        assert!(d.0[0].detail.contains("region"));
+        let unsaid = Value::object([("id", Value::from("42")), ("region", Value::Null)]);
+        assert!(
+            identity_mismatch(&schema, &unsaid, &elsewhere).is_empty(),
+            "an attribute not given is not checked"
+        );
+    }
+}
