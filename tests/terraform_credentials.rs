@@ -320,8 +320,9 @@ fn token_rotated_and_credentials_expired_mid_apply_on_terraform_1_15_9() {
 }
 
 /// `~/.aliyun/config.json` with a base AccessKey, a ChainableRamRoleArn profile on it, an
-/// External profile whose command prints the key (and leaves a mark), and a cycle.
-fn profile_file(ws: &Workspace) -> std::path::PathBuf {
+/// External profile whose command prints the key (and leaves a mark), a CloudSSO profile as
+/// the CLI's sign-in leaves it (the emulator playing the portal), and a cycle.
+fn profile_file(ws: &Workspace, emulator: &Emulator) -> std::path::PathBuf {
     let script = ws.path().join("print-credentials.sh");
     let mark = ws.path().join("external-ran");
     std::fs::write(
@@ -344,6 +345,12 @@ fn profile_file(ws: &Workspace) -> std::path::PathBuf {
              "ram_role_arn": "acs:ram::1234567890123456:role/deployer", "ram_session_name": "ci"},
             {"name": "external", "mode": "External",
              "process_command": format!("sh {}", script.display())},
+            {"name": "sso", "mode": "CloudSSO",
+             "cloud_sso_sign_in_url": format!("http://{}/device/login", emulator.addr),
+             "cloud_sso_account_id": sas_emulator::DEFAULT_ALI_UID.to_string(),
+             "cloud_sso_access_config": sas_emulator::cloud_sso::DEFAULT_ACCESS_CONFIGURATION,
+             "access_token": sas_emulator::cloud_sso::DEFAULT_ACCESS_TOKEN,
+             "cloud_sso_access_token_expire": time_in(3600)},
             {"name": "loop-a", "mode": "ChainableRamRoleArn", "source_profile": "loop-b",
              "ram_role_arn": "acs:ram::1234567890123456:role/a"},
             {"name": "loop-b", "mode": "ChainableRamRoleArn", "source_profile": "loop-a",
@@ -355,14 +362,15 @@ fn profile_file(ws: &Workspace) -> std::path::PathBuf {
 }
 
 /// ChainableRamRoleArn (the role assumed with the base profile's key: Sas calls are signed
-/// with an STS key) and External (the command ran, its key signs), each a full lifecycle.
+/// with an STS key), External (the command ran, its key signs) and CloudSSO (the portal's key
+/// signs), each a full lifecycle.
 fn new_profile_modes(client: Client) {
     let emulator = Emulator::start(&[]);
     let mut ws = Workspace::mirror(client, &config(&endpoints_only(&emulator)));
-    let file = profile_file(&ws);
+    let file = profile_file(&ws, &emulator);
     ws.set_env("ALIBABA_CLOUD_CREDENTIALS_FILE", &file.to_string_lossy());
     ws.ok(&["init", "-input=false", "-no-color"]);
-    for profile in ["chained", "external"] {
+    for profile in ["chained", "external", "sso"] {
         emulator.clear_requests();
         ws.set_env("ALIBABA_CLOUD_PROFILE", profile);
         ws.ok(&["apply", "-auto-approve", "-input=false", "-no-color"]);
@@ -382,12 +390,19 @@ fn new_profile_modes(client: Client) {
                 assert_eq!(emulator.count_actions("AssumeRole"), 1, "{client}");
                 assert!(signer.starts_with("STS."), "{client}: signed by {signer}");
             }
-            _ => {
+            "external" => {
                 assert!(
                     ws.path().join("external-ran").exists(),
                     "{client}: the command ran"
                 );
                 assert_eq!(signer, common::backend::EMULATOR_KEY_ID, "{client}");
+            }
+            _ => {
+                assert_eq!(emulator.count_actions("AssumeRole"), 0, "{client}");
+                assert!(
+                    signer.starts_with("STS."),
+                    "{client}: the portal's key signs"
+                );
             }
         }
         ws.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
@@ -458,7 +473,7 @@ fn keyless_mistakes_are_named(client: Client) {
     ] {
         ws.set_env(var, "");
     }
-    let profiles = profile_file(&ws);
+    let profiles = profile_file(&ws, &emulator);
     ws.set_env(
         "ALIBABA_CLOUD_CREDENTIALS_FILE",
         &profiles.to_string_lossy(),
@@ -479,4 +494,12 @@ fn keyless_mistakes_are_named_on_terraform_1_0_3() {
 #[test]
 fn keyless_mistakes_are_named_on_terraform_1_15_9() {
     keyless_mistakes_are_named(Client::Terraform1_15);
+}
+
+/// Unix seconds `seconds` from now.
+fn time_in(seconds: u64) -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+        + seconds
 }

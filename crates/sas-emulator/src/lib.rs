@@ -1,7 +1,8 @@
 //! `sas-emulator`: a local stand-in for the Alibaba Cloud Security Center (Sas) private-registry
 //! API, with the credential sources the provider's chain talks to (STS `AssumeRole` and
 //! `AssumeRoleWithOIDC` with an OIDC issuer of its own, the ECS metadata service, a credentials
-//! URI), so the whole lifecycle runs offline — in `make demo`, in our tests, and in users' CI.
+//! URI, CloudSSO's portal), so the whole lifecycle runs offline — in `make demo`, in our tests,
+//! and in users' CI.
 //!
 //! It is meant to be faithful where it matters to a client: real signatures (V3 and V2,
 //! verified independently of our client's signer), real error codes and statuses, response
@@ -17,7 +18,8 @@
 //! - [`auth`]: keys, tokens, timestamp window, nonce replay, verification.
 //! - [`actions`]: the Sas actions; [`sts`]: AssumeRole and AssumeRoleWithOIDC; [`oidc`]: the
 //!   OIDC issuer and token checks; [`metadata`]: ECS role credentials; [`credentials_uri`]: a
-//!   credentials URI; [`clock`]: the time every check is made at, which tests move forward.
+//!   credentials URI; [`cloud_sso`]: CloudSSO's credentials for a signed-in user; [`clock`]:
+//!   the time every check is made at, which tests move forward.
 //! - [`store`]: registries and their atomic persistence.
 //! - [`faults`]: injected failures from a seeded RNG, and latency.
 //! - [`holds`]: requests held at arrival until a test releases them.
@@ -32,6 +34,7 @@ pub mod api_error;
 pub mod auth;
 pub mod cli;
 pub mod clock;
+pub mod cloud_sso;
 pub mod credentials_uri;
 pub mod faults;
 pub mod holds;

@@ -21,6 +21,7 @@ use super::actions::{self, SasContext, SAS_VERSION};
 use super::api_error::ApiError;
 use super::auth::{Authenticator, RequestIdentity};
 use super::clock::Clock;
+use super::cloud_sso;
 use super::credentials_uri;
 use super::faults::{FaultDecision, Faults};
 use super::holds::Holds;
@@ -280,6 +281,19 @@ async fn route(
             return Ok(text_response(403, "text/plain", "Forbidden".into()));
         }
         let r = credentials_uri::handle(req.method(), &shared.auth, shared.clock.now());
+        return Ok(text_response(r.status, r.content_type, r.body));
+    }
+    if path == cloud_sso::PATH {
+        let (parts, body) = req.into_parts();
+        let body = read_body(body).await.unwrap_or_default();
+        let r = cloud_sso::handle(
+            &parts.method,
+            &parts.headers,
+            &body,
+            shared.ali_uid,
+            &shared.auth,
+            shared.clock.now(),
+        );
         return Ok(text_response(r.status, r.content_type, r.body));
     }
     if req.method() == http::Method::GET {

@@ -8,8 +8,8 @@ use tracing::debug;
 
 use super::profile::{load_profile, ProfileCredentials, ProfileLookup};
 use super::{
-    AssumeRoleProvider, BoxFuture, CredentialProvider, Credentials, EcsRoleProvider,
-    ExternalProvider, OidcProvider, StaticProvider, UriProvider,
+    AssumeRoleProvider, BoxFuture, CloudSsoProvider, CredentialProvider, Credentials,
+    EcsRoleProvider, ExternalProvider, OidcProvider, StaticProvider, UriProvider,
 };
 use crate::config::{CredentialPlan, CredentialSource};
 use crate::context::CallContext;
@@ -94,6 +94,9 @@ impl LazyChain {
             ),
             ProfileCredentials::External { profile, command } => {
                 Arc::new(ExternalProvider::new(profile, command))
+            }
+            ProfileCredentials::CloudSso(profile) => {
+                Arc::new(CloudSsoProvider::new(self.rpc.clone(), profile))
             }
         }
     }

@@ -8,6 +8,7 @@
 mod assume_role;
 mod cache;
 mod chain;
+mod cloud_sso;
 mod ecs;
 mod external;
 mod oidc;
@@ -29,6 +30,7 @@ use super::transport::HttpRequest;
 pub use assume_role::AssumeRoleProvider;
 pub use cache::{CredentialCache, REFRESH_MARGIN};
 pub use chain::LazyChain;
+pub use cloud_sso::{CloudSsoProfile, CloudSsoProvider};
 pub use ecs::EcsRoleProvider;
 pub use external::ExternalProvider;
 pub use oidc::OidcProvider;

@@ -1,9 +1,10 @@
 //! Profiles of the aliyun CLI's `config.json`: which credentials a named (or the current)
 //! profile stands for. Modes AK, StsToken, RamRoleArn, EcsRamRole, ChainableRamRoleArn (a role
-//! assumed with another profile's credentials; a cycle of profiles is refused) and External (a
-//! command that prints credentials) are understood. CloudSSO and OAuth sign in through a
-//! browser against Alibaba Cloud's portals, which a provider cannot do: they are refused with
-//! what to use instead.
+//! assumed with another profile's credentials; a cycle of profiles is refused), External (a
+//! command that prints credentials) and CloudSSO (the access token the CLI's browser sign-in
+//! left, traded at the portal) are understood. OAuth is refused with what to use instead: its
+//! tokens are refreshed through Alibaba Cloud's OAuth service and written back to the file,
+//! which a provider should not do to a user's CLI configuration.
 
 use std::path::Path;
 
@@ -46,6 +47,16 @@ struct Profile {
     source_profile: Option<String>,
     #[serde(default)]
     process_command: Option<String>,
+    #[serde(default)]
+    cloud_sso_sign_in_url: Option<String>,
+    #[serde(default)]
+    cloud_sso_account_id: Option<String>,
+    #[serde(default)]
+    cloud_sso_access_config: Option<String>,
+    #[serde(default)]
+    access_token: Option<Secret>,
+    #[serde(default)]
+    cloud_sso_access_token_expire: Option<i64>,
 }
 
 /// What a profile resolves to.
@@ -72,6 +83,8 @@ pub enum ProfileCredentials {
     },
     /// Mode `External`: what `command` prints, run when credentials are needed.
     External { profile: String, command: String },
+    /// Mode `CloudSSO`: the portal's key for the signed-in user.
+    CloudSso(crate::credentials::CloudSsoProfile),
 }
 
 /// The outcome of looking at the file: credentials, or why it does not count as a source.
@@ -232,14 +245,29 @@ fn resolve_profile(
                 .ok_or_else(|| fail("process_command is required in External mode".into()))?
                 .to_string(),
         },
-        "CloudSSO" | "OAuth" => {
-            return Err(fail(format!(
-                "mode {mode} signs in through a browser against Alibaba Cloud's portal, which a provider cannot do; use assume_role_with_oidc, credentials_uri, or an External profile whose process_command prints credentials"
-            )))
+        "CloudSSO" => {
+            let need = |v: &Option<String>, name: &str| {
+                nonempty(v)
+                    .map(str::to_string)
+                    .ok_or_else(|| fail(format!("{name} is required in CloudSSO mode; sign in with the aliyun CLI (aliyun configure --mode CloudSSO)")))
+            };
+            ProfileCredentials::CloudSso(crate::credentials::CloudSsoProfile {
+                profile: wanted.to_string(),
+                sign_in_url: need(&p.cloud_sso_sign_in_url, "cloud_sso_sign_in_url")?,
+                account_id: need(&p.cloud_sso_account_id, "cloud_sso_account_id")?,
+                access_config: need(&p.cloud_sso_access_config, "cloud_sso_access_config")?,
+                access_token: p.access_token.clone().unwrap_or_else(|| Secret::new("")),
+                access_token_expire: p.cloud_sso_access_token_expire.unwrap_or(0),
+            })
+        }
+        "OAuth" => {
+            return Err(fail(
+                "mode OAuth is not supported: its tokens are refreshed and written back to the CLI's file; use assume_role_with_oidc, credentials_uri, a CloudSSO profile, or an External profile whose process_command prints credentials".into(),
+            ))
         }
         other => {
             return Err(fail(format!(
-                "mode {other:?} is not supported (AK, StsToken, RamRoleArn, EcsRamRole, ChainableRamRoleArn, External are)"
+                "mode {other:?} is not supported (AK, StsToken, RamRoleArn, EcsRamRole, ChainableRamRoleArn, External, CloudSSO are)"
             )))
         }
     })
@@ -263,6 +291,7 @@ mod tests {
         {"name": "loop-b", "mode": "ChainableRamRoleArn", "source_profile": "loop-a", "ram_role_arn": "acs:ram::1:role/b"},
         {"name": "ext", "mode": "External", "process_command": "print-credentials --json"},
         {"name": "sso", "mode": "CloudSSO", "cloud_sso_sign_in_url": "https://signin.example"},
+        {"name": "oauth", "mode": "OAuth"},
         {"name": "empty", "mode": "AK", "access_key_id": "", "access_key_secret": ""}
       ]
     }"#;
@@ -355,7 +384,11 @@ mod tests {
             .to_string();
         assert!(e.contains("cycle: loop-a -> loop-b -> loop-a"), "{e}");
         let e = load_profile(f.path(), Some("sso")).unwrap_err().to_string();
-        assert!(e.contains("CloudSSO signs in through a browser"), "{e}");
+        assert!(e.contains("cloud_sso_account_id is required"), "{e}");
+        let e = load_profile(f.path(), Some("oauth"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("OAuth is not supported"), "{e}");
         let e = load_profile(f.path(), Some("empty"))
             .unwrap_err()
             .to_string();
