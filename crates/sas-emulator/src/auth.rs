@@ -47,6 +47,19 @@ pub struct TemporaryCredential {
     pub expiration: OffsetDateTime,
 }
 
+impl TemporaryCredential {
+    /// The key as every credential service answers it (STS, metadata, credentials URI,
+    /// CloudSSO), secrets in full; each adds its own fields around it.
+    pub fn answer(&self) -> serde_json::Value {
+        serde_json::json!({
+            "AccessKeyId": self.access_key_id,
+            "AccessKeySecret": self.access_key_secret.expose(),
+            "SecurityToken": self.security_token.expose(),
+            "Expiration": ids::format_iso_seconds(self.expiration),
+        })
+    }
+}
+
 /// Which signature scheme a request used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignatureStyle {

@@ -82,12 +82,7 @@ pub fn handle(
         content_type: "application/json",
         body: json!({
             "RequestId": ids::request_id(),
-            "CloudCredential": {
-                "AccessKeyId": cred.access_key_id,
-                "AccessKeySecret": cred.access_key_secret.expose(),
-                "SecurityToken": cred.security_token.expose(),
-                "Expiration": ids::format_iso_seconds(cred.expiration),
-            }
+            "CloudCredential": cred.answer(),
         })
         .to_string(),
     }

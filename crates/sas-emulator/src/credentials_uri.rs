@@ -7,7 +7,6 @@
 //! visible in the keys it signs with, and one that never refreshes runs into the expiry.
 
 use super::auth::Authenticator;
-use super::ids;
 use super::metadata::MetadataResponse;
 use http::Method;
 use serde_json::json;
@@ -30,14 +29,11 @@ pub fn handle(method: &Method, auth: &Authenticator, now: OffsetDateTime) -> Met
     MetadataResponse {
         status: 200,
         content_type: "application/json",
-        body: json!({
-            "Code": "Success",
-            "AccessKeyId": cred.access_key_id,
-            "AccessKeySecret": cred.access_key_secret.expose(),
-            "SecurityToken": cred.security_token.expose(),
-            "Expiration": ids::format_iso_seconds(cred.expiration),
-        })
-        .to_string(),
+        body: {
+            let mut answer = cred.answer();
+            answer["Code"] = json!("Success");
+            answer.to_string()
+        },
     }
 }
 

@@ -327,12 +327,7 @@ pub fn handle(method: &str, path: &str, body: &[u8], ctx: &IntrospectContext<'_>
                 .auth
                 .issued(ctx.clock.now())
                 .iter()
-                .map(|c| json!({
-                    "AccessKeyId": c.access_key_id,
-                    "AccessKeySecret": c.access_key_secret.expose(),
-                    "SecurityToken": c.security_token.expose(),
-                    "Expiration": ids::format_iso_seconds(c.expiration),
-                }))
+                .map(|c| c.answer())
                 .collect::<Vec<_>>()),
         ),
         ("GET", ["clock"]) => (200, clock_view(ctx.clock)),

@@ -161,14 +161,9 @@ impl Metadata {
         let Some((cred, issued)) = &st.current else {
             return MetadataResponse::text(500, "Internal Server Error");
         };
-        let body = json!({
-            "AccessKeyId": cred.access_key_id,
-            "AccessKeySecret": cred.access_key_secret.expose(),
-            "Expiration": ids::format_iso_seconds(cred.expiration),
-            "SecurityToken": cred.security_token.expose(),
-            "LastUpdated": ids::format_iso_seconds(*issued),
-            "Code": "Success",
-        });
+        let mut body = cred.answer();
+        body["LastUpdated"] = json!(ids::format_iso_seconds(*issued));
+        body["Code"] = json!("Success");
         MetadataResponse {
             status: 200,
             content_type: "application/json",

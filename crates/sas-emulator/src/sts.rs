@@ -129,12 +129,7 @@ fn issued(r: &RoleRequest, ctx: &StsContext, extra: Option<(&str, Value)>) -> Va
             "AssumedRoleId": format!("{role_id}:{}", r.session),
             "Arn": format!("{}/{}", r.arn, r.session),
         },
-        "Credentials": {
-            "AccessKeyId": cred.access_key_id,
-            "AccessKeySecret": cred.access_key_secret.expose(),
-            "SecurityToken": cred.security_token.expose(),
-            "Expiration": ids::format_iso_seconds(cred.expiration),
-        },
+        "Credentials": cred.answer(),
     });
     if let Some((name, value)) = extra {
         answer[name] = value;
