@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use super::{from_source, BoxFuture, CredentialCache, CredentialProvider, Credentials};
+use super::{
+    from_source, BoxFuture, CredentialCache, CredentialProvider, Credentials, TemporarySource,
+};
 use crate::context::CallContext;
 use crate::error::Error;
 use crate::rpc::Rpc;
@@ -35,30 +37,26 @@ impl AssumeRoleProvider {
     }
 }
 
-impl CredentialProvider for AssumeRoleProvider {
-    fn credentials<'a>(
-        &'a self,
-        ctx: &'a CallContext,
-    ) -> BoxFuture<'a, Result<Credentials, Error>> {
-        Box::pin(async move {
-            let source = format!("assume_role {}", self.request.role_arn);
-            self.cache
-                .get_or_refresh(&source, || async {
-                    assume_role(
-                        &self.rpc,
-                        &self.sts_host,
-                        self.base.as_ref(),
-                        &self.request,
-                        ctx,
-                    )
-                    .await
-                    .map_err(|e| from_source(&source, e))
-                })
-                .await
-        })
+impl TemporarySource for AssumeRoleProvider {
+    fn source(&self) -> String {
+        format!("assume_role {}", self.request.role_arn)
     }
 
-    fn reject(&self, access_key_id: &str) {
-        self.cache.reject(access_key_id);
+    fn cache(&self) -> &CredentialCache {
+        &self.cache
+    }
+
+    fn fetch<'a>(&'a self, ctx: &'a CallContext) -> BoxFuture<'a, Result<Credentials, Error>> {
+        Box::pin(async move {
+            assume_role(
+                &self.rpc,
+                &self.sts_host,
+                self.base.as_ref(),
+                &self.request,
+                ctx,
+            )
+            .await
+            .map_err(|e| from_source(&self.source(), e))
+        })
     }
 }

@@ -10,7 +10,7 @@
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::{parse_expiration, BoxFuture, CredentialCache, CredentialProvider, Credentials};
+use super::{parse_expiration, BoxFuture, CredentialCache, Credentials, TemporarySource};
 use crate::context::CallContext;
 use crate::error::Error;
 use crate::rpc::Rpc;
@@ -62,7 +62,7 @@ impl CloudSsoProvider {
 
     fn fail(&self, message: String) -> Error {
         Error::Credentials {
-            source_name: format!("profile {:?} (CloudSSO)", self.profile.profile),
+            source_name: self.source(),
             message,
         }
     }
@@ -85,7 +85,7 @@ impl CloudSsoProvider {
         Ok(format!("{scheme}://{host}/cloud-credentials"))
     }
 
-    async fn fetch(&self) -> Result<Credentials, Error> {
+    async fn fetch_key(&self) -> Result<Credentials, Error> {
         let p = &self.profile;
         if p.access_token.is_empty()
             || p.access_token_expire <= OffsetDateTime::now_utc().unix_timestamp()
@@ -148,19 +148,17 @@ impl CloudSsoProvider {
     }
 }
 
-impl CredentialProvider for CloudSsoProvider {
-    fn credentials<'a>(
-        &'a self,
-        _ctx: &'a CallContext,
-    ) -> BoxFuture<'a, Result<Credentials, Error>> {
-        Box::pin(async move {
-            let source = format!("profile {:?} (CloudSSO)", self.profile.profile);
-            self.cache.get_or_refresh(&source, || self.fetch()).await
-        })
+impl TemporarySource for CloudSsoProvider {
+    fn source(&self) -> String {
+        format!("profile {:?} (CloudSSO)", self.profile.profile)
     }
 
-    fn reject(&self, access_key_id: &str) {
-        self.cache.reject(access_key_id);
+    fn cache(&self) -> &CredentialCache {
+        &self.cache
+    }
+
+    fn fetch<'a>(&'a self, _ctx: &'a CallContext) -> BoxFuture<'a, Result<Credentials, Error>> {
+        Box::pin(self.fetch_key())
     }
 }
 
@@ -188,7 +186,7 @@ mod tests {
     #[tokio::test]
     async fn an_expired_sign_in_says_to_sign_in_again_without_the_token() {
         let e = provider("https://signin.example/device", -1)
-            .fetch()
+            .fetch_key()
             .await
             .map(|_| ())
             .unwrap_err()

@@ -8,7 +8,7 @@
 
 use tracing::debug;
 
-use super::{fetch_temporary_key, BoxFuture, CredentialCache, CredentialProvider, Credentials};
+use super::{fetch_temporary_key, BoxFuture, CredentialCache, Credentials, TemporarySource};
 use crate::context::CallContext;
 use crate::encode::percent_encode;
 use crate::error::Error;
@@ -69,14 +69,7 @@ impl EcsRoleProvider {
         }
     }
 
-    fn source(&self) -> String {
-        format!(
-            "ecs_role_name {:?} (metadata service {})",
-            self.role_name, self.metadata_host
-        )
-    }
-
-    async fn fetch(&self) -> Result<Credentials, Error> {
+    async fn fetch_key(&self) -> Result<Credentials, Error> {
         let fail = |message: String| Error::Credentials {
             source_name: self.source(),
             message,
@@ -109,18 +102,19 @@ impl EcsRoleProvider {
     }
 }
 
-impl CredentialProvider for EcsRoleProvider {
-    fn credentials<'a>(
-        &'a self,
-        _ctx: &'a CallContext,
-    ) -> BoxFuture<'a, Result<Credentials, Error>> {
-        Box::pin(async move {
-            let source = self.source();
-            self.cache.get_or_refresh(&source, || self.fetch()).await
-        })
+impl TemporarySource for EcsRoleProvider {
+    fn source(&self) -> String {
+        format!(
+            "ecs_role_name {:?} (metadata service {})",
+            self.role_name, self.metadata_host
+        )
     }
 
-    fn reject(&self, access_key_id: &str) {
-        self.cache.reject(access_key_id);
+    fn cache(&self) -> &CredentialCache {
+        &self.cache
+    }
+
+    fn fetch<'a>(&'a self, _ctx: &'a CallContext) -> BoxFuture<'a, Result<Credentials, Error>> {
+        Box::pin(self.fetch_key())
     }
 }

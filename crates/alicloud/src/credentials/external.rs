@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{parse_expiration, BoxFuture, CredentialCache, CredentialProvider, Credentials};
+use super::{parse_expiration, BoxFuture, CredentialCache, Credentials, TemporarySource};
 use crate::context::CallContext;
 use crate::error::Error;
 use crate::secret::{json_error_kind, Secret};
@@ -49,7 +49,7 @@ impl ExternalProvider {
 
     fn fail(&self, message: String) -> Error {
         Error::Credentials {
-            source_name: format!("profile {:?} (External) process_command", self.profile),
+            source_name: format!("{} process_command", self.source()),
             message,
         }
     }
@@ -109,19 +109,17 @@ impl ExternalProvider {
     }
 }
 
-impl CredentialProvider for ExternalProvider {
-    fn credentials<'a>(
-        &'a self,
-        _ctx: &'a CallContext,
-    ) -> BoxFuture<'a, Result<Credentials, Error>> {
-        Box::pin(async move {
-            let source = format!("profile {:?} (External)", self.profile);
-            self.cache.get_or_refresh(&source, || self.run()).await
-        })
+impl TemporarySource for ExternalProvider {
+    fn source(&self) -> String {
+        format!("profile {:?} (External)", self.profile)
     }
 
-    fn reject(&self, access_key_id: &str) {
-        self.cache.reject(access_key_id);
+    fn cache(&self) -> &CredentialCache {
+        &self.cache
+    }
+
+    fn fetch<'a>(&'a self, _ctx: &'a CallContext) -> BoxFuture<'a, Result<Credentials, Error>> {
+        Box::pin(self.run())
     }
 }
 

@@ -72,6 +72,37 @@ pub trait CredentialProvider: Send + Sync + fmt::Debug {
     fn reject(&self, _access_key_id: &str) {}
 }
 
+/// A source of temporary credentials: its name and how one fresh key is fetched. Caching,
+/// renewal ahead of expiry and forgetting a key the server refused are the same for every
+/// source, so every `TemporarySource` is a [`CredentialProvider`] through its cache.
+pub trait TemporarySource: Send + Sync + fmt::Debug {
+    /// How errors and logs name the source (never with a secret in it).
+    fn source(&self) -> String;
+
+    fn cache(&self) -> &CredentialCache;
+
+    /// One fresh key, fetched now.
+    fn fetch<'a>(&'a self, ctx: &'a CallContext) -> BoxFuture<'a, Result<Credentials, Error>>;
+}
+
+impl<T: TemporarySource> CredentialProvider for T {
+    fn credentials<'a>(
+        &'a self,
+        ctx: &'a CallContext,
+    ) -> BoxFuture<'a, Result<Credentials, Error>> {
+        Box::pin(async move {
+            let source = self.source();
+            self.cache()
+                .get_or_refresh(&source, || self.fetch(ctx))
+                .await
+        })
+    }
+
+    fn reject(&self, access_key_id: &str) {
+        self.cache().reject(access_key_id);
+    }
+}
+
 /// Long-lived AccessKeys (optionally with a fixed STS token): returned as they are.
 #[derive(Debug, Clone)]
 pub struct StaticProvider {

@@ -6,7 +6,7 @@
 //! and a token that was valid at start may have expired by the time an apply needs new
 //! credentials. Errors name the file and the setting, never the token.
 
-use super::{from_source, BoxFuture, CredentialCache, CredentialProvider, Credentials};
+use super::{from_source, BoxFuture, CredentialCache, Credentials, TemporarySource};
 use crate::config::{OidcSpec, OidcToken};
 use crate::context::CallContext;
 use crate::error::Error;
@@ -32,10 +32,6 @@ impl OidcProvider {
         }
     }
 
-    fn source(&self) -> String {
-        format!("assume_role_with_oidc {}", self.spec.role.role_arn)
-    }
-
     /// The token as it is now: the file read afresh.
     fn token(&self) -> Result<Secret, Error> {
         let path = match &self.spec.token {
@@ -59,26 +55,22 @@ impl OidcProvider {
     }
 }
 
-impl CredentialProvider for OidcProvider {
-    fn credentials<'a>(
-        &'a self,
-        ctx: &'a CallContext,
-    ) -> BoxFuture<'a, Result<Credentials, Error>> {
-        Box::pin(async move {
-            let source = self.source();
-            self.cache
-                .get_or_refresh(&source, || async {
-                    let token = self.token()?;
-                    assume_role_with_oidc(&self.rpc, &self.sts_host, &self.spec, &token, ctx)
-                        .await
-                        .map_err(|e| from_source(&source, e))
-                })
-                .await
-        })
+impl TemporarySource for OidcProvider {
+    fn source(&self) -> String {
+        format!("assume_role_with_oidc {}", self.spec.role.role_arn)
     }
 
-    fn reject(&self, access_key_id: &str) {
-        self.cache.reject(access_key_id);
+    fn cache(&self) -> &CredentialCache {
+        &self.cache
+    }
+
+    fn fetch<'a>(&'a self, ctx: &'a CallContext) -> BoxFuture<'a, Result<Credentials, Error>> {
+        Box::pin(async move {
+            let token = self.token()?;
+            assume_role_with_oidc(&self.rpc, &self.sts_host, &self.spec, &token, ctx)
+                .await
+                .map_err(|e| from_source(&self.source(), e))
+        })
     }
 }
 

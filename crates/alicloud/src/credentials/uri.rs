@@ -2,7 +2,7 @@
 //! local service, such as a sidecar, that answers `GET` with a temporary key in the shape the
 //! official credential SDKs read. Cached, and fetched again before the key expires.
 
-use super::{fetch_temporary_key, BoxFuture, CredentialCache, CredentialProvider, Credentials};
+use super::{fetch_temporary_key, BoxFuture, CredentialCache, Credentials, TemporarySource};
 use crate::context::CallContext;
 use crate::error::Error;
 use crate::rpc::Rpc;
@@ -24,13 +24,7 @@ impl UriProvider {
         }
     }
 
-    /// The URI as errors and logs name it: without its query, which may carry a secret.
-    fn source(&self) -> String {
-        let shown = self.uri.split(['?', '#']).next().unwrap_or_default();
-        format!("credentials_uri {shown}")
-    }
-
-    async fn fetch(&self) -> Result<Credentials, Error> {
+    async fn fetch_key(&self) -> Result<Credentials, Error> {
         let request = HttpRequest {
             method: reqwest::Method::GET,
             url: self.uri.clone(),
@@ -41,18 +35,18 @@ impl UriProvider {
     }
 }
 
-impl CredentialProvider for UriProvider {
-    fn credentials<'a>(
-        &'a self,
-        _ctx: &'a CallContext,
-    ) -> BoxFuture<'a, Result<Credentials, Error>> {
-        Box::pin(async move {
-            let source = self.source();
-            self.cache.get_or_refresh(&source, || self.fetch()).await
-        })
+impl TemporarySource for UriProvider {
+    /// The URI without its query, which may carry a secret.
+    fn source(&self) -> String {
+        let shown = self.uri.split(['?', '#']).next().unwrap_or_default();
+        format!("credentials_uri {shown}")
     }
 
-    fn reject(&self, access_key_id: &str) {
-        self.cache.reject(access_key_id);
+    fn cache(&self) -> &CredentialCache {
+        &self.cache
+    }
+
+    fn fetch<'a>(&'a self, _ctx: &'a CallContext) -> BoxFuture<'a, Result<Credentials, Error>> {
+        Box::pin(self.fetch_key())
     }
 }
