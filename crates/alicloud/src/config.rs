@@ -215,7 +215,7 @@ const ALIBABA_CLOUD_ROLE_ARN: &str = "ALIBABA_CLOUD_ROLE_ARN";
 const ROLE_ARN_ENV: &[&str] = &[ALICLOUD_ASSUME_ROLE_ARN, ALIBABA_CLOUD_ROLE_ARN];
 const SESSION_NAME_ENV: &[&str] = &[
     "ALICLOUD_ASSUME_ROLE_SESSION_NAME",
-    "ALIBABA_CLOUD_ROLE_SESSION_NAME",
+    ALIBABA_CLOUD_ROLE_SESSION_NAME,
 ];
 const ECS_ROLE_ENV: &[&str] = &["ALICLOUD_ECS_ROLE_NAME", "ALIBABA_CLOUD_ECS_METADATA"];
 /// What RRSA's webhook injects into a pod (with [`OIDC_ROLE_ARN_ENV`]).
@@ -223,7 +223,9 @@ const OIDC_PROVIDER_ARN_ENV: &[&str] = &["ALIBABA_CLOUD_OIDC_PROVIDER_ARN"];
 const OIDC_TOKEN_FILE_ENV: &[&str] = &["ALIBABA_CLOUD_OIDC_TOKEN_FILE"];
 const OIDC_TOKEN_ENV: &[&str] = &["ALIBABA_CLOUD_OIDC_TOKEN"];
 const OIDC_ROLE_ARN_ENV: &[&str] = &[ALIBABA_CLOUD_ROLE_ARN];
-const OIDC_SESSION_NAME_ENV: &[&str] = &["ALIBABA_CLOUD_ROLE_SESSION_NAME"];
+/// The session name's variable, shared by `assume_role` and OIDC as in the official provider.
+const ALIBABA_CLOUD_ROLE_SESSION_NAME: &str = "ALIBABA_CLOUD_ROLE_SESSION_NAME";
+const OIDC_SESSION_NAME_ENV: &[&str] = &[ALIBABA_CLOUD_ROLE_SESSION_NAME];
 
 /// Empty strings count as unset, as in the official provider.
 fn nonempty(v: Option<&str>) -> Option<String> {
@@ -625,26 +627,28 @@ fn plan_oidc(
         .or_else(|| nonempty(b.oidc_token_file.as_deref()).map(file))
         .or_else(|| first_env(OIDC_TOKEN_ENV, env).map(value))
         .or_else(|| first_env(OIDC_TOKEN_FILE_ENV, env).map(file));
-    let (Some((provider_arn, _)), Some(token)) = (provider_arn.clone(), token.clone()) else {
-        let not_set = format!(
-            "assume_role_with_oidc in the provider block and environment {} with {}: not set",
-            OIDC_PROVIDER_ARN_ENV.join(" / "),
-            OIDC_TOKEN_FILE_ENV.join(" / ")
-        );
-        if block.is_none() {
-            return Err(not_set);
-        }
-        if provider_arn.is_none() {
-            errors.push(ConfigError::new(
-                Setting::OidcProviderArn,
-                format!(
-                    "is required in assume_role_with_oidc; set it or {}",
-                    OIDC_PROVIDER_ARN_ENV.join(" / ")
-                ),
-            ));
-        }
-        if token.is_none() {
-            errors.push(ConfigError::new(
+    let (provider_arn, token) = match (provider_arn, token) {
+        (Some((provider_arn, _)), Some(token)) => (provider_arn, token),
+        (provider_arn, token) => {
+            let not_set = format!(
+                "assume_role_with_oidc in the provider block and environment {} with {}: not set",
+                OIDC_PROVIDER_ARN_ENV.join(" / "),
+                OIDC_TOKEN_FILE_ENV.join(" / ")
+            );
+            if block.is_none() {
+                return Err(not_set);
+            }
+            if provider_arn.is_none() {
+                errors.push(ConfigError::new(
+                    Setting::OidcProviderArn,
+                    format!(
+                        "is required in assume_role_with_oidc; set it or {}",
+                        OIDC_PROVIDER_ARN_ENV.join(" / ")
+                    ),
+                ));
+            }
+            if token.is_none() {
+                errors.push(ConfigError::new(
                 Setting::OidcTokenFile,
                 format!(
                     "assume_role_with_oidc needs oidc_token or oidc_token_file; set one, or {} or {}",
@@ -652,8 +656,9 @@ fn plan_oidc(
                     OIDC_TOKEN_FILE_ENV.join(" / ")
                 ),
             ));
+            }
+            return Err(not_set);
         }
-        return Err(not_set);
     };
     let role_arn = match pick(b.role_arn.as_deref(), OIDC_ROLE_ARN_ENV, env) {
         Some((r, _)) => r,
