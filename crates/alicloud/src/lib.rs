@@ -20,6 +20,7 @@ pub mod error;
 pub mod placement;
 mod redact;
 pub mod regions;
+pub mod request;
 pub mod retry;
 pub(crate) mod rpc;
 pub mod sas;

@@ -1,8 +1,10 @@
 //! Where each action's parameters travel: the query string or the form body.
 //!
-//! This is the one table of it, taken from the official Python SDK `alibabacloud-sas20181203`
-//! 10.3.2 (`alibabacloud_sas20181203/client.py`, `*_with_options`: `query['X'] = ...` versus
-//! `body['X'] = ...`), which is generated from the service's own API metadata. The service is
+//! Each request declares it beside its fields (`request!` in `sas.rs` and `sts.rs`), as the
+//! official Python SDK `alibabacloud-sas20181203` 10.3.2 sends them
+//! (`alibabacloud_sas20181203/client.py`, `*_with_options`: `query['X'] = ...` versus
+//! `body['X'] = ...`), which is generated from the service's own API metadata; this module
+//! looks it up by action. The service is
 //! known to accept what its SDK sends, so we send the same: V3 puts query parameters in the
 //! canonical query (signed) and body parameters in the form body (signed through its hash); V2
 //! puts them beside the common parameters and in the body, and signs both together.
@@ -24,72 +26,34 @@ pub enum Location {
 
 use Location::{Body, Query};
 
-/// Per action, per parameter (a repeat list `Name.N` is listed once, as `Name`).
-pub const PLACEMENT: &[(&str, &[(&str, Location)])] = &[
-    (
-        "AddPrivateRegistry",
-        &[
-            ("DomainName", Query),
-            ("ExtraParam", Query),
-            ("NetType", Query),
-            ("Password", Query),
-            ("Port", Query),
-            ("ProtocolType", Query),
-            ("RegistryHostIp", Query),
-            ("RegistryRegionId", Query),
-            ("RegistryType", Query),
-            ("RegistryVersion", Query),
-            ("TransPerHour", Query),
-            ("UserName", Query),
-            ("VpcId", Query),
-        ],
-    ),
-    ("ListPrivateRegistryList", &[("RegistryType", Query)]),
-    ("ListImageRegistryExtra", &[("RegistryId", Query)]),
-    (
-        "ModifyImageRegistry",
-        &[
-            ("DomainName", Query),
-            ("Port", Query),
-            ("RegistryHostIp", Query),
-            ("Id", Body),
-            ("Password", Body),
-            ("TransPerHour", Body),
-            ("UserName", Body),
-        ],
-    ),
-    ("DeletePrivateRegistry", &[("RegistryId", Query)]),
-    (
-        "PageImageRegistry",
-        &[
-            ("SourceIp", Query),
-            ("CurrentPage", Body),
-            ("PageSize", Body),
-            ("RegistryNameLike", Body),
-            ("RegistryTypeInList", Body),
-            ("RegistryTypeNotInList", Body),
-        ],
-    ),
-    ("ListImageRegistryRegion", &[("Lang", Query)]),
-    (
-        "AssumeRole",
-        &[
-            ("DurationSeconds", Query),
-            ("ExternalId", Query),
-            ("Policy", Query),
-            ("RoleArn", Query),
-            ("RoleSessionName", Query),
-            ("SourceIdentity", Query),
-        ],
-    ),
+use super::request::{Parameter, Request};
+use super::sas::{
+    AddPrivateRegistryRequest, DeletePrivateRegistryRequest, ListImageRegistryExtraRequest,
+    ListImageRegistryRegionRequest, ListPrivateRegistryListRequest, ModifyImageRegistryRequest,
+    PageImageRegistryRequest,
+};
+use super::sts::{AssumeRoleRequest, AssumeRoleWithOidcRequest};
+
+/// The actions whose requests are declared (`request.rs`), each with its parameters.
+const REQUESTS: &[(&str, &[Parameter])] = &[
+    row::<AddPrivateRegistryRequest>(),
+    row::<ListPrivateRegistryListRequest>(),
+    row::<ListImageRegistryExtraRequest>(),
+    row::<ModifyImageRegistryRequest>(),
+    row::<DeletePrivateRegistryRequest>(),
+    row::<PageImageRegistryRequest>(),
+    row::<ListImageRegistryRegionRequest>(),
+    row::<AssumeRoleRequest>(),
+    row::<AssumeRoleWithOidcRequest>(),
 ];
 
-/// The action's table, if it has one.
-pub fn table(action: &str) -> Option<&'static [(&'static str, Location)]> {
-    PLACEMENT
-        .iter()
-        .find(|(a, _)| *a == action)
-        .map(|(_, t)| *t)
+const fn row<R: Request>() -> (&'static str, &'static [Parameter]) {
+    (R::ACTION, R::PARAMETERS)
+}
+
+/// The action's parameters, if its request is declared.
+pub fn table(action: &str) -> Option<&'static [Parameter]> {
+    REQUESTS.iter().find(|(a, _)| *a == action).map(|(_, t)| *t)
 }
 
 /// Where `param` of `action` goes. A parameter the table does not name goes in the body, where
@@ -100,10 +64,9 @@ pub fn location(action: &str, param: &str) -> Location {
         return Body;
     };
     let base = param.split_once('.').map_or(param, |(b, _)| b);
-    match t.iter().find(|(p, _)| *p == base) {
-        Some((_, l)) => *l,
-        None => Body,
-    }
+    t.iter()
+        .find(|p| p.name == base)
+        .map_or(Body, |p| p.location)
 }
 
 /// Parameters that say which object a call is about, not how it should be: an error naming
@@ -120,7 +83,7 @@ pub fn named_in(action: &str, code: &str, message: &str) -> Option<&'static str>
         .collect();
     let mut named = table(action)?
         .iter()
-        .map(|(p, _)| *p)
+        .map(|p| p.name)
         .filter(|p| !IDENTIFIERS.contains(p) && words.contains(p));
     match (named.next(), named.next()) {
         (Some(one), None) => Some(one),
@@ -206,12 +169,12 @@ mod tests {
 
     #[test]
     fn one_row_per_action_and_parameter() {
-        let mut actions: Vec<&str> = PLACEMENT.iter().map(|(a, _)| *a).collect();
+        let mut actions: Vec<&str> = REQUESTS.iter().map(|(a, _)| *a).collect();
         actions.sort_unstable();
         actions.dedup();
-        assert_eq!(actions.len(), PLACEMENT.len());
-        for (a, t) in PLACEMENT {
-            let mut names: Vec<&str> = t.iter().map(|(p, _)| *p).collect();
+        assert_eq!(actions.len(), REQUESTS.len());
+        for (a, t) in REQUESTS {
+            let mut names: Vec<&str> = t.iter().map(|p| p.name).collect();
             names.sort_unstable();
             names.dedup();
             assert_eq!(names.len(), t.len(), "{a}");

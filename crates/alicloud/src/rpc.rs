@@ -83,13 +83,6 @@ impl Params {
         self
     }
 
-    pub fn put_opt<V: ToString>(&mut self, name: &str, value: Option<V>) -> &mut Self {
-        if let Some(v) = value {
-            self.put(name, v);
-        }
-        self
-    }
-
     pub fn put_secret(&mut self, name: &str, value: &Secret) -> &mut Self {
         self.put(name, value.expose())
     }

@@ -13,6 +13,7 @@ use super::context::CallContext;
 use super::credentials::{CredentialProvider, LazyChain};
 use super::endpoint::EndpointOrigin;
 use super::error::Error;
+use super::request::{request, Request};
 use super::rpc::{Operation, Params, Rpc, SAS};
 use super::secret::Secret;
 
@@ -25,58 +26,37 @@ const fn op(action: &'static str, idempotent: bool) -> Operation {
 }
 
 /// No idempotency token exists, so a create is never retried once it may have reached the server.
-const ADD_PRIVATE_REGISTRY: Operation = op("AddPrivateRegistry", false);
-const LIST_PRIVATE_REGISTRY_LIST: Operation = op("ListPrivateRegistryList", true);
-const LIST_IMAGE_REGISTRY_EXTRA: Operation = op("ListImageRegistryExtra", true);
-const PAGE_IMAGE_REGISTRY: Operation = op("PageImageRegistry", true);
+const ADD_PRIVATE_REGISTRY: Operation = op(AddPrivateRegistryRequest::ACTION, false);
+const LIST_PRIVATE_REGISTRY_LIST: Operation = op(ListPrivateRegistryListRequest::ACTION, true);
+const LIST_IMAGE_REGISTRY_EXTRA: Operation = op(ListImageRegistryExtraRequest::ACTION, true);
+const PAGE_IMAGE_REGISTRY: Operation = op(PageImageRegistryRequest::ACTION, true);
 /// Setting the same values twice leaves the same registry.
-const MODIFY_IMAGE_REGISTRY: Operation = op("ModifyImageRegistry", true);
+const MODIFY_IMAGE_REGISTRY: Operation = op(ModifyImageRegistryRequest::ACTION, true);
 /// A repeated delete can only fail with not-found, which the resource treats as deleted.
-const DELETE_PRIVATE_REGISTRY: Operation = op("DeletePrivateRegistry", true);
-const LIST_IMAGE_REGISTRY_REGION: Operation = op("ListImageRegistryRegion", true);
+const DELETE_PRIVATE_REGISTRY: Operation = op(DeletePrivateRegistryRequest::ACTION, true);
+const LIST_IMAGE_REGISTRY_REGION: Operation = op(ListImageRegistryRegionRequest::ACTION, true);
 
-/// `AddPrivateRegistry`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct AddPrivateRegistryRequest {
-    /// `harbor` or `quay`.
-    pub registry_type: String,
-    /// `V1` or `V2`.
-    pub registry_version: String,
-    /// 1 HTTP, 2 HTTPS.
-    pub protocol_type: i64,
-    /// 1 Internet, 2 VPC.
-    pub net_type: i64,
-    pub vpc_id: Option<String>,
-    pub registry_host_ip: String,
-    pub domain_name: String,
-    pub port: Option<i64>,
-    pub user_name: String,
-    pub password: Secret,
-    pub registry_region_id: String,
-    pub trans_per_hour: Option<i64>,
-    /// The JSON array string with quay `namespace` and `authToken`.
-    pub extra_param: Option<Secret>,
-}
-
-impl AddPrivateRegistryRequest {
-    pub(crate) fn params(&self) -> Params {
-        let mut p = Params::new();
-        p.put("RegistryType", &self.registry_type)
-            .put("RegistryVersion", &self.registry_version)
-            .put("ProtocolType", self.protocol_type)
-            .put("NetType", self.net_type)
-            .put_opt("VpcId", self.vpc_id.as_ref())
-            .put("RegistryHostIp", &self.registry_host_ip)
-            .put("DomainName", &self.domain_name)
-            .put_opt("Port", self.port)
-            .put("UserName", &self.user_name)
-            .put_secret("Password", &self.password)
-            .put("RegistryRegionId", &self.registry_region_id)
-            .put_opt("TransPerHour", self.trans_per_hour);
-        if let Some(extra) = &self.extra_param {
-            p.put_secret("ExtraParam", extra);
-        }
-        p
+request! {
+    /// `AddPrivateRegistry`.
+    pub struct AddPrivateRegistryRequest for "AddPrivateRegistry" {
+        /// `harbor` or `quay`.
+        pub registry_type: String => "RegistryType" in Query,
+        /// `V1` or `V2`.
+        pub registry_version: String => "RegistryVersion" in Query,
+        /// 1 HTTP, 2 HTTPS.
+        pub protocol_type: i64 => "ProtocolType" in Query,
+        /// 1 Internet, 2 VPC.
+        pub net_type: i64 => "NetType" in Query,
+        pub vpc_id: Option<String> => "VpcId" in Query,
+        pub registry_host_ip: String => "RegistryHostIp" in Query,
+        pub domain_name: String => "DomainName" in Query,
+        pub port: Option<i64> => "Port" in Query,
+        pub user_name: String => "UserName" in Query,
+        pub password: Secret => "Password" in Query,
+        pub registry_region_id: String => "RegistryRegionId" in Query,
+        pub trans_per_hour: Option<i64> => "TransPerHour" in Query,
+        /// The JSON array string with quay `namespace` and `authToken`.
+        pub extra_param: Option<Secret> => "ExtraParam" in Query,
     }
 }
 
@@ -115,11 +95,12 @@ pub struct AddPrivateRegistryResponse {
     pub data: RegistryInfo,
 }
 
-/// `ListPrivateRegistryList`: every registry, optionally of one type.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ListPrivateRegistryListRequest {
-    /// `acr`, `harbor`, `quay` or `CI/CD`.
-    pub registry_type: Option<String>,
+request! {
+    /// `ListPrivateRegistryList`: every registry, optionally of one type.
+    pub struct ListPrivateRegistryListRequest for "ListPrivateRegistryList" {
+        /// `acr`, `harbor`, `quay` or `CI/CD`.
+        pub registry_type: Option<String> => "RegistryType" in Query,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
@@ -129,10 +110,11 @@ pub struct ListPrivateRegistryListResponse {
     pub image_registry_infos: Vec<RegistryInfo>,
 }
 
-/// `ListImageRegistryExtra`: the quay namespace and auth token of one registry.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ListImageRegistryExtraRequest {
-    pub registry_id: i64,
+request! {
+    /// `ListImageRegistryExtra`: the quay namespace and auth token of one registry.
+    pub struct ListImageRegistryExtraRequest for "ListImageRegistryExtra" {
+        pub registry_id: i64 => "RegistryId" in Query,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
@@ -153,29 +135,14 @@ pub struct ListImageRegistryExtraResponse {
     pub image_registry_extra_infos: Vec<RegistryExtraInfo>,
 }
 
-/// `PageImageRegistry`: a page of registries (without version, port and owner).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct PageImageRegistryRequest {
-    pub current_page: Option<i64>,
-    pub page_size: Option<i64>,
-    pub registry_name_like: Option<String>,
-    pub registry_type_in_list: Vec<String>,
-    pub registry_type_not_in_list: Vec<String>,
-}
-
-impl PageImageRegistryRequest {
-    pub(crate) fn params(&self) -> Params {
-        let mut p = Params::new();
-        p.put_opt("CurrentPage", self.current_page)
-            .put_opt("PageSize", self.page_size)
-            .put_opt("RegistryNameLike", self.registry_name_like.as_ref());
-        for (i, t) in self.registry_type_in_list.iter().enumerate() {
-            p.put(&format!("RegistryTypeInList.{}", i + 1), t);
-        }
-        for (i, t) in self.registry_type_not_in_list.iter().enumerate() {
-            p.put(&format!("RegistryTypeNotInList.{}", i + 1), t);
-        }
-        p
+request! {
+    /// `PageImageRegistry`: a page of registries (without version, port and owner).
+    pub struct PageImageRegistryRequest for "PageImageRegistry" {
+        pub current_page: Option<i64> => "CurrentPage" in Body,
+        pub page_size: Option<i64> => "PageSize" in Body,
+        pub registry_name_like: Option<String> => "RegistryNameLike" in Body,
+        pub registry_type_in_list: Vec<String> => "RegistryTypeInList" in Body,
+        pub registry_type_not_in_list: Vec<String> => "RegistryTypeNotInList" in Body,
     }
 }
 
@@ -196,36 +163,23 @@ pub struct PageImageRegistryResponse {
     pub page_info: PageInfo,
 }
 
-/// `ModifyImageRegistry`: the only fields the API can change in place.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ModifyImageRegistryRequest {
-    pub id: i64,
-    pub password: Option<Secret>,
-    pub user_name: Option<String>,
-    pub trans_per_hour: Option<i64>,
-    pub domain_name: Option<String>,
-    pub port: Option<i64>,
-    pub registry_host_ip: Option<String>,
+request! {
+    /// `ModifyImageRegistry`: the only fields the API can change in place.
+    pub struct ModifyImageRegistryRequest for "ModifyImageRegistry" {
+        pub id: i64 => "Id" in Body,
+        pub password: Option<Secret> => "Password" in Body,
+        pub user_name: Option<String> => "UserName" in Body,
+        pub trans_per_hour: Option<i64> => "TransPerHour" in Body,
+        pub domain_name: Option<String> => "DomainName" in Query,
+        pub port: Option<i64> => "Port" in Query,
+        pub registry_host_ip: Option<String> => "RegistryHostIp" in Query,
+    }
 }
 
 impl ModifyImageRegistryRequest {
     /// Whether it carries no change at all, only the `Id` (the API refuses such a call).
     pub fn is_empty(&self) -> bool {
         self.params().as_slice().len() == 1
-    }
-
-    pub(crate) fn params(&self) -> Params {
-        let mut p = Params::new();
-        p.put("Id", self.id);
-        if let Some(pw) = &self.password {
-            p.put_secret("Password", pw);
-        }
-        p.put_opt("UserName", self.user_name.as_ref())
-            .put_opt("TransPerHour", self.trans_per_hour)
-            .put_opt("DomainName", self.domain_name.as_ref())
-            .put_opt("Port", self.port)
-            .put_opt("RegistryHostIp", self.registry_host_ip.as_ref());
-        p
     }
 }
 
@@ -239,10 +193,11 @@ pub struct ModifyImageRegistryResponse {
     pub http_status_code: Option<i64>,
 }
 
-/// `DeletePrivateRegistry`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct DeletePrivateRegistryRequest {
-    pub registry_id: i64,
+request! {
+    /// `DeletePrivateRegistry`.
+    pub struct DeletePrivateRegistryRequest for "DeletePrivateRegistry" {
+        pub registry_id: i64 => "RegistryId" in Query,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
@@ -252,11 +207,12 @@ pub struct DeletePrivateRegistryResponse {
     pub data: Option<bool>,
 }
 
-/// `ListImageRegistryRegion`: the regions a registry can be registered in.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ListImageRegistryRegionRequest {
-    /// `zh` or `en`.
-    pub lang: Option<String>,
+request! {
+    /// `ListImageRegistryRegion`: the regions a registry can be registered in.
+    pub struct ListImageRegistryRegionRequest for "ListImageRegistryRegion" {
+        /// `zh` or `en`.
+        pub lang: Option<String> => "Lang" in Query,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
@@ -392,9 +348,8 @@ impl SasClient {
         req: &ListPrivateRegistryListRequest,
         ctx: &CallContext,
     ) -> Result<ListPrivateRegistryListResponse, Error> {
-        let mut p = Params::new();
-        p.put_opt("RegistryType", req.registry_type.as_ref());
-        self.call(&LIST_PRIVATE_REGISTRY_LIST, p, ctx).await
+        self.call(&LIST_PRIVATE_REGISTRY_LIST, req.params(), ctx)
+            .await
     }
 
     pub async fn list_image_registry_extra(
@@ -402,9 +357,8 @@ impl SasClient {
         req: &ListImageRegistryExtraRequest,
         ctx: &CallContext,
     ) -> Result<ListImageRegistryExtraResponse, Error> {
-        let mut p = Params::new();
-        p.put("RegistryId", req.registry_id);
-        self.call(&LIST_IMAGE_REGISTRY_EXTRA, p, ctx).await
+        self.call(&LIST_IMAGE_REGISTRY_EXTRA, req.params(), ctx)
+            .await
     }
 
     pub async fn page_image_registry(
@@ -428,9 +382,7 @@ impl SasClient {
         req: &DeletePrivateRegistryRequest,
         ctx: &CallContext,
     ) -> Result<DeletePrivateRegistryResponse, Error> {
-        let mut p = Params::new();
-        p.put("RegistryId", req.registry_id);
-        self.call(&DELETE_PRIVATE_REGISTRY, p, ctx).await
+        self.call(&DELETE_PRIVATE_REGISTRY, req.params(), ctx).await
     }
 
     pub async fn list_image_registry_region(
@@ -438,21 +390,18 @@ impl SasClient {
         req: &ListImageRegistryRegionRequest,
         ctx: &CallContext,
     ) -> Result<ListImageRegistryRegionResponse, Error> {
-        let mut p = Params::new();
-        p.put_opt("Lang", req.lang.as_ref());
-        self.call(&LIST_IMAGE_REGISTRY_REGION, p, ctx).await
+        self.call(&LIST_IMAGE_REGISTRY_REGION, req.params(), ctx)
+            .await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::placement;
 
-    /// Every parameter our requests can carry has its row in the placement table (a missing row
-    /// would silently send it in the body).
+    /// A request sends each declared parameter under its declared name, and nothing else.
     #[test]
-    fn every_parameter_has_a_placement() {
+    fn a_full_request_sends_what_it_declares() {
         let full_add = AddPrivateRegistryRequest {
             vpc_id: Some("v".into()),
             port: Some(1),
@@ -460,50 +409,26 @@ mod tests {
             extra_param: Some(Secret::new("[]")),
             ..Default::default()
         };
-        let full_modify = ModifyImageRegistryRequest {
-            id: 1,
-            password: Some(Secret::new("p")),
-            user_name: Some("u".into()),
-            trans_per_hour: Some(1),
-            domain_name: Some("d".into()),
-            port: Some(1),
-            registry_host_ip: Some("h".into()),
-        };
-        let full_page = PageImageRegistryRequest {
-            current_page: Some(1),
-            page_size: Some(1),
-            registry_name_like: Some("x".into()),
-            registry_type_in_list: vec!["harbor".into()],
-            registry_type_not_in_list: vec!["quay".into()],
-        };
-        let inline: &[(&Operation, &str)] = &[
-            (&LIST_PRIVATE_REGISTRY_LIST, "RegistryType"),
-            (&LIST_IMAGE_REGISTRY_EXTRA, "RegistryId"),
-            (&DELETE_PRIVATE_REGISTRY, "RegistryId"),
-            (&LIST_IMAGE_REGISTRY_REGION, "Lang"),
-        ];
-        let mut checked = 0;
-        for (op, params) in [
-            (&ADD_PRIVATE_REGISTRY, full_add.params()),
-            (&MODIFY_IMAGE_REGISTRY, full_modify.params()),
-            (&PAGE_IMAGE_REGISTRY, full_page.params()),
-        ] {
-            let table = placement::table(op.action).expect(op.action);
-            for (name, _) in params.as_slice() {
-                let base = name.split_once('.').map_or(name.as_str(), |(b, _)| b);
-                assert!(
-                    table.iter().any(|(p, _)| *p == base),
-                    "{}.{name}",
-                    op.action
-                );
-                checked += 1;
-            }
-        }
-        for (op, name) in inline {
-            let table = placement::table(op.action).expect(op.action);
-            assert!(table.iter().any(|(p, _)| p == name), "{}.{name}", op.action);
-        }
-        assert_eq!(checked, 13 + 7 + 5);
+        let sent: Vec<String> = full_add
+            .params()
+            .as_slice()
+            .iter()
+            .map(|(k, _)| k.clone())
+            .collect();
+        let declared: Vec<&str> = AddPrivateRegistryRequest::PARAMETERS
+            .iter()
+            .map(|p| p.name)
+            .collect();
+        assert_eq!(sent, declared);
+        assert_eq!(
+            AddPrivateRegistryRequest::parameter_of("registry_region_id"),
+            Some("RegistryRegionId")
+        );
+        assert_eq!(ModifyImageRegistryRequest::parameter_of("vpc_id"), None);
+        assert_eq!(
+            crate::placement::location(MODIFY_IMAGE_REGISTRY.action, "Port"),
+            crate::placement::Location::Query
+        );
     }
 
     /// The resource layer's API trait needs `Send` futures; this fails to compile otherwise.

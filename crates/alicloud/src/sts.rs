@@ -7,31 +7,45 @@ use super::config::{AssumeRoleSpec, OidcSpec};
 use super::context::CallContext;
 use super::credentials::{parse_expiration, CredentialProvider, Credentials};
 use super::error::Error;
-use super::rpc::{Operation, Params, Rpc, STS};
+use super::request::{request, Request};
+use super::rpc::{Operation, Rpc, STS};
 use super::secret::Secret;
 
 /// Calling AssumeRole again just issues another token, so it is safe to retry.
 pub(crate) const ASSUME_ROLE: Operation = Operation {
     product: &STS,
-    action: "AssumeRole",
+    action: AssumeRoleRequest::ACTION,
     idempotent: true,
 };
 
 /// Like `AssumeRole`, another call only issues another token.
 pub(crate) const ASSUME_ROLE_WITH_OIDC: Operation = Operation {
     product: &STS,
-    action: "AssumeRoleWithOIDC",
+    action: AssumeRoleWithOidcRequest::ACTION,
     idempotent: true,
 };
 
-/// The `AssumeRole` request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AssumeRoleRequest {
-    pub role_arn: String,
-    pub role_session_name: String,
-    pub duration_seconds: Option<i64>,
-    pub policy: Option<String>,
-    pub external_id: Option<String>,
+request! {
+    /// The `AssumeRole` request.
+    pub struct AssumeRoleRequest for "AssumeRole" {
+        pub role_arn: String => "RoleArn" in Query,
+        pub role_session_name: String => "RoleSessionName" in Query,
+        pub duration_seconds: Option<i64> => "DurationSeconds" in Query,
+        pub policy: Option<String> => "Policy" in Query,
+        pub external_id: Option<String> => "ExternalId" in Query,
+    }
+}
+
+request! {
+    /// The `AssumeRoleWithOIDC` request, sent anonymously: the token is the proof.
+    pub struct AssumeRoleWithOidcRequest for "AssumeRoleWithOIDC" {
+        pub role_arn: String => "RoleArn" in Body,
+        pub role_session_name: String => "RoleSessionName" in Body,
+        pub duration_seconds: Option<i64> => "DurationSeconds" in Body,
+        pub policy: Option<String> => "Policy" in Body,
+        pub oidc_provider_arn: String => "OIDCProviderArn" in Body,
+        pub oidc_token: Secret => "OIDCToken" in Body,
+    }
 }
 
 impl From<&AssumeRoleSpec> for AssumeRoleRequest {
@@ -43,18 +57,6 @@ impl From<&AssumeRoleSpec> for AssumeRoleRequest {
             policy: s.policy.clone(),
             external_id: s.external_id.clone(),
         }
-    }
-}
-
-impl AssumeRoleRequest {
-    pub(crate) fn params(&self) -> Params {
-        let mut p = Params::new();
-        p.put("RoleArn", &self.role_arn)
-            .put("RoleSessionName", &self.role_session_name)
-            .put_opt("DurationSeconds", self.duration_seconds)
-            .put_opt("Policy", self.policy.as_ref())
-            .put_opt("ExternalId", self.external_id.as_ref());
-        p
     }
 }
 
@@ -96,10 +98,16 @@ pub(crate) async fn assume_role_with_oidc(
     token: &Secret,
     ctx: &CallContext,
 ) -> Result<Credentials, Error> {
-    let mut params = AssumeRoleRequest::from(&spec.role).params();
-    params
-        .put("OIDCProviderArn", &spec.provider_arn)
-        .put_secret("OIDCToken", token);
+    let role = AssumeRoleRequest::from(&spec.role);
+    let params = AssumeRoleWithOidcRequest {
+        role_arn: role.role_arn,
+        role_session_name: role.role_session_name,
+        duration_seconds: role.duration_seconds,
+        policy: role.policy,
+        oidc_provider_arn: spec.provider_arn.clone(),
+        oidc_token: token.clone(),
+    }
+    .params();
     let response: AssumeRoleResponse = rpc
         .call_anonymous(host, &ASSUME_ROLE_WITH_OIDC, &params, ctx)
         .await?;
