@@ -4,6 +4,7 @@
 
 pub mod image_registry_regions;
 pub mod list_cache;
+pub mod mapping;
 pub mod private_registries;
 pub mod private_registry;
 pub mod timeouts;

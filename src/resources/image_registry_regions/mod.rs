@@ -6,11 +6,9 @@ use tokio::time::Instant;
 use crate::provider::Session;
 use crate::resources::timeouts;
 use alicloud::{ListImageRegistryRegionRequest, RegistryRegion};
-use tfplugin::framework::validate::Validator;
-use tfplugin::framework::{
-    async_trait, Attribute, Block, DataSource, Diagnostic, Diagnostics, Schema,
-};
-use tfplugin::value::{Type, Value};
+use tfplugin::framework::model::Model;
+use tfplugin::framework::{async_trait, Block, DataSource, Diagnostic, Diagnostics, Schema};
+use tfplugin::value::Value;
 
 pub const TYPE_NAME: &str = "alicloud_sas_image_registry_regions";
 
@@ -20,13 +18,37 @@ const LANGUAGES: [&str; 2] = ["en", "zh"];
 /// What `lang` means when unset; sent, since the API's own default is `zh`.
 const DEFAULT_LANGUAGE: &str = "en";
 
-type Column = (&'static str, fn(&RegistryRegion) -> Value);
+tfplugin::model! {
+    /// The data source's configuration and state.
+    pub struct Lookup: () {
+        /// Language of the region names: `en` (English) or `zh` (Chinese). Default `en` (the
+        /// API's own default is `zh`, so the provider always sends it).
+        lang: String = optional().one_of(&LANGUAGES),
+        /// An identifier for this lookup, derived from `lang`.
+        id: String = computed(),
+        /// The region IDs, such as `cn-hangzhou`, in the order the API lists them.
+        ids: Vec<String> = computed(),
+        /// The regions, in the order of `ids`: `region_id` and `region_name`.
+        regions: Vec<Region> = computed(),
+    }
+}
 
-/// The one table of an element of `regions`: each attribute and where its value is.
-const COLUMNS: &[Column] = &[
-    ("region_id", |r| r.region_id.clone().into()),
-    ("region_name", |r| r.region_name.clone().into()),
-];
+tfplugin::model! {
+    /// One element of `regions`.
+    pub struct Region: () {
+        region_id: String = computed(),
+        region_name: String = computed(),
+    }
+}
+
+impl From<&RegistryRegion> for Region {
+    fn from(r: &RegistryRegion) -> Self {
+        Region {
+            region_id: Some(r.region_id.clone()),
+            region_name: r.region_name.clone(),
+        }
+    }
+}
 
 pub struct ImageRegistryRegions;
 
@@ -37,25 +59,26 @@ impl DataSource<Session> for ImageRegistryRegions {
     }
 
     fn schema(&self) -> Schema {
-        let region = Type::object(COLUMNS.iter().map(|(name, _)| (*name, Type::String)));
-        let block = Block::new("The regions Security Center can register a self-managed image registry in, as `ListImageRegistryRegion` lists them: the values `registry_region_id` of `alicloud_sas_private_registry` accepts.")
-            .attribute(Attribute::optional("lang", Type::String, "Language of the region names: `en` (English) or `zh` (Chinese). Default `en` (the API's own default is `zh`, so the provider always sends it)."))
-            .attribute(Attribute::computed("id", Type::String, "An identifier for this lookup, derived from `lang`."))
-            .attribute(Attribute::computed("ids", Type::list(Type::String), "The region IDs, such as `cn-hangzhou`, in the order the API lists them."))
-            .attribute(Attribute::computed("regions", Type::list(region), "The regions, in the order of `ids`: `region_id` and `region_name`."));
+        let block = Lookup::attributes().into_iter().fold(
+            Block::new("The regions Security Center can register a self-managed image registry in, as `ListImageRegistryRegion` lists them: the values `registry_region_id` of `alicloud_sas_private_registry` accepts."),
+            Block::attribute,
+        );
         Schema::new(0, block)
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        let mut v = Validator::new(config);
-        v.one_of("lang", &LANGUAGES);
-        v.diagnostics
+        Lookup::validate(config)
     }
 
     async fn read(&self, session: &Session, config: &Value) -> Result<Value, Diagnostics> {
-        let lang = config.attr("lang").as_str().unwrap_or(DEFAULT_LANGUAGE);
+        let mut lookup = Lookup::from_value(config);
+        let lang = lookup
+            .lang
+            .as_deref()
+            .unwrap_or(DEFAULT_LANGUAGE)
+            .to_string();
         let request = ListImageRegistryRegionRequest {
-            lang: Some(lang.to_string()),
+            lang: Some(lang.clone()),
         };
         let regions = session
             .sas
@@ -67,21 +90,9 @@ impl DataSource<Session> for ImageRegistryRegions {
             // An entry without a region id is no region `registry_region_id` could name.
             .filter(|r| !r.region_id.is_empty())
             .collect::<Vec<_>>();
-        let mut state = config.clone();
-        state.set_attr("id", format!("image-registry-regions|{lang}").into());
-        state.set_attr(
-            "ids",
-            Value::List(regions.iter().map(|r| r.region_id.clone().into()).collect()),
-        );
-        state.set_attr(
-            "regions",
-            Value::List(
-                regions
-                    .iter()
-                    .map(|r| Value::object(COLUMNS.iter().map(|(name, get)| (*name, get(r)))))
-                    .collect(),
-            ),
-        );
-        Ok(state)
+        lookup.id = Some(format!("image-registry-regions|{lang}"));
+        lookup.ids = Some(regions.iter().map(|r| r.region_id.clone()).collect());
+        lookup.regions = Some(regions.iter().map(Region::from).collect());
+        Ok(lookup.to_value())
     }
 }

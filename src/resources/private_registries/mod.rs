@@ -6,92 +6,100 @@ use regex_lite::Regex;
 use crate::provider::Session;
 use crate::resources::private_registry;
 use alicloud::RegistryInfo;
-use tfplugin::framework::validate::Validator;
-use tfplugin::framework::{
-    async_trait, Attribute, Block, DataSource, Diagnostic, Diagnostics, Schema,
-};
-use tfplugin::value::{Type, Value};
+use tfplugin::framework::model::Model;
+use tfplugin::framework::{async_trait, Block, DataSource, Diagnostic, Diagnostics, Schema};
+use tfplugin::value::Value;
 
 pub const TYPE_NAME: &str = "alicloud_sas_private_registries";
 
 /// Registry types the list API reports (wider than what `AddPrivateRegistry` accepts).
 pub const LISTED_TYPES: [&str; 4] = ["acr", "harbor", "quay", "CI/CD"];
 
-type Column = (&'static str, Type, fn(&RegistryInfo) -> Value);
+fn valid_regex(name: &str, s: &String) -> Result<(), String> {
+    Regex::new(s)
+        .map(|_| ())
+        .map_err(|e| format!("`{name}` is not a valid regular expression: {e}"))
+}
 
-/// The one table of an element of `registries`: each attribute, its type, and where in a
-/// listed registry its value is. A string or code the API leaves out reads as `""` or `0`
-/// (configurations interpolate them); the optional `vpc_id`, `port` and `trans_per_hour`
-/// are null then.
-const LISTED: &[Column] = &[
-    ("id", Type::String, |r| r.id.to_string().into()),
-    ("registry_type", Type::String, |r| text(&r.registry_type)),
-    ("registry_version", Type::String, |r| {
-        text(&r.registry_version)
-    }),
-    ("registry_name", Type::String, |r| text(&r.registry_name)),
-    ("protocol_type", Type::Number, |r| {
-        Value::int(r.protocol_type.unwrap_or(0))
-    }),
-    ("net_type", Type::Number, |r| {
-        Value::int(r.net_type.unwrap_or(0))
-    }),
-    ("vpc_id", Type::String, |r| {
-        r.vpc_id.clone().filter(|v| !v.is_empty()).into()
-    }),
-    ("registry_host_ip", Type::String, |r| {
-        text(&r.registry_host_ip)
-    }),
-    ("domain_name", Type::String, |r| text(&r.domain_name)),
-    ("port", Type::Number, |r| r.port.into()),
-    // A masked name (`******`) says nothing of the name: null, never a value to use.
-    ("user_name", Type::String, |r| {
-        match r.user_name.as_deref() {
-            Some(u) if private_registry::masked(u) => Value::Null,
-            _ => text(&r.user_name),
+tfplugin::model! {
+    /// The data source's configuration and state.
+    pub struct Lookup: () {
+        /// An identifier for this lookup, derived from the filters.
+        id: String = computed(),
+        /// Only registries of this type: `acr`, `harbor`, `quay` or `CI/CD`.
+        registry_type: String = optional().one_of(&LISTED_TYPES),
+        /// Only registries whose domain name matches this regular expression.
+        domain_name_regex: String = optional().check(valid_regex),
+        /// IDs of the matching registries, in ascending order.
+        ids: Vec<String> = computed(),
+        /// The matching registries, in the order of `ids`.
+        registries: Vec<Listed> = computed(),
+    }
+}
+
+tfplugin::model! {
+    /// One element of `registries`. A string or code the API leaves out reads as `""` or `0`
+    /// (configurations interpolate them); the optional `vpc_id`, `port` and `trans_per_hour`
+    /// are null then.
+    pub struct Listed: () {
+        id: String = computed(),
+        registry_type: String = computed(),
+        registry_version: String = computed(),
+        registry_name: String = computed(),
+        protocol_type: i64 = computed(),
+        net_type: i64 = computed(),
+        vpc_id: String = computed(),
+        registry_host_ip: String = computed(),
+        domain_name: String = computed(),
+        port: i64 = computed(),
+        user_name: String = computed(),
+        region_id: String = computed(),
+        trans_per_hour: i64 = computed(),
+    }
+}
+
+impl From<&RegistryInfo> for Listed {
+    fn from(r: &RegistryInfo) -> Self {
+        let text = |s: &Option<String>| Some(s.clone().unwrap_or_default());
+        Listed {
+            id: Some(r.id.to_string()),
+            registry_type: text(&r.registry_type),
+            registry_version: text(&r.registry_version),
+            registry_name: text(&r.registry_name),
+            protocol_type: Some(r.protocol_type.unwrap_or(0)),
+            net_type: Some(r.net_type.unwrap_or(0)),
+            vpc_id: r.vpc_id.clone().filter(|v| !v.is_empty()),
+            registry_host_ip: text(&r.registry_host_ip),
+            domain_name: text(&r.domain_name),
+            port: r.port,
+            // A masked name (`******`) says nothing of the name: null, never a value to use.
+            user_name: match r.user_name.as_deref() {
+                Some(u) if private_registry::masked(u) => None,
+                _ => text(&r.user_name),
+            },
+            region_id: text(&r.region_id),
+            trans_per_hour: r.trans_per_hour,
         }
-    }),
-    ("region_id", Type::String, |r| text(&r.region_id)),
-    ("trans_per_hour", Type::Number, |r| r.trans_per_hour.into()),
-];
-
-fn text(s: &Option<String>) -> Value {
-    s.clone().unwrap_or_default().into()
-}
-
-/// One element of `registries`.
-pub fn registry_object_type() -> Type {
-    Type::object(LISTED.iter().map(|(name, ty, _)| (*name, ty.clone())))
-}
-
-fn registry_object(r: &RegistryInfo) -> Value {
-    Value::object(LISTED.iter().map(|(name, _, get)| (*name, get(r))))
+    }
 }
 
 pub fn schema() -> Schema {
-    let names: Vec<String> = LISTED
+    let names: Vec<String> = Listed::fields()
         .iter()
-        .map(|(name, _, _)| format!("`{name}`"))
+        .map(|f| format!("`{}`", f.name()))
         .collect();
-    let (last, rest) = names.split_last().expect("the table has rows");
-    let block = Block::new("Lists the private image registries Security Center knows, optionally filtered. Secrets (passwords, tokens, quay auth tokens) are never exported, and a user name the service masks (`******`) is null: the mask is not a name.")
-        .attribute(Attribute::computed("id", Type::String, "An identifier for this lookup, derived from the filters."))
-        .attribute(Attribute::optional("registry_type", Type::String, "Only registries of this type: `acr`, `harbor`, `quay` or `CI/CD`."))
-        .attribute(Attribute::optional("domain_name_regex", Type::String, "Only registries whose domain name matches this regular expression."))
-        .attribute(Attribute::computed("ids", Type::list(Type::String), "IDs of the matching registries, in ascending order."))
-        .attribute(Attribute::computed("registries", Type::list(registry_object_type()), &format!("The matching registries, in the order of `ids`: {} and {last}.", rest.join(", "))));
+    let (last, rest) = names.split_last().expect("the element has attributes");
+    let elements = format!(": {} and {last}.", rest.join(", "));
+    let block = Lookup::attributes().into_iter().fold(
+        Block::new("Lists the private image registries Security Center knows, optionally filtered. Secrets (passwords, tokens, quay auth tokens) are never exported, and a user name the service masks (`******`) is null: the mask is not a name."),
+        |block, mut a| {
+            if a.name == *Lookup::registries {
+                a.description = format!("{}{elements}", a.description.trim_end_matches('.'));
+            }
+            block.attribute(a)
+        },
+    );
     Schema::new(0, block)
-}
-
-pub fn validate(config: &Value) -> Diagnostics {
-    let mut v = Validator::new(config);
-    v.one_of("registry_type", &LISTED_TYPES);
-    v.string("domain_name_regex", |s| {
-        Regex::new(s)
-            .map(|_| ())
-            .map_err(|e| format!("`domain_name_regex` is not a valid regular expression: {e}"))
-    });
-    v.diagnostics
 }
 
 pub struct PrivateRegistries;
@@ -107,13 +115,14 @@ impl DataSource<Session> for PrivateRegistries {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        validate(config)
+        Lookup::validate(config)
     }
 
     /// Lists (sharing the resource's lists), filters and shapes the registries.
     async fn read(&self, session: &Session, config: &Value) -> Result<Value, Diagnostics> {
-        let kind = config.attr("registry_type").as_str();
-        let pattern = match config.attr("domain_name_regex").as_str().map(Regex::new) {
+        let mut lookup = Lookup::from_value(config);
+        let kind = lookup.registry_type.as_deref();
+        let pattern = match lookup.domain_name_regex.as_deref().map(Regex::new) {
             Some(Ok(re)) => Some(re),
             Some(Err(e)) => {
                 return Err(Diagnostic::error("Invalid domain_name_regex", e.to_string()).into())
@@ -134,30 +143,14 @@ impl DataSource<Session> for PrivateRegistries {
             })
             .collect();
         matching.sort_by_key(|r| r.id);
-        let mut state = config.clone();
-        state.set_attr(
-            "id",
-            format!(
-                "{}|{}",
-                kind.unwrap_or("*"),
-                config.attr("domain_name_regex").as_str().unwrap_or("")
-            )
-            .into(),
-        );
-        state.set_attr(
-            "ids",
-            Value::List(
-                matching
-                    .iter()
-                    .map(|r| Value::from(r.id.to_string()))
-                    .collect(),
-            ),
-        );
-        state.set_attr(
-            "registries",
-            Value::List(matching.iter().map(|r| registry_object(r)).collect()),
-        );
-        Ok(state)
+        lookup.id = Some(format!(
+            "{}|{}",
+            kind.unwrap_or("*"),
+            lookup.domain_name_regex.as_deref().unwrap_or("")
+        ));
+        lookup.ids = Some(matching.iter().map(|r| r.id.to_string()).collect());
+        lookup.registries = Some(matching.into_iter().map(Listed::from).collect());
+        Ok(lookup.to_value())
     }
 }
 
@@ -171,7 +164,7 @@ mod tests {
         let mut config = schema().block.empty_value();
         config.set_attr("registry_type", "docker".into());
         config.set_attr("domain_name_regex", "(".into());
-        let d = validate(&config);
+        let d = Lookup::validate(&config);
         let paths: Vec<_> = d.iter().filter_map(|d| d.attribute.clone()).collect();
         assert_eq!(
             paths,
@@ -182,6 +175,6 @@ mod tests {
         );
         config.set_attr("registry_type", "CI/CD".into());
         config.set_attr("domain_name_regex", Value::Unknown);
-        assert!(validate(&config).is_empty());
+        assert!(Lookup::validate(&config).is_empty());
     }
 }

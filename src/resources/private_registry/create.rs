@@ -14,6 +14,7 @@ use tokio::time::Instant;
 
 use super::api::{AddPrivateRegistryRequest, Error, RegistryApi, RegistryInfo};
 use super::errors::failed;
+use super::fields::Fields;
 use super::registries::{duplicate_key, DuplicateKey, Registries};
 use super::settle::{Polled, LIST_LAG_WINDOW};
 use super::{state, TYPE_NAME};
@@ -84,7 +85,7 @@ fn what_this_create_makes(
     new: &AddPrivateRegistryRequest,
     planned: &Value,
 ) -> bool {
-    same_registry(record, new) && state::agrees_on_replacing_fields(record, planned)
+    same_registry(record, new) && Fields::agrees_on_replacing_fields(record, planned)
 }
 
 impl<A: RegistryApi> Registries<A> {
@@ -159,11 +160,11 @@ impl<A: RegistryApi> Registries<A> {
         };
         self.lists.invalidate();
         match self.wait_for(id, &new.registry_type, deadline).await {
-            Ok(record) => Outcome::made(state::created(&record, planned)),
+            Ok(record) => Outcome::made(Fields::created(&record, planned)),
             // The registry exists: keep it in state so nothing is orphaned, and say why it
             // was not read back.
             Err(diagnostics) => Outcome {
-                state: state::created_unread(id, planned),
+                state: Fields::created_unread(id.to_string().into(), planned),
                 diagnostics,
             },
         }

@@ -5,11 +5,13 @@ use alicloud::Error;
 use tfplugin::framework::{Diagnostic, Diagnostics};
 use tfplugin::value::AttributePath;
 
-use super::fields::attribute_of;
+use super::fields::Fields;
 
 pub fn failed(summary: &str, e: &Error) -> Diagnostics {
     let diagnostic = Diagnostic::error(summary, e.to_string());
-    let Some((parameter, attribute)) = e.parameter().and_then(|p| Some((p, attribute_of(p)?)))
+    let Some((parameter, attribute)) = e
+        .parameter()
+        .and_then(|p| Some((p, Fields::attribute_of(p)?)))
     else {
         return diagnostic.into();
     };

@@ -22,7 +22,7 @@ mod settle;
 mod state;
 mod validate;
 
-pub use fields::masked;
+pub use fields::{masked, Registry};
 pub use registries::Registries;
 
 use crate::provider::Session;

@@ -1,6 +1,7 @@
 //! The registry's own planning rules, after the framework's flag-driven ones (computed values
-//! unknown at create, `extra_param` compared as JSON, replacement by the field table).
+//! unknown at create, `extra_param` compared as JSON, replacement by the declaration).
 
+use super::fields::{Fields, Registry};
 use crate::provider::Session;
 use tfplugin::framework::{Diagnostic, Plan};
 use tfplugin::value::{AttributePath, Value};
@@ -31,13 +32,12 @@ pub fn modify_plan(session: Option<&Session>, plan: &mut Plan<'_>) {
     }
 }
 
-/// A change the field table says is only recorded: such a secret or version taken from null
-/// or to null (`Field::replaced_only_between_values`).
+/// A change the declaration says is only recorded: such a secret or version taken from null
+/// or to null (`Mapping::replaced_only_between_values`).
 fn recorded_without_sending(prior: &Value, planned: &Value, path: &AttributePath) -> bool {
-    super::fields::FIELDS.iter().any(|f| {
-        f.replaced_only_between_values()
-            && *path == AttributePath::attr(f.attribute)
-            && (prior.attr(f.attribute).is_null() || planned.attr(f.attribute).is_null())
+    Fields::recorded_only_between_values().any(|name| {
+        *path == AttributePath::attr(name)
+            && (prior.attr(name).is_null() || planned.attr(name).is_null())
     })
 }
 
@@ -46,7 +46,8 @@ fn recorded_without_sending(prior: &Value, planned: &Value, path: &AttributePath
 /// validates); a new registry cannot be added without one. The write-only value is only in
 /// the configuration.
 pub fn password_missing(config: &Value) -> Option<Diagnostic> {
-    if !config.attr("password").is_null() || !config.attr("password_wo").is_null() {
+    if !config.attr(&Registry::password).is_null() || !config.attr(&Registry::password_wo).is_null()
+    {
         return None;
     }
     Some(
@@ -74,7 +75,7 @@ fn replacement_needs_a_password(cause: AttributePath) -> Diagnostic {
         "Replacing this registry needs a password",
         format!("Security Center cannot change `{cause}` in place, so this plan replaces the registry, and a new registry needs a password. Keep `{cause}` as it was, or set `password_wo` (or `password`) to the password of `user_name`."),
     );
-    if super::fields::may_point_at(&cause.to_string()) {
+    if Fields::may_point_at(&cause.to_string()) {
         error.at(cause)
     } else {
         error

@@ -11,6 +11,7 @@ use tokio::time::Instant;
 
 use super::api::{Error, RegistryApi, RegistryInfo};
 use super::errors::failed;
+use super::fields::Fields;
 use super::{schema, state};
 use crate::resources::list_cache::{ListCache, WaitEnded};
 use crate::resources::timeouts::{self, Operation};
@@ -201,7 +202,7 @@ impl<A: RegistryApi> Registries<A> {
                 .insert(key_of(current));
             return Ok(None);
         };
-        let mut new_state = state::refreshed(&record, current);
+        let mut new_state = Fields::refreshed(&record, current);
         let extra = self
             .extra_param(&record, current, deadline)
             .await
@@ -231,7 +232,7 @@ impl<A: RegistryApi> Registries<A> {
             // for drift.
             let kind = planned.attr("registry_type").as_str().unwrap_or_default();
             self.settle("change", id, kind, deadline, |shown| {
-                shown.is_some_and(|r| state::shows_change(r, prior, planned))
+                shown.is_some_and(|r| Fields::shows_change(r, prior, planned))
             })
             .await;
         }
@@ -275,7 +276,7 @@ impl<A: RegistryApi> Registries<A> {
         // Imported state manages what the API reports, optional values included, but no secret:
         // a quay registry's tokens stay out of state (and so out of every plan) until the
         // configuration gives them (`recorded_without_sending` in `plan.rs`).
-        Ok(state::imported(&record, &self.empty))
+        Ok(Fields::imported(&record, &self.empty))
     }
 
     /// Whether the create `planned` would re-make a registry this process saw vanish.

@@ -1,16 +1,17 @@
-//! The schema of `alicloud_sas_private_registry`, from its field table; the attribute names
+//! The schema of `alicloud_sas_private_registry`, from its declaration (`fields.rs`); the attribute names
 //! are part of the contract.
 
-use super::fields::FIELDS;
+use super::fields::Registry;
 use crate::resources::timeouts;
+use tfplugin::framework::model::Model;
 use tfplugin::framework::{Block, IdentityAttribute, IdentitySchema, Schema};
 use tfplugin::value::Type;
 
-/// The schema: every attribute from the field table, then the timeouts.
+/// The schema: every attribute of [`Registry`], then the timeouts.
 pub fn schema() -> Schema {
-    let block = FIELDS.iter().fold(
+    let block = Registry::attributes().into_iter().fold(
         Block::new("A self-managed (harbor or quay) image registry that Security Center scans for image risks, added with `AddPrivateRegistry`."),
-        |block, field| block.attribute(field.attribute()),
+        Block::attribute,
     );
     Schema::new(0, block.block(timeouts::block())).with_identity(identity())
 }

@@ -1,124 +1,12 @@
-//! Terraform state from what the API reports, and API requests from planned state: loops over
-//! the field table (`fields.rs`), which says per attribute what is sent and what is read.
+//! The registry's own parts of turning plans into requests and API records into state; the
+//! rest comes from its declaration (`fields.rs`) through `crate::resources::mapping`.
 
 use super::api::QuayNamespace;
-use super::fields::{Change, Field, Follow, Presence, FIELDS};
-use alicloud::{AddPrivateRegistryRequest, ModifyImageRegistryRequest, RegistryInfo};
+use super::fields::Fields;
+use alicloud::{AddPrivateRegistryRequest, ModifyImageRegistryRequest};
 use tfplugin::value::Value;
 
-/// A host name as it compares: DNS names compare without ASCII case, and a trailing dot (the
-/// fully qualified form) changes nothing.
-pub fn host_key(host: &str) -> String {
-    host.trim_end_matches('.').to_ascii_lowercase()
-}
-
-/// Whether two host names name the same host ([`host_key`]).
-pub fn same_host(a: &str, b: &str) -> bool {
-    host_key(a) == host_key(b)
-}
-
-/// The fields the list reports, with what it says of each for `record`.
-fn reported(
-    record: &RegistryInfo,
-) -> impl Iterator<Item = (&'static Field, Option<Value>, Follow)> + '_ {
-    FIELDS
-        .iter()
-        .filter_map(move |f| f.read.map(|(read, follow)| (f, read(record), follow)))
-}
-
-/// The state an apply that created `record` returns: the planned values (Terraform rejects any
-/// other for what the configuration set, as "inconsistent result after apply"), with what the
-/// API chose filled in where the plan left it unknown (the computed attributes, an unset
-/// `trans_per_hour`), and null where the API did not say, so nothing unknown is left.
-pub fn created(record: &RegistryInfo, planned: &Value) -> Value {
-    let mut state = planned.clone();
-    for (field, api, _) in reported(record) {
-        if state.attr(field.attribute).is_unknown() {
-            state.set_attr(field.attribute, api.unwrap_or(Value::Null));
-        }
-    }
-    null_unknowns(&mut state);
-    state
-}
-
-/// `planned` with `id`, and null for every other value the plan left unknown: what a create
-/// that made registry `id` but could not read it back records, so nothing is orphaned.
-pub fn created_unread(id: i64, planned: &Value) -> Value {
-    let mut state = planned.clone();
-    state.set_attr("id", id.to_string().into());
-    null_unknowns(&mut state);
-    state
-}
-
-/// Any attribute still unknown (none should be, at apply) becomes null.
-fn null_unknowns(state: &mut Value) {
-    if let Value::Object(m) = state {
-        for v in m.values_mut().filter(|v| v.is_unknown()) {
-            *v = Value::Null;
-        }
-    }
-}
-
-/// The state a refresh of `prior` returns, given what the list reports. Only a real change
-/// shows: a field the API leaves out or masks keeps its prior value, a host name equal but for
-/// case or a trailing dot keeps the prior spelling, what the API never returns (password,
-/// extra_param, timeouts) is kept, and an optional attribute the configuration leaves unset
-/// stays null (`Follow::WhereManaged`), or an API default would show as a perpetual diff. Any
-/// other difference is drift, planned as an update (or a replacement).
-pub fn refreshed(record: &RegistryInfo, prior: &Value) -> Value {
-    let mut state = prior.clone();
-    for (field, api, follow) in reported(record) {
-        let Some(api) = api else { continue };
-        let old = prior.attr(field.attribute);
-        let follows = match follow {
-            Follow::Always => true,
-            Follow::Host => {
-                !matches!((old.as_str(), api.as_str()), (Some(o), Some(a)) if same_host(o, a))
-            }
-            Follow::WhereManaged => !old.is_null(),
-        };
-        if follows {
-            state.set_attr(field.attribute, api);
-        }
-    }
-    state
-}
-
-/// The state an import of `record` starts from (`empty`: every attribute null): what the API
-/// reports, optional values included; what it leaves out or masks (the user name, when the
-/// service hides it) stays null, like the password, and the next apply sends it from the
-/// configuration.
-pub fn imported(record: &RegistryInfo, empty: &Value) -> Value {
-    let mut state = refreshed(record, empty);
-    for (field, api, follow) in reported(record) {
-        if follow == Follow::WhereManaged {
-            state.set_attr(field.attribute, api.unwrap_or(Value::Null));
-        }
-    }
-    state
-}
-
-/// Whether the list's `record` shows the change from `prior` to `planned`: every attribute
-/// that changed reads back as planned, where the list reports it (a masked, omitted or merely
-/// re-cased value counts as shown, as it does for a refresh).
-pub fn shows_change(record: &RegistryInfo, prior: &Value, planned: &Value) -> bool {
-    let now = refreshed(record, planned);
-    reported(record).all(|(field, _, _)| {
-        let name = field.attribute;
-        prior.attr(name) == planned.attr(name) || now.attr(name) == planned.attr(name)
-    })
-}
-
-/// Whether `record` agrees with `planned` in every field whose change means a new registry and
-/// which the list reports. A field the list leaves out, or the plan leaves null, agrees.
-pub fn agrees_on_replacing_fields(record: &RegistryInfo, planned: &Value) -> bool {
-    reported(record).all(|(field, api, _)| {
-        let wanted = planned.attr(field.attribute);
-        !matches!(field.change, Change::Replace)
-            || wanted.is_null()
-            || api.is_none_or(|a| &a == wanted)
-    })
-}
+pub use crate::resources::mapping::{host_key, same_host};
 
 /// The `extra_param` JSON for quay namespaces, as the API stores them.
 pub fn extra_param_json(namespaces: &[QuayNamespace]) -> String {
@@ -132,53 +20,44 @@ pub fn extra_param_json(namespaces: &[QuayNamespace]) -> String {
 /// `AddPrivateRegistry` parameters from a planned state (wholly known at apply), and from the
 /// configuration for the write-only secrets, which are never in a plan.
 pub fn new_registry(planned: &Value, config: &Value) -> Result<AddPrivateRegistryRequest, String> {
-    if let Some(f) = FIELDS.iter().find(|f| {
-        f.presence == Presence::Required && {
-            let v = planned.attr(f.attribute);
-            v.is_null() || !v.is_wholly_known()
-        }
-    }) {
-        return Err(format!("`{}` must be known at apply", f.attribute));
-    }
-    let mut add = AddPrivateRegistryRequest::default();
-    for set in FIELDS.iter().filter_map(|f| f.add) {
-        set(&mut add, planned, config);
-    }
+    let add = Fields::create_request(planned, config)?;
     if add.password.expose().is_empty() {
         return Err("`password` or `password_wo` must be known at apply".into());
     }
     Ok(add)
 }
 
-/// `ModifyImageRegistry` parameters for the in-place attributes that differ; `None` when
-/// none does. A new `password_wo_version` sends `password_wo` from the configuration; a first
-/// one (on an imported registry, or one moved from `password`) only starts counting.
+/// `ModifyImageRegistry` parameters for registry `id`'s in-place attributes that differ;
+/// `None` when none does.
 pub fn change(
     id: i64,
     prior: &Value,
     planned: &Value,
     config: &Value,
 ) -> Option<ModifyImageRegistryRequest> {
-    let mut c = ModifyImageRegistryRequest {
+    let change = ModifyImageRegistryRequest {
         id,
-        ..Default::default()
+        ..Fields::modify_request(prior, planned, config)?
     };
-    for field in FIELDS {
-        if let Change::InPlace(set) = field.change {
-            let (before, after) = (prior.attr(field.attribute), planned.attr(field.attribute));
-            let first_version = field.is_write_only_version() && before.is_null();
-            if before != after && !first_version {
-                set(&mut c, planned, config);
-            }
-        }
-    }
-    (!c.is_empty()).then_some(c)
+    (!change.is_empty()).then_some(change)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alicloud::Secret;
+    use alicloud::{RegistryInfo, Secret};
+
+    fn created(r: &RegistryInfo, p: &Value) -> Value {
+        Fields::created(r, p)
+    }
+
+    fn refreshed(r: &RegistryInfo, p: &Value) -> Value {
+        Fields::refreshed(r, p)
+    }
+
+    fn imported(r: &RegistryInfo, e: &Value) -> Value {
+        Fields::imported(r, e)
+    }
 
     fn record() -> RegistryInfo {
         RegistryInfo {

@@ -4,33 +4,17 @@
 
 use serde_json::Value as Json;
 
+use super::fields::Registry;
 use crate::resources::timeouts;
-use tfplugin::framework::validate::{host_name, int_range, ip_address, Presence, Validator};
+use tfplugin::framework::model::Model;
+use tfplugin::framework::validate::{Presence, Validator};
 use tfplugin::framework::Diagnostics;
 use tfplugin::value::Value;
 
+/// Each attribute's own checks (declared on its field), then the rules across attributes.
 pub fn validate(config: &Value) -> Diagnostics {
     let mut v = Validator::new(config);
-    v.one_of("registry_type", &["harbor", "quay"]);
-    v.one_of("registry_version", &["V1", "V2"]);
-    v.integer("protocol_type", |i| {
-        coded("protocol_type", i, &[(1, "HTTP"), (2, "HTTPS")])
-    });
-    v.integer("net_type", |i| {
-        coded("net_type", i, &[(1, "the Internet"), (2, "a VPC")])
-    });
-    v.string("registry_host_ip", |s| ip_address("registry_host_ip", s));
-    v.string("domain_name", |s| host_name("domain_name", s));
-    v.int_range("port", 1, 65535);
-    v.non_empty("user_name");
-    v.non_empty("password");
-    v.non_empty("password_wo");
-    v.string("registry_region_id", region_id);
-    v.integer("trans_per_hour", |i| {
-        int_range("trans_per_hour", i, 1, i64::MAX)
-    });
-    v.string("extra_param", extra_param_shape);
-    v.string("extra_param_wo", |s| namespaces_shape("extra_param_wo", s));
+    v.diagnostics = Registry::validate(config);
     vpc_rules(&mut v);
     quay_rules(&mut v);
     write_only_rules(&mut v);
@@ -39,7 +23,7 @@ pub fn validate(config: &Value) -> Diagnostics {
     diags
 }
 
-fn coded(name: &str, value: i64, codes: &[(i64, &str)]) -> Result<(), String> {
+pub(super) fn coded(name: &str, value: i64, codes: &[(i64, &str)]) -> Result<(), String> {
     if codes.iter().any(|(c, _)| *c == value) {
         return Ok(());
     }
@@ -52,25 +36,21 @@ fn coded(name: &str, value: i64, codes: &[(i64, &str)]) -> Result<(), String> {
 
 /// A registry's region is checked for shape only: the regions Security Center scans
 /// registries in are the API's to say (`alicloud_sas_image_registry_regions`).
-fn region_id(value: &str) -> Result<(), String> {
+pub(super) fn region_id(name: &str, value: &str) -> Result<(), String> {
     if alicloud::regions::looks_like_region(value) {
         Ok(())
     } else {
         Err(format!(
-            "`registry_region_id` must be a region id such as \"cn-hangzhou\" or \"ap-southeast-1\"; got {}.",
+            "`{name}` must be a region id such as \"cn-hangzhou\" or \"ap-southeast-1\"; got {}.",
             tfplugin::framework::validate::shown(value)
         ))
     }
 }
 
-/// The shape Sas expects of `extra_param`: `[{"namespace": "...", "authToken": "..."}, ...]`.
-/// Messages never quote the value: it holds secrets.
-pub fn extra_param_shape(value: &str) -> Result<(), String> {
-    namespaces_shape("extra_param", value)
-}
-
-/// That shape for the attribute `name` (`extra_param` or `extra_param_wo`).
-fn namespaces_shape(name: &str, value: &str) -> Result<(), String> {
+/// The shape Sas expects of `extra_param` (or `extra_param_wo`, as `name` says):
+/// `[{"namespace": "...", "authToken": "..."}, ...]`. Messages never quote the value: it holds
+/// secrets.
+pub(super) fn namespaces_shape(name: &str, value: &str) -> Result<(), String> {
     let json: Json = serde_json::from_str(value).map_err(|e| {
         format!(
             "`{name}` must be JSON (line {}, column {}: {}). Build it with jsonencode([{{ namespace = \"...\", authToken = \"...\" }}]).",
@@ -108,10 +88,19 @@ fn namespaces_shape(name: &str, value: &str) -> Result<(), String> {
 /// Each secret is given one way: stored (`password`, `extra_param`) or write-only (`*_wo`);
 /// a `*_wo_version` only means something beside its write-only value.
 fn write_only_rules(v: &mut Validator<'_>) {
-    for (stored, write_only) in [
-        ("password", "password_wo"),
-        ("extra_param", "extra_param_wo"),
+    for (stored, write_only, version) in [
+        (
+            Registry::password,
+            Registry::password_wo,
+            Registry::password_wo_version,
+        ),
+        (
+            Registry::extra_param,
+            Registry::extra_param_wo,
+            Registry::extra_param_wo_version,
+        ),
     ] {
+        let (stored, write_only, version) = (stored.name, write_only.name, version.name);
         if !v.get(stored).is_null() && !v.get(write_only).is_null() {
             v.error(
                 write_only,
@@ -119,10 +108,9 @@ fn write_only_rules(v: &mut Validator<'_>) {
                 format!("Set `{write_only}` (kept out of state) or `{stored}`, not both."),
             );
         }
-        let version = format!("{write_only}_version");
-        if v.get(write_only).is_null() && matches!(v.get(&version), Presence::Known(_)) {
+        if v.get(write_only).is_null() && matches!(v.get(version), Presence::Known(_)) {
             v.error(
-                &version,
+                version,
                 format!("{version} without {write_only}"),
                 format!("`{version}` says when to send `{write_only}` again; set `{write_only}` too, or remove it."),
             );
@@ -131,19 +119,19 @@ fn write_only_rules(v: &mut Validator<'_>) {
 }
 
 fn vpc_rules(v: &mut Validator<'_>) {
-    let net_type = match v.get("net_type") {
+    let net_type = match v.get(&Registry::net_type) {
         Presence::Known(n) => n.as_i64(),
         _ => return,
     };
-    let vpc = v.get("vpc_id");
+    let vpc = v.get(&Registry::vpc_id);
     match net_type {
         Some(2) if vpc.is_null() => v.warning(
-            "net_type",
+            &Registry::net_type,
             "VPC registry without vpc_id",
             "`net_type = 2` reaches the registry through a VPC, but no `vpc_id` says which one. Set `vpc_id` unless Security Center can infer it.",
         ),
         Some(1) if matches!(vpc, Presence::Known(_)) => v.warning(
-            "vpc_id",
+            &Registry::vpc_id,
             "vpc_id is ignored for Internet registries",
             "`vpc_id` only applies when `net_type = 2` (VPC); with `net_type = 1` it is ignored.",
         ),
@@ -152,19 +140,19 @@ fn vpc_rules(v: &mut Validator<'_>) {
 }
 
 fn quay_rules(v: &mut Validator<'_>) {
-    let Presence::Known(kind) = v.get("registry_type") else {
+    let Presence::Known(kind) = v.get(&Registry::registry_type) else {
         return;
     };
-    let extra = v.get("extra_param");
-    let extra_wo = v.get("extra_param_wo");
+    let extra = v.get(&Registry::extra_param);
+    let extra_wo = v.get(&Registry::extra_param_wo);
     match kind.as_str() {
         Some("quay") if extra.is_null() && extra_wo.is_null() => v.error(
-            "extra_param",
+            &Registry::extra_param,
             "quay registries need extra_param",
             "`registry_type = \"quay\"` requires `extra_param_wo` (kept out of state; Terraform 1.11+, OpenTofu 1.11+) or `extra_param`: a JSON array like jsonencode([{ namespace = \"team\", authToken = var.quay_token }]).",
         ),
         Some("harbor") if matches!(extra, Presence::Known(_)) || matches!(extra_wo, Presence::Known(_)) => v.warning(
-            "extra_param",
+            &Registry::extra_param,
             "extra_param is only used by quay",
             "Security Center reads `extra_param` only for `registry_type = \"quay\"`.",
         ),
@@ -311,7 +299,7 @@ mod tests {
             r#"[{"namespace":"a","authToken":""}]"#,
             r#"["SECRETVALUE"]"#,
         ] {
-            let err = extra_param_shape(bad).unwrap_err();
+            let err = namespaces_shape("extra_param", bad).unwrap_err();
             assert!(!err.contains("SECRETVALUE"), "{err}");
             assert!(err.contains("extra_param"), "{err}");
         }

@@ -4,6 +4,7 @@
 //! [`Provider`] the adapters call.
 
 mod diagnostics;
+pub mod model;
 pub mod plan;
 mod provider;
 mod resource;
