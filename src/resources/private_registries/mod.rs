@@ -15,7 +15,7 @@ pub const TYPE_NAME: &str = "alicloud_sas_private_registries";
 /// Registry types the list API reports (wider than what `AddPrivateRegistry` accepts).
 pub const LISTED_TYPES: [&str; 4] = ["acr", "harbor", "quay", "CI/CD"];
 
-fn valid_regex(name: &str, s: &String) -> Result<(), String> {
+fn valid_regex(name: &str, s: &str) -> Result<(), String> {
     Regex::new(s)
         .map(|_| ())
         .map_err(|e| format!("`{name}` is not a valid regular expression: {e}"))
@@ -29,7 +29,7 @@ tfplugin::model! {
         /// Only registries of this type: `acr`, `harbor`, `quay` or `CI/CD`.
         registry_type: String = optional().one_of(&LISTED_TYPES),
         /// Only registries whose domain name matches this regular expression.
-        domain_name_regex: String = optional().check(valid_regex),
+        domain_name_regex: String = optional().check(|n, s| valid_regex(n, s)),
         /// IDs of the matching registries, in ascending order.
         ids: Vec<String> = computed(),
         /// The matching registries, in the order of `ids`.
