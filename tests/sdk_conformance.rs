@@ -1,7 +1,7 @@
 //! The official Python SDK, `alibabacloud-sas20181203` 10.3.2 (installed into `.tools/python` by
 //! `make tools`), against sas-emulator and against our client.
 //!
-//! - Conformance: for the six operations the provider uses, the SDK and `SasClient` send the
+//! - Conformance: for the seven operations the provider's client has, the SDK and `SasClient` send the
 //!   same inputs to two fresh emulators; the request logs must show the same parameters with
 //!   the same values (secrets hashed) in the same place (query or form), for V3 and V2. The
 //!   service is known to accept what its SDK sends, so this is what proves it accepts ours.
@@ -28,7 +28,8 @@ use std::time::Duration;
 use alicloud::{
     resolve, AddPrivateRegistryRequest, CallContext, DeletePrivateRegistryRequest, EndpointsConfig,
     ListImageRegistryExtraRequest, ListImageRegistryRegionRequest, ListPrivateRegistryListRequest,
-    ModifyImageRegistryRequest, ProviderConfig, RetryPolicy, SasClient, Secret,
+    ModifyImageRegistryRequest, PageImageRegistryRequest, ProviderConfig, RetryPolicy, SasClient,
+    Secret,
 };
 use sas_emulator::{
     introspect::LogEntry, Emulator, EmulatorConfig, FaultConfig, RunningEmulator,
@@ -119,7 +120,7 @@ fn emulator(token: Option<&str>) -> RunningEmulator {
     .expect("emulator")
 }
 
-/// The six operations with fixed inputs, as SDK calls (`$id`: the last Add's Id).
+/// The seven operations with fixed inputs, as SDK calls (`$id`: the last Add's Id).
 fn sdk_calls() -> Value {
     json!([
         {"action": "AddPrivateRegistry", "args": {
@@ -140,6 +141,9 @@ fn sdk_calls() -> Value {
             "domain_name": "quay2.example.com", "port": 8443, "registry_host_ip": "192.168.1.10"}},
         {"action": "DeletePrivateRegistry", "args": {"registry_id": "$id"}},
         {"action": "ListImageRegistryRegion", "args": {"lang": "zh"}},
+        {"action": "PageImageRegistry", "args": {
+            "current_page": 1, "page_size": 1, "registry_name_like": "harbor",
+            "registry_type_in_list": ["harbor", "quay"], "registry_type_not_in_list": ["acr"]}},
     ])
 }
 
@@ -166,7 +170,7 @@ fn client(emu: &RunningEmulator, signature: &str, token: Option<&str>) -> SasCli
     SasClient::new(r)
 }
 
-/// The same five operations through our client.
+/// The same seven operations through our client.
 async fn our_calls(c: &SasClient) {
     let cx = CallContext::with_timeout(Duration::from_secs(20), CancellationToken::new());
     c.add_private_registry(
@@ -236,6 +240,18 @@ async fn our_calls(c: &SasClient) {
     )
     .await
     .expect("regions");
+    c.page_image_registry(
+        &PageImageRegistryRequest {
+            current_page: Some(1),
+            page_size: Some(1),
+            registry_name_like: Some("harbor".into()),
+            registry_type_in_list: vec!["harbor".into(), "quay".into()],
+            registry_type_not_in_list: vec!["acr".into()],
+        },
+        &cx,
+    )
+    .await
+    .expect("page");
 }
 
 /// One logged request as compared: action, then each parameter's value and location.
@@ -369,6 +385,18 @@ fn sdk_answers_parse_into_its_models() {
         assert_eq!(r[5]["typed"]["data"], true);
         assert_eq!(r[6]["typed"]["regions"][0]["region_id"], "cn-hangzhou");
         assert_eq!(r[6]["typed"]["regions"][0]["region_name"], "华东1（杭州）");
+        // A page of one: the harbor registry (the quay one was deleted), and where it stands.
+        let page = &r[7]["typed"];
+        assert_eq!(
+            page["registries"].as_array().map(Vec::len),
+            Some(1),
+            "{page}"
+        );
+        assert_eq!(page["registries"][0]["registry_type"], "harbor");
+        assert_eq!(page["registries"][0]["registry_name"], "harbor.example.com");
+        assert_eq!(page["page_info"]["total_count"], 1, "{page}");
+        assert_eq!(page["page_info"]["current_page"], 1, "{page}");
+        assert_eq!(page["page_info"]["page_size"], 1, "{page}");
         // the model carries no password (the API masks it) but does carry what it returned
         assert!(!r[2]["model"].to_string().contains(QUAY_PASSWORD));
     }

@@ -68,6 +68,32 @@ fn destroy_finishes_after_an_imported_registry_vanished(client: Client) {
     assert_eq!(resources_in_state(&adopted), 0, "an empty state");
 }
 
+/// A user name, a password and a quay registry's tokens may be left out of configuration for a
+/// registry that exists (the API never lists the secrets and may mask the name), so an adopted
+/// registry validates and plans clean; adding one without them is refused at plan, each at its
+/// line, before any call.
+#[test]
+fn a_new_registry_without_what_adding_needs_is_refused_at_plan_on_terraform_1_15_9() {
+    let s = Scenario::on_emulator_with(NEWEST, &["--realism", "all"]);
+    let bare = harbor(&[("registry_type", "\"quay\"")], &["user_name", "password"]);
+    s.ws.write_config(&format!("{}{bare}", s.providers()));
+    let (ok, text) = s.ws.outcome(&["plan", "-input=false", "-no-color"]);
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(!ok, "{NEWEST}: the plan must fail:\n{text}");
+    for summary in [
+        "A new registry needs a user name",
+        "A new registry needs a password",
+        "quay registries need extra_param",
+    ] {
+        assert!(text.contains(summary), "{NEWEST}: {summary}:\n{text}");
+    }
+    assert!(
+        text.matches("on main.tf line").count() >= 3,
+        "{NEWEST}: each at its line:\n{text}"
+    );
+    assert_eq!(s.emulator().count_actions("AddPrivateRegistry"), 0);
+}
+
 /// An argument: its name and its HCL expression.
 type Arg = (&'static str, String);
 

@@ -61,7 +61,7 @@ fn validate_matrix(client: Client) {
     let ws = Workspace::dev(client, &config);
     a_valid_registry_validates(&ws);
     each_bad_value_is_reported_at_its_line(&ws);
-    quay_without_extra_param_is_an_error_at_validate(&ws);
+    a_quay_registry_validates_without_its_tokens(&ws);
     a_variable_without_a_value_is_not_judged_at_validate(&ws);
 }
 
@@ -97,7 +97,11 @@ fn each_bad_value_is_reported_at_its_line(ws: &Workspace) {
         ("registry_region_id", "\"Hangzhou\"", "region id"),
         ("trans_per_hour", "0", "at least 1"),
         ("extra_param", "\"{}\"", "JSON array of objects"),
-        ("user_name", "null", "is required and must not be null"),
+        (
+            "registry_host_ip",
+            "null",
+            "is required and must not be null",
+        ),
     ];
     for (attr, value, message) in cases {
         let (config, line) = config_with(attr, value);
@@ -118,17 +122,14 @@ fn each_bad_value_is_reported_at_its_line(ws: &Workspace) {
     }
 }
 
-fn quay_without_extra_param_is_an_error_at_validate(ws: &Workspace) {
+/// Configuration for an existing quay registry (generated for an import, say) need not hold
+/// its tokens, which the API never lists: adding one needs them, and the plan says so
+/// (`terraform_first_hour::a_new_registry_without_what_adding_needs_is_refused_at_plan`).
+fn a_quay_registry_validates_without_its_tokens(ws: &Workspace) {
     let (config, _) = config_with("registry_type", "\"quay\"");
     ws.write_config(&config);
-    let out = ws.run(&["validate", "-no-color"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{}: must fail", ws.client);
-    assert!(
-        stderr.contains("quay registries need extra_param"),
-        "{}: {stderr}",
-        ws.client
-    );
+    let out = ws.ok(&["validate", "-no-color"]);
+    assert!(out.contains("Success"), "{}: {out}", ws.client);
 }
 
 fn a_variable_without_a_value_is_not_judged_at_validate(ws: &Workspace) {

@@ -14,7 +14,8 @@ use alicloud::config::SignatureVersion;
 use alicloud::sas::SasClient;
 use alicloud::{CredentialSource, Protocol};
 use tfplugin::framework::{
-    DataSource, Diagnostic, Diagnostics, ProviderDefinition, ProviderServer, Resource, Schema,
+    DataSource, Diagnostic, Diagnostics, ListResource, ProviderDefinition, ProviderServer,
+    Resource, Schema,
 };
 use tfplugin::value::{AttributePath, Value};
 
@@ -113,6 +114,11 @@ impl ProviderDefinition for Alicloud {
             Box::new(private_registries::PrivateRegistries),
             Box::new(image_registry_regions::ImageRegistryRegions),
         ]
+    }
+
+    /// Every list resource (`terraform query`) the provider serves: one line each.
+    fn list_resources(&self) -> Vec<Box<dyn ListResource<Session>>> {
+        vec![Box::new(private_registry::PrivateRegistryList)]
     }
 
     fn stop(&self) {

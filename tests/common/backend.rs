@@ -132,6 +132,38 @@ impl Emulator {
         self.send(reqwest::Method::POST, "/_emulator/faults", Some(faults));
     }
 
+    /// Registries added outside Terraform, as a script or the console would, through the
+    /// signed API; their ids in order.
+    #[allow(dead_code)]
+    pub fn add_registries(&self, registries: &[alicloud::AddPrivateRegistryRequest]) -> Vec<i64> {
+        let env = self.provider_env();
+        let mut config = alicloud::resolve(
+            &alicloud::ProviderConfig {
+                protocol: Some("HTTP".into()),
+                ..Default::default()
+            },
+            &move |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()),
+        )
+        .expect("a client for the emulator");
+        config.retry = alicloud::RetryPolicy {
+            base_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(50),
+        };
+        let client = alicloud::SasClient::new(config);
+        let cx = alicloud::CallContext::with_timeout(
+            Duration::from_secs(60),
+            tokio_util::sync::CancellationToken::new(),
+        );
+        block_on(async {
+            let mut ids = Vec::new();
+            for r in registries {
+                let added = client.add_private_registry(r, &cx).await;
+                ids.push(added.expect("AddPrivateRegistry").data.id);
+            }
+            ids
+        })
+    }
+
     /// Environment for Terraform (and so our provider) to talk to this emulator.
     pub fn provider_env(&self) -> Vec<(String, String)> {
         vec![

@@ -42,6 +42,7 @@ ACTIONS = {
         "list_image_registry_region_with_options",
         models.ListImageRegistryRegionRequest,
     ),
+    "PageImageRegistry": ("page_image_registry_with_options", models.PageImageRegistryRequest),
 }
 
 
@@ -72,6 +73,22 @@ def typed(action, body):
         for r in regions:
             assert isinstance(r, models.ListImageRegistryRegionResponseBodyRegions), type(r)
         out["regions"] = [{"region_id": r.region_id, "region_name": r.region_name} for r in regions]
+    elif action == "PageImageRegistry":
+        items = body.list or []
+        for r in items:
+            assert isinstance(r, models.PageImageRegistryResponseBodyList), type(r)
+        assert isinstance(body.page_info, models.PageImageRegistryResponseBodyPageInfo)
+        out["registries"] = [
+            {"id": r.id, "registry_name": r.registry_name, "registry_type": r.registry_type}
+            for r in items
+        ]
+        info = body.page_info
+        out["page_info"] = {
+            "count": info.count,
+            "current_page": info.current_page,
+            "page_size": info.page_size,
+            "total_count": info.total_count,
+        }
     # The model round-trips: what it parsed is what it would write back.
     again = type(body)().from_map(body.to_map())
     assert again.to_map() == body.to_map()

@@ -90,8 +90,9 @@ fn what_this_create_makes(
 
 impl<A: RegistryApi> Registries<A> {
     pub async fn create(&self, planned: &Value, config: &Value) -> Outcome {
-        if let Some(missing) = super::plan::password_missing(config) {
-            return Outcome::failed(missing);
+        let missing = super::plan::missing_to_add(config);
+        if !missing.is_empty() {
+            return Outcome::failed(Diagnostics(missing.iter().map(|m| m.to_add()).collect()));
         }
         let new = match state::new_registry(planned, config) {
             Ok(n) => n,

@@ -33,9 +33,10 @@ fn told(s: &Option<String>) -> Option<Value> {
         .map(Value::from)
 }
 
-/// An enumerated number the API told (`ProtocolType`, `NetType` are 1 or 2; 0 is absent).
-fn told_code(n: Option<i64>) -> Option<Value> {
-    n.filter(|n| *n != 0).map(Value::int)
+/// A number the API told: `ProtocolType` and `NetType` are 1 or 2, and `TransPerHour` at
+/// least 1 (`AddPrivateRegistry` takes it so); the service reports 0 for a value it never had.
+fn told_number(n: Option<i64>) -> Option<Value> {
+    n.filter(|n| *n > 0).map(Value::int)
 }
 
 /// Whether an API string is a masked value: the service hides some fields, such as `UserName`
@@ -61,11 +62,11 @@ tfplugin::model! {
         /// How Security Center reaches the registry: `1` for HTTP, `2` for HTTPS.
         protocol_type: i64 = required()
             .check(|n, i| coded(n, *i, &[(1, "HTTP"), (2, "HTTPS")]))
-            .with(api().create(sent!(protocol_type)).replace().read(|r| told_code(r.protocol_type), Follow::Always)),
+            .with(api().create(sent!(protocol_type)).replace().read(|r| told_number(r.protocol_type), Follow::Always)),
         /// Network the registry is reached through: `1` for the Internet, `2` for a VPC.
         net_type: i64 = required()
             .check(|n, i| coded(n, *i, &[(1, "the Internet"), (2, "a VPC")]))
-            .with(api().create(sent!(net_type)).replace().read(|r| told_code(r.net_type), Follow::Always)),
+            .with(api().create(sent!(net_type)).replace().read(|r| told_number(r.net_type), Follow::Always)),
         /// The VPC the registry lives in; expected when `net_type = 2`.
         vpc_id: String = optional()
             .with(api().create(sent!(vpc_id)).replace().read(|r| told(&r.vpc_id), Follow::WhereManaged)),
@@ -81,8 +82,10 @@ tfplugin::model! {
         port: i64 = optional()
             .range(1, 65535)
             .with(api().create(sent!(port)).in_place(sent!(port)).read(|r| r.port.map(Value::int), Follow::WhereManaged)),
-        /// User name Security Center logs in to the registry with.
-        user_name: String = required()
+        /// User name Security Center logs in to the registry with; required to add a registry.
+        /// The API may mask it (`******`), so an imported registry may have none in state:
+        /// leave it unset to keep the registry's, or set it and the next apply sends it.
+        user_name: String = optional()
             .non_empty()
             .with(api().create(sent!(user_name)).in_place(sent!(user_name)).read(|r| told(&r.user_name), Follow::Always)),
         /// Write-only password for `user_name`: sent to the API, never stored in state or plan
@@ -113,10 +116,10 @@ tfplugin::model! {
             .check(|n, s| region_id(n, s))
             .with(api().create(sent!(registry_region_id)).replace().read(|r| told(&r.region_id), Follow::Always)),
         /// How many images Security Center scans per hour, at least 1. Chosen by the API when
-        /// unset.
+        /// unset; a registry added without it may report 0, which is read as unset.
         trans_per_hour: i64 = optional_computed()
             .range(1, i64::MAX)
-            .with(api().create(sent!(trans_per_hour)).in_place(sent!(trans_per_hour)).read(|r| r.trans_per_hour.map(Value::int), Follow::Always)),
+            .with(api().create(sent!(trans_per_hour)).in_place(sent!(trans_per_hour)).read(|r| told_number(r.trans_per_hour), Follow::Always)),
         /// Write-only form of `extra_param` for `quay`, never stored in state or plan
         /// (Terraform 1.11 and later, OpenTofu 1.11 and later). The same JSON array of
         /// `namespace` and `authToken` objects. Sent when the registry is added; the API cannot

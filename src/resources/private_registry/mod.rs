@@ -5,6 +5,7 @@
 //! - `plan.rs` and `validate.rs`: the registry's own plan-time rules.
 //! - `registries.rs`: shared lists, read, update, delete, import; `create.rs`: the create that
 //!   makes exactly one registry; `settle.rs`: waiting for lists to show what was done.
+//! - `list.rs`: the list resource of the same name, for `terraform query`.
 //! - `api.rs`: what all that needs of the API, which `fake.rs` fakes for the unit tests.
 
 pub mod api;
@@ -15,6 +16,7 @@ mod errors;
 #[cfg(test)]
 mod fake;
 mod fields;
+mod list;
 mod plan;
 mod registries;
 mod schema;
@@ -23,6 +25,7 @@ mod state;
 mod validate;
 
 pub use fields::{masked, Registry};
+pub use list::PrivateRegistryList;
 pub use registries::Registries;
 
 use crate::provider::Session;

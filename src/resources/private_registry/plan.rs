@@ -8,15 +8,15 @@ use tfplugin::value::{AttributePath, Value};
 
 pub fn modify_plan(session: Option<&Session>, plan: &mut Plan<'_>) {
     if plan.is_create() {
-        if let Some(missing) = password_missing(plan.config) {
-            // Terraform's destroy plans this create too, in the refresh it runs first, and
-            // fails on an error here: for a registry deleted outside Terraform, say it and let
-            // the apply (which a destroy never reaches) refuse.
-            let vanished = session.is_some_and(|s| s.registries.vanished_like(&plan.planned));
+        // Terraform's destroy plans this create too, in the refresh it runs first, and fails
+        // on an error here: for a registry deleted outside Terraform, say it and let the apply
+        // (which a destroy never reaches) refuse.
+        let vanished = session.is_some_and(|s| s.registries.vanished_like(&plan.planned));
+        for missing in missing_to_add(plan.config) {
             plan.diagnostics.push(if vanished {
-                after_vanishing(missing)
+                missing.after_vanishing()
             } else {
-                missing
+                missing.to_add()
             });
         }
         return;
@@ -24,10 +24,9 @@ pub fn modify_plan(session: Option<&Session>, plan: &mut Plan<'_>) {
     let (prior, planned) = (plan.prior, &plan.planned);
     plan.requires_replace
         .retain(|p| !recorded_without_sending(prior, planned, p));
-    if let Some(cause) = plan.requires_replace.first() {
-        if password_missing(plan.config).is_some() {
-            plan.diagnostics
-                .push(replacement_needs_a_password(cause.clone()));
+    if let Some(cause) = plan.requires_replace.first().cloned() {
+        for missing in missing_to_add(plan.config) {
+            plan.diagnostics.push(missing.to_replace(cause.clone()));
         }
     }
 }
@@ -41,44 +40,83 @@ fn recorded_without_sending(prior: &Value, planned: &Value, path: &AttributePath
     })
 }
 
-/// `password` and `password_wo` are optional so that an imported registry, whose password the
-/// API never returns, can be managed without one (and configuration generated for it
-/// validates); a new registry cannot be added without one. The write-only value is only in
-/// the configuration.
-pub fn password_missing(config: &Value) -> Option<Diagnostic> {
-    if !config.attr(&Registry::password).is_null() || !config.attr(&Registry::password_wo).is_null()
-    {
-        return None;
+/// Something a new registry needs that an existing one may lack. `user_name`, the passwords
+/// and a quay registry's tokens are optional so that an imported registry, whose password and
+/// tokens the API never lists and whose user name it may mask, can be managed without them
+/// (and configuration generated for it validates and plans clean); `AddPrivateRegistry` takes
+/// none of them empty.
+pub struct Missing {
+    summary: &'static str,
+    /// What is missing, as a sentence ends: "a password".
+    what: &'static str,
+    attribute: &'static str,
+    /// How to give it.
+    fix: &'static str,
+}
+
+/// What `config` lacks to add a registry, in the order the attributes are declared.
+pub fn missing_to_add(config: &Value) -> Vec<Missing> {
+    let unset = |name: &str| config.attr(name).is_null();
+    let mut missing = Vec::new();
+    if unset(&Registry::user_name) {
+        missing.push(Missing {
+            summary: "A new registry needs a user name",
+            what: "a user name",
+            attribute: Registry::user_name.name,
+            fix: "Set `user_name` to the user Security Center logs in to the registry as.",
+        });
     }
-    Some(
+    if unset(&Registry::password) && unset(&Registry::password_wo) {
+        missing.push(Missing {
+            summary: "A new registry needs a password",
+            what: "a password",
+            attribute: Registry::password.name,
+            fix: "Set `password_wo` (kept out of state; Terraform 1.11+, OpenTofu 1.11+) or `password` to the password of `user_name`: Security Center logs in with it.",
+        });
+    }
+    let quay = config.attr(&Registry::registry_type).as_str() == Some("quay");
+    if quay && unset(&Registry::extra_param) && unset(&Registry::extra_param_wo) {
+        missing.push(Missing {
+            summary: "quay registries need extra_param",
+            what: "its quay tokens",
+            attribute: Registry::extra_param.name,
+            fix: "`registry_type = \"quay\"` requires `extra_param_wo` (kept out of state; Terraform 1.11+, OpenTofu 1.11+) or `extra_param`: a JSON array like jsonencode([{ namespace = \"team\", authToken = var.quay_token }]).",
+        });
+    }
+    missing
+}
+
+impl Missing {
+    /// The error of a create without it.
+    pub fn to_add(&self) -> Diagnostic {
         Diagnostic::error(
-            "A new registry needs a password",
-            "Set `password_wo` (kept out of state; Terraform 1.11+, OpenTofu 1.11+) or `password` to the password of `user_name`: Security Center logs in with it. Both may be left unset only on a registry that already exists (an imported one keeps the password it has).",
+            self.summary,
+            format!("{} It may be left unset only on a registry that already exists (an imported one keeps what it has).", self.fix),
         )
-        .at(AttributePath::attr("password")),
-    )
-}
+        .at(AttributePath::attr(self.attribute))
+    }
 
-/// What `missing` becomes for a registry this process saw deleted outside Terraform.
-fn after_vanishing(missing: Diagnostic) -> Diagnostic {
-    Diagnostic::warning(
-        "The registry was deleted outside Terraform",
-        format!("This plan adds it again, and the apply will fail unless the configuration has a password. {} A destroy is not affected.", missing.detail),
-    )
-    .at(AttributePath::attr("password"))
-}
+    /// What the error becomes for a registry this process saw deleted outside Terraform.
+    fn after_vanishing(&self) -> Diagnostic {
+        Diagnostic::warning(
+            "The registry was deleted outside Terraform",
+            format!("This plan adds it again, and the apply will fail unless the configuration has {}. {} A destroy is not affected.", self.what, self.fix),
+        )
+        .at(AttributePath::attr(self.attribute))
+    }
 
-/// The error of a replacement that a missing password blocks, naming the attribute that
-/// forces it, and at its line unless that line may hold a secret.
-fn replacement_needs_a_password(cause: AttributePath) -> Diagnostic {
-    let error = Diagnostic::error(
-        "Replacing this registry needs a password",
-        format!("Security Center cannot change `{cause}` in place, so this plan replaces the registry, and a new registry needs a password. Keep `{cause}` as it was, or set `password_wo` (or `password`) to the password of `user_name`."),
-    );
-    if Fields::may_point_at(&cause.to_string()) {
-        error.at(cause)
-    } else {
-        error
+    /// The error of a replacement it blocks, naming the attribute that forces it, and at its
+    /// line unless that line may hold a secret.
+    fn to_replace(&self, cause: AttributePath) -> Diagnostic {
+        let error = Diagnostic::error(
+            format!("Replacing this registry needs {}", self.what),
+            format!("Security Center cannot change `{cause}` in place, so this plan replaces the registry, and a new registry needs {}. Keep `{cause}` as it was, or: {}", self.what, self.fix),
+        );
+        if Fields::may_point_at(&cause.to_string()) {
+            error.at(cause)
+        } else {
+            error
+        }
     }
 }
 

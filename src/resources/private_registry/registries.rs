@@ -273,10 +273,15 @@ impl<A: RegistryApi> Registries<A> {
             }
             Err(e) => return Err(failed("Failed to read registry", &e)),
         };
-        // Imported state manages what the API reports, optional values included, but no secret:
-        // a quay registry's tokens stay out of state (and so out of every plan) until the
-        // configuration gives them (`recorded_without_sending` in `plan.rs`).
-        Ok(Fields::imported(&record, &self.empty))
+        Ok(self.imported_state(&record))
+    }
+
+    /// The state an import of `record` starts from. It manages what the API reports, optional
+    /// values included, but no secret: a quay registry's tokens stay out of state (and so out
+    /// of every plan) until the configuration gives them (`recorded_without_sending` in
+    /// `plan.rs`).
+    pub fn imported_state(&self, record: &RegistryInfo) -> Value {
+        Fields::imported(record, &self.empty)
     }
 
     /// Whether the create `planned` would re-make a registry this process saw vanish.

@@ -145,17 +145,18 @@ fn quay_rules(v: &mut Validator<'_>) {
     };
     let extra = v.get(&Registry::extra_param);
     let extra_wo = v.get(&Registry::extra_param_wo);
+    // That quay needs its tokens is a rule for adding one (`plan::missing_to_add`): an
+    // imported quay registry keeps the tokens it has.
     match kind.as_str() {
-        Some("quay") if extra.is_null() && extra_wo.is_null() => v.error(
-            &Registry::extra_param,
-            "quay registries need extra_param",
-            "`registry_type = \"quay\"` requires `extra_param_wo` (kept out of state; Terraform 1.11+, OpenTofu 1.11+) or `extra_param`: a JSON array like jsonencode([{ namespace = \"team\", authToken = var.quay_token }]).",
-        ),
-        Some("harbor") if matches!(extra, Presence::Known(_)) || matches!(extra_wo, Presence::Known(_)) => v.warning(
-            &Registry::extra_param,
-            "extra_param is only used by quay",
-            "Security Center reads `extra_param` only for `registry_type = \"quay\"`.",
-        ),
+        Some("harbor")
+            if matches!(extra, Presence::Known(_)) || matches!(extra_wo, Presence::Known(_)) =>
+        {
+            v.warning(
+                &Registry::extra_param,
+                "extra_param is only used by quay",
+                "Security Center reads `extra_param` only for `registry_type = \"quay\"`.",
+            )
+        }
         _ => {}
     }
 }
@@ -209,7 +210,10 @@ mod tests {
             r#"[{"namespace":"team","authToken":"tok"}]"#.into(),
         );
         assert!(errors_at(&wo).is_empty(), "{:?}", validate(&wo));
-        assert_eq!(errors_at(&quay), vec!["extra_param"]);
+        assert!(
+            errors_at(&quay).is_empty(),
+            "an imported quay registry keeps its tokens: only adding one needs them"
+        );
         let bad = with(
             quay,
             "extra_param_wo",
@@ -276,18 +280,30 @@ mod tests {
     }
 
     #[test]
-    fn quay_needs_extra_param_only_when_decidable() {
+    fn adding_a_quay_registry_needs_its_tokens_a_user_name_and_a_password() {
+        use super::super::plan::missing_to_add;
+        let named = |config: &Value| -> Vec<String> {
+            missing_to_add(config)
+                .iter()
+                .map(|m| {
+                    m.to_add()
+                        .attribute
+                        .map(|a| a.to_string())
+                        .unwrap_or_default()
+                })
+                .collect()
+        };
         let quay = with(harbor(), "registry_type", "quay".into());
-        assert_eq!(errors_at(&quay), vec!["extra_param"]);
-        assert!(errors_at(&with(quay.clone(), "extra_param", Value::Unknown)).is_empty());
-        let unknown_type = with(harbor(), "registry_type", Value::Unknown);
-        assert!(errors_at(&unknown_type).is_empty());
-        let good = with(
-            quay,
-            "extra_param",
-            r#"[{"namespace":"team","authToken":"t0k"}]"#.into(),
+        assert_eq!(named(&quay), vec!["extra_param"]);
+        assert!(named(&with(quay.clone(), "extra_param", Value::Unknown)).is_empty());
+        assert!(named(&with(harbor(), "registry_type", Value::Unknown)).is_empty());
+        let bare = with(
+            with(quay, "user_name", Value::Null),
+            "password",
+            Value::Null,
         );
-        assert!(validate(&good).is_empty());
+        assert_eq!(named(&bare), vec!["user_name", "password", "extra_param"]);
+        assert!(named(&harbor()).is_empty());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! [`Provider`] the adapters call.
 
 mod diagnostics;
+pub mod generate;
 pub mod model;
 pub mod plan;
 mod provider;
@@ -15,11 +16,13 @@ pub mod validate;
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
 pub use plan::Plan;
 pub use provider::{
-    ApplyRequest, ApplyResponse, ImportResponse, ImportedResource, PlanRequest, PlanResponse,
-    Provider, ProviderSchema, ReadDataRequest, ReadRequest, ReadResponse, ServerCapabilities,
-    UpgradeRequest,
+    ApplyRequest, ApplyResponse, ImportResponse, ImportedResource, ListEvent, ListRequest,
+    PlanRequest, PlanResponse, Provider, ProviderSchema, ReadDataRequest, ReadRequest,
+    ReadResponse, ServerCapabilities, UpgradeRequest,
 };
-pub use resource::{async_trait, DataSource, Outcome, ProviderDefinition, Resource};
+pub use resource::{
+    async_trait, DataSource, Found, ListResource, Outcome, ProviderDefinition, Resource,
+};
 pub use schema::{
     Attribute, Block, IdentityAttribute, IdentitySchema, NestedBlock, Nesting, Schema,
 };

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use super::{Diagnostics, Schema};
+use super::{Diagnostic, Diagnostics, Schema};
 use crate::value::{decode_json, Value};
 
 /// Optional protocol behaviours we advertise to clients that understand them.
@@ -15,6 +15,9 @@ pub struct ServerCapabilities {
     pub plan_destroy: bool,
     /// Clients may cache our schema instead of calling GetProviderSchema every start (1.6+).
     pub get_provider_schema_optional: bool,
+    /// Terraform ≥ 1.14 asks us for the configuration it generates from a state
+    /// (`-generate-config-out`) instead of deriving it itself.
+    pub generate_resource_config: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -22,6 +25,9 @@ pub struct ProviderSchema {
     pub provider: Schema,
     pub resources: BTreeMap<String, Schema>,
     pub data_sources: BTreeMap<String, Schema>,
+    /// The `config` block of each list resource (Terraform ≥ 1.14's `list` blocks), by the
+    /// name of the managed resource type whose objects it lists.
+    pub list_resources: BTreeMap<String, Schema>,
     pub capabilities: ServerCapabilities,
 }
 
@@ -100,6 +106,44 @@ pub struct ReadDataRequest {
     pub config: Value,
 }
 
+#[derive(Debug, Clone)]
+pub struct ListRequest {
+    pub type_name: String,
+    /// The `config` block of the `list` block, wholly known.
+    pub config: Value,
+    /// Whether each result should carry the whole object, not only its identity.
+    pub include_resource: bool,
+    /// Terraform reads no more results than this.
+    pub limit: u64,
+}
+
+/// One object a listing found, or the error that ended it.
+#[derive(Debug, Clone, Default)]
+pub struct ListEvent {
+    /// The object as the managed resource's state; its identity is derived from it.
+    pub state: Value,
+    pub display_name: String,
+    pub diagnostics: Diagnostics,
+}
+
+/// The stored JSON, or why there is none.
+pub fn stored_json(raw: Option<&[u8]>) -> Result<Vec<u8>, Diagnostics> {
+    raw.map(<[u8]>::to_vec).ok_or_else(|| {
+        Diagnostic::error(
+            "Unsupported state format",
+            "This resource's state was stored in the legacy flatmap format, which this provider cannot read. Remove it from state and import it again.",
+        )
+        .into()
+    })
+}
+
+/// Stored JSON of the current schema version, decoded (null for an attribute it lacks).
+pub fn decode_stored(raw: &[u8], schema: &Schema) -> Result<Value, Diagnostics> {
+    decode_json(raw, &schema.value_type()).map_err(|e| {
+        Diagnostic::error("Stored state does not match the schema", e.to_string()).into()
+    })
+}
+
 /// Everything Terraform can ask of a provider. Type names are checked against the schema by
 /// the caller, so implementations may assume they know the type.
 pub trait Provider: Send + Sync + 'static {
@@ -115,26 +159,18 @@ pub trait Provider: Send + Sync + 'static {
     /// Must not touch the network: clients are built lazily on first use.
     fn configure(&self, config: &Value, terraform_version: &str) -> Diagnostics;
 
-    /// Default: the stored JSON already matches the current schema.
+    /// A stored state brought to the current schema. Older versions are first stepped
+    /// forward by the provider; the JSON then decodes with the current schema's type.
     fn upgrade_resource_state(&self, req: UpgradeRequest) -> (Value, Diagnostics) {
-        let mut diags = Diagnostics::new();
         let Some(schema) = self.schema().resources.get(&req.type_name) else {
-            diags.error("Unknown resource type", req.type_name);
-            return (Value::Null, diags);
-        };
-        let Some(raw) = req.raw_json else {
-            diags.error(
-                "Unsupported state format",
-                "This resource's state was stored in the legacy flatmap format, which this provider cannot read. Remove it from state and import it again.",
+            return (
+                Value::Null,
+                Diagnostic::error("Unknown resource type", req.type_name).into(),
             );
-            return (Value::Null, diags);
         };
-        match decode_json(&raw, &schema.value_type()) {
-            Ok(v) => (v, diags),
-            Err(e) => {
-                diags.error("Stored state does not match the schema", e.to_string());
-                (Value::Null, diags)
-            }
+        match stored_json(req.raw_json.as_deref()).and_then(|raw| decode_stored(&raw, schema)) {
+            Ok(v) => (v, Diagnostics::new()),
+            Err(d) => (Value::Null, d),
         }
     }
 
@@ -154,6 +190,22 @@ pub trait Provider: Send + Sync + 'static {
     ) -> impl Future<Output = ImportResponse> + Send;
 
     fn read_data_source(&self, req: ReadDataRequest) -> impl Future<Output = ReadResponse> + Send;
+
+    fn validate_list_resource_config(&self, _type_name: &str, _config: &Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    /// Sends what a `list` block finds to `events`, one object each, and returns when the
+    /// listing is done, failed (its last event carries the error) or `events` is closed (the
+    /// client stopped reading).
+    fn list_resource(
+        &self,
+        req: ListRequest,
+        events: tokio::sync::mpsc::Sender<ListEvent>,
+    ) -> impl Future<Output = ()> + Send;
+
+    /// The configuration Terraform writes for an object whose state is `state`.
+    fn generate_resource_config(&self, type_name: &str, state: &Value) -> (Value, Diagnostics);
 
     /// Cancels in-flight work (Ctrl-C in Terraform).
     fn stop(&self);

@@ -8,8 +8,11 @@
 //!
 //! [`ProviderServer`]: super::ProviderServer
 
+use tokio::sync::mpsc;
+
 use super::plan::Plan;
-use super::{Diagnostics, Schema, ServerCapabilities};
+use super::provider::ListEvent;
+use super::{Diagnostic, Diagnostics, Schema, ServerCapabilities};
 use crate::value::Value;
 
 /// Trait methods return boxed futures so resources of different types share one registry.
@@ -53,6 +56,105 @@ pub trait Resource<C>: Send + Sync + 'static {
 
     /// The state of the existing object `id` names.
     async fn import(&self, client: &C, id: &str) -> Result<Value, Diagnostics>;
+
+    /// A state stored by schema `version` (older than the current one), as JSON, brought to the
+    /// next version. Called once per version step, oldest first; the JSON of the current
+    /// version then decodes with null for any attribute it lacks. The default has no step to
+    /// take: a resource whose schema version moved past 0 implements each.
+    fn upgrade_state(
+        &self,
+        version: i64,
+        _state: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, Diagnostics> {
+        Err(Diagnostic::error(
+            "Cannot upgrade the stored state",
+            format!(
+                "{}: no step from schema version {version} is defined.",
+                self.type_name()
+            ),
+        )
+        .into())
+    }
+
+    /// The configuration Terraform writes for an object whose state is `state` (`terraform
+    /// plan` or `terraform query` with `-generate-config-out`, Terraform ≥ 1.14): by default
+    /// the state without what configuration need not set ([`config_from_state`]). A resource
+    /// overrides it where its own knowledge writes better configuration.
+    ///
+    /// [`config_from_state`]: super::generate::config_from_state
+    fn generate_config(&self, schema: &Schema, state: &Value) -> Result<Value, Diagnostics> {
+        Ok(super::generate::config_from_state(&schema.block, state))
+    }
+}
+
+/// A list resource: what a `list` block of a `.tfquery.hcl` file finds (Terraform ≥ 1.14's
+/// `terraform query`). It lists objects of the managed resource type of the same name, which
+/// must have an identity schema: each result's identity is derived from the state the listing
+/// gives, so it is written once.
+#[async_trait]
+pub trait ListResource<C>: Send + Sync + 'static {
+    /// The managed resource type listed; Terraform requires the same name.
+    fn type_name(&self) -> &'static str;
+
+    /// The `config` block of the `list` block: the listing's filters.
+    fn schema(&self) -> Schema;
+
+    fn validate(&self, _config: &Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    /// Gives each object that `config` selects to `found` until it says to stop (the client
+    /// has its limit, or stopped reading): a listing that pages asks before each page, so it
+    /// never asks the API for a page nobody will read. An error ends the listing, after what
+    /// was already given.
+    async fn list(&self, client: &C, config: &Value, found: &mut Found) -> Result<(), Diagnostics>;
+}
+
+/// Where a listing puts what it finds: the stream to the client, counted against its limit.
+pub struct Found {
+    events: mpsc::Sender<ListEvent>,
+    remaining: u64,
+    include_resource: bool,
+}
+
+impl Found {
+    pub fn new(events: mpsc::Sender<ListEvent>, limit: u64, include_resource: bool) -> Self {
+        Self {
+            events,
+            remaining: limit,
+            include_resource,
+        }
+    }
+
+    /// Whether the client still wants results: false once it has its limit or stopped
+    /// reading.
+    pub fn wants_more(&self) -> bool {
+        self.remaining > 0 && !self.events.is_closed()
+    }
+
+    /// Whether the client asked for whole objects, not only identities. A listing whose
+    /// objects cost more calls to complete may skip them otherwise.
+    pub fn include_resource(&self) -> bool {
+        self.include_resource
+    }
+
+    /// Gives one object, as the managed resource's state, and the name a person knows it by.
+    /// Returns whether to go on.
+    pub async fn push(&mut self, state: Value, display_name: String) -> bool {
+        if !self.wants_more() {
+            return false;
+        }
+        let event = ListEvent {
+            state,
+            display_name,
+            diagnostics: Diagnostics::new(),
+        };
+        if self.events.send(event).await.is_err() {
+            return false;
+        }
+        self.remaining -= 1;
+        self.remaining > 0
+    }
 }
 
 /// A data source type.
@@ -119,6 +221,10 @@ pub trait ProviderDefinition: Send + Sync + 'static {
 
     fn data_sources(&self) -> Vec<Box<dyn DataSource<Self::Client>>>;
 
+    fn list_resources(&self) -> Vec<Box<dyn ListResource<Self::Client>>> {
+        Vec::new()
+    }
+
     /// Terraform asked the provider to stop (Ctrl-C): cancel in-flight work.
     fn stop(&self);
 
@@ -126,6 +232,7 @@ pub trait ProviderDefinition: Send + Sync + 'static {
         ServerCapabilities {
             plan_destroy: true,
             get_provider_schema_optional: true,
+            generate_resource_config: true,
         }
     }
 }

@@ -7,12 +7,15 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+use tokio::sync::mpsc;
+
 use super::plan;
 use super::provider::{
-    ApplyRequest, ApplyResponse, ImportResponse, ImportedResource, PlanRequest, PlanResponse,
-    Provider, ProviderSchema, ReadDataRequest, ReadRequest, ReadResponse,
+    decode_stored, stored_json, ApplyRequest, ApplyResponse, ImportResponse, ImportedResource,
+    ListEvent, ListRequest, PlanRequest, PlanResponse, Provider, ProviderSchema, ReadDataRequest,
+    ReadRequest, ReadResponse, UpgradeRequest,
 };
-use super::resource::{DataSource, ProviderDefinition, Resource};
+use super::resource::{DataSource, Found, ListResource, ProviderDefinition, Resource};
 use super::{Block, Diagnostic, Diagnostics};
 use crate::value::Value;
 
@@ -21,6 +24,7 @@ pub struct ProviderServer<D: ProviderDefinition> {
     schema: ProviderSchema,
     resources: BTreeMap<&'static str, Box<dyn Resource<D::Client>>>,
     data_sources: BTreeMap<&'static str, Box<dyn DataSource<D::Client>>>,
+    list_resources: BTreeMap<&'static str, Box<dyn ListResource<D::Client>>>,
     /// Set by ConfigureProvider; Terraform configures a provider process once, and a repeat
     /// keeps the first.
     configured: OnceLock<Configured<D::Client>>,
@@ -53,6 +57,11 @@ impl<D: ProviderDefinition> ProviderServer<D> {
             .into_iter()
             .map(|d| (d.type_name(), d))
             .collect();
+        let list_resources: BTreeMap<_, _> = definition
+            .list_resources()
+            .into_iter()
+            .map(|l| (l.type_name(), l))
+            .collect();
         let schema = ProviderSchema {
             provider: definition.schema(),
             resources: resources
@@ -63,6 +72,10 @@ impl<D: ProviderDefinition> ProviderServer<D> {
                 .iter()
                 .map(|(name, d)| (name.to_string(), d.schema()))
                 .collect(),
+            list_resources: list_resources
+                .iter()
+                .map(|(name, l)| (name.to_string(), l.schema()))
+                .collect(),
             capabilities: definition.capabilities(),
         };
         Self {
@@ -70,6 +83,7 @@ impl<D: ProviderDefinition> ProviderServer<D> {
             schema,
             resources,
             data_sources,
+            list_resources,
             configured: OnceLock::new(),
         }
     }
@@ -197,6 +211,31 @@ impl<D: ProviderDefinition> Provider for ProviderServer<D> {
                 Diagnostics::new()
             }
             Err(d) => d,
+        }
+    }
+
+    /// Each version step the resource defines, oldest first, then the current schema's decoding.
+    fn upgrade_resource_state(&self, req: UpgradeRequest) -> (Value, Diagnostics) {
+        let upgraded = self.resource(&req.type_name).and_then(|(resource, _)| {
+            let schema = &self.schema.resources[&req.type_name];
+            let mut raw = stored_json(req.raw_json.as_deref())?;
+            if req.version < schema.version {
+                let mut state = serde_json::from_slice(&raw).map_err(|e| {
+                    Diagnostics::from(Diagnostic::error(
+                        "Stored state is not a JSON object",
+                        e.to_string(),
+                    ))
+                })?;
+                for version in req.version..schema.version {
+                    state = resource.upgrade_state(version, state)?;
+                }
+                raw = serde_json::to_vec(&state).unwrap_or_default();
+            }
+            decode_stored(&raw, schema)
+        });
+        match upgraded {
+            Ok(v) => (v, Diagnostics::new()),
+            Err(d) => (Value::Null, d),
         }
     }
 
@@ -354,6 +393,45 @@ impl<D: ProviderDefinition> Provider for ProviderServer<D> {
         }
     }
 
+    fn validate_list_resource_config(&self, type_name: &str, config: &Value) -> Diagnostics {
+        match self.list_resources.get(type_name) {
+            Some(l) => l.validate(config),
+            None => not_served(type_name),
+        }
+    }
+
+    async fn list_resource(&self, req: ListRequest, events: mpsc::Sender<ListEvent>) {
+        let listed = match (
+            self.list_resources.get(req.type_name.as_str()),
+            self.client(),
+        ) {
+            (None, _) => Err(not_served(&req.type_name)),
+            (_, Err(d)) => Err(d),
+            (Some(list), Ok(client)) => {
+                let mut found = Found::new(events.clone(), req.limit, req.include_resource);
+                list.list(client, &req.config, &mut found).await
+            }
+        };
+        if let Err(diagnostics) = listed {
+            let failed = ListEvent {
+                diagnostics,
+                ..Default::default()
+            };
+            // A client that stopped reading needs no error.
+            let _ = events.send(failed).await;
+        }
+    }
+
+    fn generate_resource_config(&self, type_name: &str, state: &Value) -> (Value, Diagnostics) {
+        let generated = self.resource(type_name).and_then(|(resource, _)| {
+            resource.generate_config(&self.schema.resources[type_name], state)
+        });
+        match generated {
+            Ok(config) => (config, Diagnostics::new()),
+            Err(d) => (Value::Null, d),
+        }
+    }
+
     fn stop(&self) {
         tracing::info!("StopProvider: cancelling in-flight work");
         self.definition.stop();
@@ -363,6 +441,115 @@ impl<D: ProviderDefinition> Provider for ProviderServer<D> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::framework::{async_trait, Attribute, Outcome, Schema};
+    use crate::value::Type;
+
+    /// A resource at schema version 2 whose `title` was `name` in version 0, and whose `size`
+    /// came in version 2 as a number where version 1 had text.
+    struct Renamed;
+
+    #[async_trait]
+    impl Resource<()> for Renamed {
+        fn type_name(&self) -> &'static str {
+            "test_renamed"
+        }
+
+        fn schema(&self) -> Schema {
+            Schema::new(
+                2,
+                Block::new("r")
+                    .attribute(Attribute::required("title", Type::String, "t"))
+                    .attribute(Attribute::optional("size", Type::Number, "s")),
+            )
+        }
+
+        fn upgrade_state(
+            &self,
+            version: i64,
+            mut state: serde_json::Map<String, serde_json::Value>,
+        ) -> Result<serde_json::Map<String, serde_json::Value>, Diagnostics> {
+            match version {
+                0 => {
+                    let name = state.remove("name").unwrap_or_default();
+                    state.insert("title".into(), name);
+                }
+                1 => {
+                    let size = state
+                        .get("size")
+                        .and_then(|s| s.as_str()?.parse::<i64>().ok());
+                    state.insert("size".into(), size.into());
+                }
+                _ => unreachable!("no step from {version}"),
+            }
+            Ok(state)
+        }
+
+        async fn create(&self, _: &(), _: &Value, _: &Value) -> Outcome {
+            Outcome::default()
+        }
+
+        async fn read(&self, _: &(), v: &Value) -> Result<Option<Value>, Diagnostics> {
+            Ok(Some(v.clone()))
+        }
+
+        async fn update(&self, _: &(), _: &Value, _: &Value, _: &Value) -> Outcome {
+            Outcome::default()
+        }
+
+        async fn delete(&self, _: &(), _: &Value) -> Result<(), Diagnostics> {
+            Ok(())
+        }
+
+        async fn import(&self, _: &(), _: &str) -> Result<Value, Diagnostics> {
+            Ok(Value::Null)
+        }
+    }
+
+    struct OneResource;
+
+    impl ProviderDefinition for OneResource {
+        type Client = ();
+
+        fn schema(&self) -> Schema {
+            Schema::new(0, Block::new("p"))
+        }
+
+        fn configure(&self, _: &Value, _: &str) -> Result<(), Diagnostics> {
+            Ok(())
+        }
+
+        fn resources(&self) -> Vec<Box<dyn Resource<()>>> {
+            vec![Box::new(Renamed)]
+        }
+
+        fn data_sources(&self) -> Vec<Box<dyn DataSource<()>>> {
+            Vec::new()
+        }
+
+        fn stop(&self) {}
+    }
+
+    fn upgraded(version: i64, json: &str) -> (Value, Diagnostics) {
+        ProviderServer::new(OneResource).upgrade_resource_state(UpgradeRequest {
+            type_name: "test_renamed".into(),
+            version,
+            raw_json: Some(json.as_bytes().to_vec()),
+        })
+    }
+
+    #[test]
+    fn a_stored_state_takes_each_version_step_in_turn() {
+        let want = Value::object([("title", Value::from("a")), ("size", Value::int(3))]);
+        let (v, d) = upgraded(0, r#"{"name":"a","size":"3"}"#);
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(v, want, "from 0: renamed, then converted");
+        let (v, _) = upgraded(1, r#"{"title":"a","size":"3"}"#);
+        assert_eq!(v, want, "from 1: converted only");
+        let (v, _) = upgraded(2, r#"{"title":"a","size":3}"#);
+        assert_eq!(v, want, "current: decoded as it is");
+        let (_, d) = upgraded(0, "[1]");
+        assert!(d.has_errors(), "not an object");
+    }
 
     #[test]
     fn unknown_arguments_are_named_as_written() {

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use super::codec::{self, decode, encode, WireValue};
 use super::rules;
 use crate::framework::{
-    ApplyRequest, Diagnostic, Diagnostics, ImportedResource, PlanRequest, PlanResponse, Provider,
-    ProviderSchema, ReadDataRequest, ReadRequest, Schema, UpgradeRequest,
+    ApplyRequest, Diagnostic, Diagnostics, ImportedResource, ListEvent, ListRequest, PlanRequest,
+    PlanResponse, Provider, ProviderSchema, ReadDataRequest, ReadRequest, Schema, UpgradeRequest,
 };
 use crate::value::{decode_json, AttributePath, Type, Value};
 
@@ -30,6 +30,15 @@ pub struct EncodedImport {
     pub identity: Option<Vec<u8>>,
 }
 
+/// One result of a `list` block, encoded: the object's identity, its name for people, and the
+/// object itself when the client asked for it; or the error that ended the listing.
+pub struct EncodedListEvent {
+    pub identity: Option<Vec<u8>>,
+    pub display_name: String,
+    pub resource_object: Option<Vec<u8>>,
+    pub diagnostics: Diagnostics,
+}
+
 /// What the client told us it can do (`ClientCapabilities`; absent means none).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ClientCapabilities {
@@ -41,9 +50,12 @@ pub struct Core<P> {
     provider_type: Type,
     resources: HashMap<String, Types>,
     data_sources: HashMap<String, Type>,
+    /// The type of each list resource's `config` block.
+    list_resources: HashMap<String, Type>,
 }
 
 /// The types a resource's values decode with: its state, and its identity if it has one.
+#[derive(Clone)]
 struct Types {
     state: Type,
     identity: Option<Type>,
@@ -95,6 +107,11 @@ impl<P: Provider> Core<P> {
                 .collect(),
             data_sources: schema
                 .data_sources
+                .iter()
+                .map(|(name, s)| (name.clone(), s.value_type()))
+                .collect(),
+            list_resources: schema
+                .list_resources
                 .iter()
                 .map(|(name, s)| (name.clone(), s.value_type()))
                 .collect(),
@@ -500,6 +517,149 @@ impl<P: Provider> Core<P> {
         Self::encoded(&resp.new_state, ty, Vec::new(), resp.diagnostics)
     }
 
+    /// A list block's `config`, decoded with its list resource's type.
+    fn list_config(
+        &self,
+        type_name: &str,
+        config: Option<WireValue<'_>>,
+    ) -> Result<Value, Diagnostics> {
+        let what = "list configuration";
+        let ty = self
+            .list_resources
+            .get(type_name)
+            .ok_or_else(|| unknown_type("list resource", type_name))?;
+        configuration(decode(config, ty, what), what)
+    }
+
+    pub fn validate_list_resource_config(
+        &self,
+        type_name: &str,
+        config: Option<WireValue<'_>>,
+    ) -> Diagnostics {
+        match self.list_config(type_name, config) {
+            Ok(v) => {
+                let mut d = self.schema().list_resources[type_name]
+                    .block
+                    .missing_required(&v);
+                d.extend(self.provider.validate_list_resource_config(type_name, &v));
+                d
+            }
+            Err(d) => d,
+        }
+    }
+
+    /// What a `list` block finds, as a stream the client reads at its own pace: the listing
+    /// runs in its own task and stops when the client has `limit` results or stops reading.
+    /// Each object's identity comes from its state through the resource's identity schema.
+    pub fn list_resource(
+        &self,
+        type_name: &str,
+        config: Option<WireValue<'_>>,
+        include_resource: bool,
+        limit: i64,
+    ) -> tokio::sync::mpsc::Receiver<EncodedListEvent> {
+        let (events, received) = tokio::sync::mpsc::channel(1);
+        let (results, out) = tokio::sync::mpsc::channel(1);
+        let prepared = self.list_config(type_name, config).and_then(|config| {
+            let resource = self.resource(type_name)?;
+            let identity = resource.schema.identity.clone().ok_or_else(|| {
+                Diagnostics::from(Diagnostic::error(
+                    "No identity",
+                    format!("The resource type {type_name:?} has no identity schema to list by."),
+                ))
+            })?;
+            Ok((
+                config,
+                resource.schema.clone(),
+                resource.types.clone(),
+                identity,
+            ))
+        });
+        let (config, schema, types, identity) = match prepared {
+            Ok(p) => p,
+            Err(diagnostics) => {
+                let _ = results.try_send(EncodedListEvent::failed(diagnostics));
+                return out;
+            }
+        };
+        let request = ListRequest {
+            type_name: type_name.to_string(),
+            config,
+            include_resource,
+            limit: u64::try_from(limit).unwrap_or(0),
+        };
+        let provider = self.provider.clone();
+        tokio::spawn(async move { provider.list_resource(request, events).await });
+        tokio::spawn(async move {
+            let mut received = received;
+            while let Some(event) = received.recv().await {
+                let resource = ResourceType {
+                    schema: &schema,
+                    types: &types,
+                };
+                let encoded =
+                    Self::encoded_list_event(&resource, &identity, event, include_resource);
+                if results.send(encoded).await.is_err() {
+                    break;
+                }
+            }
+        });
+        out
+    }
+
+    fn encoded_list_event(
+        resource: &ResourceType<'_>,
+        identity: &crate::framework::IdentitySchema,
+        event: ListEvent,
+        include_resource: bool,
+    ) -> EncodedListEvent {
+        let ListEvent {
+            mut state,
+            display_name,
+            mut diagnostics,
+        } = event;
+        if state.is_null() {
+            return EncodedListEvent::failed(diagnostics);
+        }
+        resource.schema.block.without_write_only(&mut state);
+        let ids = identity
+            .of(&state)
+            .and_then(|id| encode(&id, resource.types.identity.as_ref()?, &mut diagnostics));
+        if ids.is_none() {
+            diagnostics.error(
+                "Listed object without an identity",
+                format!("The object {display_name:?} was listed without a wholly known identity; this is a bug in the provider."),
+            );
+        }
+        let resource_object = include_resource
+            .then(|| encode(&state, &resource.types.state, &mut diagnostics))
+            .flatten();
+        EncodedListEvent {
+            identity: ids,
+            display_name,
+            resource_object,
+            diagnostics,
+        }
+    }
+
+    /// The configuration Terraform writes for an object with this state.
+    pub fn generate_resource_config(
+        &self,
+        type_name: &str,
+        state: Option<WireValue<'_>>,
+    ) -> (Option<Vec<u8>>, Diagnostics) {
+        let generated = self.resource(type_name).and_then(|r| {
+            let state = decode(state, &r.types.state, "state")?;
+            let (mut config, mut diags) = self.provider.generate_resource_config(type_name, &state);
+            if diags.has_errors() {
+                return Err(diags);
+            }
+            r.schema.block.without_write_only(&mut config);
+            Ok((encode(&config, &r.types.state, &mut diags), diags))
+        });
+        generated.unwrap_or_else(|d| (None, d))
+    }
+
     /// A `moved` block across resource types. No resource here accepts another type's state,
     /// so the answer is a diagnostic users can act on (OpenTofu calls this without checking
     /// the `move_resource_state` capability, and shows a raw gRPC error verbatim).
@@ -526,6 +686,17 @@ impl<P: Provider> Core<P> {
 
     pub fn stop(&self) {
         self.provider.stop();
+    }
+}
+
+impl EncodedListEvent {
+    fn failed(diagnostics: Diagnostics) -> Self {
+        Self {
+            identity: None,
+            display_name: String::new(),
+            resource_object: None,
+            diagnostics,
+        }
     }
 }
 

@@ -45,6 +45,13 @@ impl<P: Provider> Rpc for V6<P> {
                     type_name: k.clone(),
                 })
                 .collect(),
+            list_resources: s
+                .list_resources
+                .keys()
+                .map(|k| pb::get_metadata::ListResourceMetadata {
+                    type_name: k.clone(),
+                })
+                .collect(),
             ..Default::default()
         }))
     }
@@ -58,6 +65,7 @@ impl<P: Provider> Rpc for V6<P> {
             provider: Some(schema(&s.provider)),
             resource_schemas: schemas(&s.resources),
             data_source_schemas: schemas(&s.data_sources),
+            list_resource_schemas: schemas(&s.list_resources),
             server_capabilities: Some(capabilities(&s.capabilities)),
             ..Default::default()
         }))
@@ -280,6 +288,47 @@ impl<P: Provider> Rpc for V6<P> {
 
     type ListResourceStream = BoxStream<pb::list_resource::Event>;
 
+    async fn list_resource(
+        &self,
+        r: Request<pb::list_resource::Request>,
+    ) -> Rsp<Self::ListResourceStream> {
+        let r = r.get_ref();
+        let events = self.0.list_resource(
+            &r.type_name,
+            wire(&r.config),
+            r.include_resource_object,
+            r.limit,
+        );
+        Ok(Response::new(list_events(events)))
+    }
+
+    async fn validate_list_resource_config(
+        &self,
+        r: Request<pb::validate_list_resource_config::Request>,
+    ) -> Rsp<pb::validate_list_resource_config::Response> {
+        let r = r.get_ref();
+        let d = self
+            .0
+            .validate_list_resource_config(&r.type_name, wire(&r.config));
+        Ok(Response::new(pb::validate_list_resource_config::Response {
+            diagnostics: diagnostics(&d),
+        }))
+    }
+
+    async fn generate_resource_config(
+        &self,
+        r: Request<pb::generate_resource_config::Request>,
+    ) -> Rsp<pb::generate_resource_config::Response> {
+        let r = r.get_ref();
+        let (config, d) = self
+            .0
+            .generate_resource_config(&r.type_name, wire(&r.state));
+        Ok(Response::new(pb::generate_resource_config::Response {
+            config: dynamic(config),
+            diagnostics: diagnostics(&d),
+        }))
+    }
+
     /// This provider defines no functions: an empty list, so a client looking one up reports
     /// an unknown function rather than a gRPC failure.
     async fn get_functions(
@@ -294,11 +343,8 @@ impl<P: Provider> Rpc for V6<P> {
     type InvokeActionStream = BoxStream<pb::invoke_action::Event>;
 
     unsupported_rpcs! {
-        generate_resource_config(pb::generate_resource_config::Request) -> pb::generate_resource_config::Response: "Generating resource configuration";
         validate_ephemeral_resource_config(pb::validate_ephemeral_resource_config::Request) -> pb::validate_ephemeral_resource_config::Response: "Ephemeral resources";
         close_ephemeral_resource(pb::close_ephemeral_resource::Request) -> pb::close_ephemeral_resource::Response: "Ephemeral resources";
-        list_resource(pb::list_resource::Request) -> Self::ListResourceStream: "Listing resources";
-        validate_list_resource_config(pb::validate_list_resource_config::Request) -> pb::validate_list_resource_config::Response: "Listing resources";
         call_function(pb::call_function::Request) -> pb::call_function::Response: "Provider-defined functions";
         validate_state_store_config(pb::validate_state_store::Request) -> pb::validate_state_store::Response: "State stores";
         configure_state_store(pb::configure_state_store::Request) -> pb::configure_state_store::Response: "State stores";

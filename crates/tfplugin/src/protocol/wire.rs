@@ -8,7 +8,7 @@ macro_rules! shared_conversions {
             Severity,
         };
         use crate::proto::$pkg as pb;
-        use crate::protocol::{ClientCapabilities, EncodedImport, WireValue};
+        use crate::protocol::{ClientCapabilities, EncodedImport, EncodedListEvent, WireValue};
         use crate::value::{AttributePath, PathStep};
 
         /// `DynamicValue` as the core reads it.
@@ -121,6 +121,7 @@ macro_rules! shared_conversions {
             pb::ServerCapabilities {
                 plan_destroy: c.plan_destroy,
                 get_provider_schema_optional: c.get_provider_schema_optional,
+                generate_resource_config: c.generate_resource_config,
                 ..Default::default()
             }
         }
@@ -182,6 +183,23 @@ macro_rules! shared_conversions {
                 private: i.private,
                 identity: identity_data(i.identity),
             }
+        }
+
+        /// The stream of a `list` block's results, as the client reads them.
+        pub(crate) fn list_events(
+            events: tokio::sync::mpsc::Receiver<EncodedListEvent>,
+        ) -> tonic::codegen::BoxStream<pb::list_resource::Event> {
+            use tokio_stream::StreamExt;
+            Box::pin(
+                tokio_stream::wrappers::ReceiverStream::new(events).map(|e| {
+                    Ok(pb::list_resource::Event {
+                        identity: identity_data(e.identity),
+                        display_name: e.display_name,
+                        resource_object: dynamic(e.resource_object),
+                        diagnostic: diagnostics(&e.diagnostics),
+                    })
+                }),
+            )
         }
 
         /// A status for RPCs we declare but do not implement.

@@ -1,0 +1,104 @@
+//! The list resource `alicloud_sas_private_registry`: the registries a `list` block in a
+//! `.tfquery.hcl` file finds for `terraform query` (Terraform ≥ 1.14), each as the state an
+//! import would give it, so its identity, the object and the configuration Terraform generates
+//! from it agree with what `import` then brings in.
+//!
+//! It reads `ListPrivateRegistryList`, not the paged `PageImageRegistry`: a page's items lack
+//! `RegistryVersion` (required to configure a registry) and `Port`, so every page would need
+//! the full list as well. The one list answers with every registry of the type asked for, and
+//! it is the list this process's refreshes and imports share (`Registries::list_all`).
+
+use tfplugin::framework::model::Model;
+use tfplugin::framework::{async_trait, Block, Diagnostics, Found, ListResource, Schema};
+use tfplugin::value::Value;
+
+use super::errors::failed;
+use super::fields::Registry;
+use super::TYPE_NAME;
+use crate::provider::Session;
+
+/// The registry types this resource manages; the list leaves the others (`acr`, `CI/CD`) out,
+/// since they could not be imported.
+const MANAGED_TYPES: [&str; 2] = ["harbor", "quay"];
+
+tfplugin::model! {
+    /// The `config` block of a `list "alicloud_sas_private_registry"` block.
+    pub struct Filter: () {
+        /// Only registries of this type: `harbor` or `quay`. Unset, both.
+        registry_type: String = optional().one_of(&MANAGED_TYPES),
+        /// Only registries whose name contains this text (case-sensitive). A registry's name is
+        /// the domain name it was added with.
+        name_contains: String = optional().non_empty(),
+    }
+}
+
+pub struct PrivateRegistryList;
+
+/// How a person recognises a registry in `terraform query`'s output.
+fn display_name(state: &Value) -> String {
+    let text = |k: &str| state.attr(k).as_str().unwrap_or("?").to_string();
+    format!(
+        "{} ({}, {})",
+        text(&Registry::domain_name),
+        text(&Registry::registry_type),
+        text(&Registry::registry_host_ip)
+    )
+}
+
+#[async_trait]
+impl ListResource<Session> for PrivateRegistryList {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        let block = Filter::attributes().into_iter().fold(
+            Block::new("Finds the self-managed (harbor and quay) registries Security Center knows, for `terraform query`: each with its identity, a name (domain, type and host), and with `include_resource` the registry as an import would read it."),
+            Block::attribute,
+        );
+        Schema::new(0, block)
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        Filter::validate(config)
+    }
+
+    async fn list(
+        &self,
+        session: &Session,
+        config: &Value,
+        found: &mut Found,
+    ) -> Result<(), Diagnostics> {
+        let filter = Filter::from_value(config);
+        let listed = session
+            .registries
+            .list_all(filter.registry_type.as_deref())
+            .await
+            .map_err(|e| failed("Failed to list registries", &e))?;
+        let mut matching: Vec<_> = listed
+            .iter()
+            .filter(|r| {
+                r.registry_type
+                    .as_deref()
+                    .is_some_and(|t| MANAGED_TYPES.contains(&t))
+            })
+            .filter(|r| {
+                filter.name_contains.as_deref().is_none_or(|part| {
+                    r.registry_name
+                        .as_deref()
+                        .unwrap_or_default()
+                        .contains(part)
+                })
+            })
+            .collect();
+        matching.sort_by_key(|r| r.id);
+        for record in matching {
+            let state = session.registries.imported_state(record);
+            let name = display_name(&state);
+            if !found.push(state, name).await {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
