@@ -156,9 +156,10 @@ impl<M: Model + Clone + Send + Sync> AttributeValue for Vec<M> {
     }
 }
 
-/// Whether configuration sets the attribute.
+/// Who gives the attribute its value: the configuration (required or optional), the provider
+/// (computed), or either.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Presence {
+pub enum Given {
     Required,
     Optional,
     /// Chosen by the provider or the API.
@@ -172,7 +173,7 @@ type Check<T> = Box<dyn Fn(&str, &T) -> Result<(), String> + Send + Sync>;
 
 /// How an attribute is declared: what the `= …` of a [`model!`](crate::model) field says.
 pub struct Spec<T, X = ()> {
-    presence: Presence,
+    given: Given,
     sensitive: bool,
     write_only: bool,
     json: bool,
@@ -181,9 +182,9 @@ pub struct Spec<T, X = ()> {
 }
 
 impl<T> Spec<T, ()> {
-    fn new(presence: Presence) -> Self {
+    fn new(given: Given) -> Self {
         Self {
-            presence,
+            given,
             sensitive: false,
             write_only: false,
             json: false,
@@ -193,19 +194,19 @@ impl<T> Spec<T, ()> {
     }
 
     pub fn required() -> Self {
-        Self::new(Presence::Required)
+        Self::new(Given::Required)
     }
 
     pub fn optional() -> Self {
-        Self::new(Presence::Optional)
+        Self::new(Given::Optional)
     }
 
     pub fn computed() -> Self {
-        Self::new(Presence::Computed)
+        Self::new(Given::Computed)
     }
 
     pub fn optional_computed() -> Self {
-        Self::new(Presence::OptionalComputed)
+        Self::new(Given::OptionalComputed)
     }
 }
 
@@ -241,7 +242,7 @@ impl<T: 'static, X> Spec<T, X> {
     /// The provider's part of the declaration.
     pub fn with<Y>(self, ext: Y) -> Spec<T, Y> {
         Spec {
-            presence: self.presence,
+            given: self.given,
             sensitive: self.sensitive,
             write_only: self.write_only,
             json: self.json,
@@ -298,11 +299,11 @@ impl<X: Describe> Field<X> {
     pub fn new<T: AttributeValue>(name: &'static str, doc: &[&str], spec: Spec<T, X>) -> Self {
         let description = doc.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
         let ty = T::ty();
-        let mut attribute = match spec.presence {
-            Presence::Required => Attribute::required(name, ty, &description),
-            Presence::Optional => Attribute::optional(name, ty, &description),
-            Presence::Computed => Attribute::computed(name, ty, &description),
-            Presence::OptionalComputed => Attribute::optional_computed(name, ty, &description),
+        let mut attribute = match spec.given {
+            Given::Required => Attribute::required(name, ty, &description),
+            Given::Optional => Attribute::optional(name, ty, &description),
+            Given::Computed => Attribute::computed(name, ty, &description),
+            Given::OptionalComputed => Attribute::optional_computed(name, ty, &description),
         };
         if spec.sensitive {
             attribute = attribute.sensitive();
