@@ -7,7 +7,7 @@
 mod common;
 
 use common::acceptance::{resource_values, Scenario, Step};
-use common::terraform::Client;
+use common::terraform::{on_clients, Client};
 
 const ADDR: &str = "alicloud_sas_private_registry.r";
 
@@ -24,19 +24,11 @@ fn harbor(version: &str) -> String {
     )
 }
 
-#[test]
-fn create_before_destroy_replaces_on_terraform_1_0_3() {
-    create_before_destroy(Client::Terraform1_0);
-}
-
-#[test]
-fn create_before_destroy_replaces_on_terraform_1_15_9() {
-    create_before_destroy(Client::Terraform1_15);
-}
-
-#[test]
-fn create_before_destroy_replaces_on_opentofu_1_12_6() {
-    create_before_destroy(Client::OpenTofu1_12);
+on_clients! {
+    create_before_destroy:
+    create_before_destroy_replaces_on_terraform_1_0_3 => Terraform1_0,
+    create_before_destroy_replaces_on_terraform_1_15_9 => Terraform1_15,
+    create_before_destroy_replaces_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 
 fn create_before_destroy(client: Client) {

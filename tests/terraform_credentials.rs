@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::backend::Emulator;
 use common::emulator_control as control;
-use common::terraform::{Client, Workspace};
+use common::terraform::{on_clients, Client, Workspace};
 use sas_emulator::{secret_hash, DEFAULT_ECS_ROLE_NAME};
 use serde_json::json;
 
@@ -125,14 +125,10 @@ fn keyless_lifecycle(client: Client, emulator: &Emulator, provider: &str, env: &
     assert!(emulator.registries().is_empty(), "{client}: destroyed");
 }
 
-#[test]
-fn ecs_role_through_hardened_metadata_on_terraform_1_0_3() {
-    ecs_role_through_hardened_metadata(Client::Terraform1_0);
-}
-
-#[test]
-fn ecs_role_through_hardened_metadata_on_terraform_1_15_9() {
-    ecs_role_through_hardened_metadata(Client::Terraform1_15);
+on_clients! {
+    ecs_role_through_hardened_metadata:
+    ecs_role_through_hardened_metadata_on_terraform_1_0_3 => Terraform1_0,
+    ecs_role_through_hardened_metadata_on_terraform_1_15_9 => Terraform1_15,
 }
 
 /// Keyless through a credentials URI: `ALIBABA_CLOUD_CREDENTIALS_URI` alone, answered by the
@@ -156,14 +152,10 @@ fn credentials_uri_alone(client: Client) {
     );
 }
 
-#[test]
-fn credentials_uri_alone_on_terraform_1_0_3() {
-    credentials_uri_alone(Client::Terraform1_0);
-}
-
-#[test]
-fn credentials_uri_alone_on_terraform_1_15_9() {
-    credentials_uri_alone(Client::Terraform1_15);
+on_clients! {
+    credentials_uri_alone:
+    credentials_uri_alone_on_terraform_1_0_3 => Terraform1_0,
+    credentials_uri_alone_on_terraform_1_15_9 => Terraform1_15,
 }
 
 /// A provider block that reaches the emulator's Sas and STS, and nothing about credentials.
@@ -242,14 +234,10 @@ fn rrsa_variables_alone(client: Client) {
     }
 }
 
-#[test]
-fn rrsa_variables_alone_on_terraform_1_0_3() {
-    rrsa_variables_alone(Client::Terraform1_0);
-}
-
-#[test]
-fn rrsa_variables_alone_on_terraform_1_15_9() {
-    rrsa_variables_alone(Client::Terraform1_15);
+on_clients! {
+    rrsa_variables_alone:
+    rrsa_variables_alone_on_terraform_1_0_3 => Terraform1_0,
+    rrsa_variables_alone_on_terraform_1_15_9 => Terraform1_15,
 }
 
 /// An apply that outlives its credentials: the emulator issues keys for 300 seconds at most.
@@ -309,14 +297,10 @@ fn token_rotated_and_credentials_expired_mid_apply(client: Client) {
     assert!(emulator.registries().is_empty(), "{client}: destroyed");
 }
 
-#[test]
-fn token_rotated_and_credentials_expired_mid_apply_on_terraform_1_0_3() {
-    token_rotated_and_credentials_expired_mid_apply(Client::Terraform1_0);
-}
-
-#[test]
-fn token_rotated_and_credentials_expired_mid_apply_on_terraform_1_15_9() {
-    token_rotated_and_credentials_expired_mid_apply(Client::Terraform1_15);
+on_clients! {
+    token_rotated_and_credentials_expired_mid_apply:
+    token_rotated_and_credentials_expired_mid_apply_on_terraform_1_0_3 => Terraform1_0,
+    token_rotated_and_credentials_expired_mid_apply_on_terraform_1_15_9 => Terraform1_15,
 }
 
 /// `~/.aliyun/config.json` with a base AccessKey, a ChainableRamRoleArn profile on it, an
@@ -413,14 +397,10 @@ fn new_profile_modes(client: Client) {
     }
 }
 
-#[test]
-fn new_profile_modes_on_terraform_1_0_3() {
-    new_profile_modes(Client::Terraform1_0);
-}
-
-#[test]
-fn new_profile_modes_on_terraform_1_15_9() {
-    new_profile_modes(Client::Terraform1_15);
+on_clients! {
+    new_profile_modes:
+    new_profile_modes_on_terraform_1_0_3 => Terraform1_0,
+    new_profile_modes_on_terraform_1_15_9 => Terraform1_15,
 }
 
 /// A wrong audience, an expired JWT, an unreadable token file and a profile cycle: each fails
@@ -486,14 +466,10 @@ fn keyless_mistakes_are_named(client: Client) {
     );
 }
 
-#[test]
-fn keyless_mistakes_are_named_on_terraform_1_0_3() {
-    keyless_mistakes_are_named(Client::Terraform1_0);
-}
-
-#[test]
-fn keyless_mistakes_are_named_on_terraform_1_15_9() {
-    keyless_mistakes_are_named(Client::Terraform1_15);
+on_clients! {
+    keyless_mistakes_are_named:
+    keyless_mistakes_are_named_on_terraform_1_0_3 => Terraform1_0,
+    keyless_mistakes_are_named_on_terraform_1_15_9 => Terraform1_15,
 }
 
 /// Unix seconds `seconds` from now.

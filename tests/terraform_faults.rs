@@ -9,7 +9,7 @@
 mod common;
 
 use common::acceptance::Scenario;
-use common::terraform::Client;
+use common::terraform::{on_clients, Client};
 use serde_json::json;
 
 /// Twenty registries in ten lookalike pairs: `r<i/2>.example.com` on host `192.0.2.<i/2+1>`,
@@ -67,19 +67,11 @@ fn succeeds_at_once(s: &Scenario, args: &[&str]) {
     );
 }
 
-#[test]
-fn apply_and_destroy_converge_under_faults_on_terraform_1_0_3() {
-    apply_and_destroy_converge_under_faults_without_duplicates(Client::Terraform1_0);
-}
-
-#[test]
-fn apply_and_destroy_converge_under_faults_on_terraform_1_15_9() {
-    apply_and_destroy_converge_under_faults_without_duplicates(Client::Terraform1_15);
-}
-
-#[test]
-fn apply_and_destroy_converge_under_faults_on_opentofu_1_12_6() {
-    apply_and_destroy_converge_under_faults_without_duplicates(Client::OpenTofu1_12);
+on_clients! {
+    apply_and_destroy_converge_under_faults_without_duplicates:
+    apply_and_destroy_converge_under_faults_on_terraform_1_0_3 => Terraform1_0,
+    apply_and_destroy_converge_under_faults_on_terraform_1_15_9 => Terraform1_15,
+    apply_and_destroy_converge_under_faults_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 
 fn apply_and_destroy_converge_under_faults_without_duplicates(client: Client) {

@@ -5,7 +5,7 @@
 mod common;
 
 use common::acceptance::{Scenario, Step};
-use common::terraform::{Client, Workspace};
+use common::terraform::{on_clients, Client, Workspace};
 
 /// The regions in both languages, and a registry in the first.
 fn config() -> String {
@@ -86,14 +86,10 @@ fn regions_feed_a_registry(client: Client) {
     s.destroy();
 }
 
-#[test]
-fn regions_feed_a_registry_on_terraform_1_0_3() {
-    regions_feed_a_registry(Client::Terraform1_0);
-}
-
-#[test]
-fn regions_feed_a_registry_on_opentofu_1_12_6() {
-    regions_feed_a_registry(Client::OpenTofu1_12);
+on_clients! {
+    regions_feed_a_registry:
+    regions_feed_a_registry_on_terraform_1_0_3 => Terraform1_0,
+    regions_feed_a_registry_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 
 #[test]

@@ -16,7 +16,7 @@ use common::acceptance::{harbor_registries, Scenario};
 use common::backend::Emulator;
 use common::emulator_control as control;
 use common::plugin_client::wait_exit;
-use common::terraform::Client;
+use common::terraform::{on_clients, Client};
 
 const APPLY: &[&str] = &["apply", "-auto-approve", "-input=false", "-no-color"];
 const ADD: &str = "AddPrivateRegistry";
@@ -159,29 +159,13 @@ fn a_provider_killed_mid_create_leaves_a_registry_the_next_apply_names_for_impor
     assert!(emulator.registries().is_empty());
 }
 
-#[test]
-fn ctrl_c_during_a_create_stops_cleanly_on_terraform_0_13_4() {
-    ctrl_c_during_a_create_stops_cleanly_and_state_records_what_exists(Client::Terraform0_13);
-}
-
-#[test]
-fn ctrl_c_during_a_create_stops_cleanly_on_terraform_1_8_5() {
-    ctrl_c_during_a_create_stops_cleanly_and_state_records_what_exists(Client::Terraform1_8);
-}
-
-#[test]
-fn ctrl_c_during_a_create_stops_cleanly_on_terraform_1_0_3() {
-    ctrl_c_during_a_create_stops_cleanly_and_state_records_what_exists(Client::Terraform1_0);
-}
-
-#[test]
-fn ctrl_c_during_a_create_stops_cleanly_on_terraform_1_15_9() {
-    ctrl_c_during_a_create_stops_cleanly_and_state_records_what_exists(Client::Terraform1_15);
-}
-
-#[test]
-fn ctrl_c_during_a_create_stops_cleanly_on_opentofu_1_12_6() {
-    ctrl_c_during_a_create_stops_cleanly_and_state_records_what_exists(Client::OpenTofu1_12);
+on_clients! {
+    ctrl_c_during_a_create_stops_cleanly_and_state_records_what_exists:
+    ctrl_c_during_a_create_stops_cleanly_on_terraform_0_13_4 => Terraform0_13,
+    ctrl_c_during_a_create_stops_cleanly_on_terraform_1_8_5 => Terraform1_8,
+    ctrl_c_during_a_create_stops_cleanly_on_terraform_1_0_3 => Terraform1_0,
+    ctrl_c_during_a_create_stops_cleanly_on_terraform_1_15_9 => Terraform1_15,
+    ctrl_c_during_a_create_stops_cleanly_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 
 fn ctrl_c_during_a_create_stops_cleanly_and_state_records_what_exists(client: Client) {

@@ -5,7 +5,7 @@
 mod common;
 
 use common::acceptance::{assert_plan_empty, changed_attributes, resource_change, Scenario, Step};
-use common::terraform::Client;
+use common::terraform::{on_clients, Client};
 
 const ADDR: &str = "alicloud_sas_private_registry.r";
 
@@ -21,19 +21,11 @@ fn registry() -> String {
     )
 }
 
-#[test]
-fn generated_config_validates_and_plans_clean_on_terraform_1_8_5() {
-    generated_config(Client::Terraform1_8);
-}
-
-#[test]
-fn generated_config_validates_and_plans_clean_on_terraform_1_15_9() {
-    generated_config(Client::Terraform1_15);
-}
-
-#[test]
-fn generated_config_validates_and_plans_clean_on_opentofu_1_12_6() {
-    generated_config(Client::OpenTofu1_12);
+on_clients! {
+    generated_config:
+    generated_config_validates_and_plans_clean_on_terraform_1_8_5 => Terraform1_8,
+    generated_config_validates_and_plans_clean_on_terraform_1_15_9 => Terraform1_15,
+    generated_config_validates_and_plans_clean_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 
 /// A registry made elsewhere; a new working directory with nothing but an `import` block runs

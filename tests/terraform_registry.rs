@@ -9,7 +9,7 @@ mod common;
 
 use common::acceptance::{resource_values, Scenario, Step};
 use common::backend::{test_domain, Backend};
-use common::terraform::Client;
+use common::terraform::{on_clients, Client};
 use sas_emulator::realism::DEFAULT_TRANS_PER_HOUR;
 use serde_json::json;
 
@@ -35,29 +35,13 @@ fn backend_ids(e: &common::backend::Backend) -> Vec<String> {
     e.registries().iter().map(|r| r["Id"].to_string()).collect()
 }
 
-#[test]
-fn lifecycle_on_terraform_0_13_4() {
-    lifecycle(Client::Terraform0_13);
-}
-
-#[test]
-fn lifecycle_on_terraform_1_0_3() {
-    lifecycle(Client::Terraform1_0);
-}
-
-#[test]
-fn lifecycle_on_terraform_1_8_5() {
-    lifecycle(Client::Terraform1_8);
-}
-
-#[test]
-fn lifecycle_on_terraform_1_15_9() {
-    lifecycle(Client::Terraform1_15);
-}
-
-#[test]
-fn lifecycle_on_opentofu_1_12_6() {
-    lifecycle(Client::OpenTofu1_12);
+on_clients! {
+    lifecycle:
+    lifecycle_on_terraform_0_13_4 => Terraform0_13,
+    lifecycle_on_terraform_1_0_3 => Terraform1_0,
+    lifecycle_on_terraform_1_8_5 => Terraform1_8,
+    lifecycle_on_terraform_1_15_9 => Terraform1_15,
+    lifecycle_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 
 /// What an import cannot learn from the API: the password, never returned, and the user name,

@@ -12,7 +12,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use common::registry::{Registry, Release, HOST, NAMESPACE, TYPE};
-use common::terraform::{Client, Workspace};
+use common::terraform::{on_clients, Client, Workspace};
 use sha2::Digest as _;
 
 /// A throwaway GnuPG home. Its agent is stopped once the keys have done their work.
@@ -275,24 +275,12 @@ fn installs_from_the_registry(client: Client) {
     assert_runs(&offline);
 }
 
-#[test]
-fn installs_from_the_registry_on_terraform_0_13_4() {
-    installs_from_the_registry(Client::Terraform0_13);
-}
-
-#[test]
-fn installs_from_the_registry_on_terraform_1_0_3() {
-    installs_from_the_registry(Client::Terraform1_0);
-}
-
-#[test]
-fn installs_from_the_registry_on_terraform_1_15_9() {
-    installs_from_the_registry(Client::Terraform1_15);
-}
-
-#[test]
-fn installs_from_the_registry_on_opentofu_1_12_6() {
-    installs_from_the_registry(Client::OpenTofu1_12);
+on_clients! {
+    installs_from_the_registry:
+    installs_from_the_registry_on_terraform_0_13_4 => Terraform0_13,
+    installs_from_the_registry_on_terraform_1_0_3 => Terraform1_0,
+    installs_from_the_registry_on_terraform_1_15_9 => Terraform1_15,
+    installs_from_the_registry_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 
 /// The same binary packaged twice gives the same zip, byte for byte; the manifest declares

@@ -6,31 +6,15 @@ mod common;
 
 use common::acceptance::{Scenario, Step};
 use common::backend::{run_id, test_domain};
-use common::terraform::Client;
+use common::terraform::{on_clients, Client};
 
-#[test]
-fn quay_with_extra_param_unknown_until_apply_on_terraform_0_13_4() {
-    quay_with_extra_param_unknown_until_apply(Client::Terraform0_13);
-}
-
-#[test]
-fn quay_with_extra_param_unknown_until_apply_on_terraform_1_0_3() {
-    quay_with_extra_param_unknown_until_apply(Client::Terraform1_0);
-}
-
-#[test]
-fn quay_with_extra_param_unknown_until_apply_on_terraform_1_8_5() {
-    quay_with_extra_param_unknown_until_apply(Client::Terraform1_8);
-}
-
-#[test]
-fn quay_with_extra_param_unknown_until_apply_on_terraform_1_15_9() {
-    quay_with_extra_param_unknown_until_apply(Client::Terraform1_15);
-}
-
-#[test]
-fn quay_with_extra_param_unknown_until_apply_on_opentofu_1_12_6() {
-    quay_with_extra_param_unknown_until_apply(Client::OpenTofu1_12);
+on_clients! {
+    quay_with_extra_param_unknown_until_apply:
+    quay_with_extra_param_unknown_until_apply_on_terraform_0_13_4 => Terraform0_13,
+    quay_with_extra_param_unknown_until_apply_on_terraform_1_0_3 => Terraform1_0,
+    quay_with_extra_param_unknown_until_apply_on_terraform_1_8_5 => Terraform1_8,
+    quay_with_extra_param_unknown_until_apply_on_terraform_1_15_9 => Terraform1_15,
+    quay_with_extra_param_unknown_until_apply_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 
 /// The token comes from a `null_resource` (HashiCorp's Go provider), so it is unknown until

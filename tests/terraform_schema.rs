@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::terraform::{Client, Workspace};
+use common::terraform::{on_clients, Client, Workspace};
 
 const CONFIG: &str = r#"
 terraform {
@@ -49,29 +49,13 @@ fn assert_our_schema(client: Client, schema: &serde_json::Value) {
     assert!(provider["block"]["block_types"]["assume_role"].is_object());
 }
 
-#[test]
-fn schema_over_mutual_tls_and_plaintext_on_terraform_0_13_4() {
-    reads_the_schema(Client::Terraform0_13);
-}
-
-#[test]
-fn schema_over_mutual_tls_and_plaintext_on_terraform_1_0_3() {
-    reads_the_schema(Client::Terraform1_0);
-}
-
-#[test]
-fn schema_over_mutual_tls_and_plaintext_on_terraform_1_8_5() {
-    reads_the_schema(Client::Terraform1_8);
-}
-
-#[test]
-fn schema_over_mutual_tls_and_plaintext_on_terraform_1_15_9() {
-    reads_the_schema(Client::Terraform1_15);
-}
-
-#[test]
-fn schema_over_mutual_tls_and_plaintext_on_opentofu_1_12_6() {
-    reads_the_schema(Client::OpenTofu1_12);
+on_clients! {
+    reads_the_schema:
+    schema_over_mutual_tls_and_plaintext_on_terraform_0_13_4 => Terraform0_13,
+    schema_over_mutual_tls_and_plaintext_on_terraform_1_0_3 => Terraform1_0,
+    schema_over_mutual_tls_and_plaintext_on_terraform_1_8_5 => Terraform1_8,
+    schema_over_mutual_tls_and_plaintext_on_terraform_1_15_9 => Terraform1_15,
+    schema_over_mutual_tls_and_plaintext_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 
 /// With TLS on (the default: the client hands us its certificate, and our server then accepts

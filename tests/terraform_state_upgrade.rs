@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use common::acceptance::{assert_plan_empty, providers};
 use common::backend::Emulator;
-use common::terraform::{Client, Workspace};
+use common::terraform::{on_clients, Client, Workspace};
 
 fn data(file: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -17,29 +17,13 @@ fn data(file: &str) -> PathBuf {
         .join(file)
 }
 
-#[test]
-fn the_v0_state_plans_clean_on_terraform_0_13_4() {
-    upgrades(Client::Terraform0_13);
-}
-
-#[test]
-fn the_v0_state_plans_clean_on_terraform_1_0_3() {
-    upgrades(Client::Terraform1_0);
-}
-
-#[test]
-fn the_v0_state_plans_clean_on_terraform_1_8_5() {
-    upgrades(Client::Terraform1_8);
-}
-
-#[test]
-fn the_v0_state_plans_clean_on_terraform_1_15_9() {
-    upgrades(Client::Terraform1_15);
-}
-
-#[test]
-fn the_v0_state_plans_clean_on_opentofu_1_12_6() {
-    upgrades(Client::OpenTofu1_12);
+on_clients! {
+    upgrades:
+    the_v0_state_plans_clean_on_terraform_0_13_4 => Terraform0_13,
+    the_v0_state_plans_clean_on_terraform_1_0_3 => Terraform1_0,
+    the_v0_state_plans_clean_on_terraform_1_8_5 => Terraform1_8,
+    the_v0_state_plans_clean_on_terraform_1_15_9 => Terraform1_15,
+    the_v0_state_plans_clean_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 
 fn upgrades(client: Client) {

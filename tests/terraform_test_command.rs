@@ -7,21 +7,13 @@ mod common;
 use std::path::Path;
 
 use common::backend::Emulator;
-use common::terraform::{Client, Workspace};
+use common::terraform::{on_clients, Client, Workspace};
 
-#[test]
-fn the_example_module_test_passes_on_terraform_1_8_5() {
-    example_module_test(Client::Terraform1_8);
-}
-
-#[test]
-fn the_example_module_test_passes_on_terraform_1_15_9() {
-    example_module_test(Client::Terraform1_15);
-}
-
-#[test]
-fn the_example_module_test_passes_on_opentofu_1_12_6() {
-    example_module_test(Client::OpenTofu1_12);
+on_clients! {
+    example_module_test:
+    the_example_module_test_passes_on_terraform_1_8_5 => Terraform1_8,
+    the_example_module_test_passes_on_terraform_1_15_9 => Terraform1_15,
+    the_example_module_test_passes_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 
 fn example_module_test(client: Client) {

@@ -8,7 +8,7 @@ mod common;
 
 use common::acceptance::{assert_plan_empty, planned_actions};
 use common::backend::Emulator;
-use common::terraform::{Client, Workspace};
+use common::terraform::{on_clients, Client, Workspace};
 
 const HEADER: &str = r#"terraform {
   required_providers {
@@ -41,24 +41,12 @@ fn region_after(gate: &str) -> String {
     )
 }
 
-#[test]
-fn no_api_call_with_an_unknown_region_on_terraform_1_8_5() {
-    unknown_region(Client::Terraform1_8);
-}
-
-#[test]
-fn no_api_call_with_an_unknown_region_on_terraform_1_15_9() {
-    unknown_region(Client::Terraform1_15);
-}
-
-#[test]
-fn no_api_call_with_an_unknown_region_on_opentofu_1_12_6() {
-    unknown_region(Client::OpenTofu1_12);
-}
-
-#[test]
-fn no_api_call_with_an_unknown_region_on_terraform_1_0_3() {
-    unknown_region(Client::Terraform1_0);
+on_clients! {
+    unknown_region:
+    no_api_call_with_an_unknown_region_on_terraform_1_8_5 => Terraform1_8,
+    no_api_call_with_an_unknown_region_on_terraform_1_15_9 => Terraform1_15,
+    no_api_call_with_an_unknown_region_on_opentofu_1_12_6 => OpenTofu1_12,
+    no_api_call_with_an_unknown_region_on_terraform_1_0_3 => Terraform1_0,
 }
 
 fn unknown_region(client: Client) {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::terraform::{Client, Workspace};
+use common::terraform::{on_clients, Client, Workspace};
 
 const PROVIDERS: &str = r#"terraform {
   required_providers {
@@ -30,29 +30,13 @@ fn config_with(attr: &str, value: &str) -> (String, usize) {
     (config, line)
 }
 
-#[test]
-fn validate_on_terraform_0_13_4() {
-    validate_matrix(Client::Terraform0_13);
-}
-
-#[test]
-fn validate_on_terraform_1_0_3() {
-    validate_matrix(Client::Terraform1_0);
-}
-
-#[test]
-fn validate_on_terraform_1_8_5() {
-    validate_matrix(Client::Terraform1_8);
-}
-
-#[test]
-fn validate_on_terraform_1_15_9() {
-    validate_matrix(Client::Terraform1_15);
-}
-
-#[test]
-fn validate_on_opentofu_1_12_6() {
-    validate_matrix(Client::OpenTofu1_12);
+on_clients! {
+    validate_matrix:
+    validate_on_terraform_0_13_4 => Terraform0_13,
+    validate_on_terraform_1_0_3 => Terraform1_0,
+    validate_on_terraform_1_8_5 => Terraform1_8,
+    validate_on_terraform_1_15_9 => Terraform1_15,
+    validate_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 
 /// Every check below, with one client in one working directory.

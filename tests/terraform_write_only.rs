@@ -6,7 +6,7 @@ mod common;
 
 use common::acceptance::{assert_plan_empty, resource_change, resource_values, Scenario, Step};
 use common::backend::Backend;
-use common::terraform::{Client, Workspace};
+use common::terraform::{on_clients, Client, Workspace};
 use sas_emulator::secret::secret_hash;
 use serde_json::Value as Json;
 
@@ -59,14 +59,10 @@ fn emulator_password(backend: &Backend) -> Json {
     backend.registries()[0]["PasswordHash"].clone()
 }
 
-#[test]
-fn password_wo_stays_out_of_state_and_a_new_version_sends_it_on_terraform_1_15_9() {
-    password_wo_stays_out_of_state(Client::Terraform1_15);
-}
-
-#[test]
-fn password_wo_stays_out_of_state_and_a_new_version_sends_it_on_opentofu_1_12_6() {
-    password_wo_stays_out_of_state(Client::OpenTofu1_12);
+on_clients! {
+    password_wo_stays_out_of_state:
+    password_wo_stays_out_of_state_and_a_new_version_sends_it_on_terraform_1_15_9 => Terraform1_15,
+    password_wo_stays_out_of_state_and_a_new_version_sends_it_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 
 fn password_wo_stays_out_of_state(client: Client) {
@@ -103,14 +99,10 @@ fn password_wo_stays_out_of_state(client: Client) {
     assert!(s.emulator().registries().is_empty(), "{client}: destroyed");
 }
 
-#[test]
-fn quay_tokens_through_extra_param_wo_stay_out_of_state_on_terraform_1_15_9() {
-    quay_tokens_stay_out_of_state(Client::Terraform1_15);
-}
-
-#[test]
-fn quay_tokens_through_extra_param_wo_stay_out_of_state_on_opentofu_1_12_6() {
-    quay_tokens_stay_out_of_state(Client::OpenTofu1_12);
+on_clients! {
+    quay_tokens_stay_out_of_state:
+    quay_tokens_through_extra_param_wo_stay_out_of_state_on_terraform_1_15_9 => Terraform1_15,
+    quay_tokens_through_extra_param_wo_stay_out_of_state_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 
 fn quay_tokens_stay_out_of_state(client: Client) {
@@ -144,19 +136,11 @@ fn quay_tokens_stay_out_of_state(client: Client) {
     s.destroy();
 }
 
-#[test]
-fn password_wo_is_an_error_at_its_line_on_terraform_0_13_4() {
-    write_only_refused(Client::Terraform0_13);
-}
-
-#[test]
-fn password_wo_is_an_error_at_its_line_on_terraform_1_0_3() {
-    write_only_refused(Client::Terraform1_0);
-}
-
-#[test]
-fn password_wo_is_an_error_at_its_line_on_terraform_1_8_5() {
-    write_only_refused(Client::Terraform1_8);
+on_clients! {
+    write_only_refused:
+    password_wo_is_an_error_at_its_line_on_terraform_0_13_4 => Terraform0_13,
+    password_wo_is_an_error_at_its_line_on_terraform_1_0_3 => Terraform1_0,
+    password_wo_is_an_error_at_its_line_on_terraform_1_8_5 => Terraform1_8,
 }
 
 /// Clients before 1.11 would store a write-only value: they get an error at its line that
@@ -200,14 +184,10 @@ fn write_only_refused(client: Client) {
     assert!(!stderr.contains("never-stored"), "{client}: not quoted");
 }
 
-#[test]
-fn import_by_identity_with_an_empty_next_plan_on_terraform_1_15_9() {
-    import_by_identity(Client::Terraform1_15);
-}
-
-#[test]
-fn import_by_identity_with_an_empty_next_plan_on_opentofu_1_12_6() {
-    import_by_identity(Client::OpenTofu1_12);
+on_clients! {
+    import_by_identity:
+    import_by_identity_with_an_empty_next_plan_on_terraform_1_15_9 => Terraform1_15,
+    import_by_identity_with_an_empty_next_plan_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 
 fn import_by_identity(client: Client) {

@@ -4,6 +4,24 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+/// One `#[test]` per client, each running the same scenario with it: `on_clients! { run:
+/// run_on_terraform_1_15_9 => Terraform1_15, ... }`. The names stay written out, so a failure
+/// names its client and `cargo test NAME` finds it.
+#[allow(unused_macros)]
+macro_rules! on_clients {
+    ($run:ident: $( $(#[$meta:meta])* $test:ident => $client:ident ),+ $(,)?) => {
+        $(
+            $(#[$meta])*
+            #[test]
+            fn $test() {
+                $run($crate::common::terraform::Client::$client)
+            }
+        )+
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use on_clients;
+
 /// A client the suite runs against: which binary, and what it can do. The versions are the
 /// ones `scripts/install-tools.sh` pins; its install paths hold them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
