@@ -33,6 +33,16 @@ fn client(server: &TestServer) -> SasClient {
     SasClient::new(resolved(&cfg, &[]).expect("config"))
 }
 
+/// The configuration of a client of `server` whose retries back off from `base` to `max`.
+fn backing_off(server: &TestServer, base: Duration, max: Duration) -> alicloud::ResolvedConfig {
+    let mut r = resolved(&static_keys(loopback_config(server)), &[]).expect("config");
+    r.retry = RetryPolicy {
+        base_delay: base,
+        max_delay: max,
+    };
+    r
+}
+
 fn add_request() -> AddPrivateRegistryRequest {
     AddPrivateRegistryRequest {
         trans_per_hour: Some(10),
@@ -436,12 +446,11 @@ async fn a_throttled_create_is_retried() {
 #[tokio::test]
 async fn the_deadline_bounds_retries() {
     let server = TestServer::always(Reply::error(503, "ServiceUnavailable", "U")).await;
-    let cfg = static_keys(loopback_config(&server));
-    let mut r = resolved(&cfg, &[]).expect("config");
-    r.retry = RetryPolicy {
-        base_delay: Duration::from_millis(20),
-        max_delay: Duration::from_millis(40),
-    };
+    let r = backing_off(
+        &server,
+        Duration::from_millis(20),
+        Duration::from_millis(40),
+    );
     let started = Instant::now();
     let err = SasClient::new(r)
         .list_private_registry_list(&Default::default(), &ctx(Duration::from_millis(400)))
@@ -551,12 +560,7 @@ async fn cancellation_stops_an_attempt_in_flight() {
 #[tokio::test]
 async fn cancellation_interrupts_a_backoff() {
     let server = TestServer::always(Reply::error(503, "ServiceUnavailable", "U")).await;
-    let cfg = static_keys(loopback_config(&server));
-    let mut r = resolved(&cfg, &[]).expect("config");
-    r.retry = RetryPolicy {
-        base_delay: Duration::from_secs(20),
-        max_delay: Duration::from_secs(20),
-    };
+    let r = backing_off(&server, Duration::from_secs(20), Duration::from_secs(20));
     let cancel = CancellationToken::new();
     let cx = CallContext::with_timeout(Duration::from_secs(600), cancel.clone());
     let trigger = cancel.clone();

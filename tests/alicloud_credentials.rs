@@ -46,6 +46,19 @@ fn with_endpoints(
     c
 }
 
+/// Base keys that assume role `r`.
+fn assuming_role() -> ProviderConfig {
+    ProviderConfig {
+        access_key: Some("base-id".into()),
+        secret_key: Some(Secret::new("base-secret")),
+        assume_role: Some(AssumeRoleConfig {
+            role_arn: Some("acs:ram::1:role/r".into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
 /// An STS stand-in issuing credentials that expire `expires_in` from now.
 async fn sts_server(expires_in: time::Duration) -> TestServer {
     TestServer::start(move |r, i| {
@@ -424,20 +437,7 @@ async fn concurrent_calls_share_one_assume_role() {
     })
     .await;
     let server = sas().await;
-    let cfg = with_endpoints(
-        ProviderConfig {
-            access_key: Some("base-id".into()),
-            secret_key: Some(Secret::new("base-secret")),
-            assume_role: Some(AssumeRoleConfig {
-                role_arn: Some("acs:ram::1:role/r".into()),
-                ..Default::default()
-            }),
-            ..Default::default()
-        },
-        &server,
-        Some(&sts),
-        None,
-    );
+    let cfg = with_endpoints(assuming_role(), &server, Some(&sts), None);
     let client = SasClient::new(resolved(&cfg, &[]).expect("config"));
     let calls: Vec<_> = (0..8)
         .map(|_| {
@@ -460,20 +460,7 @@ async fn concurrent_calls_share_one_assume_role() {
 async fn sts_refusal_names_the_role_and_the_ram_action() {
     let sts = TestServer::always(Reply::error(403, "NoPermission", "STS-403")).await;
     let server = sas().await;
-    let cfg = with_endpoints(
-        ProviderConfig {
-            access_key: Some("base-id".into()),
-            secret_key: Some(Secret::new("base-secret")),
-            assume_role: Some(AssumeRoleConfig {
-                role_arn: Some("acs:ram::1:role/r".into()),
-                ..Default::default()
-            }),
-            ..Default::default()
-        },
-        &server,
-        Some(&sts),
-        None,
-    );
+    let cfg = with_endpoints(assuming_role(), &server, Some(&sts), None);
     let err = SasClient::new(resolved(&cfg, &[]).expect("config"))
         .list_private_registry_list(&Default::default(), &ctx())
         .await

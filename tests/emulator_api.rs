@@ -16,6 +16,11 @@ fn creds() -> Credentials {
     Credentials::emulator_default()
 }
 
+/// Sends `call` signed with the emulator's key; the answer, whatever it is.
+async fn send(emu: &RunningEmulator, call: &Call) -> probe::ProbeResponse {
+    probe::call(emu.addr(), call, &creds()).await.unwrap()
+}
+
 fn harbor() -> Call {
     Call::add_harbor("harbor.example.com", "s3cret-Passw0rd", "cn-hangzhou")
         .param("Port", 443)
@@ -31,6 +36,11 @@ async fn list(addr: std::net::SocketAddr) -> Vec<Value> {
         .as_array()
         .cloned()
         .unwrap_or_default()
+}
+
+/// An unsigned GET: introspection, or the metadata service.
+async fn unsigned_get(addr: std::net::SocketAddr, path: &str) -> probe::ProbeResponse {
+    introspect(addr, Method::GET, path, "").await
 }
 
 async fn introspect(
@@ -307,9 +317,9 @@ async fn replayed_nonce_is_rejected_both_styles() {
     .enumerate()
     {
         let call = base.nonce(&format!("fixed-nonce-{i}"));
-        let r = probe::call(emu.addr(), &call, &creds()).await.unwrap();
+        let r = send(&emu, &call).await;
         assert_eq!(r.status, 200, "{}", r.text);
-        let r = probe::call(emu.addr(), &call, &creds()).await.unwrap();
+        let r = send(&emu, &call).await;
         assert_eq!((r.status, r.code()), (400, "SignatureNonceUsed"));
     }
     // A forged request does not burn the nonce: bad signature first, then the real one works.
@@ -322,7 +332,7 @@ async fn replayed_nonce_is_rejected_both_styles() {
     .await
     .unwrap();
     assert_eq!(r.code(), "SignatureDoesNotMatch");
-    let r = probe::call(emu.addr(), &call, &creds()).await.unwrap();
+    let r = send(&emu, &call).await;
     assert_eq!(r.status, 200);
 }
 
@@ -337,9 +347,7 @@ async fn stale_and_malformed_timestamps() {
         Call::sas("ListPrivateRegistryList").v2(),
     ] {
         for ts in [&stale, &future] {
-            let r = probe::call(emu.addr(), &base.clone().timestamp(ts), &creds())
-                .await
-                .unwrap();
+            let r = send(&emu, &base.clone().timestamp(ts)).await;
             assert_eq!(
                 (r.status, r.code()),
                 (400, "InvalidTimeStamp.Expired"),
@@ -347,17 +355,9 @@ async fn stale_and_malformed_timestamps() {
                 r.text
             );
         }
-        let r = probe::call(emu.addr(), &base.clone().timestamp(&near), &creds())
-            .await
-            .unwrap();
+        let r = send(&emu, &base.clone().timestamp(&near)).await;
         assert_eq!(r.status, 200, "{}", r.text);
-        let r = probe::call(
-            emu.addr(),
-            &base.clone().timestamp("2024-01-01 00:00:00"),
-            &creds(),
-        )
-        .await
-        .unwrap();
+        let r = send(&emu, &base.clone().timestamp("2024-01-01 00:00:00")).await;
         assert_eq!((r.status, r.code()), (400, "InvalidTimeStamp.Format"));
     }
 }
@@ -379,7 +379,7 @@ async fn missing_and_invalid_parameters() {
     for name in required {
         let mut call = harbor();
         call.params.retain(|(k, _)| k != name);
-        let r = probe::call(emu.addr(), &call, &creds()).await.unwrap();
+        let r = send(&emu, &call).await;
         assert_eq!(
             (r.status, r.code()),
             (400, "MissingParameter"),
@@ -401,7 +401,7 @@ async fn missing_and_invalid_parameters() {
         let mut call = harbor();
         call.params.retain(|(k, _)| k != name);
         let call = call.param(name, value);
-        let r = probe::call(emu.addr(), &call, &creds()).await.unwrap();
+        let r = send(&emu, &call).await;
         assert_eq!(
             (r.status, r.code()),
             (400, "InvalidParameter"),
@@ -415,9 +415,7 @@ async fn missing_and_invalid_parameters() {
         ("ListImageRegistryExtra", "RegistryId"),
         ("RefreshRegistryToken", "RegistryId"),
     ] {
-        let r = probe::call(emu.addr(), &Call::sas(action), &creds())
-            .await
-            .unwrap();
+        let r = send(&emu, &Call::sas(action)).await;
         assert_eq!((r.status, r.code()), (400, "MissingParameter"), "{action}");
         assert!(r.json["Message"].as_str().unwrap().contains(missing));
     }
@@ -432,7 +430,7 @@ async fn quay_needs_extra_param() {
         c.params.retain(|(k, _)| k != "RegistryType");
         c.param("RegistryType", "quay")
     };
-    let r = probe::call(emu.addr(), &quay(), &creds()).await.unwrap();
+    let r = send(&emu, &quay()).await;
     assert_eq!(
         (r.status, r.code()),
         (400, "MissingParameter"),
@@ -446,24 +444,18 @@ async fn quay_needs_extra_param() {
         r#"[{"namespace":"ns"}]"#,
         r#"{"namespace":"ns","authToken":"t"}"#,
     ] {
-        let r = probe::call(emu.addr(), &quay().param("ExtraParam", bad), &creds())
-            .await
-            .unwrap();
+        let r = send(&emu, &quay().param("ExtraParam", bad)).await;
         assert_eq!((r.status, r.code()), (400, "InvalidParameter"), "{bad}");
     }
     let extra = r#"[{"namespace":"team-a","authToken":"quay-token-123"}]"#;
-    let r = probe::call(emu.addr(), &quay().param("ExtraParam", extra), &creds())
-        .await
-        .unwrap();
+    let r = send(&emu, &quay().param("ExtraParam", extra)).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let id = r.json["Data"]["Id"].as_i64().unwrap();
-    let r = probe::call(
-        emu.addr(),
+    let r = send(
+        &emu,
         &Call::sas("ListImageRegistryExtra").param("RegistryId", id),
-        &creds(),
     )
-    .await
-    .unwrap();
+    .await;
     let infos = r.json["ImageRegistryExtraInfos"].as_array().unwrap();
     assert_eq!(infos.len(), 1);
     assert_eq!(infos[0]["Namespace"], "team-a");
@@ -471,13 +463,11 @@ async fn quay_needs_extra_param() {
     assert_eq!(infos[0]["RegistryId"], id);
     assert_eq!(infos[0]["RegistryType"], "quay");
     // Unknown registry: empty list.
-    let r = probe::call(
-        emu.addr(),
+    let r = send(
+        &emu,
         &Call::sas("ListImageRegistryExtra").param("RegistryId", 999),
-        &creds(),
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(
         r.json["ImageRegistryExtraInfos"].as_array().unwrap().len(),
         0
@@ -487,21 +477,15 @@ async fn quay_needs_extra_param() {
 #[tokio::test]
 async fn version_action_and_envelope() {
     let emu = start();
-    let r = probe::call(
-        emu.addr(),
+    let r = send(
+        &emu,
         &Call::sas("ListPrivateRegistryList").version("2017-01-01"),
-        &creds(),
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!((r.status, r.code()), (400, "InvalidVersion"));
-    let r = probe::call(emu.addr(), &Call::sas("DescribeNothing"), &creds())
-        .await
-        .unwrap();
+    let r = send(&emu, &Call::sas("DescribeNothing")).await;
     assert_eq!((r.status, r.code()), (404, "InvalidAction.NotFound"));
-    let r = probe::call(emu.addr(), &Call::sts("GetCallerIdentityX"), &creds())
-        .await
-        .unwrap();
+    let r = send(&emu, &Call::sts("GetCallerIdentityX")).await;
     assert_eq!((r.status, r.code()), (404, "InvalidAction.NotFound"));
     // JSON objects are unordered (and serde_json sorts keys here), so compare the key set.
     let mut keys: Vec<&str> = r
@@ -545,13 +529,11 @@ async fn no_permission_for_denied_actions() {
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    let r = probe::call(
-        emu.addr(),
+    let r = send(
+        &emu,
         &Call::sas("DeletePrivateRegistry").param("RegistryId", 1),
-        &creds(),
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!((r.status, r.code()), (403, "NoPermission"));
     assert!(r.json["Message"]
         .as_str()
@@ -562,16 +544,14 @@ async fn no_permission_for_denied_actions() {
 #[tokio::test]
 async fn sts_assume_role_credentials_work_with_their_token() {
     let emu = start();
-    let r = probe::call(
-        emu.addr(),
+    let r = send(
+        &emu,
         &Call::sts("AssumeRole")
             .param("RoleArn", "acs:ram::1234567890123456:role/terraform")
             .param("RoleSessionName", "tf-test")
             .param("DurationSeconds", 900),
-        &creds(),
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let c = &r.json["Credentials"];
     let id = c["AccessKeyId"].as_str().unwrap();
@@ -606,7 +586,7 @@ async fn sts_assume_role_credentials_work_with_their_token() {
         (400, "InvalidSecurityToken.MismatchWithAccessKey")
     );
     // The token never shows in the request log.
-    let log = introspect(emu.addr(), Method::GET, "/_emulator/requests", "").await;
+    let log = unsigned_get(emu.addr(), "/_emulator/requests").await;
     assert!(!log.text.contains(token));
     assert!(!log.text.contains(secret));
 
@@ -624,40 +604,28 @@ async fn sts_assume_role_credentials_work_with_their_token() {
             .param("RoleArn", "acs:ram::1:role/x")
             .param("RoleSessionName", "ok-session");
         call.params.retain(|(name, _)| name != k);
-        let r = probe::call(emu.addr(), &call.param(k, v), &creds())
-            .await
-            .unwrap();
+        let r = send(&emu, &call.param(k, v)).await;
         assert_eq!((r.status, r.code()), (400, code), "{}", r.text);
     }
-    let r = probe::call(
-        emu.addr(),
+    let r = send(
+        &emu,
         &Call::sts("AssumeRole").param("RoleSessionName", "s1"),
-        &creds(),
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!((r.status, r.code()), (400, "MissingParameter"));
 }
 
 #[tokio::test]
 async fn ecs_metadata_credentials_work() {
     let emu = start();
-    let roles = introspect(
-        emu.addr(),
-        Method::GET,
-        "/latest/meta-data/ram/security-credentials/",
-        "",
-    )
-    .await;
+    let roles = unsigned_get(emu.addr(), "/latest/meta-data/ram/security-credentials/").await;
     assert_eq!(
         (roles.status, roles.text.as_str()),
         (200, "EmulatorEcsRole")
     );
-    let r = introspect(
+    let r = unsigned_get(
         emu.addr(),
-        Method::GET,
         "/latest/meta-data/ram/security-credentials/EmulatorEcsRole",
-        "",
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
@@ -680,11 +648,9 @@ async fn ecs_metadata_credentials_work() {
         .await
         .unwrap();
     assert_eq!(r.status, 200, "{}", r.text);
-    let r = introspect(
+    let r = unsigned_get(
         emu.addr(),
-        Method::GET,
         "/latest/meta-data/ram/security-credentials/Other",
-        "",
     )
     .await;
     assert_eq!(r.status, 404);
@@ -697,9 +663,7 @@ async fn static_key_with_security_token() {
         ..Default::default()
     })
     .unwrap();
-    let r = probe::call(emu.addr(), &Call::sas("ListPrivateRegistryList"), &creds())
-        .await
-        .unwrap();
+    let r = send(&emu, &Call::sas("ListPrivateRegistryList")).await;
     assert_eq!((r.status, r.code()), (400, "InvalidSecurityToken.Missing"));
     let r = probe::call(
         emu.addr(),
@@ -720,10 +684,10 @@ async fn introspection_hashes_secrets_and_drift_endpoints_work() {
     let quay = quay
         .param("RegistryType", "quay")
         .param("ExtraParam", extra);
-    let r = probe::call(emu.addr(), &quay, &creds()).await.unwrap();
+    let r = send(&emu, &quay).await;
     assert_eq!(r.status, 200, "{}", r.text);
 
-    let log = introspect(emu.addr(), Method::GET, "/_emulator/requests", "").await;
+    let log = unsigned_get(emu.addr(), "/_emulator/requests").await;
     assert!(!log.text.contains("s3cret-Passw0rd"), "{}", log.text);
     assert!(!log.text.contains("quay-auth-token-xyz"));
     assert!(log.text.contains(&secret_hash("s3cret-Passw0rd")));
@@ -732,7 +696,7 @@ async fn introspection_hashes_secrets_and_drift_endpoints_work() {
     assert_eq!(entry["outcome"], "Success");
     assert_eq!(entry["params"]["DomainName"], "harbor.example.com");
 
-    let regs = introspect(emu.addr(), Method::GET, "/_emulator/registries", "").await;
+    let regs = unsigned_get(emu.addr(), "/_emulator/registries").await;
     assert!(!regs.text.contains("s3cret-Passw0rd"));
     assert!(!regs.text.contains("quay-auth-token-xyz"));
     let rec = &regs.json["Registries"][0];
@@ -782,7 +746,7 @@ async fn introspection_hashes_secrets_and_drift_endpoints_work() {
     // Clearing the log.
     let r = introspect(emu.addr(), Method::DELETE, "/_emulator/requests", "").await;
     assert_eq!(r.status, 200);
-    let log = introspect(emu.addr(), Method::GET, "/_emulator/requests", "").await;
+    let log = unsigned_get(emu.addr(), "/_emulator/requests").await;
     assert_eq!(log.json.as_array().unwrap().len(), 0);
 }
 
@@ -796,16 +760,14 @@ async fn persistence_survives_restart_in_process() {
     };
     let emu = Emulator::start(cfg.clone()).unwrap();
     for _ in 0..3 {
-        let r = probe::call(emu.addr(), &harbor(), &creds()).await.unwrap();
+        let r = send(&emu, &harbor()).await;
         assert_eq!(r.status, 200);
     }
-    let r = probe::call(
-        emu.addr(),
+    let r = send(
+        &emu,
         &Call::sas("DeletePrivateRegistry").param("RegistryId", 3),
-        &creds(),
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(r.json["Data"], true);
     let before = emu.registries();
     emu.shutdown().unwrap();
@@ -815,7 +777,7 @@ async fn persistence_survives_restart_in_process() {
 
     let emu = Emulator::start(cfg).unwrap();
     assert_eq!(emu.registries(), before);
-    let r = probe::call(emu.addr(), &harbor(), &creds()).await.unwrap();
+    let r = send(&emu, &harbor()).await;
     assert_eq!(r.json["Data"]["Id"], 4, "the next id survives a restart");
 }
 

@@ -49,12 +49,8 @@ async fn throttle_and_unavailable_answer_with_real_codes() {
     assert!(emu.registries().is_empty(), "faulted requests must not act");
 }
 
-#[tokio::test]
-async fn reset_drops_the_connection_before_acting() {
-    let emu = start(FaultConfig {
-        reset_rate: 1.0,
-        ..Default::default()
-    });
+/// An add whose connection closes with RST before a byte of answer.
+async fn dropped_with_rst(emu: &RunningEmulator) {
     let req = probe::build(&add(), &creds(), &emu.endpoint());
     let ex = probe::raw_exchange(emu.addr(), req).await.unwrap();
     assert!(
@@ -67,6 +63,15 @@ async fn reset_drops_the_connection_before_acting() {
         Some(std::io::ErrorKind::ConnectionReset),
         "closed with RST"
     );
+}
+
+#[tokio::test]
+async fn reset_drops_the_connection_before_acting() {
+    let emu = start(FaultConfig {
+        reset_rate: 1.0,
+        ..Default::default()
+    });
+    dropped_with_rst(&emu).await;
     // The client library sees a transport error, not a response.
     let err = probe::call(emu.addr(), &add(), &creds()).await;
     assert!(err.is_err(), "{err:?}");
@@ -86,18 +91,7 @@ async fn lose_response_commits_then_drops() {
         lose_response_rate: 1.0,
         ..Default::default()
     });
-    let req = probe::build(&add(), &creds(), &emu.endpoint());
-    let ex = probe::raw_exchange(emu.addr(), req).await.unwrap();
-    assert!(
-        ex.bytes.is_empty(),
-        "got response bytes: {:?}",
-        String::from_utf8_lossy(&ex.bytes)
-    );
-    assert_eq!(
-        ex.error,
-        Some(std::io::ErrorKind::ConnectionReset),
-        "closed with RST"
-    );
+    dropped_with_rst(&emu).await;
     assert_eq!(emu.registries().len(), 1, "the change was committed");
     assert!(probe::call(emu.addr(), &add(), &creds()).await.is_err());
     assert_eq!(emu.registries().len(), 2);

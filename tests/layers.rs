@@ -2,6 +2,8 @@
 //! never links the emulator, the plugin framework knows no Alibaba Cloud, the API client knows
 //! no Terraform, the emulator shares no code with either, and wire types stay in `tfplugin`.
 
+mod common;
+
 use std::process::Command;
 
 /// The packages `package` links (normal dependencies only: what ships), by name; with
@@ -21,16 +23,12 @@ fn links_at(package: &str, depth: Option<u32>) -> Vec<String> {
     if let Some(d) = &depth_text {
         args.extend(["--depth", d.as_str()]);
     }
-    let out = Command::new(env!("CARGO"))
-        .args(&args)
-        .args(["-p", package])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("cargo tree runs");
-    assert!(
-        out.status.success(),
-        "cargo tree -p {package}: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = common::succeeds(
+        &format!("cargo tree -p {package}"),
+        Command::new(env!("CARGO"))
+            .args(&args)
+            .args(["-p", package])
+            .current_dir(env!("CARGO_MANIFEST_DIR")),
     );
     let mut names: Vec<String> = String::from_utf8_lossy(&out.stdout)
         .lines()

@@ -74,6 +74,17 @@ on_clients! {
     apply_and_destroy_converge_under_faults_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 
+/// Twenty registries with `user`, applied in one run under faults; then, without faults, one
+/// registry each and an empty plan.
+fn apply_under_faults(s: &Scenario, apply: &[&str], user: &str, when: &str) {
+    s.ws.write_config(&format!("{}\n{}", s.providers(), twenty(user)));
+    s.emulator().set_faults(faults());
+    succeeds_at_once(s, apply);
+    s.emulator().set_faults(json!({}));
+    assert_one_to_one(s, user, when);
+    s.assert_plan_empty(1);
+}
+
 fn apply_and_destroy_converge_under_faults_without_duplicates(client: Client) {
     let s = Scenario::on_emulator_with(client, &[]);
     let args = [
@@ -84,20 +95,10 @@ fn apply_and_destroy_converge_under_faults_without_duplicates(client: Client) {
     ];
     let apply = [&["apply"][..], &args].concat();
 
-    s.ws.write_config(&format!("{}\n{}", s.providers(), twenty("admin")));
-    s.emulator().set_faults(faults());
-    succeeds_at_once(&s, &apply);
-    s.emulator().set_faults(json!({}));
-    assert_one_to_one(&s, "admin", "after the apply");
-    s.assert_plan_empty(1);
+    apply_under_faults(&s, &apply, "admin", "after the apply");
 
     // Every registry changed in place, while modifies lose answers and lists lag.
-    s.ws.write_config(&format!("{}\n{}", s.providers(), twenty("operator")));
-    s.emulator().set_faults(faults());
-    succeeds_at_once(&s, &apply);
-    s.emulator().set_faults(json!({}));
-    assert_one_to_one(&s, "operator", "after the update");
-    s.assert_plan_empty(1);
+    apply_under_faults(&s, &apply, "operator", "after the update");
 
     s.emulator().set_faults(faults());
     succeeds_at_once(&s, &[&["destroy"][..], &args].concat());

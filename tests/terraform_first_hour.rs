@@ -7,7 +7,7 @@ mod common;
 
 use common::acceptance::{harbor, planned_actions, resource_values, Scenario, Step};
 use common::plan_file;
-use common::terraform::{Client, Workspace};
+use common::terraform::{on_clients, Client, Workspace};
 use serde_json::Value as Json;
 
 const NEWEST: Client = Client::Terraform1_15;
@@ -34,16 +34,12 @@ fn resources_in_state(ws: &Workspace) -> usize {
     state["resources"].as_array().map_or(0, Vec::len)
 }
 
-/// Item 1. Terraform's destroy first runs a normal plan to refresh, and that plan proposes to
-/// create again a registry that vanished; a check only a create needs must not fail it.
-#[test]
-fn destroy_finishes_after_an_imported_registry_vanished_on_terraform_1_15_9() {
-    destroy_finishes_after_an_imported_registry_vanished(NEWEST);
-}
-
-#[test]
-fn destroy_finishes_after_an_imported_registry_vanished_on_opentofu_1_12_6() {
-    destroy_finishes_after_an_imported_registry_vanished(Client::OpenTofu1_12);
+on_clients! {
+    destroy_finishes_after_an_imported_registry_vanished:
+    /// Item 1. Terraform's destroy first runs a normal plan to refresh, and that plan proposes to
+    /// create again a registry that vanished; a check only a create needs must not fail it.
+    destroy_finishes_after_an_imported_registry_vanished_on_terraform_1_15_9 => Terraform1_15,
+    destroy_finishes_after_an_imported_registry_vanished_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 
 fn destroy_finishes_after_an_imported_registry_vanished(client: Client) {
@@ -144,18 +140,14 @@ fn writes(s: &Scenario) -> Vec<String> {
         .collect()
 }
 
-/// Items 2 and 4. Importing a quay registry into configuration that gives its tokens
-/// write-only: no token reaches the plan (file or JSON) or the state, the first
-/// `extra_param_wo_version` is recorded without sending or replacing anything, and a later new
-/// token that needs a new registry names what forces the replacement, not the password.
-#[test]
-fn an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state_on_terraform_1_15_9() {
-    an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state(NEWEST);
-}
-
-#[test]
-fn an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state_on_opentofu_1_12_6() {
-    an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state(Client::OpenTofu1_12);
+on_clients! {
+    an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state:
+    /// Items 2 and 4. Importing a quay registry into configuration that gives its tokens
+    /// write-only: no token reaches the plan (file or JSON) or the state, the first
+    /// `extra_param_wo_version` is recorded without sending or replacing anything, and a later new
+    /// token that needs a new registry names what forces the replacement, not the password.
+    an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state_on_terraform_1_15_9 => Terraform1_15,
+    an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 
 fn an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state(client: Client) {
@@ -245,17 +237,13 @@ fn moving_tokens_to_extra_param_wo_sends_nothing_and_clears_them_from_state() {
     );
 }
 
-/// Item 3. A region typo is named at plan, before any call; a region newer than the provider
-/// passes with `skip_region_validation`, and an endpoint that does not resolve fails after a
-/// short retry, naming the endpoint, the region and the setting to fix.
-#[test]
-fn a_region_typo_is_named_at_plan_and_an_unresolvable_endpoint_fails_fast_on_terraform_1_15_9() {
-    a_region_typo_is_named_at_plan_and_an_unresolvable_endpoint_fails_fast(NEWEST);
-}
-
-#[test]
-fn a_region_typo_is_named_at_plan_and_an_unresolvable_endpoint_fails_fast_on_opentofu_1_12_6() {
-    a_region_typo_is_named_at_plan_and_an_unresolvable_endpoint_fails_fast(Client::OpenTofu1_12);
+on_clients! {
+    a_region_typo_is_named_at_plan_and_an_unresolvable_endpoint_fails_fast:
+    /// Item 3. A region typo is named at plan, before any call; a region newer than the provider
+    /// passes with `skip_region_validation`, and an endpoint that does not resolve fails after a
+    /// short retry, naming the endpoint, the region and the setting to fix.
+    a_region_typo_is_named_at_plan_and_an_unresolvable_endpoint_fails_fast_on_terraform_1_15_9 => Terraform1_15,
+    a_region_typo_is_named_at_plan_and_an_unresolvable_endpoint_fails_fast_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 
 fn a_region_typo_is_named_at_plan_and_an_unresolvable_endpoint_fails_fast(client: Client) {

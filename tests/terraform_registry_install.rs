@@ -144,17 +144,13 @@ fn package(gpg: &Gpg, fingerprint: &str, out: &Path) {
         .status()
         .expect("strip (binutils, which the Rust toolchain's linker needs) runs");
     assert!(status.success(), "strip");
-    let out_text = Command::new(root.join("scripts/release.sh"))
-        .args(["--binary", binary.to_str().expect("path")])
-        .args(["--out", out.to_str().expect("path")])
-        .env("GNUPGHOME", &gpg.home)
-        .env("RELEASE_GPG_FINGERPRINT", fingerprint)
-        .output()
-        .expect("release.sh runs");
-    assert!(
-        out_text.status.success(),
-        "release.sh: {}",
-        String::from_utf8_lossy(&out_text.stderr)
+    common::succeeds(
+        "release.sh",
+        Command::new(root.join("scripts/release.sh"))
+            .args(["--binary", binary.to_str().expect("path")])
+            .args(["--out", out.to_str().expect("path")])
+            .env("GNUPGHOME", &gpg.home)
+            .env("RELEASE_GPG_FINGERPRINT", fingerprint),
     );
 }
 

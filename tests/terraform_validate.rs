@@ -128,15 +128,11 @@ fn a_variable_without_a_value_is_not_judged_at_validate(ws: &Workspace) {
 fn examples_are_terraform_fmt_clean() {
     let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     // The newest Terraform, which also formats the `.tftest.hcl` files under examples/tests.
-    let out = std::process::Command::new(Client::Terraform1_15.binary())
-        .args(["fmt", "-check", "-recursive", "-diff", "-no-color"])
-        .arg(&examples)
-        .output()
-        .expect("terraform fmt runs");
-    assert!(
-        out.status.success(),
-        "terraform fmt would change these examples:\n{}",
-        String::from_utf8_lossy(&out.stdout)
+    common::succeeds(
+        "terraform fmt -check (it would change these examples)",
+        std::process::Command::new(Client::Terraform1_15.binary())
+            .args(["fmt", "-check", "-recursive", "-diff", "-no-color"])
+            .arg(&examples),
     );
 }
 

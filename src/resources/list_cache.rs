@@ -158,6 +158,13 @@ mod tests {
         CallContext::with_timeout(Duration::from_secs(300), CancellationToken::new())
     }
 
+    /// What the cache serves for key `k` when a fetch would give `[n]`.
+    async fn served(cache: &ListCache<u32>, n: u32) -> Vec<u32> {
+        let cx = ctx();
+        let list = cache.get("k", &cx, || async move { Ok::<_, Failure>(vec![n]) });
+        list.await.unwrap().to_vec()
+    }
+
     #[tokio::test]
     async fn concurrent_readers_share_one_fetch() {
         let cache = Arc::new(ListCache::<u32>::new(Duration::from_secs(5)));
@@ -193,45 +200,18 @@ mod tests {
                 .await,
             Err(Failure::Api("boom"))
         );
-        assert_eq!(
-            *cache
-                .get("k", &ctx(), || async { Ok::<_, Failure>(vec![1]) })
-                .await
-                .unwrap(),
-            vec![1]
-        );
-        assert_eq!(
-            *cache
-                .get("k", &ctx(), || async { Ok::<_, Failure>(vec![2]) })
-                .await
-                .unwrap(),
-            vec![1]
-        );
+        assert_eq!(served(&cache, 1).await, vec![1]);
+        assert_eq!(served(&cache, 2).await, vec![1]);
         cache.invalidate();
-        assert_eq!(
-            *cache
-                .get("k", &ctx(), || async { Ok::<_, Failure>(vec![2]) })
-                .await
-                .unwrap(),
-            vec![2]
-        );
+        assert_eq!(served(&cache, 2).await, vec![2]);
     }
 
     #[tokio::test(start_paused = true)]
     async fn stale_lists_are_fetched_again() {
         let cache = ListCache::<u32>::new(Duration::from_secs(5));
-        cache
-            .get("k", &ctx(), || async { Ok::<_, Failure>(vec![1]) })
-            .await
-            .unwrap();
+        served(&cache, 1).await;
         tokio::time::advance(Duration::from_secs(6)).await;
-        assert_eq!(
-            *cache
-                .get("k", &ctx(), || async { Ok::<_, Failure>(vec![2]) })
-                .await
-                .unwrap(),
-            vec![2]
-        );
+        assert_eq!(served(&cache, 2).await, vec![2]);
     }
 
     #[tokio::test(start_paused = true)]

@@ -22,6 +22,35 @@ pub fn percent_encode(input: &str) -> String {
     out
 }
 
+/// One name or value of a query or form: `%XY` and `+` decoded, anything malformed kept as it
+/// is (for logs and tests, which must not fail on what a server would refuse).
+pub fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b[i], hex) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// `name=value` pairs sorted by name (then value, so duplicates are deterministic), each part
 /// percent-encoded, joined by `&`. Used for the V3 canonical query, the V2 canonicalized string
 /// and the form body.

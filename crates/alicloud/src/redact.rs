@@ -55,7 +55,7 @@ pub fn form_for_log(form: &[u8]) -> String {
     text.split('&')
         .map(|pair| {
             let (k, _) = pair.split_once('=').unwrap_or((pair, ""));
-            if is_secret_name(&percent_decode(k)) {
+            if is_secret_name(&crate::encode::percent_decode(k)) {
                 format!("{k}=***")
             } else {
                 pair.to_string()
@@ -63,34 +63,6 @@ pub fn form_for_log(form: &[u8]) -> String {
         })
         .collect::<Vec<_>>()
         .join("&")
-}
-
-/// `%XY` and `+` decoded; anything malformed kept as it is.
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = b
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (b[i], hex) {
-            (b'%', Some(v)) => {
-                out.push(v);
-                i += 3;
-            }
-            (b'+', _) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (c, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A response body for a log line: JSON with secret fields masked, anything else summarised.

@@ -639,6 +639,14 @@ mod tests {
         assert_eq!(timestamp(t), "2023-10-26T10:22:32Z");
     }
 
+    /// A fixed time and nonce, so a request's shape can be compared.
+    fn stamp() -> AttemptStamp {
+        AttemptStamp {
+            now: datetime!(2024-01-02 03:04:05 UTC),
+            nonce: "n1".into(),
+        }
+    }
+
     #[test]
     fn nonces_differ() {
         assert_ne!(nonce(), nonce());
@@ -654,10 +662,7 @@ mod tests {
             &OP,
             &params,
             &creds(Some("tok")),
-            &AttemptStamp {
-                now: datetime!(2024-01-02 03:04:05 UTC),
-                nonce: "n1".into(),
-            },
+            &stamp(),
         );
         // RegistryType travels in the query, as the SDK sends it (`placement`).
         assert_eq!(r.url, "http://127.0.0.1:8080/?RegistryType=CI%2FCD");
@@ -689,10 +694,7 @@ mod tests {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-        let stamp = AttemptStamp {
-            now: datetime!(2024-01-02 03:04:05 UTC),
-            nonce: "n1".into(),
-        };
+        let stamp = stamp();
         let v3 = build_request(
             (SignatureVersion::V3, Protocol::Http),
             "h",
@@ -768,10 +770,7 @@ mod tests {
             &OP,
             &params,
             &creds(Some("tok")),
-            &AttemptStamp {
-                now: datetime!(2024-01-02 03:04:05 UTC),
-                nonce: "n1".into(),
-            },
+            &stamp(),
         );
         assert!(r.url.starts_with("https://tds.aliyuncs.com/?"));
         for p in [

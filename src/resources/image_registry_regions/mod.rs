@@ -7,7 +7,7 @@ use crate::provider::Session;
 use crate::resources::timeouts;
 use alicloud::{ListImageRegistryRegionRequest, RegistryRegion};
 use tfplugin::framework::model::Model;
-use tfplugin::framework::{async_trait, Block, DataSource, Diagnostic, Diagnostics, Schema};
+use tfplugin::framework::{async_trait, DataSource, Diagnostic, Diagnostics, Schema};
 use tfplugin::value::Value;
 
 pub const TYPE_NAME: &str = "alicloud_sas_image_registry_regions";
@@ -59,11 +59,7 @@ impl DataSource<Session> for ImageRegistryRegions {
     }
 
     fn schema(&self) -> Schema {
-        let block = Lookup::attributes().into_iter().fold(
-            Block::new("The regions Security Center can register a self-managed image registry in, as `ListImageRegistryRegion` lists them: the values `registry_region_id` of `alicloud_sas_private_registry` accepts."),
-            Block::attribute,
-        );
-        Schema::new(0, block)
+        Lookup::schema("The regions Security Center can register a self-managed image registry in, as `ListImageRegistryRegion` lists them: the values `registry_region_id` of `alicloud_sas_private_registry` accepts.")
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {

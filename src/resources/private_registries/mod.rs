@@ -7,7 +7,7 @@ use crate::provider::Session;
 use crate::resources::private_registry;
 use alicloud::RegistryInfo;
 use tfplugin::framework::model::Model;
-use tfplugin::framework::{async_trait, Block, DataSource, Diagnostic, Diagnostics, Schema};
+use tfplugin::framework::{async_trait, DataSource, Diagnostic, Diagnostics, Schema};
 use tfplugin::value::Value;
 
 pub const TYPE_NAME: &str = "alicloud_sas_private_registries";
@@ -90,16 +90,13 @@ pub fn schema() -> Schema {
         .collect();
     let (last, rest) = names.split_last().expect("the element has attributes");
     let elements = format!(": {} and {last}.", rest.join(", "));
-    let block = Lookup::attributes().into_iter().fold(
-        Block::new("Lists the private image registries Security Center knows, optionally filtered. Secrets (passwords, tokens, quay auth tokens) are never exported, and a user name the service masks (`******`) is null: the mask is not a name."),
-        |block, mut a| {
-            if a.name == *Lookup::registries {
-                a.description = format!("{}{elements}", a.description.trim_end_matches('.'));
-            }
-            block.attribute(a)
-        },
-    );
-    Schema::new(0, block)
+    let mut schema = Lookup::schema("Lists the private image registries Security Center knows, optionally filtered. Secrets (passwords, tokens, quay auth tokens) are never exported, and a user name the service masks (`******`) is null: the mask is not a name.");
+    for a in &mut schema.block.attributes {
+        if a.name == *Lookup::registries {
+            a.description = format!("{}{elements}", a.description.trim_end_matches('.'));
+        }
+    }
+    schema
 }
 
 pub struct PrivateRegistries;

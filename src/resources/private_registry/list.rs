@@ -9,7 +9,7 @@
 //! it is the list this process's refreshes and imports share (`Registries::list_all`).
 
 use tfplugin::framework::model::Model;
-use tfplugin::framework::{async_trait, Block, Diagnostics, Found, ListResource, Schema};
+use tfplugin::framework::{async_trait, Diagnostics, Found, ListResource, Schema};
 use tfplugin::value::Value;
 
 use super::errors::failed;
@@ -52,11 +52,7 @@ impl ListResource<Session> for PrivateRegistryList {
     }
 
     fn schema(&self) -> Schema {
-        let block = Filter::attributes().into_iter().fold(
-            Block::new("Finds the self-managed (harbor and quay) registries Security Center knows, for `terraform query`: each with its identity, a name (domain, type and host), and with `include_resource` the registry as an import would read it."),
-            Block::attribute,
-        );
-        Schema::new(0, block)
+        Filter::schema("Finds the self-managed (harbor and quay) registries Security Center knows, for `terraform query`: each with its identity, a name (domain, type and host), and with `include_resource` the registry as an import would read it.")
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {

@@ -304,7 +304,8 @@ impl<A: RegistryApi> Registries<A> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fake::{planned, planned_with, setup};
+    use super::super::fake::{planned, planned_with, setup, Fake};
+    use super::Registries;
     use sas_emulator::lag::LagCounts;
     use std::sync::atomic::Ordering;
     use std::sync::Arc;
@@ -400,16 +401,23 @@ mod tests {
         assert_eq!(fake.passwords.lock().unwrap()[&1], "n3w");
     }
 
+    /// A registry created, then lists lagging behind changes as `lag` says.
+    async fn created_then_lagging(lag: LagCounts) -> (Arc<Fake>, Registries<Arc<Fake>>, Value) {
+        let (fake, regs) = setup();
+        let created = regs.create(&planned(), &planned()).await.state;
+        fake.lag.configure(lag);
+        (fake, regs, created)
+    }
+
     /// A list that shows the old values for a while after a modify: the update waits for it,
     /// so the next refresh sees no drift.
     #[tokio::test(start_paused = true)]
     async fn an_update_waits_until_lists_show_it() {
-        let (fake, regs) = setup();
-        let created = regs.create(&planned(), &planned()).await.state;
-        fake.lag.configure(LagCounts {
+        let (fake, regs, created) = created_then_lagging(LagCounts {
             stale_after_modify: 3,
             ..LagCounts::default()
-        });
+        })
+        .await;
         let changed = super::super::fake::with(created.clone(), &[("user_name", "ops".into())]);
         // Lists sent at the instant of the create are not after the modify (the clock is
         // paused, so no time passes unless a test lets it).
@@ -433,12 +441,11 @@ mod tests {
     /// replacement's duplicate check (a tainted registry, say) does not find the old one.
     #[tokio::test(start_paused = true)]
     async fn a_replacement_after_a_lagging_delete_is_not_a_duplicate() {
-        let (fake, regs) = setup();
-        let created = regs.create(&planned(), &planned()).await.state;
-        fake.lag.configure(LagCounts {
+        let (fake, regs, created) = created_then_lagging(LagCounts {
             stale_after_delete: 3,
             ..LagCounts::default()
-        });
+        })
+        .await;
         regs.delete(&created).await.unwrap();
         let again = regs.create(&planned(), &planned()).await;
         assert!(again.diagnostics.is_empty(), "{:?}", again.diagnostics);

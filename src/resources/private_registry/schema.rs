@@ -4,15 +4,12 @@
 use super::fields::Registry;
 use crate::resources::timeouts;
 use tfplugin::framework::model::Model;
-use tfplugin::framework::{Block, IdentityAttribute, IdentitySchema, Schema};
+use tfplugin::framework::{IdentityAttribute, IdentitySchema, Schema};
 use tfplugin::value::Type;
 
 /// The schema: every attribute of [`Registry`], then the timeouts.
 pub fn schema() -> Schema {
-    let block = Registry::attributes().into_iter().fold(
-        Block::new("A self-managed (harbor or quay) image registry that Security Center scans for image risks, added with `AddPrivateRegistry`."),
-        Block::attribute,
-    );
+    let block = Registry::block("A self-managed (harbor or quay) image registry that Security Center scans for image risks, added with `AddPrivateRegistry`.");
     Schema::new(0, block.block(timeouts::block())).with_identity(identity())
 }
 

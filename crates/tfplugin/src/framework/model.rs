@@ -10,7 +10,7 @@
 
 use std::marker::PhantomData;
 
-use super::schema::Attribute;
+use super::schema::{Attribute, Block, Schema};
 use super::{Diagnostic, Diagnostics};
 use crate::value::{AttributePath, Type, Value};
 
@@ -359,6 +359,18 @@ pub trait Model: Sized + 'static {
     /// The schema attributes, in declaration order.
     fn attributes() -> Vec<Attribute> {
         Self::fields().iter().map(|f| f.attribute.clone()).collect()
+    }
+
+    /// A block of every field, under `description`.
+    fn block(description: &str) -> Block {
+        Self::attributes()
+            .into_iter()
+            .fold(Block::new(description), Block::attribute)
+    }
+
+    /// The schema (version 0) of a type whose attributes are this model's.
+    fn schema(description: &str) -> Schema {
+        Schema::new(0, Self::block(description))
     }
 
     /// The field named `name`.
