@@ -28,33 +28,38 @@ pub fn pages(examples_dir: &Path) -> Vec<Page> {
         path: "index.md".into(),
         content: index_page(&schema.provider.block, &read("provider/provider.tf")),
     }];
-    for (name, s) in &schema.resources {
-        let short = name.trim_start_matches("alicloud_");
-        pages.push(Page {
-            path: format!("resources/{short}.md"),
-            content: kind_page(
-                name,
-                "Resource",
-                &s.block,
-                &read(&format!("resources/{name}/resource.tf")),
-                Some(&read(&format!("resources/{name}/import.sh"))),
-                &notes(&format!("resources/{name}.md")),
-            ),
-        });
-    }
-    for (name, s) in &schema.data_sources {
-        let short = name.trim_start_matches("alicloud_");
-        pages.push(Page {
-            path: format!("data-sources/{short}.md"),
-            content: kind_page(
-                name,
-                "Data Source",
-                &s.block,
-                &read(&format!("data-sources/{name}/data-source.tf")),
-                None,
-                &notes(&format!("data-sources/{name}.md")),
-            ),
-        });
+    let kinds = [
+        (
+            &schema.resources,
+            "resources",
+            "Resource",
+            "resource.tf",
+            true,
+        ),
+        (
+            &schema.data_sources,
+            "data-sources",
+            "Data Source",
+            "data-source.tf",
+            false,
+        ),
+    ];
+    for (types, dir, title, example, importable) in kinds {
+        for (name, s) in types {
+            let short = name.trim_start_matches("alicloud_");
+            let import = importable.then(|| read(&format!("{dir}/{name}/import.sh")));
+            pages.push(Page {
+                path: format!("{dir}/{short}.md"),
+                content: kind_page(
+                    name,
+                    title,
+                    &s.block,
+                    &read(&format!("{dir}/{name}/{example}")),
+                    import.as_deref(),
+                    &notes(&format!("{dir}/{name}.md")),
+                ),
+            });
+        }
     }
     pages
 }

@@ -46,6 +46,15 @@ fn with_endpoints(
     c
 }
 
+/// Profile `name` of the credentials file at `path`.
+fn in_profile(name: &str, path: &std::path::Path) -> ProviderConfig {
+    ProviderConfig {
+        profile: Some(name.into()),
+        shared_credentials_file: Some(path.to_string_lossy().into_owned()),
+        ..Default::default()
+    }
+}
+
 /// Base keys that assume role `r`.
 fn assuming_role() -> ProviderConfig {
     ProviderConfig {
@@ -221,16 +230,7 @@ async fn profile_file_in_ram_role_arn_mode_assumes_the_role() {
     let path = profile_file(&dir);
     let sts = sts_server(time::Duration::hours(1)).await;
     let server = sas().await;
-    let cfg = with_endpoints(
-        ProviderConfig {
-            profile: Some("role".into()),
-            shared_credentials_file: Some(path.to_string_lossy().into_owned()),
-            ..Default::default()
-        },
-        &server,
-        Some(&sts),
-        None,
-    );
+    let cfg = with_endpoints(in_profile("role", &path), &server, Some(&sts), None);
     let seen = list_once(
         &SasClient::new(resolved(&cfg, &[]).expect("config")),
         &server,
@@ -260,16 +260,7 @@ async fn profile_file_in_ecs_ram_role_mode_reads_the_metadata_service() {
     })))
     .await;
     let server = sas().await;
-    let cfg = with_endpoints(
-        ProviderConfig {
-            profile: Some("ecs".into()),
-            shared_credentials_file: Some(path.to_string_lossy().into_owned()),
-            ..Default::default()
-        },
-        &server,
-        None,
-        Some(&metadata),
-    );
+    let cfg = with_endpoints(in_profile("ecs", &path), &server, None, Some(&metadata));
     let seen = list_once(
         &SasClient::new(resolved(&cfg, &[]).expect("config")),
         &server,

@@ -27,15 +27,13 @@ fn harbor() -> Call {
         .param("TransPerHour", 10)
 }
 
-async fn list(addr: std::net::SocketAddr) -> Vec<Value> {
-    let r = probe::call(addr, &Call::sas("ListPrivateRegistryList"), &creds())
-        .await
-        .unwrap();
-    assert_eq!(r.status, 200, "{}", r.text);
-    r.json["ImageRegistryInfos"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+/// A signed `ListPrivateRegistryList`, built but not sent, to be tampered with.
+fn signed_list(emu: &RunningEmulator) -> http::Request<http_body_util::Full<hyper::body::Bytes>> {
+    probe::build(
+        &Call::sas("ListPrivateRegistryList"),
+        &creds(),
+        &emu.endpoint(),
+    )
 }
 
 /// An unsigned GET: introspection, or the metadata service.
@@ -77,7 +75,7 @@ async fn registry_lifecycle_with_v3_signatures() {
     let r2 = c.call(&harbor(), &creds()).await.unwrap();
     assert_eq!(r2.json["Data"]["Id"], 2);
 
-    let items = list(addr).await;
+    let items = probe::listed(addr).await;
     assert_eq!(items.len(), 2);
     let first = &items[0];
     for field in [
@@ -207,7 +205,7 @@ async fn registry_lifecycle_with_v3_signatures() {
         (r.status, r.json["Data"].clone()),
         (200, Value::Bool(false))
     );
-    assert_eq!(list(addr).await.len(), 1);
+    assert_eq!(probe::listed(addr).await.len(), 1);
 
     // Ids are never reused.
     let r = c.call(&harbor(), &creds()).await.unwrap();
@@ -269,11 +267,7 @@ async fn wrong_signature_is_rejected_both_styles() {
     let r = c.send(req).await.unwrap();
     assert_eq!((r.status, r.code()), (400, "SignatureDoesNotMatch"));
     // A header changed after signing.
-    let mut req = probe::build(
-        &Call::sas("ListPrivateRegistryList"),
-        &creds(),
-        &emu.endpoint(),
-    );
+    let mut req = signed_list(&emu);
     req.headers_mut().insert(
         "x-acs-action",
         http::HeaderValue::from_static("DeletePrivateRegistry"),
@@ -281,11 +275,7 @@ async fn wrong_signature_is_rejected_both_styles() {
     let r = c.send(req).await.unwrap();
     assert_eq!((r.status, r.code()), (400, "SignatureDoesNotMatch"));
     // An x-acs-* header left out of SignedHeaders.
-    let mut req = probe::build(
-        &Call::sas("ListPrivateRegistryList"),
-        &creds(),
-        &emu.endpoint(),
-    );
+    let mut req = signed_list(&emu);
     req.headers_mut()
         .insert("x-acs-extra", http::HeaderValue::from_static("1"));
     let r = c.send(req).await.unwrap();
@@ -716,7 +706,7 @@ async fn introspection_hashes_secrets_and_drift_endpoints_work() {
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    let items = list(emu.addr()).await;
+    let items = probe::listed(emu.addr()).await;
     assert_eq!(items[0]["DomainName"], "drifted.example.com");
     assert_eq!(items[0]["TransPerHour"], 99);
     assert!(items[0].get("Port").is_none());
@@ -739,7 +729,7 @@ async fn introspection_hashes_secrets_and_drift_endpoints_work() {
 
     let r = introspect(emu.addr(), Method::DELETE, "/_emulator/registries/1", "").await;
     assert_eq!(r.status, 200);
-    assert!(list(emu.addr()).await.is_empty());
+    assert!(probe::listed(emu.addr()).await.is_empty());
     let r = introspect(emu.addr(), Method::DELETE, "/_emulator/registries/1", "").await;
     assert_eq!(r.status, 404);
 

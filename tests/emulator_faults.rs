@@ -101,12 +101,8 @@ async fn lose_response_commits_then_drops() {
 
 /// The registry users (`UserName`) one `ListPrivateRegistryList` answer shows, by id.
 async fn listed(emu: &RunningEmulator) -> Vec<String> {
-    let r = probe::call(emu.addr(), &Call::sas("ListPrivateRegistryList"), &creds())
+    probe::listed(emu.addr())
         .await
-        .unwrap();
-    r.json["ImageRegistryInfos"]
-        .as_array()
-        .unwrap()
         .iter()
         .map(|i| format!("{}:{}", i["Id"], i["UserName"].as_str().unwrap_or("")))
         .collect()

@@ -154,12 +154,8 @@ async fn add_and_list(addr: SocketAddr, n: usize) -> Vec<i64> {
         let r = probe::call(addr, &add(), &creds()).await.unwrap();
         assert_eq!(r.status, 200, "{}", r.text);
     }
-    let r = probe::call(addr, &Call::sas("ListPrivateRegistryList"), &creds())
+    probe::listed(addr)
         .await
-        .unwrap();
-    r.json["ImageRegistryInfos"]
-        .as_array()
-        .unwrap()
         .iter()
         .filter_map(|x| x["Id"].as_i64())
         .collect()

@@ -32,14 +32,7 @@ async fn add(emu: &RunningEmulator, call: &Call) -> Value {
 }
 
 async fn list(emu: &RunningEmulator) -> Vec<Value> {
-    let r = probe::call(emu.addr(), &Call::sas("ListPrivateRegistryList"), &creds())
-        .await
-        .unwrap();
-    assert_eq!(r.status, 200, "{}", r.text);
-    r.json["ImageRegistryInfos"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    probe::listed(emu.addr()).await
 }
 
 async fn page(emu: &RunningEmulator) -> Vec<Value> {

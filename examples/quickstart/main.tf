@@ -3,9 +3,7 @@
 # ALIBABA_CLOUD_ENDPOINT_SAS, ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET.
 terraform {
   required_providers {
-    alicloud = {
-      source = "alicloud-rs/alicloud"
-    }
+    alicloud = { source = "alicloud-rs/alicloud" }
   }
 }
 

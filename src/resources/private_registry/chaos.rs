@@ -110,7 +110,7 @@ fn case(seed: u64) {
             .collect();
         assert_eq!(ids.len(), states.len(), "two resources claim one registry");
         assert_eq!(
-            fake.registries.lock().unwrap().len(),
+            fake.count(),
             states.len(),
             "fates {fates:?}: a duplicate or an orphan"
         );

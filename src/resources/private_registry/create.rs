@@ -418,13 +418,9 @@ mod tests {
             ("vpc_id", "vpc-1".into()),
         ]);
         let r = regs.create(&again, &again).await;
-        assert_eq!(
-            r.diagnostics.0.first().map(|d| d.summary.as_str()),
-            Some("Registry already exists"),
-            "{:?}",
-            r.diagnostics
-        );
-        assert_eq!(fake.registries.lock().unwrap().len(), 1);
+        let refused = r.diagnostics.0.first().map(|d| d.summary.as_str());
+        assert_eq!(refused, Some("Registry already exists"));
+        assert_eq!(fake.count(), 1);
     }
 
     #[tokio::test(start_paused = true)]
@@ -437,11 +433,7 @@ mod tests {
         let r = regs.create(&planned(), &planned()).await;
         assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
         assert_eq!(r.state.attr("id"), &Value::from("1"));
-        assert_eq!(
-            fake.lists.load(Ordering::SeqCst),
-            4,
-            "one check, two stale reads, one hit"
-        );
+        assert_eq!(fake.list_calls(), 4, "one check, two stale reads, one hit");
     }
 
     #[tokio::test]
@@ -471,7 +463,7 @@ mod tests {
         assert!(regs.delete(&first).await.is_ok());
         let again = regs.create(&planned(), &planned()).await;
         assert!(again.diagnostics.is_empty(), "{:?}", again.diagnostics);
-        assert_eq!(fake.registries.lock().unwrap().len(), 2);
+        assert_eq!(fake.count(), 2);
     }
 
     #[tokio::test]
@@ -483,7 +475,7 @@ mod tests {
             assert!(regs.create(&p, &p).await.diagnostics.is_empty());
         }
         assert_eq!(
-            fake.lists.load(Ordering::SeqCst),
+            fake.list_calls(),
             6,
             "one duplicate check, then one read-back each"
         );
@@ -495,11 +487,7 @@ mod tests {
         fake.fail_adds(&[AddFate::Lost]);
         let r = regs.create(&planned(), &planned()).await;
         assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
-        assert_eq!(
-            fake.registries.lock().unwrap().len(),
-            1,
-            "exactly one registry"
-        );
+        assert_eq!(fake.count(), 1, "exactly one registry");
         assert_eq!(fake.adds.load(Ordering::SeqCst), 1, "no blind retry");
         assert_eq!(r.state.attr("id"), &Value::from("1"));
     }
@@ -513,7 +501,7 @@ mod tests {
         let started = Instant::now();
         let r = regs.create(&planned(), &planned()).await;
         assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
-        assert_eq!(fake.registries.lock().unwrap().len(), 1);
+        assert_eq!(fake.count(), 1);
         assert_eq!(fake.adds.load(Ordering::SeqCst), 3);
         assert!(
             started.elapsed() >= 2 * LIST_LAG_WINDOW,
@@ -535,7 +523,7 @@ mod tests {
         let r = regs.create(&planned(), &planned()).await;
         assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
         assert_eq!(fake.adds.load(Ordering::SeqCst), 1, "never sent again");
-        assert_eq!(fake.registries.lock().unwrap().len(), 1, "no duplicate");
+        assert_eq!(fake.count(), 1, "no duplicate");
         assert_eq!(r.state.attr("id"), &Value::from("1"));
         assert_eq!(r.state.attr("token"), &Value::from("token-1"), "read back");
     }
@@ -598,20 +586,21 @@ mod tests {
         }
     }
 
+    /// A create refused because registry 1 is what it describes, saying how to import it.
+    fn refused_as_registry_1(r: &tfplugin::framework::Outcome) {
+        let d = &r.diagnostics.0[0];
+        assert_eq!(d.summary, "Registry already exists");
+        let import = "terraform import alicloud_sas_private_registry.<name> 1";
+        assert!(d.detail.contains(import), "{}", d.detail);
+    }
+
     #[tokio::test]
     async fn an_existing_registry_is_reported_with_the_import_command() {
         let (fake, regs) = setup();
         regs.create(&planned(), &planned()).await;
         let r = regs.create(&planned(), &planned()).await;
-        let d = &r.diagnostics.0[0];
-        assert_eq!(d.summary, "Registry already exists");
-        assert!(
-            d.detail
-                .contains("terraform import alicloud_sas_private_registry.<name> 1"),
-            "{}",
-            d.detail
-        );
-        assert_eq!(fake.registries.lock().unwrap().len(), 1);
+        refused_as_registry_1(&r);
+        assert_eq!(fake.count(), 1);
     }
 
     /// `create_before_destroy`: the new registry is made while the one it replaces exists; it
@@ -623,7 +612,7 @@ mod tests {
         let v1 = planned_with(&[("registry_version", "V1".into())]);
         let r = regs.create(&v1, &v1).await;
         assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
-        assert_eq!(fake.registries.lock().unwrap().len(), 2);
+        assert_eq!(fake.count(), 2);
     }
 
     /// A quay registry replaced only for new tokens differs only in them: the tokens are
@@ -653,7 +642,7 @@ mod tests {
             "{:?}",
             replacement.diagnostics
         );
-        assert_eq!(fake.registries.lock().unwrap().len(), 2);
+        assert_eq!(fake.count(), 2);
     }
 
     #[tokio::test(start_paused = true)]
@@ -672,19 +661,12 @@ mod tests {
             1,
             "one AddPrivateRegistry"
         );
-        assert_eq!(fake.registries.lock().unwrap().len(), 1);
+        assert_eq!(fake.count(), 1);
         let (made, refused): (Vec<_>, Vec<_>) =
             results.iter().partition(|r| r.diagnostics.is_empty());
         assert_eq!((made.len(), refused.len()), (1, 1), "{results:?}");
         assert_eq!(made[0].state.attr("id"), &Value::from("1"));
-        let d = &refused[0].diagnostics.0[0];
-        assert_eq!(d.summary, "Registry already exists");
-        assert!(
-            d.detail
-                .contains("terraform import alicloud_sas_private_registry.<name> 1"),
-            "{}",
-            d.detail
-        );
+        refused_as_registry_1(refused[0]);
         assert_eq!(refused[0].state, Value::Null, "nothing to record");
     }
 
@@ -701,7 +683,7 @@ mod tests {
             let r = create.await.unwrap();
             assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
         }
-        assert_eq!(fake.registries.lock().unwrap().len(), 2);
+        assert_eq!(fake.count(), 2);
         assert_eq!(
             fake.most_adds_in_flight.load(Ordering::SeqCst),
             2,
@@ -713,7 +695,7 @@ mod tests {
             "not one after the other"
         );
         assert_eq!(
-            fake.lists.load(Ordering::SeqCst),
+            fake.list_calls(),
             2,
             "one duplicate check and one read-back, each shared"
         );

@@ -280,6 +280,15 @@ pub fn planned_with(attrs: &[(&str, Value)]) -> Value {
 }
 
 impl Fake {
+    /// How many registries there are.
+    pub fn count(&self) -> usize {
+        self.registries.lock().unwrap().len()
+    }
+
+    /// How many lists were asked for so far.
+    pub fn list_calls(&self) -> usize {
+        self.lists.load(Ordering::SeqCst)
+    }
     /// The next adds fail so, in order.
     pub fn fail_adds(&self, fates: &[AddFate]) {
         self.add_fates.lock().unwrap().extend(fates);

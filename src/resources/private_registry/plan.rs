@@ -185,25 +185,21 @@ mod tests {
         let mut imported = state();
         imported.set_attr("password", Value::Null);
         let kept = plan(&imported, &proposed, &proposed);
-        assert!(kept.diagnostics.0.is_empty());
+        assert!(kept.diagnostics.is_empty());
         assert_eq!(kept.planned_state, imported, "nothing to change");
         proposed.set_attr("password", Value::Unknown);
         assert!(plan(&Value::Null, &proposed, &proposed)
             .diagnostics
-            .0
             .is_empty());
     }
 
     #[test]
     fn a_write_only_password_in_the_configuration_is_enough_to_create() {
-        let mut proposed = state();
-        proposed.set_attr("password", Value::Null);
-        let mut config = proposed.clone();
-        config.set_attr("password_wo", "wo".into());
-        assert!(plan(&Value::Null, &proposed, &config)
-            .diagnostics
-            .0
-            .is_empty());
+        use super::super::fake::with;
+        let proposed = with(state(), &[("password", Value::Null)]);
+        let config = with(proposed.clone(), &[("password_wo", "wo".into())]);
+        let planned = plan(&Value::Null, &proposed, &config);
+        assert!(planned.diagnostics.is_empty(), "{:?}", planned.diagnostics);
     }
 
     #[test]
@@ -236,7 +232,7 @@ mod tests {
         given.set_attr("extra_param_wo_version", Value::int(1));
         let p = plan(&imported, &given, &given);
         assert!(p.requires_replace.is_empty(), "{:?}", p.requires_replace);
-        assert!(p.diagnostics.0.is_empty(), "{:?}", p.diagnostics);
+        assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
     }
 
     /// A replacement that a missing password blocks says so at the attribute forcing it, not at

@@ -357,7 +357,7 @@ mod tests {
         let regs = Arc::new(regs);
         let created = regs.create(&planned(), &planned()).await.state;
         regs.lists.invalidate();
-        let before = fake.lists.load(Ordering::SeqCst);
+        let before = fake.list_calls();
         let mut reads = tokio::task::JoinSet::new();
         for _ in 0..50 {
             let (regs, state) = (regs.clone(), created.clone());
@@ -366,11 +366,7 @@ mod tests {
         while let Some(read) = reads.join_next().await {
             assert_eq!(read.unwrap(), created);
         }
-        assert_eq!(
-            fake.lists.load(Ordering::SeqCst) - before,
-            1,
-            "50 reads, one list call"
-        );
+        assert_eq!(fake.list_calls() - before, 1, "50 reads, one list call");
         fake.registries.lock().unwrap().clear();
         regs.lists.invalidate();
         assert_eq!(regs.read(&created).await.unwrap(), None, "gone");
@@ -401,11 +397,15 @@ mod tests {
         assert_eq!(fake.passwords.lock().unwrap()[&1], "n3w");
     }
 
-    /// A registry created, then lists lagging behind changes as `lag` says.
-    async fn created_then_lagging(lag: LagCounts) -> (Arc<Fake>, Registries<Arc<Fake>>, Value) {
+    /// A registry created, then lists lagging behind changes as `lag` sets.
+    async fn created_then_lagging(
+        lag: impl FnOnce(&mut LagCounts),
+    ) -> (Arc<Fake>, Registries<Arc<Fake>>, Value) {
         let (fake, regs) = setup();
         let created = regs.create(&planned(), &planned()).await.state;
-        fake.lag.configure(lag);
+        let mut counts = LagCounts::default();
+        lag(&mut counts);
+        fake.lag.configure(counts);
         (fake, regs, created)
     }
 
@@ -413,26 +413,18 @@ mod tests {
     /// so the next refresh sees no drift.
     #[tokio::test(start_paused = true)]
     async fn an_update_waits_until_lists_show_it() {
-        let (fake, regs, created) = created_then_lagging(LagCounts {
-            stale_after_modify: 3,
-            ..LagCounts::default()
-        })
-        .await;
+        let (fake, regs, created) = created_then_lagging(|lag| lag.stale_after_modify = 3).await;
         let changed = super::super::fake::with(created.clone(), &[("user_name", "ops".into())]);
         // Lists sent at the instant of the create are not after the modify (the clock is
         // paused, so no time passes unless a test lets it).
         tokio::time::sleep(std::time::Duration::from_millis(1)).await;
-        let lists = fake.lists.load(Ordering::SeqCst);
+        let lists = fake.list_calls();
         assert!(!regs
             .update(&created, &changed, &changed)
             .await
             .diagnostics
             .has_errors());
-        assert_eq!(
-            fake.lists.load(Ordering::SeqCst) - lists,
-            4,
-            "three stale, one shows it"
-        );
+        assert_eq!(fake.list_calls() - lists, 4, "three stale, one shows it");
         regs.lists.invalidate();
         assert_eq!(regs.read(&changed).await.unwrap(), Some(changed));
     }
@@ -441,15 +433,11 @@ mod tests {
     /// replacement's duplicate check (a tainted registry, say) does not find the old one.
     #[tokio::test(start_paused = true)]
     async fn a_replacement_after_a_lagging_delete_is_not_a_duplicate() {
-        let (fake, regs, created) = created_then_lagging(LagCounts {
-            stale_after_delete: 3,
-            ..LagCounts::default()
-        })
-        .await;
+        let (fake, regs, created) = created_then_lagging(|lag| lag.stale_after_delete = 3).await;
         regs.delete(&created).await.unwrap();
         let again = regs.create(&planned(), &planned()).await;
         assert!(again.diagnostics.is_empty(), "{:?}", again.diagnostics);
-        assert_eq!(fake.registries.lock().unwrap().len(), 1);
+        assert_eq!(fake.count(), 1);
     }
 
     #[tokio::test]
@@ -497,6 +485,6 @@ mod tests {
         );
         assert!(regs.import("nope").await.is_err());
         assert!(regs.import("42").await.is_err());
-        assert_eq!(fake.registries.lock().unwrap().len(), 1);
+        assert_eq!(fake.count(), 1);
     }
 }
