@@ -84,10 +84,11 @@ tfplugin::model! {
             .with(api().create(sent!(port)).in_place(sent!(port)).read(|r| r.port.map(Value::int), Follow::WhereManaged)),
         /// User name Security Center logs in to the registry with; required to add a registry.
         /// The API may mask it (`******`), so an imported registry may have none in state:
-        /// leave it unset to keep the registry's, or set it and the next apply sends it.
+        /// leave it unset to keep the registry's (a refresh then leaves it alone too), or set
+        /// it and the next apply sends it.
         user_name: String = optional()
             .non_empty()
-            .with(api().create(sent!(user_name)).in_place(sent!(user_name)).read(|r| told(&r.user_name), Follow::Always)),
+            .with(api().create(sent!(user_name)).in_place(sent!(user_name)).read(|r| told(&r.user_name), Follow::WhereManaged)),
         /// Write-only password for `user_name`: sent to the API, never stored in state or plan
         /// (Terraform 1.11 and later, OpenTofu 1.11 and later; older clients get an error and
         /// should use `password`). Prefer it to `password`. Sent when the registry is added,

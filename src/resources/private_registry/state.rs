@@ -185,6 +185,13 @@ mod tests {
             ..record()
         };
         let s = refreshed(&changed, &prior);
+        let mut unmanaged = prior.clone();
+        unmanaged.set_attr("user_name", Value::Null);
+        assert_eq!(
+            refreshed(&changed, &unmanaged).attr("user_name"),
+            &Value::Null,
+            "a user name the configuration left out (as an adopted registry may) is not drift"
+        );
         assert_eq!(s.attr("domain_name"), &Value::from("other.example.com"));
         assert_eq!(s.attr("user_name"), &Value::from("operator"));
         assert_eq!(s.attr("registry_host_ip"), &Value::from("198.51.100.7"));
