@@ -75,7 +75,7 @@ async fn registry_lifecycle_with_v3_signatures() {
     let r2 = c.call(&harbor(), &creds()).await.unwrap();
     assert_eq!(r2.json["Data"]["Id"], 2);
 
-    let items = probe::listed(addr).await;
+    let items = probe::listed(addr, &creds()).await;
     assert_eq!(items.len(), 2);
     let first = &items[0];
     for field in [
@@ -205,7 +205,7 @@ async fn registry_lifecycle_with_v3_signatures() {
         (r.status, r.json["Data"].clone()),
         (200, Value::Bool(false))
     );
-    assert_eq!(probe::listed(addr).await.len(), 1);
+    assert_eq!(probe::listed(addr, &creds()).await.len(), 1);
 
     // Ids are never reused.
     let r = c.call(&harbor(), &creds()).await.unwrap();
@@ -706,7 +706,7 @@ async fn introspection_hashes_secrets_and_drift_endpoints_work() {
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    let items = probe::listed(emu.addr()).await;
+    let items = probe::listed(emu.addr(), &creds()).await;
     assert_eq!(items[0]["DomainName"], "drifted.example.com");
     assert_eq!(items[0]["TransPerHour"], 99);
     assert!(items[0].get("Port").is_none());
@@ -729,7 +729,7 @@ async fn introspection_hashes_secrets_and_drift_endpoints_work() {
 
     let r = introspect(emu.addr(), Method::DELETE, "/_emulator/registries/1", "").await;
     assert_eq!(r.status, 200);
-    assert!(probe::listed(emu.addr()).await.is_empty());
+    assert!(probe::listed(emu.addr(), &creds()).await.is_empty());
     let r = introspect(emu.addr(), Method::DELETE, "/_emulator/registries/1", "").await;
     assert_eq!(r.status, 404);
 

@@ -101,7 +101,7 @@ async fn lose_response_commits_then_drops() {
 
 /// The registry users (`UserName`) one `ListPrivateRegistryList` answer shows, by id.
 async fn listed(emu: &RunningEmulator) -> Vec<String> {
-    probe::listed(emu.addr())
+    probe::listed(emu.addr(), &creds())
         .await
         .iter()
         .map(|i| format!("{}:{}", i["Id"], i["UserName"].as_str().unwrap_or("")))

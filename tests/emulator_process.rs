@@ -154,7 +154,7 @@ async fn add_and_list(addr: SocketAddr, n: usize) -> Vec<i64> {
         let r = probe::call(addr, &add(), &creds()).await.unwrap();
         assert_eq!(r.status, 200, "{}", r.text);
     }
-    probe::listed(addr)
+    probe::listed(addr, &creds())
         .await
         .iter()
         .filter_map(|x| x["Id"].as_i64())

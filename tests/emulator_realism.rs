@@ -32,7 +32,7 @@ async fn add(emu: &RunningEmulator, call: &Call) -> Value {
 }
 
 async fn list(emu: &RunningEmulator) -> Vec<Value> {
-    probe::listed(emu.addr()).await
+    probe::listed(emu.addr(), &creds()).await
 }
 
 async fn page(emu: &RunningEmulator) -> Vec<Value> {

@@ -364,16 +364,12 @@ pub async fn call(
     Connection::open(addr).await?.call(call, creds).await
 }
 
-/// Every registry one signed `ListPrivateRegistryList` shows (`ImageRegistryInfos`), with
-/// the emulator's default key; panics on any other answer, as a test would.
-pub async fn listed(addr: SocketAddr) -> Vec<Value> {
-    let r = call(
-        addr,
-        &Call::sas("ListPrivateRegistryList"),
-        &Credentials::emulator_default(),
-    )
-    .await
-    .expect("the emulator answers");
+/// Every registry one `ListPrivateRegistryList` signed with `creds` shows
+/// (`ImageRegistryInfos`); panics on any other answer, as a test would.
+pub async fn listed(addr: SocketAddr, creds: &Credentials) -> Vec<Value> {
+    let r = call(addr, &Call::sas("ListPrivateRegistryList"), creds)
+        .await
+        .expect("the emulator answers");
     assert_eq!(r.status, 200, "{}", r.text);
     r.json["ImageRegistryInfos"]
         .as_array()

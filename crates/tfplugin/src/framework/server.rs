@@ -526,7 +526,72 @@ mod tests {
             Vec::new()
         }
 
+        fn list_resources(&self) -> Vec<Box<dyn ListResource<()>>> {
+            vec![Box::new(Pages)]
+        }
+
         fn stop(&self) {}
+    }
+
+    /// Ten pages of ten objects, counting the pages it fetched in [`PAGES_FETCHED`].
+    struct Pages;
+
+    static PAGES_FETCHED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+    #[async_trait]
+    impl ListResource<()> for Pages {
+        fn type_name(&self) -> &'static str {
+            "test_renamed"
+        }
+
+        fn schema(&self) -> Schema {
+            Schema::new(0, Block::new("l"))
+        }
+
+        async fn list(&self, _: &(), _: &Value, found: &mut Found) -> Result<(), Diagnostics> {
+            for page in 0..10 {
+                if !found.wants_more() {
+                    break;
+                }
+                PAGES_FETCHED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                for i in 0..10 {
+                    let title = format!("{page}-{i}");
+                    let state = Value::object([("title", Value::from(title.as_str()))]);
+                    if !found.push(state, title).await {
+                        return Ok(());
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+
+    /// The listing stops at the client's limit, before fetching a page nobody would read.
+    #[tokio::test]
+    async fn a_listing_stops_at_the_limit_without_another_page() {
+        let server = ProviderServer::new(OneResource);
+        let configured = server.configure(&Value::object::<_, String>([]), "test");
+        assert!(configured.is_empty(), "{configured:?}");
+        let (events, mut received) = mpsc::channel(100);
+        let request = ListRequest {
+            type_name: "test_renamed".into(),
+            config: Value::Null,
+            include_resource: false,
+            limit: 10,
+        };
+        server.list_resource(request, events).await;
+        let mut names = Vec::new();
+        while let Some(e) = received.recv().await {
+            assert!(e.diagnostics.is_empty(), "{:?}", e.diagnostics);
+            names.push(e.display_name);
+        }
+        assert_eq!(names.len(), 10, "{names:?}");
+        assert_eq!(names.last().map(String::as_str), Some("0-9"));
+        assert_eq!(
+            PAGES_FETCHED.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "a full first page meets the limit: no second page"
+        );
     }
 
     fn upgraded(version: i64, json: &str) -> (Value, Diagnostics) {
