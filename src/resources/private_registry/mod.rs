@@ -1,7 +1,7 @@
 //! `alicloud_sas_private_registry`: a self-managed image registry in Security Center.
 //!
-//! - `fields.rs`: the one table of attributes, API parameters and flags; `schema.rs`,
-//!   `state.rs` and `errors.rs` derive from it.
+//! - `fields.rs`: the model, `Registry`: each attribute declared once, with how it travels to
+//!   and from the API; `schema.rs`, `state.rs` and `errors.rs` derive from it.
 //! - `plan.rs` and `validate.rs`: the registry's own plan-time rules.
 //! - `registries.rs`: shared lists, read, update, delete, import; `create.rs`: the create that
 //!   makes exactly one registry; `settle.rs`: waiting for lists to show what was done.
