@@ -22,13 +22,8 @@ fn registry(region: &str) -> String {
 }
 
 fn failed_apply(s: &Scenario) -> String {
-    let out = s.ws.run(APPLY);
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(!out.status.success(), "the apply fails:\n{text}");
+    let (ok, text) = s.ws.outcome(APPLY);
+    assert!(!ok, "the apply fails:\n{text}");
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

@@ -88,14 +88,16 @@ fn ids_in_emulator(emulator: &Emulator) -> Vec<String> {
     ids
 }
 
+/// `n` registries in the scenario's configuration, all named for this file.
+fn configure_registries(s: &Scenario, n: usize) {
+    let registries = harbor_registries(n, "stop");
+    s.ws.write_config(&format!("{}{registries}", s.providers()));
+}
+
 #[test]
 fn a_provider_killed_mid_create_leaves_a_registry_the_next_apply_names_for_import() {
     let s = Scenario::on_emulator(&[]);
-    s.ws.write_config(&format!(
-        "{}{}",
-        s.providers(),
-        harbor_registries(1, "stop")
-    ));
+    configure_registries(&s, 1);
     let emulator = s.emulator();
     // Hold the add on arrival; while it is held, nothing else can be sent (one create, and it
     // waits for the add), so a hold on the next list takes the read-back that follows it.
@@ -122,13 +124,8 @@ fn a_provider_killed_mid_create_leaves_a_registry_the_next_apply_names_for_impor
     assert_eq!(orphan.len(), 1, "the create committed before the kill");
     assert!(ids_in_state(&s).is_empty(), "the state never heard of it");
 
-    let again = s.ws.run(APPLY);
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&again.stdout),
-        String::from_utf8_lossy(&again.stderr)
-    );
-    assert!(!again.status.success(), "no silent adoption:\n{text}");
+    let (ok, text) = s.ws.outcome(APPLY);
+    assert!(!ok, "no silent adoption:\n{text}");
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
         flat.contains("Registry already exists"),
@@ -170,11 +167,7 @@ on_clients! {
 
 fn ctrl_c_during_a_create_stops_cleanly_and_state_records_what_exists(client: Client) {
     let s = Scenario::on_emulator_with(client, &[]);
-    s.ws.write_config(&format!(
-        "{}{}",
-        s.providers(),
-        harbor_registries(4, "stop")
-    ));
+    configure_registries(&s, 4);
     let emulator = s.emulator();
     // Hold the second create's add on arrival: the first create is then done, and the second
     // is in flight with nothing created by it yet.

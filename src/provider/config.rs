@@ -1,17 +1,18 @@
 //! The provider block as a Terraform value → the API client's `ProviderConfig`, and the
 //! client's configuration errors → diagnostics at the right attribute.
 
+use super::schema::{
+    Arguments, AssumeRole, AssumeRoleWithOidc, Endpoints, ASSUME_ROLE, ASSUME_ROLE_WITH_OIDC,
+    ENDPOINTS,
+};
 use alicloud::config::{
     AssumeRoleConfig, AssumeRoleWithOidcConfig, EndpointsConfig, ProviderConfig,
 };
 use alicloud::error::{ConfigError, Setting};
 use alicloud::secret::Secret;
+use tfplugin::framework::model::Model;
 use tfplugin::framework::Diagnostic;
 use tfplugin::value::{AttributePath, Value};
-
-fn string(v: &Value, name: &str) -> Option<String> {
-    v.attr(name).as_str().map(str::to_string)
-}
 
 /// The single element of a `max_items = 1` list block, if present.
 fn single_block<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
@@ -37,43 +38,51 @@ pub fn user_agent(terraform_version: &str) -> String {
 
 /// Unknown and null both become `None`: the client fills in the environment and defaults.
 pub fn provider_config(v: &Value, terraform_version: &str) -> ProviderConfig {
+    let a = Arguments::from_value(v);
     ProviderConfig {
         user_agent: Some(user_agent(terraform_version)),
-        access_key: string(v, "access_key"),
-        secret_key: string(v, "secret_key").map(Secret::new),
-        security_token: string(v, "security_token").map(Secret::new),
-        region: string(v, "region"),
-        skip_region_validation: v.attr("skip_region_validation").as_bool() == Some(true),
-        profile: string(v, "profile"),
-        shared_credentials_file: string(v, "shared_credentials_file"),
-        ecs_role_name: string(v, "ecs_role_name"),
-        credentials_uri: string(v, "credentials_uri"),
-        signature_version: string(v, "signature_version"),
-        protocol: string(v, "protocol"),
-        client_connect_timeout: v.attr("client_connect_timeout").as_i64(),
-        client_read_timeout: v.attr("client_read_timeout").as_i64(),
-        assume_role: single_block(v, "assume_role").map(|b| AssumeRoleConfig {
-            role_arn: string(b, "role_arn"),
-            session_name: string(b, "session_name"),
-            policy: string(b, "policy"),
-            session_expiration: b.attr("session_expiration").as_i64(),
-            external_id: string(b, "external_id"),
-        }),
-        assume_role_with_oidc: single_block(v, "assume_role_with_oidc").map(|b| {
-            AssumeRoleWithOidcConfig {
-                oidc_provider_arn: string(b, "oidc_provider_arn"),
-                oidc_token: string(b, "oidc_token").map(Secret::new),
-                oidc_token_file: string(b, "oidc_token_file"),
-                role_arn: string(b, "role_arn"),
-                role_session_name: string(b, "role_session_name"),
-                policy: string(b, "policy"),
-                session_expiration: b.attr("session_expiration").as_i64(),
+        access_key: a.access_key,
+        secret_key: a.secret_key.map(Secret::new),
+        security_token: a.security_token.map(Secret::new),
+        region: a.region,
+        skip_region_validation: a.skip_region_validation == Some(true),
+        profile: a.profile,
+        shared_credentials_file: a.shared_credentials_file,
+        ecs_role_name: a.ecs_role_name,
+        credentials_uri: a.credentials_uri,
+        signature_version: a.signature_version,
+        protocol: a.protocol,
+        client_connect_timeout: a.client_connect_timeout,
+        client_read_timeout: a.client_read_timeout,
+        assume_role: single_block(v, ASSUME_ROLE).map(|b| {
+            let b = AssumeRole::from_value(b);
+            AssumeRoleConfig {
+                role_arn: b.role_arn,
+                session_name: b.session_name,
+                policy: b.policy,
+                session_expiration: b.session_expiration,
+                external_id: b.external_id,
             }
         }),
-        endpoints: single_block(v, "endpoints").map(|b| EndpointsConfig {
-            sas: string(b, "sas"),
-            sts: string(b, "sts"),
-            ecs_metadata: string(b, "ecs_metadata"),
+        assume_role_with_oidc: single_block(v, ASSUME_ROLE_WITH_OIDC).map(|b| {
+            let b = AssumeRoleWithOidc::from_value(b);
+            AssumeRoleWithOidcConfig {
+                oidc_provider_arn: b.oidc_provider_arn,
+                oidc_token: b.oidc_token.map(Secret::new),
+                oidc_token_file: b.oidc_token_file,
+                role_arn: b.role_arn,
+                role_session_name: b.role_session_name,
+                policy: b.policy,
+                session_expiration: b.session_expiration,
+            }
+        }),
+        endpoints: single_block(v, ENDPOINTS).map(|b| {
+            let b = Endpoints::from_value(b);
+            EndpointsConfig {
+                sas: b.sas,
+                sts: b.sts,
+                ecs_metadata: b.ecs_metadata,
+            }
         }),
     }
 }
@@ -102,6 +111,22 @@ pub fn config_error(e: &ConfigError) -> Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A configuration error points at an argument the provider block has.
+    #[test]
+    fn every_setting_is_an_argument_of_the_block() {
+        let block = super::super::schema::provider_schema().block;
+        for setting in Setting::ALL {
+            let found = match setting.place() {
+                (None, name) => block.find_attribute(name).is_some(),
+                (Some(nested), name) => block
+                    .blocks
+                    .iter()
+                    .any(|b| b.type_name == nested && b.block.find_attribute(name).is_some()),
+            };
+            assert!(found, "{setting} is not an argument of the provider block");
+        }
+    }
 
     #[test]
     fn blocks_and_unknowns_map_to_the_client_config() {

@@ -10,14 +10,14 @@ pub use session::Session;
 use tokio_util::sync::CancellationToken;
 
 use crate::resources::{image_registry_regions, private_registries, private_registry};
-use alicloud::config::SignatureVersion;
 use alicloud::sas::SasClient;
-use alicloud::{CredentialSource, Protocol};
+use alicloud::CredentialSource;
+use tfplugin::framework::model::Model;
 use tfplugin::framework::{
     DataSource, Diagnostic, Diagnostics, ListResource, ProviderDefinition, ProviderServer,
     Resource, Schema,
 };
-use tfplugin::value::{AttributePath, Value};
+use tfplugin::value::Value;
 
 /// The source address Terraform knows the provider by.
 pub const ADDRESS: &str = "registry.terraform.io/alicloud-rs/alicloud";
@@ -33,21 +33,6 @@ pub fn new() -> AlicloudProvider {
 pub struct Alicloud {
     /// Cancelled by StopProvider; every API call watches it.
     stop: CancellationToken,
-}
-
-/// Checks a string attribute against a closed set of values, when it is known.
-fn check_one_of(path: AttributePath, value: &Value, allowed: &[&str], diags: &mut Diagnostics) {
-    if let Some(s) = value.as_str() {
-        if !allowed.contains(&s) {
-            diags.push(
-                Diagnostic::error(
-                    format!("Invalid value {s:?}"),
-                    format!("{path} must be one of: {}.", allowed.join(", ")),
-                )
-                .at(path),
-            );
-        }
-    }
 }
 
 /// What was tried, when no credential source can possibly work: caught at configure, so the
@@ -75,20 +60,10 @@ impl ProviderDefinition for Alicloud {
         schema::provider_schema()
     }
 
+    /// The arguments' own checks (declared in `schema.rs`); the rest is judged at configure,
+    /// with the environment.
     fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diags = Diagnostics::new();
-        for (name, allowed) in [
-            ("signature_version", SignatureVersion::NAMES.map(|(n, _)| n)),
-            ("protocol", Protocol::NAMES.map(|(n, _)| n)),
-        ] {
-            check_one_of(
-                AttributePath::attr(name),
-                config.attr(name),
-                &allowed,
-                &mut diags,
-            );
-        }
-        diags
+        schema::Arguments::validate(config)
     }
 
     fn configure(&self, config: &Value, terraform_version: &str) -> Result<Session, Diagnostics> {
@@ -185,8 +160,12 @@ mod tests {
         assert_eq!(diags.0.len(), 1);
         assert_eq!(
             diags.0[0].attribute,
-            Some(AttributePath::attr("signature_version"))
+            Some(tfplugin::value::AttributePath::attr("signature_version"))
         );
-        assert!(diags.0[0].detail.contains("v3, v2"));
+        assert!(
+            diags.0[0].detail.contains(r#""v3", "v2"; got "v4""#),
+            "{}",
+            diags.0[0].detail
+        );
     }
 }

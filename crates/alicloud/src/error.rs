@@ -129,6 +129,27 @@ pub enum Setting {
 const OIDC: &str = "assume_role_with_oidc";
 
 impl Setting {
+    /// Every setting, for checks that each names an argument the provider block has.
+    pub const ALL: [Setting; 17] = [
+        Setting::Region,
+        Setting::Protocol,
+        Setting::SignatureVersion,
+        Setting::ClientConnectTimeout,
+        Setting::ClientReadTimeout,
+        Setting::AccessKey,
+        Setting::SecretKey,
+        Setting::SasEndpoint,
+        Setting::StsEndpoint,
+        Setting::EcsMetadataEndpoint,
+        Setting::AssumeRoleArn,
+        Setting::AssumeRoleSessionExpiration,
+        Setting::CredentialsUri,
+        Setting::OidcProviderArn,
+        Setting::OidcTokenFile,
+        Setting::OidcRoleArn,
+        Setting::OidcSessionExpiration,
+    ];
+
     /// The settings group it is in (`endpoints`, `assume_role`), if any, and its own name.
     pub fn place(self) -> (Option<&'static str>, &'static str) {
         match self {
