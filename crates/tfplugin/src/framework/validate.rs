@@ -4,7 +4,9 @@
 use super::{Diagnostic, Diagnostics};
 use crate::value::{AttributePath, Value};
 
-/// Collects diagnostics about one configuration object, each pointing at its attribute.
+/// Collects diagnostics about one configuration object, each pointing at its attribute: for
+/// rules across attributes. A single attribute's checks are declared on its model field
+/// ([`Spec`](super::model::Spec)).
 pub struct Validator<'a> {
     config: &'a Value,
     pub diagnostics: Diagnostics,
@@ -35,51 +37,6 @@ impl<'a> Validator<'a> {
             Value::Unknown => Presence::Unknown,
             v => Presence::Known(v),
         }
-    }
-
-    /// Runs `check` on a known string attribute; its error message becomes the detail.
-    pub fn string(&mut self, name: &str, check: impl FnOnce(&str) -> Result<(), String>) {
-        if let Presence::Known(Value::String(s)) = self.get(name) {
-            if let Err(detail) = check(s) {
-                self.error(name, format!("Invalid {name}"), detail);
-            }
-        }
-    }
-
-    /// Runs `check` on a known number attribute (which must be a whole number).
-    pub fn integer(&mut self, name: &str, check: impl FnOnce(i64) -> Result<(), String>) {
-        if let Presence::Known(v) = self.get(name) {
-            match v.as_i64() {
-                Some(i) => {
-                    if let Err(detail) = check(i) {
-                        self.error(name, format!("Invalid {name}"), detail);
-                    }
-                }
-                None => self.error(
-                    name,
-                    format!("Invalid {name}"),
-                    format!("`{name}` must be a whole number."),
-                ),
-            }
-        }
-    }
-
-    pub fn one_of(&mut self, name: &str, allowed: &[&str]) {
-        self.string(name, |s| one_of(name, s, allowed));
-    }
-
-    pub fn int_range(&mut self, name: &str, min: i64, max: i64) {
-        self.integer(name, |i| int_range(name, i, min, max));
-    }
-
-    pub fn non_empty(&mut self, name: &str) {
-        self.string(name, |s| {
-            if s.trim().is_empty() {
-                Err(format!("`{name}` must not be empty."))
-            } else {
-                Ok(())
-            }
-        });
     }
 }
 
@@ -267,26 +224,26 @@ mod tests {
     }
 
     #[test]
-    fn validator_skips_unknown_and_null() {
+    fn a_rule_sees_known_values_only_as_known() {
         let config = Value::object([
             ("a", Value::Unknown),
             ("b", Value::Null),
             ("c", Value::from("nope")),
-            ("n", Value::int(0)),
         ]);
         let mut v = Validator::new(&config);
-        v.one_of("a", &["x"]);
-        v.one_of("b", &["x"]);
-        v.one_of("c", &["x", "y"]);
-        v.int_range("n", 1, 65535);
-        let d = v.diagnostics;
-        assert_eq!(d.0.len(), 2);
-        assert_eq!(d.0[0].attribute, Some(AttributePath::attr("c")));
+        assert!(matches!(v.get("a"), Presence::Unknown));
+        assert!(v.get("b").is_null() && v.get("missing").is_null());
+        assert!(matches!(v.get("c"), Presence::Known(c) if c.as_str() == Some("nope")));
+        v.error("c", "Bad c", "why");
+        assert_eq!(v.diagnostics.0[0].attribute, Some(AttributePath::attr("c")));
         assert_eq!(
-            d.0[0].detail,
+            one_of("c", "nope", &["x", "y"]).unwrap_err(),
             "`c` must be one of \"x\", \"y\"; got \"nope\"."
         );
-        assert_eq!(d.0[1].detail, "`n` must be between 1 and 65535; got 0.");
+        assert_eq!(
+            int_range("n", 0, 1, 65535).unwrap_err(),
+            "`n` must be between 1 and 65535; got 0."
+        );
     }
 
     #[test]
