@@ -14,10 +14,10 @@ use tfplugin::framework::model::Model;
 use tfplugin::framework::Diagnostic;
 use tfplugin::value::{AttributePath, Value};
 
-/// The single element of a `max_items = 1` list block, if present.
-fn single_block<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
+/// The nested block `name` (`max_items = 1`), read as its model, if present.
+fn nested<M: Model>(v: &Value, name: &str) -> Option<M> {
     match v.attr(name) {
-        Value::List(items) | Value::Set(items) => items.first(),
+        Value::List(items) | Value::Set(items) => items.first().map(M::from_value),
         _ => None,
     }
 }
@@ -54,18 +54,14 @@ pub fn provider_config(v: &Value, terraform_version: &str) -> ProviderConfig {
         protocol: a.protocol,
         client_connect_timeout: a.client_connect_timeout,
         client_read_timeout: a.client_read_timeout,
-        assume_role: single_block(v, ASSUME_ROLE).map(|b| {
-            let b = AssumeRole::from_value(b);
-            AssumeRoleConfig {
-                role_arn: b.role_arn,
-                session_name: b.session_name,
-                policy: b.policy,
-                session_expiration: b.session_expiration,
-                external_id: b.external_id,
-            }
+        assume_role: nested(v, ASSUME_ROLE).map(|b: AssumeRole| AssumeRoleConfig {
+            role_arn: b.role_arn,
+            session_name: b.session_name,
+            policy: b.policy,
+            session_expiration: b.session_expiration,
+            external_id: b.external_id,
         }),
-        assume_role_with_oidc: single_block(v, ASSUME_ROLE_WITH_OIDC).map(|b| {
-            let b = AssumeRoleWithOidc::from_value(b);
+        assume_role_with_oidc: nested(v, ASSUME_ROLE_WITH_OIDC).map(|b: AssumeRoleWithOidc| {
             AssumeRoleWithOidcConfig {
                 oidc_provider_arn: b.oidc_provider_arn,
                 oidc_token: b.oidc_token.map(Secret::new),
@@ -76,13 +72,10 @@ pub fn provider_config(v: &Value, terraform_version: &str) -> ProviderConfig {
                 session_expiration: b.session_expiration,
             }
         }),
-        endpoints: single_block(v, ENDPOINTS).map(|b| {
-            let b = Endpoints::from_value(b);
-            EndpointsConfig {
-                sas: b.sas,
-                sts: b.sts,
-                ecs_metadata: b.ecs_metadata,
-            }
+        endpoints: nested(v, ENDPOINTS).map(|b: Endpoints| EndpointsConfig {
+            sas: b.sas,
+            sts: b.sts,
+            ecs_metadata: b.ecs_metadata,
         }),
     }
 }

@@ -67,7 +67,7 @@ fn same_registry(record: &RegistryInfo, new: &AddPrivateRegistryRequest) -> bool
         && record
             .domain_name
             .as_deref()
-            .is_some_and(|d| state::same_host(d, &new.domain_name))
+            .is_some_and(|d| crate::resources::mapping::same_host(d, &new.domain_name))
         && record.registry_host_ip.as_deref() == Some(new.registry_host_ip.as_str())
         && record.region_id.as_deref() == Some(new.registry_region_id.as_str())
 }

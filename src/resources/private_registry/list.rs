@@ -8,7 +8,7 @@
 //! the full list as well. The one list answers with every registry of the type asked for, and
 //! it is the list this process's refreshes and imports share (`Registries::list_all`).
 
-use tfplugin::framework::model::Model;
+use tfplugin::framework::model::{Key, Model};
 use tfplugin::framework::{async_trait, Diagnostics, Found, ListResource, Schema};
 use tfplugin::value::Value;
 
@@ -36,12 +36,12 @@ pub struct PrivateRegistryList;
 
 /// How a person recognises a registry in `terraform query`'s output.
 fn display_name(state: &Value) -> String {
-    let text = |k: &str| state.attr(k).as_str().unwrap_or("?").to_string();
+    let text = |key: Key<String>| key.of(state).unwrap_or_else(|| "?".into());
     format!(
         "{} ({}, {})",
-        text(&Registry::domain_name),
-        text(&Registry::registry_type),
-        text(&Registry::registry_host_ip)
+        text(Registry::domain_name),
+        text(Registry::registry_type),
+        text(Registry::registry_host_ip)
     )
 }
 

@@ -26,11 +26,11 @@ const LIST_TTL: Duration = Duration::from_secs(5);
 pub(super) type DuplicateKey = (String, String, String, String);
 
 /// The [`DuplicateKey`] of a registry of `kind` at `domain` on `host_ip` in `region`: host
-/// names compare as [`super::state::host_key`] says.
+/// names compare as [`crate::resources::mapping::host_key`] says.
 pub(super) fn duplicate_key(kind: &str, domain: &str, host_ip: &str, region: &str) -> DuplicateKey {
     (
         kind.to_string(),
-        super::state::host_key(domain),
+        crate::resources::mapping::host_key(domain),
         host_ip.to_string(),
         region.to_string(),
     )

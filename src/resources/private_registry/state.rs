@@ -6,8 +6,6 @@ use super::fields::Fields;
 use alicloud::{AddPrivateRegistryRequest, ModifyImageRegistryRequest};
 use tfplugin::value::Value;
 
-pub use crate::resources::mapping::{host_key, same_host};
-
 /// The `extra_param` JSON for quay namespaces, as the API stores them.
 pub fn extra_param_json(namespaces: &[QuayNamespace]) -> String {
     let items: Vec<serde_json::Value> = namespaces
@@ -221,6 +219,7 @@ mod tests {
                 && !super::super::fields::masked("")
                 && !super::super::fields::masked("a*")
         );
+        use crate::resources::mapping::same_host;
         assert!(same_host("A.example.COM.", "a.example.com"));
         assert!(!same_host("a.example.com", "b.example.com"));
     }

@@ -39,6 +39,9 @@ pub struct EncodedListEvent {
     pub diagnostics: Diagnostics,
 }
 
+/// The results of a `list` block, encoded as the client reads them.
+pub type ListEvents = std::pin::Pin<Box<dyn tokio_stream::Stream<Item = EncodedListEvent> + Send>>;
+
 /// What the client told us it can do (`ClientCapabilities`; absent means none).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ClientCapabilities {
@@ -549,7 +552,8 @@ impl<P: Provider> Core<P> {
     }
 
     /// What a `list` block finds, as a stream the client reads at its own pace: the listing
-    /// runs in its own task and stops when the client has `limit` results or stops reading.
+    /// runs in its own task and stops when the client has `limit` results or stops reading
+    /// (dropping the stream closes the channel the listing writes to).
     /// Each object's identity comes from its state through the resource's identity schema.
     pub fn list_resource(
         &self,
@@ -557,9 +561,7 @@ impl<P: Provider> Core<P> {
         config: Option<WireValue<'_>>,
         include_resource: bool,
         limit: i64,
-    ) -> tokio::sync::mpsc::Receiver<EncodedListEvent> {
-        let (events, received) = tokio::sync::mpsc::channel(1);
-        let (results, out) = tokio::sync::mpsc::channel(1);
+    ) -> ListEvents {
         let prepared = self.list_config(type_name, config).and_then(|config| {
             let resource = self.resource(type_name)?;
             let identity = resource.schema.identity.clone().ok_or_else(|| {
@@ -578,8 +580,7 @@ impl<P: Provider> Core<P> {
         let (config, schema, types, identity) = match prepared {
             Ok(p) => p,
             Err(diagnostics) => {
-                let _ = results.try_send(EncodedListEvent::failed(diagnostics));
-                return out;
+                return Box::pin(tokio_stream::once(EncodedListEvent::failed(diagnostics)))
             }
         };
         let request = ListRequest {
@@ -588,23 +589,21 @@ impl<P: Provider> Core<P> {
             include_resource,
             limit: u64::try_from(limit).unwrap_or(0),
         };
+        // Room for one result: the listing goes no further ahead than the client reads.
+        let (events, received) = tokio::sync::mpsc::channel(1);
         let provider = self.provider.clone();
         tokio::spawn(async move { provider.list_resource(request, events).await });
-        tokio::spawn(async move {
-            let mut received = received;
-            while let Some(event) = received.recv().await {
-                let resource = ResourceType {
-                    schema: &schema,
-                    types: &types,
-                };
-                let encoded =
-                    Self::encoded_list_event(&resource, &identity, event, include_resource);
-                if results.send(encoded).await.is_err() {
-                    break;
-                }
-            }
-        });
-        out
+        let encode = move |event| {
+            let resource = ResourceType {
+                schema: &schema,
+                types: &types,
+            };
+            Self::encoded_list_event(&resource, &identity, event, include_resource)
+        };
+        Box::pin(tokio_stream::StreamExt::map(
+            tokio_stream::wrappers::ReceiverStream::new(received),
+            encode,
+        ))
     }
 
     fn encoded_list_event(

@@ -33,7 +33,7 @@ pub mod v6;
 mod wire;
 
 pub use self::codec::WireValue;
-pub use self::core::{ClientCapabilities, Core, EncodedImport, EncodedListEvent};
+pub use self::core::{ClientCapabilities, Core, EncodedImport, EncodedListEvent, ListEvents};
 
 /// gRPC message limit each way. Terraform sends whole configurations and states in one message;
 /// tonic's 4 MiB default would fail large ones.

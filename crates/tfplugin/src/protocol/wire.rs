@@ -187,19 +187,17 @@ macro_rules! shared_conversions {
 
         /// The stream of a `list` block's results, as the client reads them.
         pub(crate) fn list_events(
-            events: tokio::sync::mpsc::Receiver<EncodedListEvent>,
+            events: crate::protocol::ListEvents,
         ) -> tonic::codegen::BoxStream<pb::list_resource::Event> {
             use tokio_stream::StreamExt;
-            Box::pin(
-                tokio_stream::wrappers::ReceiverStream::new(events).map(|e| {
-                    Ok(pb::list_resource::Event {
-                        identity: identity_data(e.identity),
-                        display_name: e.display_name,
-                        resource_object: dynamic(e.resource_object),
-                        diagnostic: diagnostics(&e.diagnostics),
-                    })
-                }),
-            )
+            Box::pin(events.map(|e: EncodedListEvent| {
+                Ok(pb::list_resource::Event {
+                    identity: identity_data(e.identity),
+                    display_name: e.display_name,
+                    resource_object: dynamic(e.resource_object),
+                    diagnostic: diagnostics(&e.diagnostics),
+                })
+            }))
         }
 
         /// A status for RPCs we declare but do not implement.
