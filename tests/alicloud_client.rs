@@ -680,3 +680,116 @@ async fn http_proxy_is_used_and_no_proxy_is_honoured() {
     assert_eq!(resp.image_registry_infos[0].id, 6);
     assert_eq!(direct.requests()[0].uri, "/");
 }
+
+/// A client of the loopback `addr` over HTTPS (the default protocol).
+fn https_client_of(addr: std::net::SocketAddr) -> SasClient {
+    let mut cfg = static_keys(ProviderConfig::default());
+    cfg.endpoints = Some(alicloud::EndpointsConfig {
+        sas: Some(addr.to_string()),
+        ..Default::default()
+    });
+    SasClient::new(resolved(&cfg, &[]).expect("config"))
+}
+
+/// Serves every connection on `listener` with `serve` until the test ends.
+fn serve_each<F, Fut>(listener: tokio::net::TcpListener, serve: F)
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(serve(stream));
+        }
+    });
+}
+
+/// What an HTTPS client meets at a TLS failure: a short retry, then an error naming the
+/// endpoint, the reason and the settings that fix it, never the whole deadline.
+async fn tls_failure_of(addr: std::net::SocketAddr) -> (Error, Duration) {
+    let began = std::time::Instant::now();
+    let err = https_client_of(addr)
+        .list_private_registry_list(&Default::default(), &ctx(Duration::from_secs(600)))
+        .await
+        .expect_err("no TLS handshake can succeed");
+    (err, began.elapsed())
+}
+
+#[tokio::test]
+async fn https_to_a_plain_http_endpoint_gives_up_after_three_attempts_naming_protocol() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    // What an HTTP server answers a TLS ClientHello with.
+    serve_each(listener, |mut stream| async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut buf = [0u8; 1024];
+        let _ = stream.read(&mut buf).await;
+        let _ = stream
+            .write_all(
+                b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            )
+            .await;
+    });
+    let (err, took) = tls_failure_of(addr).await;
+    let text = err.to_string();
+    match &err {
+        Error::EndpointUnreachable { attempts, why, .. } => {
+            assert_eq!(*attempts, 3, "{text}");
+            assert_eq!(*why, alicloud::error::Unreachable::NotTls, "{text}");
+        }
+        other => panic!("expected an unreachable endpoint, got {other}"),
+    }
+    assert!(took < Duration::from_secs(30), "took {took:?}: {text}");
+    for wanted in [
+        &addr.to_string(),
+        "does not speak TLS",
+        "protocol = \"HTTP\"",
+        "endpoints.sas",
+    ] {
+        assert!(text.contains(wanted), "{wanted:?} in {text}");
+    }
+}
+
+#[tokio::test]
+async fn an_untrusted_certificate_gives_up_after_three_attempts_naming_the_endpoint() {
+    let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).expect("cert");
+    let key = rustls_pki_types::PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
+    let server = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_no_client_auth()
+    .with_single_cert(vec![cert.cert.der().clone()], key)
+    .expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(server));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    serve_each(listener, move |stream| {
+        let acceptor = acceptor.clone();
+        async move {
+            let _ = acceptor.accept(stream).await;
+        }
+    });
+    let (err, took) = tls_failure_of(addr).await;
+    let text = err.to_string();
+    match &err {
+        Error::EndpointUnreachable { attempts, why, .. } => {
+            assert_eq!(*attempts, 3, "{text}");
+            assert_eq!(
+                *why,
+                alicloud::error::Unreachable::UntrustedCertificate,
+                "{text}"
+            );
+        }
+        other => panic!("expected an unreachable endpoint, got {other}"),
+    }
+    assert!(took < Duration::from_secs(30), "took {took:?}: {text}");
+    for wanted in [&addr.to_string(), "certificate", "endpoints.sas"] {
+        assert!(text.contains(wanted), "{wanted:?} in {text}");
+    }
+}

@@ -796,3 +796,43 @@ fn refuses_non_loopback_and_corrupt_state() {
         "{\"format\":1,\"next_id\":"
     );
 }
+
+/// Every endpoint `--help` lists is served, and one it does not list is not: the list is the
+/// one place an endpoint is declared.
+#[tokio::test]
+async fn every_listed_introspection_endpoint_is_served_and_no_other() {
+    let emu = start();
+    let addr = emu.addr();
+    let r = send(&emu, &harbor()).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let id = r.json["RegistryId"]
+        .as_i64()
+        .or_else(|| r.json["Data"]["Id"].as_i64())
+        .unwrap_or(1)
+        .to_string();
+    let unlisted = "no introspection endpoint";
+    // Deletes last, so the registry is there for the modify.
+    let mut endpoints: Vec<_> = sas_emulator::introspect::ENDPOINTS.iter().collect();
+    endpoints.sort_by_key(|e| e.method == "DELETE");
+    for e in endpoints {
+        let path = format!("/_emulator/{}", e.path.replace("{id}", &id));
+        let method = Method::from_bytes(e.method.as_bytes()).expect("a method");
+        let body = if e.path == "registries/{id}/modify" {
+            r#"{"Port": 8443}"#
+        } else {
+            "{}"
+        };
+        let r = introspect(addr, method, &path, body).await;
+        assert!(
+            !r.text.contains(unlisted),
+            "{} {path} is listed but not served: {}",
+            e.method,
+            r.text
+        );
+    }
+    let r = introspect(addr, Method::GET, "/_emulator/no-such-thing", "").await;
+    assert_eq!(r.status, 404);
+    assert!(r.text.contains(unlisted), "{}", r.text);
+    let r = introspect(addr, Method::PUT, "/_emulator/clock", "{}").await;
+    assert!(r.text.contains(unlisted), "a method not listed: {}", r.text);
+}

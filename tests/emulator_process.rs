@@ -118,6 +118,10 @@ fn help_prints_defaults() {
         "/_emulator/hold",
         "/_emulator/release",
         "--state-file",
+        // What the credentials guide uses.
+        "POST /_emulator/oidc/token",
+        "GET /_emulator/oidc",
+        "POST /_emulator/clock",
     ] {
         assert!(text.contains(s), "help lacks {s}");
     }

@@ -50,13 +50,29 @@ fn env(i: usize) -> &'static str {
     }
 }
 
-/// `examples/adopt/`'s query files, by name, into `ws`: what the guide tells users to write.
-fn use_example(ws: &Workspace, files: &[&str]) {
-    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/adopt");
-    for file in files {
-        std::fs::copy(example.join(file), ws.path().join(file)).expect("copy the example");
+/// Every query file of an example directory (`examples/adopt`), as written, into `ws`: what
+/// the guide tells users to write. The provider block is the test's.
+fn use_example(ws: &Workspace, example: &str) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(example);
+    let mut copied = 0;
+    for entry in std::fs::read_dir(&dir).expect("the example directory") {
+        let path = entry.expect("an entry").path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if name.ends_with(".tfquery.hcl") {
+            std::fs::copy(&path, ws.path().join(name)).expect("copy the example");
+            copied += 1;
+        }
     }
+    assert!(copied > 0, "examples/{example} has no query file");
 }
+
+const EVERY_REGISTRY: &str = "adopt";
+const A_SUBSET: &str = "adopt-quay-prod";
 
 /// The result lines of one `list` block in `terraform query`'s output.
 fn results<'a>(out: &'a str, list: &str) -> Vec<&'a str> {
@@ -103,15 +119,30 @@ fn adopt(n: usize) {
     let s = scenario(n);
     let quay_prod = (0..n).filter(|i| i % 3 == 2 && env(*i) == "Prod").count();
 
-    // terraform query: every registry, and the quay ones with "prod" in their name.
+    // terraform query in each example: every registry, and the quay ones with "prod" in
+    // their name.
     let ws = s.fresh_workspace();
-    use_example(&ws, &["all.tfquery.hcl", "quay_prod.tfquery.hcl"]);
+    use_example(&ws, EVERY_REGISTRY);
     let (ok, out) = ws.outcome(&["query", "-no-color"]);
     assert!(ok, "{CLIENT}: query fails:\n{out}");
     let all = results(&out, ALL);
     assert_eq!(all.len(), n, "{CLIENT}: every registry is listed:\n{out}");
-    let filtered = results(&out, QUAY_PROD);
-    assert_eq!(filtered.len(), quay_prod, "{CLIENT}: both filters:\n{out}");
+    let subset = s.fresh_workspace();
+    use_example(&subset, A_SUBSET);
+    let (ok, subset_out) = subset.outcome(&["query", "-no-color"]);
+    assert!(ok, "{CLIENT}: query fails:\n{subset_out}");
+    let filtered = results(&subset_out, QUAY_PROD);
+    assert_eq!(
+        filtered.len(),
+        quay_prod,
+        "{CLIENT}: both filters:\n{subset_out}"
+    );
+    for text in [&out, &subset_out] {
+        assert!(
+            !text.contains("found by two list blocks"),
+            "{CLIENT}: the examples' blocks do not overlap:\n{text}"
+        );
+    }
     assert!(
         filtered
             .iter()
@@ -149,7 +180,7 @@ fn adopt(n: usize) {
 
     // -generate-config-out: configuration for each, written through GenerateResourceConfig.
     let gen = s.fresh_workspace();
-    use_example(&gen, &["all.tfquery.hcl"]);
+    use_example(&gen, EVERY_REGISTRY);
     gen.ok(&["query", "-no-color", "-generate-config-out=generated.tf"]);
     let generated = std::fs::read_to_string(gen.path().join("generated.tf")).unwrap_or_default();
     assert_eq!(
@@ -261,7 +292,7 @@ fn adopting_250_registries_of_mixed_types_on_terraform_1_15_9() {
 fn a_throttled_list_is_retried_and_a_refused_one_is_reported_on_terraform_1_15_9() {
     let s = scenario(3);
     let ws = s.fresh_workspace();
-    use_example(&ws, &["all.tfquery.hcl"]);
+    use_example(&ws, EVERY_REGISTRY);
 
     s.emulator()
         .set_faults(serde_json::json!({"throttle_rate": 0.5, "seed": 3}));
@@ -304,7 +335,8 @@ fn a_throttled_list_is_retried_and_a_refused_one_is_reported_on_terraform_1_15_9
 #[test]
 fn opentofu_1_12_6_ignores_the_list_resource_and_the_query_files() {
     let s = Scenario::on_emulator_with(Client::OpenTofu1_12, &[]);
-    use_example(&s.ws, &["all.tfquery.hcl", "quay_prod.tfquery.hcl"]);
+    use_example(&s.ws, EVERY_REGISTRY);
+    use_example(&s.ws, A_SUBSET);
     s.ws.write_config(&format!(
         "{}{}",
         s.providers(),
@@ -316,4 +348,48 @@ fn opentofu_1_12_6_ignores_the_list_resource_and_the_query_files() {
     assert_eq!(s.emulator().registries().len(), 1);
     s.ws.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
     assert!(s.emulator().registries().is_empty());
+}
+
+/// Two `list` blocks of one directory that find the same registry: `terraform query` runs both,
+/// and configuration generated from both would import it twice. The provider says so, naming
+/// the registry, and each example directory alone writes one import per registry.
+#[test]
+fn list_blocks_that_overlap_are_warned_of_and_the_examples_import_each_registry_once_on_terraform_1_15_9(
+) {
+    let n = 9;
+    let s = scenario(n);
+    let quay_prod = (0..n).filter(|i| i % 3 == 2 && env(*i) == "Prod").count();
+    assert!(quay_prod > 0, "the subset must overlap the whole");
+    let imports = |ws: &Workspace| {
+        let (ok, out) = ws.outcome(&["query", "-no-color", "-generate-config-out=generated.tf"]);
+        assert!(ok, "{CLIENT}: query fails:\n{out}");
+        let generated = std::fs::read_to_string(ws.path().join("generated.tf")).unwrap_or_default();
+        (generated.matches("import {").count(), out)
+    };
+    for (example, wanted) in [(EVERY_REGISTRY, n), (A_SUBSET, quay_prod)] {
+        let ws = s.fresh_workspace();
+        use_example(&ws, example);
+        let (count, out) = imports(&ws);
+        assert_eq!(count, wanted, "{CLIENT}: examples/{example}:\n{out}");
+    }
+    let both = s.fresh_workspace();
+    use_example(&both, EVERY_REGISTRY);
+    use_example(&both, A_SUBSET);
+    let (count, out) = imports(&both);
+    assert_eq!(
+        count,
+        n + quay_prod,
+        "{CLIENT}: Terraform writes one per result"
+    );
+    let flat = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_eq!(
+        flat.matches("A registry is found by two list blocks")
+            .count(),
+        quay_prod,
+        "{CLIENT}: one warning per registry found twice:\n{out}"
+    );
+    assert!(
+        flat.contains("quay.prod.example.com") || flat.contains(".prod.example.com (quay"),
+        "{CLIENT}: the warning names the registry:\n{out}"
+    );
 }

@@ -205,6 +205,31 @@ impl<M: ApiTypes + Model<Ext = Api<M>>> Mapping<M> {
             && (field.attribute.sensitive || Self::is_write_only_version(field))
     }
 
+    /// The attributes that configuration may drop while the object keeps its value: a modify
+    /// request cannot carry "unset", so dropping an in-place one only takes it out of state,
+    /// and so does dropping a secret that is only recorded between values. Only a value the
+    /// API never reports may be so (a reported one is declared computed, so Terraform keeps
+    /// it instead). A `*_wo_version` is left out: it is state's alone.
+    pub fn only_forgotten_when_unset(field: &ApiField<M>) -> bool {
+        let in_place = matches!(field.ext.change, Change::InPlace(_))
+            && !field.attribute.computed
+            && !field.attribute.required;
+        (in_place || Self::replaced_only_between_values(field))
+            && !Self::is_write_only_version(field)
+    }
+
+    /// Which of [`Self::only_forgotten_when_unset`]'s attributes this change drops.
+    pub fn forgotten<'a>(
+        prior: &'a Value,
+        planned: &'a Value,
+    ) -> impl Iterator<Item = &'static str> + 'a {
+        Self::fields()
+            .iter()
+            .filter(|f| Self::only_forgotten_when_unset(f))
+            .filter(move |f| !prior.attr(f.name()).is_null() && planned.attr(f.name()).is_null())
+            .map(|f| f.attribute.name.as_str())
+    }
+
     /// The attributes whose change [`Self::replaced_only_between_values`].
     pub fn recorded_only_between_values() -> impl Iterator<Item = &'static str> {
         Self::fields()

@@ -171,6 +171,9 @@ pub struct ProxySettings {
 #[derive(Debug, Clone)]
 pub struct ResolvedConfig {
     pub region: String,
+    /// Region ids this client does not know are let through (the provider's `region`, and a
+    /// resource's own region, such as a registry's, are checked alike).
+    pub skip_region_validation: bool,
     pub protocol: Protocol,
     pub signature_version: SignatureVersion,
     pub connect_timeout: Duration,
@@ -374,6 +377,7 @@ pub fn resolve(
 
     if errors.is_empty() {
         Ok(ResolvedConfig {
+            skip_region_validation: config.skip_region_validation,
             region,
             protocol,
             signature_version,

@@ -88,9 +88,29 @@ pub enum Unreachable {
     NoSuchHost,
     /// Nothing listens at its address and port.
     Refused,
-    /// It does not complete a TLS handshake this client accepts (not TLS, or a certificate
-    /// that does not verify).
+    /// It answers, but not in TLS: most often an HTTP endpoint reached with `protocol =
+    /// "HTTPS"`.
+    NotTls,
+    /// Its certificate does not verify against the system's trust store.
+    UntrustedCertificate,
+    /// Any other failed TLS handshake (an alert, no protocol version or cipher in common).
     Tls,
+}
+
+impl Unreachable {
+    /// Besides the endpoint's own setting, what may be wrong: for a TLS failure, the scheme.
+    pub fn also_check(self) -> Option<&'static str> {
+        match self {
+            Unreachable::NotTls => Some(
+                "if the endpoint speaks plain HTTP, set protocol = \"HTTP\" in the provider block",
+            ),
+            Unreachable::UntrustedCertificate => Some(
+                "the endpoint's certificate must chain to a root in the system's trust store (SSL_CERT_FILE names another); protocol = \"HTTP\" if it speaks plain HTTP",
+            ),
+            Unreachable::Tls => Some("check that the endpoint speaks HTTPS, or set protocol = \"HTTP\""),
+            Unreachable::NoSuchHost | Unreachable::Refused => None,
+        }
+    }
 }
 
 impl fmt::Display for Unreachable {
@@ -98,6 +118,8 @@ impl fmt::Display for Unreachable {
         f.write_str(match self {
             Unreachable::NoSuchHost => "its host name does not resolve",
             Unreachable::Refused => "it refuses connections",
+            Unreachable::NotTls => "it does not speak TLS",
+            Unreachable::UntrustedCertificate => "its TLS certificate is not trusted",
             Unreachable::Tls => "its TLS handshake fails",
         })
     }
@@ -233,7 +255,7 @@ pub enum Error {
     },
 
     /// The endpoint cannot be reached as configured, even after a short retry.
-    #[error("{action}: cannot reach the Security Center endpoint {endpoint}: {why} (gave up after {attempts} attempt(s); {fix}): {detail}")]
+    #[error("{action}: cannot reach the Security Center endpoint {endpoint}: {why} (gave up after {attempts} attempt(s); {fix}{}): {detail}", why.also_check().map(|a| format!("; {a}")).unwrap_or_default())]
     EndpointUnreachable {
         action: String,
         endpoint: String,

@@ -160,28 +160,51 @@ fn classify(e: reqwest::Error) -> ExchangeError {
 /// Why a connect failed, when the reason will not pass by itself: told by the causes' types
 /// where they have them (refused, TLS), and by hyper's resolver message where not.
 fn unreachable(e: &reqwest::Error) -> Option<Unreachable> {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(cause) = source {
-        if cause.downcast_ref::<rustls::Error>().is_some() {
-            return Some(Unreachable::Tls);
+    causes(e).find_map(|cause| {
+        if let Some(tls) = cause.downcast_ref::<rustls::Error>() {
+            return Some(tls_failure(tls));
         }
-        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            if io.kind() == std::io::ErrorKind::ConnectionRefused {
-                return Some(Unreachable::Refused);
-            }
-            if io
-                .get_ref()
-                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
-            {
-                return Some(Unreachable::Tls);
-            }
+        let refused = cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused);
+        if refused {
+            return Some(Unreachable::Refused);
         }
-        if cause.to_string().starts_with("dns error") {
-            return Some(Unreachable::NoSuchHost);
+        cause
+            .to_string()
+            .starts_with("dns error")
+            .then_some(Unreachable::NoSuchHost)
+    })
+}
+
+/// `e` and every error beneath it. An `io::Error` wrapping another error reports that error's
+/// source as its own, skipping the wrapped one (hyper's connector wraps tokio-rustls' I/O
+/// error, which wraps the `rustls::Error`), so the walk steps into the wrapped error instead.
+fn causes<'a>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(e), |cause| {
+        match cause
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => cause.source(),
         }
-        source = cause.source();
+    })
+}
+
+/// Which TLS failure: a peer that answers in something else than TLS (an HTTP server reached
+/// over HTTPS), a certificate that does not verify, or another handshake failure. None passes
+/// by itself, so none is worth more than the short retry of an unreachable endpoint.
+fn tls_failure(e: &rustls::Error) -> Unreachable {
+    match e {
+        rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
+            Unreachable::NotTls
+        }
+        rustls::Error::InvalidCertificate(_) => Unreachable::UntrustedCertificate,
+        _ => Unreachable::Tls,
     }
-    None
 }
 
 /// The error and its causes on one line ("error sending request: connection refused").

@@ -58,6 +58,7 @@ pub enum CliError {
 
 /// The `--help` text, with the defaults.
 pub fn usage() -> String {
+    let endpoints = crate::introspect::endpoints_help();
     format!(
         "\
 sas-emulator: a local Alibaba Cloud Security Center (Sas) private-registry API, with STS
@@ -107,21 +108,10 @@ OPTIONS:
     -V, --version                 print the version
 
 Once listening, prints one line on stdout: `sas-emulator listening on 127.0.0.1:PORT`.
-SIGINT/SIGTERM stop it cleanly. Faults apply to Sas/STS API requests only; tests can change
-them at run time with `POST /_emulator/faults` (JSON: throttle_rate, unavailable_rate,
-reset_rate, lose_response_rate, latency_ms, action_latency_ms ({{\"ACTION\": N}}), seed,
-deny_actions; latencies at most 600000 ms; and, counted rather than drawn, lose_response_every
-({{\"ACTION\": N}}: every Nth request acts and loses its answer), appear_after_lists,
-stale_lists_after_modify, stale_lists_after_delete (list answers a change lags, at most 1000)). Introspection (loopback only):
-GET /_emulator/requests, GET /_emulator/registries, POST /_emulator/registries/<id>/modify,
-DELETE /_emulator/registries/<id>, GET|POST /_emulator/faults, GET|POST /_emulator/realism
-(JSON: mask_user_name, lowercase_domain, omit_unset, default_trans_per_hour (booleans),
-appear_after_ms; a field left out is off).
-Holds (loopback only): POST /_emulator/hold {{\"action\": A, \"count\": 1, \"skip\": 0,
-\"timeout_ms\": 120000}} holds the next matching API requests on arrival (logged as held,
-listed by GET /_emulator/held) until POST /_emulator/release ({{}}, {{\"seq\": N}} or
-{{\"action\": A}}), or for timeout_ms at most; DELETE /_emulator/hold drops unused rules.
-"
+SIGINT/SIGTERM stop it cleanly. Faults apply to Sas/STS API requests only.
+
+INTROSPECTION (loopback only, JSON):
+{endpoints}"
     )
 }
 

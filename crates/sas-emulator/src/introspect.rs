@@ -1,38 +1,8 @@
 //! What tests can see and do behind the API's back, under `/_emulator/` (unsigned, loopback
 //! peers only, never subject to faults or holds):
 //!
-//! - `GET /_emulator/requests` — the request log (secrets hashed); `DELETE` clears it.
-//! - `GET /_emulator/registries` — every record in full, password and authTokens hashed.
-//! - `POST /_emulator/registries/<id>/modify` — out-of-band change (drift), JSON body with the
-//!   record's field names (`DomainName`, `Password`, `Port` (null unsets), `ExtraParam` (array
-//!   of `{namespace, authToken}`), ...).
-//! - `DELETE /_emulator/registries/<id>` — out-of-band delete.
-//! - `GET /_emulator/faults`, `POST /_emulator/faults` — read or replace the fault settings
-//!   (JSON as [`FaultConfig`]: `throttle_rate`, `unavailable_rate`, `reset_rate`,
-//!   `lose_response_rate`, `latency_ms`, `action_latency_ms` (`{"Action": ms}`, added to
-//!   `latency_ms`), `seed`, `deny_actions`; a field left out is reset to its default).
-//! - `GET /_emulator/realism`, `POST /_emulator/realism` — read or replace the realism
-//!   switches (JSON as [`RealismConfig`]: `mask_user_name`, `lowercase_domain`, `omit_unset`,
-//!   `default_trans_per_hour`, `appear_after_ms`; a field left out is off). See
-//!   [`super::realism`].
-//! - `POST /_emulator/hold` — hold requests of an action until released:
-//!   `{"action": "AddPrivateRegistry", "count": 1, "skip": 0, "timeout_ms": 120000}` (all but
-//!   `action` optional); answers the rule with its `id`. `DELETE /_emulator/hold` drops the
-//!   rules not used up. See [`super::holds`] for the rules and bounds.
-//! - `GET /_emulator/held` — `{"held": [{seq, action, request_id, rule, since, held_ms,
-//!   timeout_ms}], "rules": [{id, action, skip, remaining, timeout_ms}]}`.
-//! - `POST /_emulator/release` — `{}` (or no body) releases every held request, `{"seq": N}`
-//!   the one with that log `seq` (404 if it is not held), `{"action": "..."}` those of an
-//!   action; answers `{"released": [seq, ...]}`.
-//! - `GET /_emulator/clock` — `{"offset_seconds", "now"}`; `POST /_emulator/clock`
-//!   `{"advance_seconds": N}` moves the emulator's clock forward (see [`super::clock`]).
-//! - `GET /_emulator/oidc` — `{"provider_arn", "issuer", "audience"}` of the OIDC provider;
-//!   `POST /_emulator/oidc/token` `{"subject", "audience", "expires_in", "issuer"}` (all
-//!   optional) answers `{"token": JWT}` signed by its issuer (see [`super::oidc`]).
-//! - `GET /_emulator/temporary-credentials` — the temporary keys issued and still valid, in
-//!   full (`AccessKeyId`, `AccessKeySecret`, `SecurityToken`, `Expiration`): what a test greps
-//!   a client's logs for.
-//! - `GET /_emulator/health` — liveness.
+//! Each endpoint is listed once, in [`ENDPOINTS`], which `--help` prints and [`handle`] serves
+//! from: a path not listed there is not served.
 //!
 //! Every API request is logged when it arrives (its body read), with `outcome: "Pending"`; the
 //! entry is completed in place when it is answered (`outcome`, `http_status`, `duration_ms`
@@ -249,6 +219,71 @@ pub struct IntrospectContext<'a> {
     pub ali_uid: i64,
 }
 
+/// One introspection endpoint: its method, its path under `/_emulator/` (`{id}` stands for a
+/// registry id) and what it does, as `--help` says it.
+pub struct Endpoint {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub about: &'static str,
+}
+
+const fn endpoint(method: &'static str, path: &'static str, about: &'static str) -> Endpoint {
+    Endpoint {
+        method,
+        path,
+        about,
+    }
+}
+
+/// Every introspection endpoint (loopback peers only, unsigned, never subject to faults or
+/// holds).
+pub const ENDPOINTS: &[Endpoint] = &[
+    endpoint("GET", "health", "liveness"),
+    endpoint("GET", "requests", "the request log, secrets hashed"),
+    endpoint("DELETE", "requests", "clears the request log"),
+    endpoint("GET", "registries", "every record in full, password and authTokens hashed"),
+    endpoint("POST", "registries/{id}/modify", "out-of-band change (drift): the record's field names (DomainName, Password, Port (null unsets), ExtraParam [{namespace, authToken}], ...)"),
+    endpoint("DELETE", "registries/{id}", "out-of-band delete"),
+    endpoint("GET", "faults", "the fault settings"),
+    endpoint("POST", "faults", "replaces them: throttle_rate, unavailable_rate, reset_rate, lose_response_rate, latency_ms, action_latency_ms {\"ACTION\": N}, seed, deny_actions (latencies at most 600000 ms); counted, not drawn: lose_response_every {\"ACTION\": N} (every Nth request acts and loses its answer), appear_after_lists, stale_lists_after_modify, stale_lists_after_delete (list answers a change lags, at most 1000); a field left out is reset"),
+    endpoint("GET", "realism", "the realism switches"),
+    endpoint("POST", "realism", "replaces them: mask_user_name, lowercase_domain, omit_unset, default_trans_per_hour (booleans), appear_after_ms; a field left out is off"),
+    endpoint("POST", "hold", "holds the next matching API requests on arrival: {\"action\": A, \"count\": 1, \"skip\": 0, \"timeout_ms\": 120000}, all but action optional; answers the rule with its id"),
+    endpoint("DELETE", "hold", "drops the hold rules not used up"),
+    endpoint("GET", "held", "the held requests and the rules: {\"held\": [...], \"rules\": [...]}"),
+    endpoint("POST", "release", "releases held requests: {} (or no body) all, {\"seq\": N} one, {\"action\": A} an action's; answers {\"released\": [seq, ...]}"),
+    endpoint("GET", "temporary-credentials", "the temporary keys issued and still valid, in full"),
+    endpoint("GET", "clock", "the emulator's clock: {\"offset_seconds\", \"now\"}"),
+    endpoint("POST", "clock", "moves the clock forward: {\"advance_seconds\": N}"),
+    endpoint("GET", "oidc", "the OIDC provider: {\"provider_arn\", \"issuer\", \"audience\"}"),
+    endpoint("POST", "oidc/token", "mints a token signed by the issuer: {\"subject\", \"audience\", \"expires_in\", \"issuer\"}, all optional; answers {\"token\": JWT}"),
+];
+
+impl Endpoint {
+    fn matches(&self, method: &str, segments: &[&str]) -> bool {
+        let pattern: Vec<&str> = self.path.split('/').collect();
+        self.method == method
+            && pattern.len() == segments.len()
+            && pattern
+                .iter()
+                .zip(segments)
+                .all(|(p, s)| *p == "{id}" || p == s)
+    }
+}
+
+/// `--help`'s list of the endpoints.
+pub fn endpoints_help() -> String {
+    ENDPOINTS
+        .iter()
+        .map(|e| {
+            format!(
+                "    {} /_emulator/{}\n        {}\n",
+                e.method, e.path, e.about
+            )
+        })
+        .collect()
+}
+
 /// Answers one `/_emulator/...` request with (status, JSON body).
 pub fn handle(method: &str, path: &str, body: &[u8], ctx: &IntrospectContext<'_>) -> (u16, Value) {
     let segments: Vec<&str> = path
@@ -256,6 +291,9 @@ pub fn handle(method: &str, path: &str, body: &[u8], ctx: &IntrospectContext<'_>
         .trim_end_matches('/')
         .split('/')
         .collect();
+    if !ENDPOINTS.iter().any(|e| e.matches(method, &segments)) {
+        return unlisted(method, path);
+    }
     match (method, segments.as_slice()) {
         ("GET", ["health"]) => (200, json!({"status": "ok"})),
         ("GET", ["requests"]) => (200, json!(ctx.log.entries())),
@@ -353,8 +391,12 @@ pub fn handle(method: &str, path: &str, body: &[u8], ctx: &IntrospectContext<'_>
                 Err(e) => error(500, &e),
             },
         },
-        _ => error(404, &format!("no introspection endpoint {method} {path}")),
+        _ => unlisted(method, path),
     }
+}
+
+fn unlisted(method: &str, path: &str) -> (u16, Value) {
+    error(404, &format!("no introspection endpoint {method} {path}"))
 }
 
 /// `POST /_emulator/clock`.

@@ -1,20 +1,24 @@
 variable "harbor_password" {
   type      = string
-  sensitive = true
+  ephemeral = true
 }
 
 variable "quay_password" {
   type      = string
-  sensitive = true
+  ephemeral = true
 }
 
 variable "quay_token" {
   type      = string
-  sensitive = true
+  ephemeral = true
 }
 
+# The secrets come in through ephemeral variables (Terraform 1.10+, OpenTofu 1.11+): a plain
+# or `sensitive` variable's value is written into saved plan files (`plan -out`). Set them
+# from the environment (TF_VAR_harbor_password=...) at plan and again at apply.
+
 # A Harbor registry reached over the Internet with HTTPS. The password is write-only: it is
-# sent to the API and never stored in state (Terraform 1.11+, OpenTofu 1.11+). Bump
+# sent to the API and never stored in state or plan (Terraform 1.11+, OpenTofu 1.11+). Bump
 # password_wo_version to send a new password.
 resource "alicloud_sas_private_registry" "harbor" {
   registry_type       = "harbor"

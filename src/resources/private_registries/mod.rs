@@ -24,7 +24,8 @@ fn valid_regex(name: &str, s: &str) -> Result<(), String> {
 tfplugin::model! {
     /// The data source's configuration and state.
     pub struct Lookup: () {
-        /// An identifier for this lookup, derived from the filters.
+        /// An identifier for this lookup, derived from the filters: `all`, or the filters
+        /// given, such as `registry_type=harbor,domain_name_regex=^prod`.
         id: String = computed(),
         /// Only registries of this type: `acr`, `harbor`, `quay` or `CI/CD`.
         registry_type: String = optional().one_of(&LISTED_TYPES),
@@ -140,14 +141,26 @@ impl DataSource<Session> for PrivateRegistries {
             })
             .collect();
         matching.sort_by_key(|r| r.id);
-        lookup.id = Some(format!(
-            "{}|{}",
-            kind.unwrap_or("*"),
-            lookup.domain_name_regex.as_deref().unwrap_or("")
-        ));
+        lookup.id = Some(lookup_id(kind, lookup.domain_name_regex.as_deref()));
         lookup.ids = Some(matching.iter().map(|r| r.id.to_string()).collect());
         lookup.registries = Some(matching.into_iter().map(Listed::from).collect());
         Ok(lookup.to_value())
+    }
+}
+
+/// The lookup's id: the filters as they would be written, or `all` without any.
+fn lookup_id(kind: Option<&str>, regex: Option<&str>) -> String {
+    let filters: Vec<String> = [
+        (Lookup::registry_type.name, kind),
+        (Lookup::domain_name_regex.name, regex),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| value.map(|v| format!("{name}={v}")))
+    .collect();
+    if filters.is_empty() {
+        "all".into()
+    } else {
+        filters.join(",")
     }
 }
 
@@ -155,6 +168,16 @@ impl DataSource<Session> for PrivateRegistries {
 mod tests {
     use super::*;
     use tfplugin::value::AttributePath;
+
+    #[test]
+    fn the_id_names_the_filters() {
+        assert_eq!(lookup_id(None, None), "all");
+        assert_eq!(lookup_id(Some("harbor"), None), "registry_type=harbor");
+        assert_eq!(
+            lookup_id(Some("quay"), Some("^prod")),
+            "registry_type=quay,domain_name_regex=^prod"
+        );
+    }
 
     #[test]
     fn filters_are_validated() {

@@ -17,7 +17,7 @@ use super::errors::failed;
 use super::fields::Fields;
 use super::registries::{duplicate_key, DuplicateKey, Registries};
 use super::settle::{Polled, LIST_LAG_WINDOW};
-use super::{state, TYPE_NAME};
+use super::state;
 use crate::resources::timeouts::{self, Operation};
 use tfplugin::framework::{Diagnostic, Diagnostics, Outcome};
 use tfplugin::value::Value;
@@ -146,13 +146,8 @@ impl<A: RegistryApi> Registries<A> {
             }
         }
         if let Some(existing) = existing {
-            return Outcome::failed(Diagnostic::error(
-                "Registry already exists",
-                format!(
-                    "Security Center already has a {} registry for {} ({}) in {}, with id {}. To manage it with Terraform, import it instead of creating another:\n  terraform import {TYPE_NAME}.<name> {}",
-                    new.registry_type, new.domain_name, new.registry_host_ip, new.registry_region_id, existing.id, existing.id
-                ),
-            ));
+            let ours = self.is_claimed(existing.id);
+            return Outcome::failed(already_exists(&new, existing.id, ours));
         }
         let known: HashSet<i64> = before.iter().map(|r| r.id).collect();
         let id = match self.add_once(&new, planned, &known, deadline).await {
@@ -335,6 +330,14 @@ impl<A: RegistryApi> Registries<A> {
             .insert(id)
     }
 
+    /// Whether a create of this process made or adopted registry `id`.
+    fn is_claimed(&self, id: i64) -> bool {
+        self.claimed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&id)
+    }
+
     /// Lists until the new registry shows up: a read right after a create may miss it.
     async fn wait_for(
         &self,
@@ -366,13 +369,35 @@ impl<A: RegistryApi> Registries<A> {
     }
 }
 
+/// The refusal of a create whose registry exists: `ours` when a create of this process made
+/// it for another resource, which then manages it (instances of a `count` or `for_each` that
+/// share a domain name), so importing it here would have two resources manage one registry.
+/// Terraform shows the resource's address beside the error; the provider is never told it.
+fn already_exists(new: &AddPrivateRegistryRequest, id: i64, ours: bool) -> Diagnostic {
+    let what = format!(
+        "a {} registry for {} ({}) in {}",
+        new.registry_type, new.domain_name, new.registry_host_ip, new.registry_region_id
+    );
+    let same = "the same registry_type, domain_name, registry_host_ip and registry_region_id";
+    if ours {
+        return Diagnostic::error(
+            "Another resource of this configuration manages this registry",
+            format!("This apply created registry {id}, {what}, for another resource of this configuration, and this resource describes it too ({same}): Terraform cannot tell that two resources describe one registry, as instances of a count or for_each with one domain_name do. One registry is managed by one resource: give each its own domain_name (from count.index or each.key), or remove this one. Do not import {id} here; it is managed already."),
+        );
+    }
+    Diagnostic::error(
+        "Registry already exists",
+        format!("Security Center already has {what}, with id {id}, and this resource describes it ({same}). One registry is managed by one resource:\n- if another resource already manages registry {id} (in this configuration, such as another instance of a count or for_each with the same domain_name, or in another state), give this resource its own domain_name;\n- otherwise adopt it into this resource, the one named with this error, instead of creating another: an import block with id = \"{id}\", or\n  terraform import '<address of this resource>' {id}"),
+    )
+}
+
 /// A create that may have made a registry, which no list showed in time: say so, and how to
 /// adopt it, rather than risk a second one.
 fn maybe_made(new: &AddPrivateRegistryRequest, cause: &Error, why: &str) -> Diagnostics {
     Diagnostic::error(
         "A registry may have been created",
         format!(
-            "AddPrivateRegistry for the {} registry {} ({}) in {} got no definite answer ({cause}), and {why}. Security Center may hold that registry now; nothing was recorded in state and no second one was created.\n\nRun the apply again: it looks for the registry first and, if it exists, names the command that adopts it:\n  terraform import {TYPE_NAME}.<name> <id>",
+            "AddPrivateRegistry for the {} registry {} ({}) in {} got no definite answer ({cause}), and {why}. Security Center may hold that registry now; nothing was recorded in state and no second one was created.\n\nRun the apply again: it looks for the registry first and, if it exists, says how to adopt it into this resource.",
             new.registry_type, new.domain_name, new.registry_host_ip, new.registry_region_id
         ),
     )
@@ -410,7 +435,11 @@ mod tests {
         let (fake, regs) = setup();
         fake.realistic.store(true, Ordering::SeqCst);
         let vpc = planned_with(&[("net_type", Value::int(2)), ("vpc_id", "vpc-1".into())]);
-        assert!(regs.create(&vpc, &vpc).await.diagnostics.is_empty());
+        assert!(earlier_process(&fake)
+            .create(&vpc, &vpc)
+            .await
+            .diagnostics
+            .is_empty());
         fake.registries.lock().unwrap()[0].vpc_id = None;
         let again = planned_with(&[
             ("domain_name", "Harbor.Example.COM.".into()),
@@ -549,7 +578,7 @@ mod tests {
             "192.0.2.10",
             "cn-hangzhou",
             "no second one was created",
-            "terraform import alicloud_sas_private_registry.<name> <id>",
+            "how to adopt it into this resource",
         ] {
             assert!(d.detail.contains(part), "{part:?} in {}", d.detail);
         }
@@ -586,20 +615,55 @@ mod tests {
         }
     }
 
-    /// A create refused because registry 1 is what it describes, saying how to import it.
+    /// A create refused because registry 1, made outside this process, is what it describes,
+    /// saying how to import it.
     fn refused_as_registry_1(r: &tfplugin::framework::Outcome) {
         let d = &r.diagnostics.0[0];
         assert_eq!(d.summary, "Registry already exists");
-        let import = "terraform import alicloud_sas_private_registry.<name> 1";
+        let import = "terraform import '<address of this resource>' 1";
         assert!(d.detail.contains(import), "{}", d.detail);
+        assert!(
+            d.detail.contains("another instance of a count"),
+            "{}",
+            d.detail
+        );
+    }
+
+    /// A create refused because another create of this process made registry 1: the advice
+    /// is to tell the two apart, never to import what is managed already.
+    fn refused_as_a_twin_of_registry_1(r: &tfplugin::framework::Outcome) {
+        let d = &r.diagnostics.0[0];
+        assert_eq!(
+            d.summary,
+            "Another resource of this configuration manages this registry"
+        );
+        assert!(d.detail.contains("created registry 1"), "{}", d.detail);
+        assert!(d.detail.contains("Do not import 1"), "{}", d.detail);
+        assert!(!d.detail.contains("terraform import"), "{}", d.detail);
+    }
+
+    /// A Registries of another provider process (an earlier apply) over the same API.
+    fn earlier_process(
+        fake: &Arc<super::super::fake::Fake>,
+    ) -> super::Registries<Arc<super::super::fake::Fake>> {
+        super::Registries::new(fake.clone())
     }
 
     #[tokio::test]
     async fn an_existing_registry_is_reported_with_the_import_command() {
         let (fake, regs) = setup();
-        regs.create(&planned(), &planned()).await;
+        earlier_process(&fake).create(&planned(), &planned()).await;
         let r = regs.create(&planned(), &planned()).await;
         refused_as_registry_1(&r);
+        assert_eq!(fake.count(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_registry_this_apply_made_for_another_resource_is_not_offered_for_import() {
+        let (fake, regs) = setup();
+        regs.create(&planned(), &planned()).await;
+        let r = regs.create(&planned(), &planned()).await;
+        refused_as_a_twin_of_registry_1(&r);
         assert_eq!(fake.count(), 1);
     }
 
@@ -629,7 +693,7 @@ mod tests {
                 ),
             ])
         };
-        assert!(regs
+        assert!(earlier_process(&fake)
             .create(&quay("t"), &quay("t"))
             .await
             .diagnostics
@@ -666,7 +730,7 @@ mod tests {
             results.iter().partition(|r| r.diagnostics.is_empty());
         assert_eq!((made.len(), refused.len()), (1, 1), "{results:?}");
         assert_eq!(made[0].state.attr("id"), &Value::from("1"));
-        refused_as_registry_1(refused[0]);
+        refused_as_a_twin_of_registry_1(refused[0]);
         assert_eq!(refused[0].state, Value::Null, "nothing to record");
     }
 

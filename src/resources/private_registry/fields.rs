@@ -78,17 +78,18 @@ tfplugin::model! {
         domain_name: String = required()
             .check(|n, s| host_name(n, s))
             .with(api().create(sent!(domain_name)).in_place(sent!(domain_name)).read(|r| told(&r.domain_name), Follow::Host)),
-        /// Port of the registry, 1 to 65535.
-        port: i64 = optional()
+        /// Port of the registry, 1 to 65535. Left unset, the registry keeps the port it has
+        /// (the API cannot unset one), and state follows what the API reports.
+        port: i64 = optional_computed()
             .range(1, 65535)
-            .with(api().create(sent!(port)).in_place(sent!(port)).read(|r| r.port.map(Value::int), Follow::WhereManaged)),
+            .with(api().create(sent!(port)).in_place(sent!(port)).read(|r| told_number(r.port), Follow::Always)),
         /// User name Security Center logs in to the registry with; required to add a registry.
-        /// The API may mask it (`******`), so an imported registry may have none in state:
-        /// leave it unset to keep the registry's (a refresh then leaves it alone too), or set
-        /// it and the next apply sends it.
-        user_name: String = optional()
+        /// Left unset on an existing registry, it keeps the one it has (the API cannot unset
+        /// it). The API may mask it (`******`), so an imported registry may have none in state;
+        /// set it and the next apply sends it.
+        user_name: String = optional_computed()
             .non_empty()
-            .with(api().create(sent!(user_name)).in_place(sent!(user_name)).read(|r| told(&r.user_name), Follow::WhereManaged)),
+            .with(api().create(sent!(user_name)).in_place(sent!(user_name)).read(|r| told(&r.user_name), Follow::Always)),
         /// Write-only password for `user_name`: sent to the API, never stored in state or plan
         /// (Terraform 1.11 and later, OpenTofu 1.11 and later; older clients get an error and
         /// should use `password`). Prefer it to `password`. Sent when the registry is added,
@@ -135,9 +136,10 @@ tfplugin::model! {
         /// when moving from `extra_param`, is only recorded: nothing is sent and nothing
         /// replaced.
         extra_param_wo_version: i64 = optional().with(api().replace()),
-        /// Required for `quay` unless `extra_param_wo` is set: a JSON array of objects with
+        /// A quay registry's namespaces and tokens, kept in state: a JSON array of objects with
         /// `namespace` and `authToken`, such as `jsonencode([{ namespace = "team", authToken =
-        /// var.quay_token }])`, kept in state. Rewrites that mean the same JSON are not changes.
+        /// var.quay_token }])`. Adding a quay registry needs this or `extra_param_wo`; an
+        /// existing one (imported) may leave both unset and keeps the tokens it has. Rewrites that mean the same JSON are not changes.
         /// An import never reads the tokens into state; setting `extra_param` on an imported
         /// registry records it without sending it, and the next refresh shows any difference
         /// from the registry's tokens. Moving it to `extra_param_wo` is an in-place update that
@@ -211,6 +213,31 @@ mod tests {
                     f.attribute.name
                 );
             }
+        }
+    }
+
+    /// A plan must not promise what the apply cannot do: the modify request has no way to
+    /// unset a value, so an attribute configuration may drop is either computed (the registry
+    /// keeps its value, and so does state) or a secret the API never reports, which dropping
+    /// only takes out of state (the plan warns).
+    #[test]
+    fn dropping_an_in_place_attribute_changes_nothing_it_cannot() {
+        let forgotten: Vec<&str> = Registry::fields()
+            .iter()
+            .filter(|f| Fields::only_forgotten_when_unset(f))
+            .map(|f| f.attribute.name.as_str())
+            .collect();
+        assert_eq!(forgotten, ["password", "extra_param"]);
+        for name in forgotten {
+            let f = Registry::field(name).expect("declared");
+            assert!(f.attribute.sensitive && f.ext.read.is_none(), "{name}");
+        }
+        for name in ["port", "user_name", "trans_per_hour"] {
+            let f = Registry::field(name).expect("declared");
+            assert!(
+                f.attribute.optional && f.attribute.computed,
+                "{name} is kept when unset"
+            );
         }
     }
 

@@ -9,7 +9,7 @@
 //! it is the list this process's refreshes and imports share (`Registries::list_all`).
 
 use tfplugin::framework::model::{Key, Model};
-use tfplugin::framework::{async_trait, Diagnostics, Found, ListResource, Schema};
+use tfplugin::framework::{async_trait, Diagnostic, Diagnostics, Found, ListResource, Schema};
 use tfplugin::value::Value;
 
 use super::errors::failed;
@@ -42,6 +42,15 @@ fn display_name(state: &Value) -> String {
         text(Registry::domain_name),
         text(Registry::registry_type),
         text(Registry::registry_host_ip)
+    )
+}
+
+/// A registry two `list` blocks of one query found: configuration generated from both would
+/// import it twice, and the plan would not say so.
+fn listed_twice(id: i64, name: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "A registry is found by two list blocks",
+        format!("Registry {id}, {name}, is found by this list block and by another of this query. With -generate-config-out, each writes an import block for it, and the plan imports it twice: keep the list blocks of one directory from overlapping (narrow one with its config block, or query them in separate directories)."),
     )
 }
 
@@ -91,6 +100,9 @@ impl ListResource<Session> for PrivateRegistryList {
         for record in matching {
             let state = session.registries.imported_state(record);
             let name = display_name(&state);
+            if !session.registries.first_listing_of(record.id) {
+                found.warn(listed_twice(record.id, &name)).await;
+            }
             if !found.push(state, name).await {
                 break;
             }

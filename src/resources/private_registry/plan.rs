@@ -3,10 +3,14 @@
 
 use super::fields::{Fields, Registry};
 use crate::provider::Session;
+use tfplugin::framework::model::Model;
 use tfplugin::framework::{Diagnostic, Plan};
 use tfplugin::value::{AttributePath, Value};
 
 pub fn modify_plan(session: Option<&Session>, plan: &mut Plan<'_>) {
+    if let Some(session) = session {
+        check_region(session, plan);
+    }
     if plan.is_create() {
         // Terraform's destroy plans this create too, in the refresh it runs first, and fails
         // on an error here: for a registry deleted outside Terraform, say it and let the apply
@@ -24,10 +28,55 @@ pub fn modify_plan(session: Option<&Session>, plan: &mut Plan<'_>) {
     let (prior, planned) = (plan.prior, &plan.planned);
     plan.requires_replace
         .retain(|p| !recorded_without_sending(prior, planned, p));
+    if plan.requires_replace.is_empty() {
+        let moved_to_write_only = |name: &str| !plan.config.attr(&format!("{name}_wo")).is_null();
+        let dropped: Vec<&str> = Fields::forgotten(prior, planned)
+            .filter(|name| !moved_to_write_only(name))
+            .collect();
+        for name in dropped {
+            plan.diagnostics.push(forgotten(name));
+        }
+    }
     if let Some(cause) = plan.requires_replace.first().cloned() {
         for missing in missing_to_add(plan.config) {
             plan.diagnostics.push(missing.to_replace(cause.clone()));
         }
+    }
+}
+
+/// What dropping `name` from configuration does: Security Center cannot unset it, so the
+/// registry keeps its value and only state forgets it. Said at plan, so the plan's update is
+/// not read as a change to the registry.
+fn forgotten(name: &str) -> Diagnostic {
+    let write_only = Registry::field(&format!("{name}_wo")).map(|f| f.attribute.name.as_str());
+    let instead = write_only.map_or(String::new(), |wo| {
+        format!(" To keep managing it without state, set `{wo}` and `{wo}_version`.")
+    });
+    Diagnostic::warning(
+        format!("Removing {name} only takes it out of state"),
+        format!("Security Center cannot unset a registry's {name}: the registry keeps the one it has, and this update only removes `{name}` from state. Nothing is sent.{instead}"),
+    )
+    .at(AttributePath::attr(name))
+}
+
+/// A new `registry_region_id` is checked like the provider's `region`, against the regions
+/// known offline and with the same `skip_region_validation`, so a typo fails the plan with a
+/// suggestion instead of the apply with the API's refusal. The validation of configuration
+/// (which runs without the provider block) checks only its shape.
+fn check_region(session: &Session, plan: &mut Plan<'_>) {
+    let name = Registry::registry_region_id.name;
+    let Some(region) = plan.planned.attr(name).as_str() else {
+        return;
+    };
+    if plan.prior.attr(name).as_str() == Some(region) {
+        return;
+    }
+    let skip = session.sas.config().skip_region_validation;
+    if let Some(problem) = alicloud::regions::region_problem(region, skip) {
+        plan.diagnostics.push(
+            Diagnostic::error("Unknown registry region", format!("`{name}`: {problem}"))
+                .at(AttributePath::attr(name)),
+        );
     }
 }
 

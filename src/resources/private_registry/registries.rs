@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use super::api::{Error, RegistryApi, RegistryInfo};
 use super::errors::failed;
-use super::fields::Fields;
+use super::fields::{Fields, Registry};
 use super::{schema, state};
 use crate::resources::list_cache::{ListCache, WaitEnded};
 use crate::resources::timeouts::{self, Operation};
@@ -66,6 +66,10 @@ pub struct Registries<A> {
     /// (a destroy does too, in the refresh it runs first, and fails on any error that plan
     /// reports), so checks that only a create needs soften for them.
     vanished: std::sync::Mutex<HashSet<DuplicateKey>>,
+    /// The registries the `list` blocks of this process found: one `terraform query` runs
+    /// them all in one process, and a registry two blocks find would be imported twice by the
+    /// configuration it generates.
+    listed: std::sync::Mutex<HashSet<i64>>,
     /// Every attribute null: where an import starts.
     empty: Value,
 }
@@ -112,6 +116,7 @@ impl<A: RegistryApi> Registries<A> {
             creates: std::sync::Mutex::new(HashMap::new()),
             claimed: std::sync::Mutex::new(HashSet::new()),
             vanished: std::sync::Mutex::new(HashSet::new()),
+            listed: std::sync::Mutex::new(HashSet::new()),
             empty: schema::schema().block.empty_value(),
         }
     }
@@ -225,12 +230,19 @@ impl<A: RegistryApi> Registries<A> {
             let deadline = Instant::now() + timeouts::get(planned, Operation::Update);
             let result = self.api.modify(&change, deadline).await;
             self.reshaped();
+            let kind = planned
+                .attr(&Registry::registry_type)
+                .as_str()
+                .unwrap_or_default();
             if let Err(e) = result {
+                // Whatever the code, a list that lacks the registry says why.
+                if let Ok(None) = self.find(id, Some(kind), deadline).await {
+                    return kept(gone_before_update(id, &e));
+                }
                 return kept(failed("Failed to update registry", &e));
             }
             // A list may show the old values for a while: the next refresh would take them
             // for drift.
-            let kind = planned.attr("registry_type").as_str().unwrap_or_default();
             self.settle("change", id, kind, deadline, |shown| {
                 shown.is_some_and(|r| Fields::shows_change(r, prior, planned))
             })
@@ -284,6 +296,15 @@ impl<A: RegistryApi> Registries<A> {
         Fields::imported(record, &self.empty)
     }
 
+    /// Records that a `list` block of this process (one `terraform query`) found registry
+    /// `id`; false when another had found it already.
+    pub fn first_listing_of(&self, id: i64) -> bool {
+        self.listed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id)
+    }
+
     /// Whether the create `planned` would re-make a registry this process saw vanish.
     pub fn vanished_like(&self, planned: &Value) -> bool {
         self.vanished
@@ -300,6 +321,17 @@ impl<A: RegistryApi> Registries<A> {
         self.list(registry_type, Instant::now() + timeouts::READ)
             .await
     }
+}
+
+/// An update of a registry deleted outside Terraform since the state was last refreshed (an
+/// apply with `-refresh=false`, or of an old saved plan): say that it is gone and how to get it
+/// back, with the API's answer for the record.
+fn gone_before_update(id: i64, e: &Error) -> Diagnostics {
+    Diagnostic::error(
+        "Registry deleted outside Terraform",
+        format!("Registry {id} no longer exists in Security Center, so it cannot be updated: it was deleted after this state was last refreshed. Run `terraform apply` again with refresh (the default): the refresh finds it gone and the plan creates it anew. Or stop managing it with `terraform state rm`.\n\nThe API answered: {e}"),
+    )
+    .into()
 }
 
 #[cfg(test)]

@@ -84,8 +84,8 @@ mod tests {
         assert_eq!(s.attr("password"), &Value::from("pw"));
         assert_eq!(
             s.attr("port"),
-            &Value::Null,
-            "port not configured, not managed"
+            &Value::int(443),
+            "port left unset is the registry's (computed)"
         );
         base.set_attr("port", Value::int(80));
         assert_eq!(
@@ -187,8 +187,8 @@ mod tests {
         unmanaged.set_attr("user_name", Value::Null);
         assert_eq!(
             refreshed(&changed, &unmanaged).attr("user_name"),
-            &Value::Null,
-            "a user name the configuration left out (as an adopted registry may) is not drift"
+            &Value::from("operator"),
+            "a user name the configuration leaves out is the registry's (computed: never a diff)"
         );
         assert_eq!(s.attr("domain_name"), &Value::from("other.example.com"));
         assert_eq!(s.attr("user_name"), &Value::from("operator"));

@@ -138,6 +138,18 @@ impl Found {
         self.include_resource
     }
 
+    /// Says something about the listing (a warning), apart from any object: clients show it
+    /// and take no result from it. Not counted against the limit.
+    pub async fn warn(&mut self, warning: Diagnostic) {
+        let event = ListEvent {
+            state: Value::Null,
+            display_name: String::new(),
+            diagnostics: warning.into(),
+        };
+        // A client that stopped reading needs no warning.
+        let _ = self.events.send(event).await;
+    }
+
     /// Gives one object, as the managed resource's state, and the name a person knows it by.
     /// Returns whether to go on.
     pub async fn push(&mut self, state: Value, display_name: String) -> bool {

@@ -545,7 +545,7 @@ impl<P: Provider> Core<P> {
                     .block
                     .missing_required(&v);
                 d.extend(self.provider.validate_list_resource_config(type_name, &v));
-                d
+                rules::list_config_diagnostics(d)
             }
             Err(d) => d,
         }

@@ -59,6 +59,22 @@ pub fn stored_identity(value: Value) -> Result<Value, Diagnostics> {
     }
 }
 
+/// The block of a `list` block that holds the list resource's own configuration.
+pub const LIST_CONFIG_BLOCK: &str = "config";
+
+/// Diagnostics about a list resource's configuration, with paths Terraform can place.
+/// Terraform sends only the contents of a `list` block's `config` block, but resolves the
+/// paths of the answer's diagnostics against the whole `list` block, so a path from the
+/// contents is taken from inside `config`; a diagnostic without a path stays on the block.
+pub fn list_config_diagnostics(mut diagnostics: Diagnostics) -> Diagnostics {
+    for d in &mut diagnostics.0 {
+        if let Some(path) = d.attribute.as_mut().filter(|p| !p.is_root()) {
+            *path = path.under(LIST_CONFIG_BLOCK);
+        }
+    }
+    diagnostics
+}
+
 /// The id an `import` block's identity looks its object up by: its import attribute.
 pub fn import_id(schema: &IdentitySchema, given: &Value) -> Result<String, Diagnostics> {
     let attribute = schema
@@ -75,8 +91,21 @@ pub fn import_id(schema: &IdentitySchema, given: &Value) -> Result<String, Diagn
     }
 }
 
-/// Attributes an import-by-identity gave that the object found does not have.
+/// Attributes an import-by-identity gave that the object found does not have. Terraform shows
+/// an import's diagnostics with no address or source line, so the message quotes the identity
+/// as the import block writes it, and names the object by its import attribute.
 pub fn identity_mismatch(schema: &IdentitySchema, given: &Value, state: &Value) -> Diagnostics {
+    let text = |v: &Value| v.as_str().map_or("null".to_string(), |s| format!("{s:?}"));
+    let written: Vec<String> = schema
+        .attributes
+        .iter()
+        .filter(|a| !given.attr(&a.name).is_null())
+        .map(|a| format!("{} = {}", a.name, text(given.attr(&a.name))))
+        .collect();
+    let by = schema
+        .import_attribute()
+        .map(|a| format!(", found by {} = {}", a.name, text(given.attr(&a.name))))
+        .unwrap_or_default();
     schema
         .attributes
         .iter()
@@ -86,12 +115,15 @@ pub fn identity_mismatch(schema: &IdentitySchema, given: &Value, state: &Value) 
         })
         .map(|a| {
             Diagnostic::error(
-                "Imported object does not match the identity",
+                format!("Imported object does not match the identity's {}", a.name),
                 format!(
-                    "The identity gives {} = {:?}, but the object found has {:?}.",
+                    "The import block with identity {{ {} }} gives {} = {}, but the object it names{by} has {} = {}. Correct {} in that identity, or leave it out.",
+                    written.join(", "),
                     a.name,
-                    given.attr(&a.name).as_str().unwrap_or("?"),
-                    state.attr(&a.name).as_str().unwrap_or("null")
+                    text(given.attr(&a.name)),
+                    a.name,
+                    text(state.attr(&a.name)),
+                    a.name,
                 ),
             )
         })
@@ -116,6 +148,22 @@ mod tests {
             version: 0,
             attributes: vec![attr("id", true), attr("region", false)],
         }
+    }
+
+    #[test]
+    fn a_list_configs_diagnostics_point_inside_its_config_block() {
+        let d: Diagnostics = vec![
+            Diagnostic::error("bad", "x").at(AttributePath::attr("registry_type")),
+            Diagnostic::error("whole", "y"),
+        ]
+        .into_iter()
+        .collect();
+        let d = list_config_diagnostics(d);
+        assert_eq!(
+            d.0[0].attribute,
+            Some(AttributePath::attr("config").then_attr("registry_type"))
+        );
+        assert_eq!(d.0[1].attribute, None, "no path: the list block itself");
     }
 
     #[test]
@@ -164,7 +212,15 @@ mod tests {
         let elsewhere = Value::object([("id", Value::from("42")), ("region", Value::from("cn-b"))]);
         let d = identity_mismatch(&schema, &given, &elsewhere);
         assert_eq!(d.0.len(), 1);
-        assert!(d.0[0].detail.contains("region"));
+        assert!(d.0[0].summary.ends_with("identity's region"));
+        let detail = &d.0[0].detail;
+        for part in [
+            "identity { id = \"42\", region = \"cn-a\" }",
+            "found by id = \"42\"",
+            "has region = \"cn-b\"",
+        ] {
+            assert!(detail.contains(part), "{part:?} in {detail}");
+        }
         let unsaid = Value::object([("id", Value::from("42")), ("region", Value::Null)]);
         assert!(
             identity_mismatch(&schema, &unsaid, &elsewhere).is_empty(),

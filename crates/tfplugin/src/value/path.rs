@@ -41,6 +41,13 @@ impl AttributePath {
         Self { steps }
     }
 
+    /// This path taken from inside attribute or block `parent`.
+    pub fn under(&self, parent: &str) -> Self {
+        let mut steps = vec![PathStep::Attribute(parent.to_string())];
+        steps.extend(self.steps.iter().cloned());
+        Self { steps }
+    }
+
     pub fn is_root(&self) -> bool {
         self.steps.is_empty()
     }
