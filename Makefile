@@ -28,7 +28,7 @@ testacc: tools
 testacc-proof: tools
 	TF_TOOLS_DIR=$(TOOLS) scripts/testacc-proof.sh
 
-## Installs the pinned clients (Terraform 0.13.4, 1.0.3, 1.8.5 and 1.15.9, OpenTofu 1.12.6), the null
+## Installs the pinned clients (Terraform 0.13.4, 1.0.3, 1.8.5 and 1.16.4, OpenTofu 1.12.6), the null
 ## provider and the official Sas Python SDK into .tools/, each checked, and GnuPG where it is
 ## missing; the Go-built clients use Go's caches (built once).
 tools:
@@ -55,7 +55,7 @@ docs:
 	UPDATE_DOCS=1 $(CARGO) test --test docs
 
 ## Benchmarks against HashiCorp's null provider (medians and ratios), then the micro-benchmarks.
-## BENCH_APPLY_N=10,100,300, BENCH_APPLY_ROUNDS=3 and BENCH_CLIENTS=terraform-1.0.3,terraform-1.15.9,tofu-1.12.6
+## BENCH_APPLY_N=10,100,300, BENCH_APPLY_ROUNDS=3 and BENCH_CLIENTS=terraform-1.0.3,terraform-1.16.4,tofu-1.12.6
 ## shape the apply benchmark.
 bench: tools
 	$(CARGO) build --release -p sas-emulator

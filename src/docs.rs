@@ -43,6 +43,7 @@ pub fn pages(examples_dir: &Path) -> Vec<Page> {
             "data-source.tf",
             false,
         ),
+        (&schema.actions, "actions", "Action", "action.tf", false),
     ];
     for (types, dir, title, example, importable) in kinds {
         for (name, s) in types {

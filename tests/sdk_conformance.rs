@@ -1,7 +1,7 @@
 //! The official Python SDK, `alibabacloud-sas20181203` 10.3.2 (installed into `.tools/python` by
 //! `make tools`), against sas-emulator and against our client.
 //!
-//! - Conformance: for the seven operations the provider's client has, the SDK and `SasClient` send the
+//! - Conformance: for the eight operations the provider's client has, the SDK and `SasClient` send the
 //!   same inputs to two fresh emulators; the request logs must show the same parameters with
 //!   the same values (secrets hashed) in the same place (query or form), for V3 and V2. The
 //!   service is known to accept what its SDK sends, so this is what proves it accepts ours.
@@ -28,8 +28,8 @@ use std::time::Duration;
 use alicloud::{
     resolve, AddPrivateRegistryRequest, CallContext, DeletePrivateRegistryRequest, EndpointsConfig,
     ListImageRegistryExtraRequest, ListImageRegistryRegionRequest, ListPrivateRegistryListRequest,
-    ModifyImageRegistryRequest, PageImageRegistryRequest, ProviderConfig, RetryPolicy, SasClient,
-    Secret,
+    ModifyImageRegistryRequest, PageImageRegistryRequest, ProviderConfig,
+    RefreshRegistryTokenRequest, RetryPolicy, SasClient, Secret,
 };
 use sas_emulator::{
     introspect::LogEntry, Emulator, EmulatorConfig, FaultConfig, RunningEmulator,
@@ -120,7 +120,7 @@ fn emulator(token: Option<&str>) -> RunningEmulator {
     .expect("emulator")
 }
 
-/// The seven operations with fixed inputs, as SDK calls (`$id`: the last Add's Id).
+/// The eight operations with fixed inputs, as SDK calls (`$id`: the last Add's Id).
 fn sdk_calls() -> Value {
     json!([
         {"action": "AddPrivateRegistry", "args": {
@@ -139,6 +139,7 @@ fn sdk_calls() -> Value {
         {"action": "ModifyImageRegistry", "args": {
             "id": "$id", "password": NEW_PASSWORD, "user_name": "robot2", "trans_per_hour": 7,
             "domain_name": "quay2.example.com", "port": 8443, "registry_host_ip": "192.168.1.10"}},
+        {"action": "RefreshRegistryToken", "args": {"registry_id": "$id"}},
         {"action": "DeletePrivateRegistry", "args": {"registry_id": "$id"}},
         {"action": "ListImageRegistryRegion", "args": {"lang": "zh"}},
         {"action": "PageImageRegistry", "args": {
@@ -170,7 +171,7 @@ fn client(emu: &RunningEmulator, signature: &str, token: Option<&str>) -> SasCli
     SasClient::new(r)
 }
 
-/// The same seven operations through our client.
+/// The same eight operations through our client.
 async fn our_calls(c: &SasClient) {
     let cx = CallContext::with_timeout(Duration::from_secs(20), CancellationToken::new());
     c.add_private_registry(
@@ -229,6 +230,14 @@ async fn our_calls(c: &SasClient) {
     )
     .await
     .expect("modify");
+    let rotated = c
+        .refresh_registry_token(&RefreshRegistryTokenRequest { registry_id: id }, &cx)
+        .await
+        .expect("refresh token");
+    assert!(
+        rotated.data.is_some_and(|t| !t.expose().is_empty()),
+        "a new token"
+    );
     c.delete_private_registry(&DeletePrivateRegistryRequest { registry_id: id }, &cx)
         .await
         .expect("delete");

@@ -1,7 +1,7 @@
 //! `lifecycle { create_before_destroy = true }`: the new registry is made while the one it
 //! replaces still exists, with the same domain, host and region. The duplicate check must not
 //! mistake the old one for an orphan (it differs in what forced the replacement), so the
-//! replacement goes through, with Terraform 1.0.3 and 1.15.9 and OpenTofu 1.12.6, against an emulator with
+//! replacement goes through, with Terraform 1.0.3 and 1.16.4 and OpenTofu 1.12.6, against an emulator with
 //! its realism switches on.
 
 mod common;
@@ -27,7 +27,7 @@ fn harbor(version: &str) -> String {
 on_clients! {
     create_before_destroy:
     create_before_destroy_replaces_on_terraform_1_0_3 => Terraform1_0,
-    create_before_destroy_replaces_on_terraform_1_15_9 => Terraform1_15,
+    create_before_destroy_replaces_on_terraform_1_16_4 => Terraform1_16,
     create_before_destroy_replaces_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 

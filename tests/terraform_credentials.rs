@@ -128,7 +128,7 @@ fn keyless_lifecycle(client: Client, emulator: &Emulator, provider: &str, env: &
 on_clients! {
     ecs_role_through_hardened_metadata:
     ecs_role_through_hardened_metadata_on_terraform_1_0_3 => Terraform1_0,
-    ecs_role_through_hardened_metadata_on_terraform_1_15_9 => Terraform1_15,
+    ecs_role_through_hardened_metadata_on_terraform_1_16_4 => Terraform1_16,
 }
 
 /// Keyless through a credentials URI: `ALIBABA_CLOUD_CREDENTIALS_URI` alone, answered by the
@@ -155,7 +155,7 @@ fn credentials_uri_alone(client: Client) {
 on_clients! {
     credentials_uri_alone:
     credentials_uri_alone_on_terraform_1_0_3 => Terraform1_0,
-    credentials_uri_alone_on_terraform_1_15_9 => Terraform1_15,
+    credentials_uri_alone_on_terraform_1_16_4 => Terraform1_16,
 }
 
 /// A provider block that reaches the emulator's Sas and STS, and nothing about credentials.
@@ -237,7 +237,7 @@ fn rrsa_variables_alone(client: Client) {
 on_clients! {
     rrsa_variables_alone:
     rrsa_variables_alone_on_terraform_1_0_3 => Terraform1_0,
-    rrsa_variables_alone_on_terraform_1_15_9 => Terraform1_15,
+    rrsa_variables_alone_on_terraform_1_16_4 => Terraform1_16,
 }
 
 /// An apply that outlives its credentials: the emulator issues keys for 300 seconds at most.
@@ -300,7 +300,7 @@ fn token_rotated_and_credentials_expired_mid_apply(client: Client) {
 on_clients! {
     token_rotated_and_credentials_expired_mid_apply:
     token_rotated_and_credentials_expired_mid_apply_on_terraform_1_0_3 => Terraform1_0,
-    token_rotated_and_credentials_expired_mid_apply_on_terraform_1_15_9 => Terraform1_15,
+    token_rotated_and_credentials_expired_mid_apply_on_terraform_1_16_4 => Terraform1_16,
 }
 
 /// `~/.aliyun/config.json` with a base AccessKey, a ChainableRamRoleArn profile on it, an
@@ -400,7 +400,7 @@ fn new_profile_modes(client: Client) {
 on_clients! {
     new_profile_modes:
     new_profile_modes_on_terraform_1_0_3 => Terraform1_0,
-    new_profile_modes_on_terraform_1_15_9 => Terraform1_15,
+    new_profile_modes_on_terraform_1_16_4 => Terraform1_16,
 }
 
 /// A wrong audience, an expired JWT, an unreadable token file and a profile cycle: each fails
@@ -469,7 +469,7 @@ fn keyless_mistakes_are_named(client: Client) {
 on_clients! {
     keyless_mistakes_are_named:
     keyless_mistakes_are_named_on_terraform_1_0_3 => Terraform1_0,
-    keyless_mistakes_are_named_on_terraform_1_15_9 => Terraform1_15,
+    keyless_mistakes_are_named_on_terraform_1_16_4 => Terraform1_16,
 }
 
 /// Unix seconds `seconds` from now.

@@ -70,7 +70,7 @@ fn succeeds_at_once(s: &Scenario, args: &[&str]) {
 on_clients! {
     apply_and_destroy_converge_under_faults_without_duplicates:
     apply_and_destroy_converge_under_faults_on_terraform_1_0_3 => Terraform1_0,
-    apply_and_destroy_converge_under_faults_on_terraform_1_15_9 => Terraform1_15,
+    apply_and_destroy_converge_under_faults_on_terraform_1_16_4 => Terraform1_16,
     apply_and_destroy_converge_under_faults_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 

@@ -1,5 +1,5 @@
 //! What a new user hits in the first hour, each with the newest Terraform in the suite
-//! (1.15.9) against sas-emulator answering as the real service does (`--realism all`):
+//! (1.16.4) against sas-emulator answering as the real service does (`--realism all`):
 //! a destroy after the registry vanished, a quay token kept out of an import's plan, a
 //! region typo, a replacement that names its cause, the data source's masked user name.
 
@@ -10,7 +10,7 @@ use common::plan_file;
 use common::terraform::{on_clients, Client, Workspace};
 use serde_json::Value as Json;
 
-const NEWEST: Client = Client::Terraform1_15;
+const NEWEST: Client = Client::Terraform1_16;
 const HARBOR: &str = "alicloud_sas_private_registry.r";
 const QUAY: &str = "alicloud_sas_private_registry.q";
 const TOKEN: &str = "quay-first-hour-token";
@@ -38,7 +38,7 @@ on_clients! {
     destroy_finishes_after_an_imported_registry_vanished:
     /// Item 1. Terraform's destroy first runs a normal plan to refresh, and that plan proposes to
     /// create again a registry that vanished; a check only a create needs must not fail it.
-    destroy_finishes_after_an_imported_registry_vanished_on_terraform_1_15_9 => Terraform1_15,
+    destroy_finishes_after_an_imported_registry_vanished_on_terraform_1_16_4 => Terraform1_16,
     destroy_finishes_after_an_imported_registry_vanished_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 
@@ -69,7 +69,7 @@ fn destroy_finishes_after_an_imported_registry_vanished(client: Client) {
 /// registry validates and plans clean; adding one without them is refused at plan, each at its
 /// line, before any call.
 #[test]
-fn a_new_registry_without_what_adding_needs_is_refused_at_plan_on_terraform_1_15_9() {
+fn a_new_registry_without_what_adding_needs_is_refused_at_plan_on_terraform_1_16_4() {
     let s = Scenario::on_emulator_with(NEWEST, &["--realism", "all"]);
     let bare = harbor(&[("registry_type", "\"quay\"")], &["user_name", "password"]);
     s.ws.write_config(&format!("{}{bare}", s.providers()));
@@ -135,7 +135,7 @@ fn writes(s: &Scenario) -> Vec<String> {
     s.emulator()
         .requests()
         .iter()
-        .filter_map(|r| r["Action"].as_str().map(str::to_string))
+        .filter_map(|r| r["action"].as_str().map(str::to_string))
         .filter(|a| !a.starts_with("List") && !a.starts_with("Page"))
         .collect()
 }
@@ -146,7 +146,7 @@ on_clients! {
     /// write-only: no token reaches the plan (file or JSON) or the state, the first
     /// `extra_param_wo_version` is recorded without sending or replacing anything, and a later new
     /// token that needs a new registry names what forces the replacement, not the password.
-    an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state_on_terraform_1_15_9 => Terraform1_15,
+    an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state_on_terraform_1_16_4 => Terraform1_16,
     an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 
@@ -242,7 +242,7 @@ on_clients! {
     /// Item 3. A region typo is named at plan, before any call; a region newer than the provider
     /// passes with `skip_region_validation`, and an endpoint that does not resolve fails after a
     /// short retry, naming the endpoint, the region and the setting to fix.
-    a_region_typo_is_named_at_plan_and_an_unresolvable_endpoint_fails_fast_on_terraform_1_15_9 => Terraform1_15,
+    a_region_typo_is_named_at_plan_and_an_unresolvable_endpoint_fails_fast_on_terraform_1_16_4 => Terraform1_16,
     a_region_typo_is_named_at_plan_and_an_unresolvable_endpoint_fails_fast_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 
@@ -291,11 +291,11 @@ fn a_region_typo_is_named_at_plan_and_an_unresolvable_endpoint_fails_fast(client
 }
 
 /// Item 4. A warning is one diagnostic, the same at validate and at plan, so a client that
-/// merges the two walks' diagnostics shows it once. Terraform 1.15.9 does; Terraform 1.8.5 and
+/// merges the two walks' diagnostics shows it once. Terraform 1.16.4 does; Terraform 1.8.5 and
 /// OpenTofu 1.12.6 print both walks' (the provider cannot tell the walks apart without losing
 /// the warnings on values only the plan knows).
 #[test]
-fn a_warning_appears_once_in_plan_json_on_terraform_1_15_9() {
+fn a_warning_appears_once_in_plan_json_on_terraform_1_16_4() {
     warnings_in_plan_json(NEWEST, 1);
 }
 

@@ -133,7 +133,7 @@ fn a_provider_killed_mid_create_leaves_a_registry_the_next_apply_names_for_impor
     );
     assert!(
         flat.contains(&format!(
-            "terraform import alicloud_sas_private_registry.<name> {}",
+            "terraform import '<address of this resource>' {}",
             orphan[0]
         )),
         "gives the id and the import command:\n{text}"
@@ -161,7 +161,7 @@ on_clients! {
     ctrl_c_during_a_create_stops_cleanly_on_terraform_0_13_4 => Terraform0_13,
     ctrl_c_during_a_create_stops_cleanly_on_terraform_1_8_5 => Terraform1_8,
     ctrl_c_during_a_create_stops_cleanly_on_terraform_1_0_3 => Terraform1_0,
-    ctrl_c_during_a_create_stops_cleanly_on_terraform_1_15_9 => Terraform1_15,
+    ctrl_c_during_a_create_stops_cleanly_on_terraform_1_16_4 => Terraform1_16,
     ctrl_c_during_a_create_stops_cleanly_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 

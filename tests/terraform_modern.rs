@@ -1,4 +1,4 @@
-//! What today's clients (Terraform 1.8.5 and 1.15.9, OpenTofu 1.12.6) do beyond the lifecycle: configuration
+//! What today's clients (Terraform 1.8.5 and 1.16.4, OpenTofu 1.12.6) do beyond the lifecycle: configuration
 //! generated for an `import` block, provider functions looked up, and `moved` blocks across
 //! resource types. Every failure names the client.
 
@@ -24,7 +24,7 @@ fn registry() -> String {
 on_clients! {
     generated_config:
     generated_config_validates_and_plans_clean_on_terraform_1_8_5 => Terraform1_8,
-    generated_config_validates_and_plans_clean_on_terraform_1_15_9 => Terraform1_15,
+    generated_config_validates_and_plans_clean_on_terraform_1_16_4 => Terraform1_16,
     generated_config_validates_and_plans_clean_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 
@@ -72,7 +72,7 @@ fn generated_config(client: Client) {
     // the API chose when unset to the API; the others write every optional value themselves.
     assert_eq!(
         generated.contains("trans_per_hour"),
-        client != Client::Terraform1_15,
+        client != Client::Terraform1_16,
         "{client}: who wrote the configuration:\n{generated}"
     );
     let validate = ws.run(&["validate", "-no-color"]);
@@ -127,9 +127,9 @@ fn generated_config(client: Client) {
 }
 
 #[test]
-fn an_unknown_provider_function_is_reported_as_such_on_terraform_1_15_9() {
+fn an_unknown_provider_function_is_reported_as_such_on_terraform_1_16_4() {
     // Terraform finds no such function in the schema (which declares none) and says so itself.
-    unknown_function(Client::Terraform1_15, "Unknown provider function");
+    unknown_function(Client::Terraform1_16, "Unknown provider function");
 }
 
 #[test]
@@ -174,9 +174,9 @@ fn a_moved_block_across_types_gets_a_diagnostic_on_terraform_1_8_5() {
 }
 
 #[test]
-fn a_moved_block_across_types_gets_a_diagnostic_on_terraform_1_15_9() {
+fn a_moved_block_across_types_gets_a_diagnostic_on_terraform_1_16_4() {
     moved_across_types(
-        Client::Terraform1_15,
+        Client::Terraform1_16,
         "does not support moved operations across resource types",
     );
 }
@@ -209,12 +209,12 @@ fn moved_across_types(client: Client, expected: &str) {
     );
 }
 
-/// Terraform 1.15.9 is built here without the nine remote-state backends that live in nested
+/// Terraform 1.16.4 is built here without the nine remote-state backends that live in nested
 /// modules (scripts/patches/). What that leaves out shows as Terraform's own error for such a
 /// backend; local state, named explicitly, works as upstream's does.
 #[test]
-fn terraform_1_15_9_as_built_here_refuses_the_s3_backend_and_keeps_local_state() {
-    let client = Client::Terraform1_15;
+fn terraform_1_16_4_as_built_here_refuses_the_s3_backend_and_keeps_local_state() {
+    let client = Client::Terraform1_16;
     let s = Scenario::on_emulator_with(client, &[]);
     let with_backend = |backend: &str| {
         format!(

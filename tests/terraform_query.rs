@@ -1,4 +1,4 @@
-//! Adopting registries made outside Terraform with Terraform 1.15.9's `terraform query`: the
+//! Adopting registries made outside Terraform with Terraform 1.16.4's `terraform query`: the
 //! list resource finds them, `-generate-config-out` writes their configuration through our
 //! `GenerateResourceConfig`, and the import plan that follows changes nothing. Against the
 //! emulator with every realism switch on (masked user names, lower-cased domains, unset values
@@ -10,7 +10,7 @@ use alicloud::{AddPrivateRegistryRequest, Secret};
 use common::acceptance::Scenario;
 use common::terraform::{Client, Workspace};
 
-const CLIENT: Client = Client::Terraform1_15;
+const CLIENT: Client = Client::Terraform1_16;
 const ALL: &str = "list.alicloud_sas_private_registry.all";
 const QUAY_PROD: &str = "list.alicloud_sas_private_registry.quay_prod";
 /// The largest page `PageImageRegistry` serves: the count a paging listing would need.
@@ -272,24 +272,24 @@ fn resource_arguments(generated: &str) -> Vec<&str> {
 }
 
 #[test]
-fn adopting_no_registries_on_terraform_1_15_9() {
+fn adopting_no_registries_on_terraform_1_16_4() {
     adopt(0);
 }
 
 #[test]
-fn adopting_one_registry_on_terraform_1_15_9() {
+fn adopting_one_registry_on_terraform_1_16_4() {
     adopt(1);
 }
 
 #[test]
-fn adopting_250_registries_of_mixed_types_on_terraform_1_15_9() {
+fn adopting_250_registries_of_mixed_types_on_terraform_1_16_4() {
     adopt(250);
 }
 
 /// A throttled list answer is retried within the query; one the API refuses ends the listing
 /// with its code and RequestId.
 #[test]
-fn a_throttled_list_is_retried_and_a_refused_one_is_reported_on_terraform_1_15_9() {
+fn a_throttled_list_is_retried_and_a_refused_one_is_reported_on_terraform_1_16_4() {
     let s = scenario(3);
     let ws = s.fresh_workspace();
     use_example(&ws, EVERY_REGISTRY);
@@ -354,7 +354,7 @@ fn opentofu_1_12_6_ignores_the_list_resource_and_the_query_files() {
 /// and configuration generated from both would import it twice. The provider says so, naming
 /// the registry, and each example directory alone writes one import per registry.
 #[test]
-fn list_blocks_that_overlap_are_warned_of_and_the_examples_import_each_registry_once_on_terraform_1_15_9(
+fn list_blocks_that_overlap_are_warned_of_and_the_examples_import_each_registry_once_on_terraform_1_16_4(
 ) {
     let n = 9;
     let s = scenario(n);
@@ -382,10 +382,17 @@ fn list_blocks_that_overlap_are_warned_of_and_the_examples_import_each_registry_
         "{CLIENT}: Terraform writes one per result"
     );
     let flat = out.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert_eq!(
+    // Terraform shows the first of several like warnings, and counts the rest.
+    let more = match quay_prod - 1 {
+        0 => String::new(),
+        1 => "(and one more similar warning elsewhere)".into(),
+        n => format!("(and {n} more similar warnings elsewhere)"),
+    };
+    assert!(
         flat.matches("A registry is found by two list blocks")
-            .count(),
-        quay_prod,
+            .count()
+            == 1
+            && flat.contains(&more),
         "{CLIENT}: one warning per registry found twice:\n{out}"
     );
     assert!(

@@ -1,5 +1,5 @@
 //! The registry lifecycle with every client of the matrix (Terraform 0.13.4, 1.0.3, 1.8.5 and
-//! 1.15.9, OpenTofu 1.12.6) against sas-emulator (or the real API with TF_ACC=1): create, an empty
+//! 1.16.4, OpenTofu 1.12.6) against sas-emulator (or the real API with TF_ACC=1): create, an empty
 //! plan, in-place update, replacement, drift, out-of-band delete, import (on the command line,
 //! and with an `import` block where the client has them), destroy. The emulator runs with every
 //! realism switch on (`--realism all`: user name masked, domain lower-cased, unset fields left
@@ -40,7 +40,7 @@ on_clients! {
     lifecycle_on_terraform_0_13_4 => Terraform0_13,
     lifecycle_on_terraform_1_0_3 => Terraform1_0,
     lifecycle_on_terraform_1_8_5 => Terraform1_8,
-    lifecycle_on_terraform_1_15_9 => Terraform1_15,
+    lifecycle_on_terraform_1_16_4 => Terraform1_16,
     lifecycle_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 

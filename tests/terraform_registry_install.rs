@@ -275,7 +275,7 @@ on_clients! {
     installs_from_the_registry:
     installs_from_the_registry_on_terraform_0_13_4 => Terraform0_13,
     installs_from_the_registry_on_terraform_1_0_3 => Terraform1_0,
-    installs_from_the_registry_on_terraform_1_15_9 => Terraform1_15,
+    installs_from_the_registry_on_terraform_1_16_4 => Terraform1_16,
     installs_from_the_registry_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 

@@ -13,7 +13,7 @@ on_clients! {
     quay_with_extra_param_unknown_until_apply_on_terraform_0_13_4 => Terraform0_13,
     quay_with_extra_param_unknown_until_apply_on_terraform_1_0_3 => Terraform1_0,
     quay_with_extra_param_unknown_until_apply_on_terraform_1_8_5 => Terraform1_8,
-    quay_with_extra_param_unknown_until_apply_on_terraform_1_15_9 => Terraform1_15,
+    quay_with_extra_param_unknown_until_apply_on_terraform_1_16_4 => Terraform1_16,
     quay_with_extra_param_unknown_until_apply_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 

@@ -54,7 +54,7 @@ on_clients! {
     schema_over_mutual_tls_and_plaintext_on_terraform_0_13_4 => Terraform0_13,
     schema_over_mutual_tls_and_plaintext_on_terraform_1_0_3 => Terraform1_0,
     schema_over_mutual_tls_and_plaintext_on_terraform_1_8_5 => Terraform1_8,
-    schema_over_mutual_tls_and_plaintext_on_terraform_1_15_9 => Terraform1_15,
+    schema_over_mutual_tls_and_plaintext_on_terraform_1_16_4 => Terraform1_16,
     schema_over_mutual_tls_and_plaintext_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 

@@ -22,7 +22,7 @@ on_clients! {
     the_v0_state_plans_clean_on_terraform_0_13_4 => Terraform0_13,
     the_v0_state_plans_clean_on_terraform_1_0_3 => Terraform1_0,
     the_v0_state_plans_clean_on_terraform_1_8_5 => Terraform1_8,
-    the_v0_state_plans_clean_on_terraform_1_15_9 => Terraform1_15,
+    the_v0_state_plans_clean_on_terraform_1_16_4 => Terraform1_16,
     the_v0_state_plans_clean_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 

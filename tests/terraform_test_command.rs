@@ -1,4 +1,4 @@
-//! `terraform test` (Terraform 1.8.5 and 1.15.9) and `tofu test` (OpenTofu 1.12.6) run the example module
+//! `terraform test` (Terraform 1.8.5 and 1.16.4) and `tofu test` (OpenTofu 1.12.6) run the example module
 //! test a user can copy, `examples/tests/`, against sas-emulator: a plan run and an apply run
 //! with assertions on attributes, and a run that expects a bad value to fail.
 
@@ -12,7 +12,7 @@ use common::terraform::{on_clients, Client, Workspace};
 on_clients! {
     example_module_test:
     the_example_module_test_passes_on_terraform_1_8_5 => Terraform1_8,
-    the_example_module_test_passes_on_terraform_1_15_9 => Terraform1_15,
+    the_example_module_test_passes_on_terraform_1_16_4 => Terraform1_16,
     the_example_module_test_passes_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 

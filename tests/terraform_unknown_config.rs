@@ -44,7 +44,7 @@ fn region_after(gate: &str) -> String {
 on_clients! {
     unknown_region:
     no_api_call_with_an_unknown_region_on_terraform_1_8_5 => Terraform1_8,
-    no_api_call_with_an_unknown_region_on_terraform_1_15_9 => Terraform1_15,
+    no_api_call_with_an_unknown_region_on_terraform_1_16_4 => Terraform1_16,
     no_api_call_with_an_unknown_region_on_opentofu_1_12_6 => OpenTofu1_12,
     no_api_call_with_an_unknown_region_on_terraform_1_0_3 => Terraform1_0,
 }

@@ -35,7 +35,7 @@ on_clients! {
     validate_on_terraform_0_13_4 => Terraform0_13,
     validate_on_terraform_1_0_3 => Terraform1_0,
     validate_on_terraform_1_8_5 => Terraform1_8,
-    validate_on_terraform_1_15_9 => Terraform1_15,
+    validate_on_terraform_1_16_4 => Terraform1_16,
     validate_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 
@@ -130,7 +130,7 @@ fn examples_are_terraform_fmt_clean() {
     // The newest Terraform, which also formats the `.tftest.hcl` files under examples/tests.
     common::succeeds(
         "terraform fmt -check (it would change these examples)",
-        std::process::Command::new(Client::Terraform1_15.binary())
+        std::process::Command::new(Client::Terraform1_16.binary())
             .args(["fmt", "-check", "-recursive", "-diff", "-no-color"])
             .arg(&examples),
     );

@@ -1,5 +1,5 @@
 //! Secrets out of state and resource identity, with the clients that support them (Terraform
-//! 1.15.9 and OpenTofu 1.12.6), and a clear error from those that do not (Terraform 0.13.4,
+//! 1.16.4 and OpenTofu 1.12.6), and a clear error from those that do not (Terraform 0.13.4,
 //! 1.0.3 and 1.8.5).
 
 mod common;
@@ -61,7 +61,7 @@ fn emulator_password(backend: &Backend) -> Json {
 
 on_clients! {
     password_wo_stays_out_of_state:
-    password_wo_stays_out_of_state_and_a_new_version_sends_it_on_terraform_1_15_9 => Terraform1_15,
+    password_wo_stays_out_of_state_and_a_new_version_sends_it_on_terraform_1_16_4 => Terraform1_16,
     password_wo_stays_out_of_state_and_a_new_version_sends_it_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 
@@ -101,7 +101,7 @@ fn password_wo_stays_out_of_state(client: Client) {
 
 on_clients! {
     quay_tokens_stay_out_of_state:
-    quay_tokens_through_extra_param_wo_stay_out_of_state_on_terraform_1_15_9 => Terraform1_15,
+    quay_tokens_through_extra_param_wo_stay_out_of_state_on_terraform_1_16_4 => Terraform1_16,
     quay_tokens_through_extra_param_wo_stay_out_of_state_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 
@@ -186,7 +186,7 @@ fn write_only_refused(client: Client) {
 
 on_clients! {
     import_by_identity:
-    import_by_identity_with_an_empty_next_plan_on_terraform_1_15_9 => Terraform1_15,
+    import_by_identity_with_an_empty_next_plan_on_terraform_1_16_4 => Terraform1_16,
     import_by_identity_with_an_empty_next_plan_on_opentofu_1_12_6 => OpenTofu1_12,
 }
 

@@ -9,12 +9,14 @@ pub use session::Session;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::resources::{image_registry_regions, private_registries, private_registry};
+use crate::resources::{
+    image_registry_regions, private_registries, private_registry, refresh_registry_token,
+};
 use alicloud::sas::SasClient;
 use alicloud::CredentialSource;
 use tfplugin::framework::model::Model;
 use tfplugin::framework::{
-    DataSource, Diagnostic, Diagnostics, ListResource, ProviderDefinition, ProviderServer,
+    Action, DataSource, Diagnostic, Diagnostics, ListResource, ProviderDefinition, ProviderServer,
     Resource, Schema,
 };
 use tfplugin::value::Value;
@@ -94,6 +96,11 @@ impl ProviderDefinition for Alicloud {
     /// Every list resource (`terraform query`) the provider serves: one line each.
     fn list_resources(&self) -> Vec<Box<dyn ListResource<Session>>> {
         vec![Box::new(private_registry::PrivateRegistryList)]
+    }
+
+    /// Every action (Terraform ≥ 1.14's `action` blocks) the provider serves: one line each.
+    fn actions(&self) -> Vec<Box<dyn Action<Session>>> {
+        vec![Box::new(refresh_registry_token::RefreshRegistryToken)]
     }
 
     fn stop(&self) {

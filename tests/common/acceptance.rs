@@ -231,6 +231,15 @@ impl Scenario {
         &self.providers
     }
 
+    /// [`Self::providers`] with `argument` (a line of HCL) added to the provider block.
+    pub fn providers_with(&self, argument: &str) -> String {
+        self.providers.replacen(
+            "provider \"alicloud\" {",
+            &format!("provider \"alicloud\" {{\n  {argument}"),
+            1,
+        )
+    }
+
     /// The emulator this scenario runs against (only for `on_emulator` scenarios).
     pub fn emulator(&self) -> &super::backend::Emulator {
         match &self.backend {

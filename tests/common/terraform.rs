@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// One `#[test]` per client, each running the same scenario with it: `on_clients! { run:
-/// run_on_terraform_1_15_9 => Terraform1_15, ... }`. The names stay written out, so a failure
+/// run_on_terraform_1_16_4 => Terraform1_16, ... }`. The names stay written out, so a failure
 /// names its client and `cargo test NAME` finds it.
 #[allow(unused_macros)]
 macro_rules! on_clients {
@@ -22,6 +22,9 @@ macro_rules! on_clients {
 #[allow(unused_imports)]
 pub(crate) use on_clients;
 
+/// `apply` as the tests run it: approved, never asking, plain text.
+pub const APPLY: [&str; 4] = ["apply", "-auto-approve", "-input=false", "-no-color"];
+
 /// A client the suite runs against: which binary, and what it can do. The versions are the
 /// ones `scripts/install-tools.sh` pins; its install paths hold them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,7 +36,7 @@ pub enum Client {
     Terraform1_8,
     /// Built from the module proxy without nine remote-state backends (see
     /// `scripts/patches/`); everything a provider meets is upstream's.
-    Terraform1_15,
+    Terraform1_16,
     OpenTofu1_12,
 }
 
@@ -43,7 +46,7 @@ impl Client {
         Client::Terraform0_13,
         Client::Terraform1_0,
         Client::Terraform1_8,
-        Client::Terraform1_15,
+        Client::Terraform1_16,
         Client::OpenTofu1_12,
     ];
 
@@ -53,7 +56,7 @@ impl Client {
             Client::Terraform0_13 => "terraform-0.13.4/terraform",
             Client::Terraform1_0 => "terraform-1.0.3/terraform",
             Client::Terraform1_8 => "terraform-1.8.5/terraform",
-            Client::Terraform1_15 => "terraform-1.15.9/terraform",
+            Client::Terraform1_16 => "terraform-1.16.4/terraform",
             Client::OpenTofu1_12 => "tofu-1.12.6/tofu",
         }
     }
@@ -106,7 +109,7 @@ impl Client {
     pub fn has_import_blocks(self) -> bool {
         matches!(
             self,
-            Client::Terraform1_8 | Client::Terraform1_15 | Client::OpenTofu1_12
+            Client::Terraform1_8 | Client::Terraform1_16 | Client::OpenTofu1_12
         )
     }
 
@@ -427,6 +430,21 @@ impl Workspace {
             String::from_utf8_lossy(&out.stderr)
         );
         stdout
+    }
+
+    /// `apply -auto-approve`, which must succeed; its output.
+    pub fn apply(&self) -> String {
+        self.ok(&APPLY)
+    }
+
+    /// `apply -auto-approve`: whether it succeeded, and its output.
+    pub fn try_apply(&self) -> (bool, String) {
+        self.outcome(&APPLY)
+    }
+
+    /// `plan -out=<file>`: whether it succeeded, and its output.
+    pub fn plan_to(&self, file: &str) -> (bool, String) {
+        self.outcome(&["plan", "-input=false", "-no-color", &format!("-out={file}")])
     }
 
     /// `show -json` of the current state. The 0.13.4 build's `show` reads only plan files (it

@@ -38,6 +38,10 @@ ACTIONS = {
         "delete_private_registry_with_options",
         models.DeletePrivateRegistryRequest,
     ),
+    "RefreshRegistryToken": (
+        "refresh_registry_token_with_options",
+        models.RefreshRegistryTokenRequest,
+    ),
     "ListImageRegistryRegion": (
         "list_image_registry_region_with_options",
         models.ListImageRegistryRegionRequest,
@@ -68,6 +72,9 @@ def typed(action, body):
         out["success"] = body.success
     elif action == "DeletePrivateRegistry":
         out["data"] = body.data
+    elif action == "RefreshRegistryToken":
+        # The token itself is a secret: only that one came back.
+        out["has_token"] = isinstance(body.data, str) and len(body.data) > 0
     elif action == "ListImageRegistryRegion":
         regions = body.regions or []
         for r in regions:

@@ -30,7 +30,7 @@ use super::request::{Parameter, Request};
 use super::sas::{
     AddPrivateRegistryRequest, DeletePrivateRegistryRequest, ListImageRegistryExtraRequest,
     ListImageRegistryRegionRequest, ListPrivateRegistryListRequest, ModifyImageRegistryRequest,
-    PageImageRegistryRequest,
+    PageImageRegistryRequest, RefreshRegistryTokenRequest,
 };
 use super::sts::{AssumeRoleRequest, AssumeRoleWithOidcRequest};
 
@@ -43,6 +43,7 @@ const REQUESTS: &[(&str, &[Parameter])] = &[
     row::<DeletePrivateRegistryRequest>(),
     row::<PageImageRegistryRequest>(),
     row::<ListImageRegistryRegionRequest>(),
+    row::<RefreshRegistryTokenRequest>(),
     row::<AssumeRoleRequest>(),
     row::<AssumeRoleWithOidcRequest>(),
 ];
@@ -75,18 +76,23 @@ const IDENTIFIERS: [&str; 2] = ["Id", "RegistryId"];
 
 /// The one parameter of `action` that an error names as a whole word in its code or message,
 /// if exactly one does: `InvalidParameter.DomainName`, or `The parameter "RegistryRegionId"
-/// is invalid`.
+/// is invalid`. An identifier counts only when nothing else is named: then the object it
+/// names is what is wrong (`The parameter "RegistryId" is invalid: registry 9 does not
+/// exist`).
 pub fn named_in(action: &str, code: &str, message: &str) -> Option<&'static str> {
     let words: std::collections::HashSet<&str> = code
         .split(|c: char| !c.is_ascii_alphanumeric())
         .chain(message.split(|c: char| !c.is_ascii_alphanumeric()))
         .collect();
-    let mut named = table(action)?
+    let named: Vec<&'static str> = table(action)?
         .iter()
         .map(|p| p.name)
-        .filter(|p| !IDENTIFIERS.contains(p) && words.contains(p));
-    match (named.next(), named.next()) {
-        (Some(one), None) => Some(one),
+        .filter(|p| words.contains(p))
+        .collect();
+    let (identifiers, others): (Vec<_>, Vec<_>) =
+        named.into_iter().partition(|p| IDENTIFIERS.contains(p));
+    match (others.as_slice(), identifiers.as_slice()) {
+        ([one], _) | ([], [one]) => Some(one),
         _ => None,
     }
 }
@@ -136,6 +142,15 @@ mod tests {
             ),
             Some("Port"),
             "the registry's id is not what is wrong"
+        );
+        assert_eq!(
+            named_in(
+                "RefreshRegistryToken",
+                bad,
+                r#"The parameter "RegistryId" is invalid: registry 9 does not exist"#
+            ),
+            Some("RegistryId"),
+            "named alone, the registry is what is wrong"
         );
     }
 

@@ -35,6 +35,8 @@ const MODIFY_IMAGE_REGISTRY: Operation = op(ModifyImageRegistryRequest::ACTION, 
 /// A repeated delete can only fail with not-found, which the resource treats as deleted.
 const DELETE_PRIVATE_REGISTRY: Operation = op(DeletePrivateRegistryRequest::ACTION, true);
 const LIST_IMAGE_REGISTRY_REGION: Operation = op(ListImageRegistryRegionRequest::ACTION, true);
+/// Issuing a token again leaves the registry with a new token, which is all a caller asks.
+const REFRESH_REGISTRY_TOKEN: Operation = op(RefreshRegistryTokenRequest::ACTION, true);
 
 request! {
     /// `AddPrivateRegistry`.
@@ -205,6 +207,21 @@ request! {
 pub struct DeletePrivateRegistryResponse {
     pub request_id: Option<String>,
     pub data: Option<bool>,
+}
+
+request! {
+    /// `RefreshRegistryToken`: issues the registry a new token.
+    pub struct RefreshRegistryTokenRequest for "RefreshRegistryToken" {
+        pub registry_id: i64 => "RegistryId" in Query,
+    }
+}
+
+/// The answer holds the new token, which callers must not show.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct RefreshRegistryTokenResponse {
+    pub request_id: Option<String>,
+    pub data: Option<Secret>,
 }
 
 request! {
@@ -383,6 +400,14 @@ impl SasClient {
         ctx: &CallContext,
     ) -> Result<DeletePrivateRegistryResponse, Error> {
         self.call(&DELETE_PRIVATE_REGISTRY, req.params(), ctx).await
+    }
+
+    pub async fn refresh_registry_token(
+        &self,
+        req: &RefreshRegistryTokenRequest,
+        ctx: &CallContext,
+    ) -> Result<RefreshRegistryTokenResponse, Error> {
+        self.call(&REFRESH_REGISTRY_TOKEN, req.params(), ctx).await
     }
 
     pub async fn list_image_registry_region(

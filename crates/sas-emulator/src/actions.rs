@@ -491,8 +491,10 @@ fn list_extra(
     Ok(())
 }
 
-fn not_found(id: i64) -> ApiError {
-    ApiError::invalid("Id", format!("registry {id} does not exist"))
+/// An unknown registry, named by the action's own parameter (`Id` for `ModifyImageRegistry`,
+/// `RegistryId` for `RefreshRegistryToken`).
+fn not_found(parameter: &str, id: i64) -> ApiError {
+    ApiError::invalid(parameter, format!("registry {id} does not exist"))
 }
 
 fn modify(
@@ -523,7 +525,7 @@ fn modify(
     let before = ctx
         .store
         .mutate(|d| {
-            let r = d.get_mut(id).ok_or_else(|| not_found(id))?;
+            let r = d.get_mut(id).ok_or_else(|| not_found("Id", id))?;
             let before = r.clone();
             if let Some(p) = &password {
                 r.password_hash = secret_hash(p);
@@ -603,7 +605,7 @@ fn refresh_token(
     let token = ctx
         .store
         .mutate(|d| {
-            let r = d.get_mut(id).ok_or_else(|| not_found(id))?;
+            let r = d.get_mut(id).ok_or_else(|| not_found("RegistryId", id))?;
             r.token = ids::uuid_v4();
             r.gmt_modified = now;
             Ok::<_, ApiError>(r.token.clone())

@@ -132,6 +132,11 @@ impl<A: RegistryApi> Registries<A> {
         *self.reshaped_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
     }
 
+    /// Something else changed the registries (an action): the next read lists again.
+    pub fn forget_lists(&self) {
+        self.reshaped();
+    }
+
     /// The (possibly shared) list for one registry type.
     async fn list(
         &self,

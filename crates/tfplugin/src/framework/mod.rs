@@ -1,6 +1,6 @@
 //! What a provider is made of, independent of protocol version: schemas with the flags that
-//! drive planning, diagnostics, the [`Resource`] and [`DataSource`] traits a provider author
-//! implements, and the [`ProviderServer`] that serves them as the protocol-neutral
+//! drive planning, diagnostics, the [`Resource`], [`DataSource`], [`ListResource`] and
+//! [`Action`] traits a provider author implements, and the [`ProviderServer`] that serves them as the protocol-neutral
 //! [`Provider`] the adapters call.
 
 mod diagnostics;
@@ -16,12 +16,13 @@ pub mod validate;
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
 pub use plan::Plan;
 pub use provider::{
-    ApplyRequest, ApplyResponse, ImportResponse, ImportedResource, ListEvent, ListRequest,
-    PlanRequest, PlanResponse, Provider, ProviderSchema, ReadDataRequest, ReadRequest,
+    ActionEvent, ApplyRequest, ApplyResponse, ImportResponse, ImportedResource, ListEvent,
+    ListRequest, PlanRequest, PlanResponse, Provider, ProviderSchema, ReadDataRequest, ReadRequest,
     ReadResponse, ServerCapabilities, UpgradeRequest,
 };
 pub use resource::{
-    async_trait, DataSource, Found, ListResource, Outcome, ProviderDefinition, Resource,
+    async_trait, Action, DataSource, Found, ListResource, Outcome, Progress, ProviderDefinition,
+    Resource,
 };
 pub use schema::{
     Attribute, Block, IdentityAttribute, IdentitySchema, NestedBlock, Nesting, Schema,

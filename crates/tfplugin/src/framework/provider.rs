@@ -28,6 +28,8 @@ pub struct ProviderSchema {
     /// The `config` block of each list resource (Terraform ≥ 1.14's `list` blocks), by the
     /// name of the managed resource type whose objects it lists.
     pub list_resources: BTreeMap<String, Schema>,
+    /// The `config` block of each action (Terraform ≥ 1.14's `action` blocks).
+    pub actions: BTreeMap<String, Schema>,
     pub capabilities: ServerCapabilities,
 }
 
@@ -126,6 +128,15 @@ pub struct ListEvent {
     pub diagnostics: Diagnostics,
 }
 
+/// What an action says while it runs, and how it ended. Terraform shows each progress message
+/// as it comes, and takes the one completion as the end of the action.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ActionEvent {
+    Progress(String),
+    /// Error diagnostics mark the action failed.
+    Completed(Diagnostics),
+}
+
 /// The stored JSON, or why there is none.
 pub fn stored_json(raw: Option<&[u8]>) -> Result<Vec<u8>, Diagnostics> {
     raw.map(<[u8]>::to_vec).ok_or_else(|| {
@@ -202,6 +213,27 @@ pub trait Provider: Send + Sync + 'static {
         &self,
         req: ListRequest,
         events: tokio::sync::mpsc::Sender<ListEvent>,
+    ) -> impl Future<Output = ()> + Send;
+
+    /// Checks an action's configuration, which may hold unknowns.
+    fn validate_action_config(&self, _type_name: &str, _config: &Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    /// Checks an action Terraform plans to invoke; its configuration may hold unknowns (a
+    /// lifecycle trigger is planned before its resource exists). Nothing is kept for the
+    /// invoke, which may reach another process.
+    fn plan_action(&self, _type_name: &str, _config: &Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    /// Runs an action with its wholly known configuration, sending what it says to `events`;
+    /// the last event is its completion. Returns when the action has ended.
+    fn invoke_action(
+        &self,
+        type_name: &str,
+        config: &Value,
+        events: tokio::sync::mpsc::Sender<ActionEvent>,
     ) -> impl Future<Output = ()> + Send;
 
     /// The configuration Terraform writes for an object whose state is `state`.

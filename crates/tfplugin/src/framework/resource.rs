@@ -11,7 +11,7 @@
 use tokio::sync::mpsc;
 
 use super::plan::Plan;
-use super::provider::ListEvent;
+use super::provider::{ActionEvent, ListEvent};
 use super::{Diagnostic, Diagnostics, Schema, ServerCapabilities};
 use crate::value::Value;
 
@@ -169,6 +169,61 @@ impl Found {
     }
 }
 
+/// An action type (Terraform ≥ 1.14): an operation Terraform runs on demand (`terraform apply
+/// -invoke=action.T.N`) or on a resource's lifecycle event (`action_trigger`), which changes no
+/// state. Its configuration is a model, like a resource's.
+#[async_trait]
+pub trait Action<C>: Send + Sync + 'static {
+    fn type_name(&self) -> &'static str;
+
+    /// Built once, when the provider starts.
+    fn schema(&self) -> Schema;
+
+    /// The action's own checks of its configuration. Never judges an unknown value: Terraform
+    /// validates and plans an action before what it refers to exists. The server runs it when
+    /// Terraform validates the configuration, when it plans the action and before the invoke.
+    fn validate(&self, _config: &Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    /// Plan-time rules beyond [`Self::validate`]. `client` is `None` while the provider
+    /// configuration is unknown; a rule may consult what this process has seen through it,
+    /// but must not call the API, and must keep nothing for the invoke.
+    fn plan(&self, _client: Option<&C>, _config: &Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    /// Does the action, its configuration wholly known, telling Terraform what it is doing
+    /// through `progress`. Its error ends the action as failed.
+    async fn invoke(
+        &self,
+        client: &C,
+        config: &Value,
+        progress: &Progress,
+    ) -> Result<(), Diagnostics>;
+}
+
+/// Where an action says what it is doing; Terraform prints each message as it comes
+/// ("Action action.T.N (…): <message>").
+pub struct Progress {
+    events: mpsc::Sender<ActionEvent>,
+}
+
+impl Progress {
+    pub fn new(events: mpsc::Sender<ActionEvent>) -> Self {
+        Self { events }
+    }
+
+    /// One message; an empty one says nothing and is not sent.
+    pub async fn say(&self, message: impl Into<String>) {
+        let message = message.into();
+        if !message.trim().is_empty() {
+            // A client that stopped reading needs no progress.
+            let _ = self.events.send(ActionEvent::Progress(message)).await;
+        }
+    }
+}
+
 /// A data source type.
 #[async_trait]
 pub trait DataSource<C>: Send + Sync + 'static {
@@ -234,6 +289,10 @@ pub trait ProviderDefinition: Send + Sync + 'static {
     fn data_sources(&self) -> Vec<Box<dyn DataSource<Self::Client>>>;
 
     fn list_resources(&self) -> Vec<Box<dyn ListResource<Self::Client>>> {
+        Vec::new()
+    }
+
+    fn actions(&self) -> Vec<Box<dyn Action<Self::Client>>> {
         Vec::new()
     }
 

@@ -11,11 +11,13 @@ use tokio::sync::mpsc;
 
 use super::plan;
 use super::provider::{
-    decode_stored, stored_json, ApplyRequest, ApplyResponse, ImportResponse, ImportedResource,
-    ListEvent, ListRequest, PlanRequest, PlanResponse, Provider, ProviderSchema, ReadDataRequest,
-    ReadRequest, ReadResponse, UpgradeRequest,
+    decode_stored, stored_json, ActionEvent, ApplyRequest, ApplyResponse, ImportResponse,
+    ImportedResource, ListEvent, ListRequest, PlanRequest, PlanResponse, Provider, ProviderSchema,
+    ReadDataRequest, ReadRequest, ReadResponse, UpgradeRequest,
 };
-use super::resource::{DataSource, Found, ListResource, ProviderDefinition, Resource};
+use super::resource::{
+    Action, DataSource, Found, ListResource, Progress, ProviderDefinition, Resource,
+};
 use super::{Block, Diagnostic, Diagnostics};
 use crate::value::Value;
 
@@ -25,6 +27,7 @@ pub struct ProviderServer<D: ProviderDefinition> {
     resources: BTreeMap<&'static str, Box<dyn Resource<D::Client>>>,
     data_sources: BTreeMap<&'static str, Box<dyn DataSource<D::Client>>>,
     list_resources: BTreeMap<&'static str, Box<dyn ListResource<D::Client>>>,
+    actions: BTreeMap<&'static str, Box<dyn Action<D::Client>>>,
     /// Set by ConfigureProvider; Terraform configures a provider process once, and a repeat
     /// keeps the first.
     configured: OnceLock<Configured<D::Client>>,
@@ -62,6 +65,11 @@ impl<D: ProviderDefinition> ProviderServer<D> {
             .into_iter()
             .map(|l| (l.type_name(), l))
             .collect();
+        let actions: BTreeMap<_, _> = definition
+            .actions()
+            .into_iter()
+            .map(|a| (a.type_name(), a))
+            .collect();
         let schema = ProviderSchema {
             provider: definition.schema(),
             resources: resources
@@ -76,6 +84,10 @@ impl<D: ProviderDefinition> ProviderServer<D> {
                 .iter()
                 .map(|(name, l)| (name.to_string(), l.schema()))
                 .collect(),
+            actions: actions
+                .iter()
+                .map(|(name, a)| (name.to_string(), a.schema()))
+                .collect(),
             capabilities: definition.capabilities(),
         };
         Self {
@@ -84,6 +96,7 @@ impl<D: ProviderDefinition> ProviderServer<D> {
             resources,
             data_sources,
             list_resources,
+            actions,
             configured: OnceLock::new(),
         }
     }
@@ -420,6 +433,51 @@ impl<D: ProviderDefinition> Provider for ProviderServer<D> {
             // A client that stopped reading needs no error.
             let _ = events.send(failed).await;
         }
+    }
+
+    fn validate_action_config(&self, type_name: &str, config: &Value) -> Diagnostics {
+        match self.actions.get(type_name) {
+            Some(a) => a.validate(config),
+            None => not_served(type_name),
+        }
+    }
+
+    fn plan_action(&self, type_name: &str, config: &Value) -> Diagnostics {
+        let Some(action) = self.actions.get(type_name) else {
+            return not_served(type_name);
+        };
+        let mut d = action.validate(config);
+        if !d.has_errors() {
+            d.extend(action.plan(self.client().ok(), config));
+        }
+        d
+    }
+
+    /// The action's checks again, every value known now, then the action; its completion is
+    /// sent whatever happened, so the client always learns how it ended.
+    async fn invoke_action(
+        &self,
+        type_name: &str,
+        config: &Value,
+        events: mpsc::Sender<ActionEvent>,
+    ) {
+        let ended = match (self.actions.get(type_name), self.client()) {
+            (None, _) => Err(not_served(type_name)),
+            (_, Err(d)) => Err(d),
+            (Some(action), Ok(client)) => {
+                // Its warnings were shown when the action was planned.
+                let checked = action.validate(config);
+                if checked.has_errors() {
+                    Err(checked)
+                } else {
+                    let progress = Progress::new(events.clone());
+                    action.invoke(client, config, &progress).await
+                }
+            }
+        };
+        let diagnostics = ended.err().unwrap_or_default();
+        // A client that stopped reading needs no completion.
+        let _ = events.send(ActionEvent::Completed(diagnostics)).await;
     }
 
     fn generate_resource_config(&self, type_name: &str, state: &Value) -> (Value, Diagnostics) {

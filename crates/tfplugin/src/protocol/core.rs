@@ -8,8 +8,9 @@ use std::sync::Arc;
 use super::codec::{self, decode, encode, WireValue};
 use super::rules;
 use crate::framework::{
-    ApplyRequest, Diagnostic, Diagnostics, ImportedResource, ListEvent, ListRequest, PlanRequest,
-    PlanResponse, Provider, ProviderSchema, ReadDataRequest, ReadRequest, Schema, UpgradeRequest,
+    ActionEvent, ApplyRequest, Diagnostic, Diagnostics, ImportedResource, ListEvent, ListRequest,
+    PlanRequest, PlanResponse, Provider, ProviderSchema, ReadDataRequest, ReadRequest, Schema,
+    UpgradeRequest,
 };
 use crate::value::{decode_json, AttributePath, Type, Value};
 
@@ -42,6 +43,9 @@ pub struct EncodedListEvent {
 /// The results of a `list` block, encoded as the client reads them.
 pub type ListEvents = std::pin::Pin<Box<dyn tokio_stream::Stream<Item = EncodedListEvent> + Send>>;
 
+/// What an action said, encoded as the client reads it: a progress message, or its completion.
+pub type ActionEvents = std::pin::Pin<Box<dyn tokio_stream::Stream<Item = ActionEvent> + Send>>;
+
 /// What the client told us it can do (`ClientCapabilities`; absent means none).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ClientCapabilities {
@@ -55,6 +59,8 @@ pub struct Core<P> {
     data_sources: HashMap<String, Type>,
     /// The type of each list resource's `config` block.
     list_resources: HashMap<String, Type>,
+    /// The type of each action's `config` block.
+    actions: HashMap<String, Type>,
 }
 
 /// The types a resource's values decode with: its state, and its identity if it has one.
@@ -115,6 +121,11 @@ impl<P: Provider> Core<P> {
                 .collect(),
             list_resources: schema
                 .list_resources
+                .iter()
+                .map(|(name, s)| (name.clone(), s.value_type()))
+                .collect(),
+            actions: schema
+                .actions
                 .iter()
                 .map(|(name, s)| (name.clone(), s.value_type()))
                 .collect(),
@@ -521,6 +532,75 @@ impl<P: Provider> Core<P> {
     }
 
     /// A list block's `config`, decoded with its list resource's type.
+    /// An action's configuration. Terraform sends a null object for an action without a
+    /// `config` block; it stands for a block whose arguments are all null, so a required one
+    /// is reported missing rather than the whole block.
+    fn action_config(
+        &self,
+        type_name: &str,
+        config: Option<WireValue<'_>>,
+    ) -> Result<Value, Diagnostics> {
+        let what = "action configuration";
+        let ty = self
+            .actions
+            .get(type_name)
+            .ok_or_else(|| unknown_type("action", type_name))?;
+        let block = &self.schema().actions[type_name].block;
+        let config = match decode(config, ty, what)? {
+            Value::Null => block.empty_value(),
+            v => v,
+        };
+        let missing = block.missing_required(&config);
+        if missing.has_errors() {
+            return Err(missing);
+        }
+        Ok(config)
+    }
+
+    pub fn validate_action_config(
+        &self,
+        type_name: &str,
+        config: Option<WireValue<'_>>,
+    ) -> Diagnostics {
+        match self.action_config(type_name, config) {
+            Ok(v) => self.provider.validate_action_config(type_name, &v),
+            Err(d) => d,
+        }
+    }
+
+    pub fn plan_action(&self, type_name: &str, config: Option<WireValue<'_>>) -> Diagnostics {
+        match self.action_config(type_name, config) {
+            Ok(v) => self.provider.plan_action(type_name, &v),
+            Err(d) => d,
+        }
+    }
+
+    /// What the action says while it runs, as the client reads it: the action runs in its own
+    /// task, and its events pass through Terraform's rules for the stream
+    /// ([`rules::invoke_events`]).
+    pub fn invoke_action(&self, type_name: &str, config: Option<WireValue<'_>>) -> ActionEvents {
+        let config = self.action_config(type_name, config).and_then(|config| {
+            if config.is_wholly_known() {
+                Ok(config)
+            } else {
+                Err(Diagnostic::error(
+                    "Action configuration unknown",
+                    "An action is invoked with every value of its configuration known; this one is not, which is a bug in Terraform.",
+                )
+                .into())
+            }
+        });
+        let config = match config {
+            Ok(c) => c,
+            Err(d) => return Box::pin(tokio_stream::once(ActionEvent::Completed(d))),
+        };
+        let (events, said) = tokio::sync::mpsc::channel(8);
+        let provider = self.provider.clone();
+        let type_name = type_name.to_string();
+        tokio::spawn(async move { provider.invoke_action(&type_name, &config, events).await });
+        rules::invoke_events(tokio_stream::wrappers::ReceiverStream::new(said))
+    }
+
     fn list_config(
         &self,
         type_name: &str,

@@ -3,7 +3,8 @@
 
 /// RPCs we do not serve: each answers `Unimplemented`, saying what is not supported. Written
 /// out in the form `#[tonic::async_trait]` gives trait methods (boxed futures), because that
-/// attribute does not look inside a macro; v5 and v6 list theirs once each.
+/// attribute does not look inside a macro invocation; `service.rs` lists those of both versions,
+/// v6 its own.
 macro_rules! unsupported_rpcs {
     ($($name:ident($request:ty) -> $response:ty: $what:literal;)*) => {$(
         fn $name<'life0, 'async_trait>(
@@ -28,12 +29,15 @@ macro_rules! unsupported_rpcs {
 mod codec;
 mod core;
 mod rules;
+mod service;
 pub mod v5;
 pub mod v6;
 mod wire;
 
 pub use self::codec::WireValue;
-pub use self::core::{ClientCapabilities, Core, EncodedImport, EncodedListEvent, ListEvents};
+pub use self::core::{
+    ActionEvents, ClientCapabilities, Core, EncodedImport, EncodedListEvent, ListEvents,
+};
 
 /// gRPC message limit each way. Terraform sends whole configurations and states in one message;
 /// tonic's 4 MiB default would fail large ones.

@@ -3,7 +3,13 @@
 //! provider is refused, an import by identity names its object and gets that object. Each rule
 //! is a pure function of the schema and the values, tested here.
 
-use crate::framework::{Block, Diagnostic, Diagnostics, IdentitySchema};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio_stream::Stream;
+
+use super::core::ActionEvents;
+use crate::framework::{ActionEvent, Block, Diagnostic, Diagnostics, IdentitySchema};
 use crate::value::{AttributePath, Value};
 
 /// A client that cannot keep write-only values out of state must not be given one: it would
@@ -56,6 +62,57 @@ pub fn stored_identity(value: Value) -> Result<Value, Diagnostics> {
         Ok(value)
     } else {
         Err(Diagnostic::error("Invalid stored identity", "The stored identity is null.").into())
+    }
+}
+
+/// An action's events as Terraform's client must read them (Terraform 1.14–1.16,
+/// `internal/plugin6/grpc_provider.go`): an event with nothing in it makes the client panic, so
+/// an empty progress message is dropped; the client takes a stream that closes without a
+/// completion for a success it never reports, so a stream that ends without one (a task that
+/// panicked) gets a completion with an error; and nothing follows the completion.
+pub fn invoke_events<S>(said: S) -> ActionEvents
+where
+    S: Stream<Item = ActionEvent> + Send + Unpin + 'static,
+{
+    Box::pin(InvokeEvents { said, done: false })
+}
+
+struct InvokeEvents<S> {
+    said: S,
+    done: bool,
+}
+
+impl<S: Stream<Item = ActionEvent> + Unpin> Stream for InvokeEvents<S> {
+    type Item = ActionEvent;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<ActionEvent>> {
+        loop {
+            if self.done {
+                return Poll::Ready(None);
+            }
+            let event = match Pin::new(&mut self.said).poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(event) => event,
+            };
+            match event {
+                Some(ActionEvent::Progress(m)) if m.trim().is_empty() => continue,
+                Some(progress @ ActionEvent::Progress(_)) => return Poll::Ready(Some(progress)),
+                Some(completed @ ActionEvent::Completed(_)) => {
+                    self.done = true;
+                    return Poll::Ready(Some(completed));
+                }
+                None => {
+                    self.done = true;
+                    return Poll::Ready(Some(ActionEvent::Completed(
+                        Diagnostic::error(
+                            "The action ended without a result",
+                            "The provider stopped before saying how the action ended, so it may or may not have taken effect; this is a bug in the provider.",
+                        )
+                        .into(),
+                    )));
+                }
+            }
+        }
     }
 }
 
@@ -148,6 +205,44 @@ mod tests {
             version: 0,
             attributes: vec![attr("id", true), attr("region", false)],
         }
+    }
+
+    /// The events of `said`, as the client reads them.
+    fn read(said: Vec<ActionEvent>) -> Vec<ActionEvent> {
+        use tokio_stream::StreamExt;
+        let events = invoke_events(tokio_stream::iter(said));
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime")
+            .block_on(events.collect())
+    }
+
+    #[test]
+    fn an_invoke_stream_ends_with_exactly_one_completion_and_no_empty_event() {
+        let done = ActionEvent::Completed(Diagnostics::new());
+        let said = |m: &str| ActionEvent::Progress(m.into());
+        assert_eq!(
+            read(vec![
+                said("one"),
+                said(" "),
+                said(""),
+                said("two"),
+                done.clone()
+            ]),
+            vec![said("one"), said("two"), done.clone()],
+            "empty messages dropped"
+        );
+        assert_eq!(
+            read(vec![done.clone(), said("late"), done.clone()]),
+            vec![done.clone()],
+            "nothing after the completion"
+        );
+        let ended = read(vec![said("one")]);
+        assert_eq!(ended.len(), 2);
+        assert!(
+            matches!(&ended[1], ActionEvent::Completed(d) if d.has_errors()),
+            "a stream that stops without a completion fails: {ended:?}"
+        );
     }
 
     #[test]

@@ -200,6 +200,45 @@ macro_rules! shared_conversions {
             }))
         }
 
+        /// Each action's schema. Terraform reads the block without checking it is there, so
+        /// there always is one.
+        pub(crate) fn action_schemas(
+            m: &std::collections::BTreeMap<String, Schema>,
+        ) -> std::collections::HashMap<String, pb::ActionSchema> {
+            m.iter()
+                .map(|(k, s)| {
+                    (
+                        k.clone(),
+                        pb::ActionSchema {
+                            schema: Some(schema(s)),
+                        },
+                    )
+                })
+                .collect()
+        }
+
+        /// What an action says, as the client reads it; each event holds a progress message or
+        /// the completion (`rules::invoke_events` made sure of both).
+        pub(crate) fn action_events(
+            events: crate::protocol::ActionEvents,
+        ) -> tonic::codegen::BoxStream<pb::invoke_action::Event> {
+            use crate::framework::ActionEvent;
+            use pb::invoke_action::event;
+            use tokio_stream::StreamExt;
+            Box::pin(events.map(|e| {
+                Ok(pb::invoke_action::Event {
+                    r#type: Some(match e {
+                        ActionEvent::Progress(message) => {
+                            event::Type::Progress(event::Progress { message })
+                        }
+                        ActionEvent::Completed(d) => event::Type::Completed(event::Completed {
+                            diagnostics: diagnostics(&d),
+                        }),
+                    }),
+                })
+            }))
+        }
+
         /// A status for RPCs we declare but do not implement.
         pub(crate) fn unsupported(what: &str) -> tonic::Status {
             tonic::Status::unimplemented(format!("{what} is not supported by this provider"))
