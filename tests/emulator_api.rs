@@ -70,6 +70,13 @@ async fn registry_lifecycle_with_v3_signatures() {
     let token = data["Token"].as_str().unwrap().to_string();
     assert_eq!(token.len(), 36);
     assert!(!r.text.contains("s3cret-Passw0rd"));
+    // What makes this the V3 lifecycle: the request went as V3 (ACS3-HMAC-SHA256 in the
+    // Authorization header, no Signature parameter) and the emulator verified it as such.
+    let logged = unsigned_get(addr, "/_emulator/requests").await.json;
+    let first = &logged[0];
+    assert_eq!(first["signature"], "V3", "{first}");
+    assert_eq!(first["outcome"], "Success", "{first}");
+    assert!(first["params"].get("Signature").is_none(), "{first}");
 
     // Ids increase.
     let r2 = c.call(&harbor(), &creds()).await.unwrap();

@@ -246,6 +246,19 @@ async fn faults_change_at_run_time_and_spare_introspection() {
     ] {
         let r = set(bad).await;
         assert_eq!(r.status, 400, "{bad}: {}", r.text);
+        let now = probe::plain(emu.addr(), Method::GET, "/_emulator/faults", "")
+            .await
+            .unwrap();
+        assert_eq!(
+            (now.json["reset_rate"].as_f64(), now.json["throttle_rate"].as_f64()),
+            (Some(1.0), Some(0.0)),
+            "{bad} left the old settings: {}",
+            now.text
+        );
+        assert!(
+            probe::call(emu.addr(), &add(), &creds()).await.is_err(),
+            "{bad}: resets still in force"
+        );
     }
     let r = set("{}").await;
     assert_eq!(r.status, 200);

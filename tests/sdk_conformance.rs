@@ -391,11 +391,13 @@ fn sdk_answers_parse_into_its_models() {
         assert_eq!(r[3]["typed"]["extras"][0]["namespace"], "team-a");
         assert_eq!(r[3]["typed"]["extras"][0]["registry_id"], quay_id);
         assert_eq!(r[4]["typed"]["success"], true);
-        assert_eq!(r[5]["typed"]["data"], true);
-        assert_eq!(r[6]["typed"]["regions"][0]["region_id"], "cn-hangzhou");
-        assert_eq!(r[6]["typed"]["regions"][0]["region_name"], "华东1（杭州）");
+        assert_eq!(r[5]["typed"]["has_token"], true, "a new token, in the SDK's model");
+        assert!(!r[5]["model"].is_null(), "{}", r[5]);
+        assert_eq!(r[6]["typed"]["data"], true);
+        assert_eq!(r[7]["typed"]["regions"][0]["region_id"], "cn-hangzhou");
+        assert_eq!(r[7]["typed"]["regions"][0]["region_name"], "华东1（杭州）");
         // A page of one: the harbor registry (the quay one was deleted), and where it stands.
-        let page = &r[7]["typed"];
+        let page = &r[8]["typed"];
         assert_eq!(
             page["registries"].as_array().map(Vec::len),
             Some(1),

@@ -7,16 +7,13 @@
 
 mod common;
 
+use common::{assert_says, flat};
+
 use common::acceptance::{harbor, resource_values, Scenario};
 use common::terraform::Client;
 
 const CLIENT: Client = Client::Terraform1_16;
 const REGISTRY: &str = "alicloud_sas_private_registry.r";
-
-/// Whitespace folded, so a message wrapped by the client's renderer reads as one line.
-fn flat(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
 
 /// The token the emulator holds for the only registry.
 fn token(s: &Scenario) -> String {
@@ -70,25 +67,22 @@ fn apply_invoke_rotates_a_registrys_token_and_the_next_plan_is_empty_on_terrafor
     );
     let before = token(&s);
 
-    let out = s.ws.ok(&[
-        "apply",
-        "-auto-approve",
-        "-input=false",
-        "-no-color",
-        "-invoke=action.alicloud_sas_refresh_registry_token.rotate",
-    ]);
+    let out =
+        s.ws.apply_with(&["-invoke=action.alicloud_sas_refresh_registry_token.rotate"]);
     let after = token(&s);
     assert_ne!(before, after, "{CLIENT}: the registry has a new token");
     assert_eq!(refresh_calls(&s), 1, "{CLIENT}: one call");
     let text = flat(&out);
-    for wanted in [
-        "Action started: action.alicloud_sas_refresh_registry_token.rotate",
-        "requesting a new token for registry",
-        "Action complete: action.alicloud_sas_refresh_registry_token.rotate",
-        "Actions: 1 invoked.",
-    ] {
-        assert!(text.contains(wanted), "{CLIENT}: {wanted:?} in:\n{out}");
-    }
+    assert_says(
+        CLIENT,
+        &text,
+        &[
+            "Action started: action.alicloud_sas_refresh_registry_token.rotate",
+            "requesting a new token for registry",
+            "Action complete: action.alicloud_sas_refresh_registry_token.rotate",
+            "Actions: 1 invoked.",
+        ],
+    );
     assert!(
         !out.contains(&after) && !out.contains(&before),
         "{CLIENT}: a token in the output:\n{out}"
@@ -96,13 +90,7 @@ fn apply_invoke_rotates_a_registrys_token_and_the_next_plan_is_empty_on_terrafor
 
     // The token is computed: the refresh records the new one, and nothing is planned.
     common::acceptance::assert_plan_empty(&s.ws, "after the rotation");
-    s.ws.ok(&[
-        "apply",
-        "-refresh-only",
-        "-auto-approve",
-        "-input=false",
-        "-no-color",
-    ]);
+    s.ws.apply_with(&["-refresh-only"]);
     assert_eq!(
         resource_values(&s.ws.state(), REGISTRY)["token"],
         after.as_str(),
@@ -156,14 +144,16 @@ fn a_denied_rotation_fails_the_apply_under_halt_naming_the_code_on_terraform_1_1
     let (ok, out) = s.ws.try_apply();
     assert!(!ok, "{CLIENT}: halt fails the apply:\n{out}");
     let text = flat(&out);
-    for wanted in [
-        "Action failed: action.alicloud_sas_refresh_registry_token.rotate",
-        "NoPermission",
-        "RequestId",
-        "yundun-sas:RefreshRegistryToken",
-    ] {
-        assert!(text.contains(wanted), "{CLIENT}: {wanted:?} in:\n{out}");
-    }
+    assert_says(
+        CLIENT,
+        &text,
+        &[
+            "Action failed: action.alicloud_sas_refresh_registry_token.rotate",
+            "NoPermission",
+            "RequestId",
+            "yundun-sas:RefreshRegistryToken",
+        ],
+    );
     // The registry was created before the action ran: it is kept, in state and untainted.
     assert_eq!(s.emulator().registries().len(), 1, "{CLIENT}: the registry");
     let state = s.ws.state();
@@ -188,14 +178,16 @@ fn a_denied_rotation_under_continue_is_a_warning_and_the_registry_is_kept_on_ter
     let (ok, out) = s.ws.try_apply();
     assert!(ok, "{CLIENT}: continue lets the apply finish:\n{out}");
     let text = flat(&out);
-    for wanted in [
-        "Warning:",
-        "NoPermission",
-        "1 added",
-        "Actions: 1 invoked, 1 failed.",
-    ] {
-        assert!(text.contains(wanted), "{CLIENT}: {wanted:?} in:\n{out}");
-    }
+    assert_says(
+        CLIENT,
+        &text,
+        &[
+            "Warning:",
+            "NoPermission",
+            "1 added",
+            "Actions: 1 invoked, 1 failed.",
+        ],
+    );
     assert_eq!(
         s.emulator().registries().len(),
         1,
@@ -234,22 +226,19 @@ fn an_action_is_checked_at_plan_where_known_and_an_unknown_registry_is_named_on_
         s.providers(),
         rotation("gone", "\"424242\"")
     ));
-    let (ok, out) = s.ws.outcome(&[
-        "apply",
-        "-auto-approve",
-        "-input=false",
-        "-no-color",
-        "-invoke=action.alicloud_sas_refresh_registry_token.gone",
-    ]);
+    let (ok, out) =
+        s.ws.try_apply_with(&["-invoke=action.alicloud_sas_refresh_registry_token.gone"]);
     assert!(!ok, "{CLIENT}: no such registry:\n{out}");
     let text = flat(&out);
-    for wanted in [
-        "Security Center has no registry 424242",
-        "RequestId",
-        "registry_id",
-    ] {
-        assert!(text.contains(wanted), "{CLIENT}: {wanted:?} in:\n{out}");
-    }
+    assert_says(
+        CLIENT,
+        &text,
+        &[
+            "Security Center has no registry 424242",
+            "RequestId",
+            "registry_id",
+        ],
+    );
 }
 
 /// OpenTofu has no actions: it takes the schema with the action in it and ignores it.

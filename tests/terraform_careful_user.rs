@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::{assert_says, flat};
+
 use common::acceptance::{harbor, planned_actions, quay, resource_values, Scenario};
 use common::plan_file;
 use common::terraform::{on_clients, Client, Workspace};
@@ -35,11 +37,6 @@ fn id_of(ws: &Workspace, address: &str) -> String {
         .as_str()
         .unwrap_or_else(|| panic!("{address} has no id"))
         .to_string()
-}
-
-/// Whitespace folded, so a message wrapped by the client's renderer reads as one line.
-fn flat(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// One optional argument's journey: set beside what its registry needs, then removed from the
@@ -276,13 +273,7 @@ fn a_port_left_unset_follows_the_registry(client: Client) {
     s.ws.write_config(&format!("{}{}", s.providers(), harbor(&[], &[])));
     common::acceptance::assert_plan_empty(&s.ws, "port removed");
     s.emulator().modify(&id, serde_json::json!({"Port": 8443}));
-    s.ws.ok(&[
-        "apply",
-        "-refresh-only",
-        "-auto-approve",
-        "-input=false",
-        "-no-color",
-    ]);
+    s.ws.apply_with(&["-refresh-only"]);
     assert_eq!(
         resource_values(&s.ws.state(), HARBOR)["port"],
         8443,
@@ -324,15 +315,17 @@ fn an_https_provider_against_an_http_endpoint_fails_in_seconds_naming_protocol(c
         "{client}: HTTPS cannot reach an HTTP endpoint:\n{text}"
     );
     let text = flat(&text);
-    for wanted in [
-        "cannot reach the Security Center endpoint",
-        "it does not speak TLS",
-        "gave up after 3 attempt(s)",
-        "set protocol = \"HTTP\"",
-        "ALIBABA_CLOUD_ENDPOINT_SAS",
-    ] {
-        assert!(text.contains(wanted), "{client}: {wanted:?} in:\n{text}");
-    }
+    assert_says(
+        client,
+        &text,
+        &[
+            "cannot reach the Security Center endpoint",
+            "it does not speak TLS",
+            "gave up after 3 attempt(s)",
+            "set protocol = \"HTTP\"",
+            "ALIBABA_CLOUD_ENDPOINT_SAS",
+        ],
+    );
     assert!(
         took < std::time::Duration::from_secs(60),
         "{client}: took {took:?}, the retries must be few:\n{text}"
@@ -415,13 +408,15 @@ fn two_instances_describing_one_registry_are_told_apart(client: Client) {
         "{client}: one registry cannot be two resources:\n{text}"
     );
     let text = flat(&text);
-    for wanted in [
-        "Another resource of this configuration manages this registry",
-        "give each its own domain_name",
-        "count.index",
-    ] {
-        assert!(text.contains(wanted), "{client}: {wanted:?} in:\n{text}");
-    }
+    assert_says(
+        client,
+        &text,
+        &[
+            "Another resource of this configuration manages this registry",
+            "give each its own domain_name",
+            "count.index",
+        ],
+    );
     assert!(
         !text.contains("<name>"),
         "{client}: a literal placeholder:\n{text}"
@@ -456,14 +451,16 @@ fn an_import_identity_in_another_region_names_the_identity(client: Client) {
     let (ok, text) = fresh.outcome(&["plan", "-input=false", "-no-color"]);
     assert!(!ok, "{client}: the region does not match:\n{text}");
     let text = flat(&text);
-    for wanted in [
-        "does not match the identity's region_id".to_string(),
-        format!("identity {{ id = \"{id}\", region_id = \"cn-shanghai\" }}"),
-        format!("found by id = \"{id}\""),
-        "has region_id = \"cn-hangzhou\"".to_string(),
-    ] {
-        assert!(text.contains(&wanted), "{client}: {wanted:?} in:\n{text}");
-    }
+    assert_says(
+        client,
+        &text,
+        &[
+            "does not match the identity's region_id".to_string(),
+            format!("identity {{ id = \"{id}\", region_id = \"cn-shanghai\" }}"),
+            format!("found by id = \"{id}\""),
+            "has region_id = \"cn-hangzhou\"".to_string(),
+        ],
+    );
 }
 
 on_clients! {
@@ -485,22 +482,18 @@ fn an_update_of_a_registry_deleted_outside_terraform_says_it_is_gone(client: Cli
         s.providers(),
         harbor(&[("port", "8443")], &[])
     ));
-    let (ok, text) = s.ws.outcome(&[
-        "apply",
-        "-refresh=false",
-        "-auto-approve",
-        "-input=false",
-        "-no-color",
-    ]);
+    let (ok, text) = s.ws.try_apply_with(&["-refresh=false"]);
     assert!(!ok, "{client}: it cannot be updated:\n{text}");
     let text = flat(&text);
-    for wanted in [
-        "Registry deleted outside Terraform".to_string(),
-        format!("Registry {id} no longer exists"),
-        "Run `terraform apply` again".to_string(),
-    ] {
-        assert!(text.contains(&wanted), "{client}: {wanted:?} in:\n{text}");
-    }
+    assert_says(
+        client,
+        &text,
+        &[
+            "Registry deleted outside Terraform".to_string(),
+            format!("Registry {id} no longer exists"),
+            "Run `terraform apply` again".to_string(),
+        ],
+    );
     let again = s.ws.apply();
     assert!(
         again.contains("1 added"),
@@ -539,14 +532,16 @@ fn a_registry_region_typo_fails_the_plan_with_a_suggestion(client: Client) {
     let (ok, text) = s.ws.outcome(&["plan", "-input=false", "-no-color"]);
     assert!(!ok, "{client}: the typo must fail the plan:\n{text}");
     let text = flat(&text);
-    for wanted in [
-        "Unknown registry region",
-        "Did you mean \"cn-hangzhou\"?",
-        "registry_region_id",
-        "skip_region_validation",
-    ] {
-        assert!(text.contains(wanted), "{client}: {wanted:?} in:\n{text}");
-    }
+    assert_says(
+        client,
+        &text,
+        &[
+            "Unknown registry region",
+            "Did you mean \"cn-hangzhou\"?",
+            "registry_region_id",
+            "skip_region_validation",
+        ],
+    );
     assert_eq!(s.emulator().count_actions("AddPrivateRegistry"), 0);
     let newer = harbor(&[("registry_region_id", "\"mars-north-1\"")], &[]);
     let skipping = s.providers_with("skip_region_validation = true");

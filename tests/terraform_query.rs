@@ -318,15 +318,17 @@ fn a_throttled_list_is_retried_and_a_refused_one_is_reported_on_terraform_1_16_4
     s.emulator()
         .set_faults(serde_json::json!({"deny_actions": ["ListPrivateRegistryList"]}));
     let (ok, text) = ws.outcome(&["query", "-no-color"]);
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(!ok, "a refused list fails the query:\n{text}");
-    assert!(
-        text.contains("Failed to list registries") && text.contains("RequestId"),
-        "the diagnostic names the failure, its code and RequestId:\n{text}"
+    common::assert_says(
+        CLIENT,
+        &text,
+        &["Failed to list registries", "NoPermission", "RequestId"],
     );
+    // Read line by line, as `results` reads a query's output: the lines it printed before
+    // the refusal are its results.
     assert!(
         results(&text, ALL).is_empty(),
-        "nothing is listed from a failed listing"
+        "nothing is listed from a failed listing:\n{text}"
     );
 }
 

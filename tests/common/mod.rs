@@ -26,3 +26,18 @@ pub fn succeeds(what: &str, command: &mut std::process::Command) -> std::process
     );
     out
 }
+
+/// `text` with its whitespace folded, as a user reads a message the client wrapped.
+pub fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Asserts that `text` (folded) says each of `wanted`, naming `who` (the client) and showing
+/// the whole text when one is missing.
+pub fn assert_says<S: AsRef<str>>(who: impl std::fmt::Display, text: &str, wanted: &[S]) {
+    let folded = flat(text);
+    for w in wanted {
+        let w = w.as_ref();
+        assert!(folded.contains(w), "{who}: {w:?} in:\n{text}");
+    }
+}

@@ -434,12 +434,29 @@ impl Workspace {
 
     /// `apply -auto-approve`, which must succeed; its output.
     pub fn apply(&self) -> String {
-        self.ok(&APPLY)
+        self.apply_with(&[])
+    }
+
+    /// `apply -auto-approve` and `extra` (`-invoke=…`, `-refresh-only`), which must succeed.
+    pub fn apply_with(&self, extra: &[&str]) -> String {
+        self.ok(&[&APPLY[..], extra].concat())
     }
 
     /// `apply -auto-approve`: whether it succeeded, and its output.
     pub fn try_apply(&self) -> (bool, String) {
-        self.outcome(&APPLY)
+        self.try_apply_with(&[])
+    }
+
+    /// `apply -auto-approve` and `extra`: whether it succeeded, and its output.
+    pub fn try_apply_with(&self, extra: &[&str]) -> (bool, String) {
+        self.outcome(&[&APPLY[..], extra].concat())
+    }
+
+    /// `<client> <args>`, which must fail: its output.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let (ok, text) = self.outcome(args);
+        assert!(!ok, "{}: {args:?} must fail:\n{text}", self.client);
+        text
     }
 
     /// `plan -out=<file>`: whether it succeeded, and its output.
