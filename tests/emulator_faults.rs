@@ -250,7 +250,10 @@ async fn faults_change_at_run_time_and_spare_introspection() {
             .await
             .unwrap();
         assert_eq!(
-            (now.json["reset_rate"].as_f64(), now.json["throttle_rate"].as_f64()),
+            (
+                now.json["reset_rate"].as_f64(),
+                now.json["throttle_rate"].as_f64()
+            ),
             (Some(1.0), Some(0.0)),
             "{bad} left the old settings: {}",
             now.text

@@ -112,7 +112,10 @@ fn wire_types_stay_in_tfplugin() {
 
 /// The `.rs` files below `dir` that name any of `needles`.
 fn rust_files_naming(dir: &std::path::Path, needles: &[&str], out: &mut Vec<String>) {
-    for entry in std::fs::read_dir(dir).expect("a source directory").flatten() {
+    for entry in std::fs::read_dir(dir)
+        .expect("a source directory")
+        .flatten()
+    {
         let path = entry.path();
         if path.is_dir() {
             rust_files_naming(&path, needles, out);

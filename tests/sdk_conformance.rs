@@ -391,7 +391,10 @@ fn sdk_answers_parse_into_its_models() {
         assert_eq!(r[3]["typed"]["extras"][0]["namespace"], "team-a");
         assert_eq!(r[3]["typed"]["extras"][0]["registry_id"], quay_id);
         assert_eq!(r[4]["typed"]["success"], true);
-        assert_eq!(r[5]["typed"]["has_token"], true, "a new token, in the SDK's model");
+        assert_eq!(
+            r[5]["typed"]["has_token"], true,
+            "a new token, in the SDK's model"
+        );
         assert!(!r[5]["model"].is_null(), "{}", r[5]);
         assert_eq!(r[6]["typed"]["data"], true);
         assert_eq!(r[7]["typed"]["regions"][0]["region_id"], "cn-hangzhou");
