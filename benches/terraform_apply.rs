@@ -69,6 +69,36 @@ struct Ours {
     apply: Duration,
     refresh_requests: usize,
     refresh_lists: usize,
+    /// API requests of the apply, then of the destroy, by action.
+    apply_calls: Calls,
+    destroy_calls: Calls,
+}
+
+/// API requests by action, in the emulator's log since it was last cleared.
+type Calls = std::collections::BTreeMap<String, usize>;
+
+fn calls(emulator: &common::backend::Emulator) -> Calls {
+    let mut by_action = Calls::new();
+    for r in emulator.requests() {
+        let action = r["action"].as_str().unwrap_or("?").to_string();
+        *by_action.entry(action).or_default() += 1;
+    }
+    by_action
+}
+
+/// `ListPrivateRegistryList` and `PageImageRegistry` requests: the reads of many registries.
+fn list_calls(c: &Calls) -> usize {
+    ["ListPrivateRegistryList", "PageImageRegistry"]
+        .iter()
+        .filter_map(|a| c.get(*a))
+        .sum()
+}
+
+fn shown(c: &Calls) -> String {
+    c.iter()
+        .map(|(a, n)| format!("{a} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A refresh that changes nothing but reads every resource: `plan -refresh-only` where the
@@ -88,8 +118,10 @@ fn ours(client: Client, n: usize) -> Ours {
         s.providers(),
         harbor_registries(n, "bench")
     ));
-    let apply = timed(&s.ws, APPLY);
     let emulator = s.emulator();
+    emulator.clear_requests();
+    let apply = timed(&s.ws, APPLY);
+    let apply_calls = calls(emulator);
     assert_eq!(
         emulator.registries().len(),
         n,
@@ -99,10 +131,15 @@ fn ours(client: Client, n: usize) -> Ours {
     s.ws.ok(refresh_args(client));
     let refresh_requests = emulator.requests().len();
     let refresh_lists = emulator.count_actions("ListPrivateRegistryList");
+    emulator.clear_requests();
+    s.ws.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    let destroy_calls = calls(emulator);
     Ours {
         apply,
         refresh_requests,
         refresh_lists,
+        apply_calls,
+        destroy_calls,
     }
 }
 
@@ -225,10 +262,12 @@ fn main() {
         for &n in &sizes {
             let (mut o, mut z, mut zd, mut refresh) =
                 (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            let mut api = Vec::new();
             for _ in 0..rounds {
                 let run = ours(client, n);
                 o.push(run.apply.as_secs_f64());
                 refresh.push((run.refresh_requests, run.refresh_lists));
+                api.push((run.apply_calls, run.destroy_calls));
                 z.push(null(client, n, false).as_secs_f64());
                 zd.push(null(client, n, true).as_secs_f64());
             }
@@ -245,6 +284,22 @@ fn main() {
                 requests,
                 format!("<= {}", n / 10 + 1),
             );
+            // The round with the most list calls: the one to look at.
+            if let Some((apply, destroy)) = api
+                .iter()
+                .max_by_key(|(a, d)| list_calls(a) + list_calls(d))
+            {
+                println!(
+                    "{:<width$} {n:>5}   API calls of the apply: {} list(s), budget {} [{}]; of the destroy: {} list(s), budget {} [{}]",
+                    "",
+                    list_calls(apply),
+                    n / 10 + 5,
+                    shown(apply),
+                    list_calls(destroy),
+                    n / 10 + 5,
+                    shown(destroy),
+                );
+            }
         }
     }
 }

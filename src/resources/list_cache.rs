@@ -11,9 +11,16 @@
 //! Waiting for another caller's list ends at the waiting caller's deadline and when Terraform
 //! asks the provider to stop, whatever the list being waited for is doing; the caller gets its
 //! own error type, built from [`WaitEnded`].
+//!
+//! A write confirms itself with a list sent after it ([`ListCache::get_gathered`]). Terraform
+//! runs several writes at once, but they reach this process a little apart, so each would send
+//! its own list. Writes say they are under way ([`ListCache::writing`]); a confirmation about
+//! to send a list first waits, up to [`GATHER_LIMIT`], until every write of its key under way
+//! is waiting for that list too, so an apply of N costs about N / parallelism lists.
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,14 +41,37 @@ pub enum WaitEnded {
 /// The newest list of one key, with when its request was sent.
 type Latest<T> = Option<(Instant, Arc<Vec<T>>)>;
 
+/// The longest a confirmation waits for the other writes under way to need its list: about
+/// the time a write's own request takes, so a slow one is not waited for.
+pub const GATHER_LIMIT: Duration = Duration::from_millis(25);
+
+/// One key's lists and who needs them.
+#[derive(Default)]
+struct Slot<T> {
+    /// Held across a fetch, so callers arriving meanwhile wait for its result instead of
+    /// sending their own request alongside it.
+    latest: Mutex<Latest<T>>,
+    /// Callers waiting for a list of this key, the one fetching included.
+    waiting: AtomicUsize,
+    /// Writes of this key under way ([`ListCache::writing`]).
+    writers: AtomicUsize,
+}
+
 pub struct ListCache<T> {
     ttl: Duration,
     /// Lists sent before this are too old for [`ListCache::get`]: moved on by our own writes.
     written_at: std::sync::Mutex<Option<Instant>>,
-    /// One slot per key. A slot's lock is held across its fetch, so callers of that key arriving
-    /// meanwhile wait for its result instead of sending their own request alongside it; callers
-    /// of other keys are not held up.
-    slots: std::sync::Mutex<HashMap<String, Arc<Mutex<Latest<T>>>>>,
+    /// One slot per key; callers of other keys are not held up.
+    slots: std::sync::Mutex<HashMap<String, Arc<Slot<T>>>>,
+}
+
+/// A write under way, counted by its key's slot until dropped.
+pub struct Writing<T>(Arc<Slot<T>>);
+
+impl<T> Drop for Writing<T> {
+    fn drop(&mut self) {
+        self.0.writers.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl<T> ListCache<T> {
@@ -87,10 +117,44 @@ impl<T> ListCache<T> {
         self.fetch_if_older(key, Some(since), ctx, fetch).await
     }
 
+    /// A list for `key` sent at or after `since`, to confirm a write: before sending one, it
+    /// waits for the other writes of `key` under way to need it too (up to [`GATHER_LIMIT`]).
+    pub async fn get_gathered<F, Fut, E>(
+        &self,
+        key: &str,
+        since: Instant,
+        ctx: &CallContext,
+        fetch: F,
+    ) -> Result<Arc<Vec<T>>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Vec<T>, E>>,
+        E: From<WaitEnded>,
+    {
+        self.fetch(key, Some(since), true, ctx, fetch).await
+    }
+
+    /// Says a write of `key` is under way until the guard is dropped, so confirmations of
+    /// `key` wait for it to need their list too.
+    pub fn writing(&self, key: &str) -> Writing<T> {
+        let slot = self.slot(key);
+        slot.writers.fetch_add(1, Ordering::SeqCst);
+        Writing(slot)
+    }
+
     /// The slot of `key`, made on first use.
-    fn slot(&self, key: &str) -> Arc<Mutex<Latest<T>>> {
+    fn slot(&self, key: &str) -> Arc<Slot<T>> {
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-        slots.entry(key.to_string()).or_default().clone()
+        slots
+            .entry(key.to_string())
+            .or_insert_with(|| {
+                Arc::new(Slot {
+                    latest: Mutex::new(None),
+                    waiting: AtomicUsize::new(0),
+                    writers: AtomicUsize::new(0),
+                })
+            })
+            .clone()
     }
 
     /// The waits end at `ctx`'s deadline and stop; `fetch`, the caller's own call, is given
@@ -108,19 +172,41 @@ impl<T> ListCache<T> {
         Fut: Future<Output = Result<Vec<T>, E>>,
         E: From<WaitEnded>,
     {
+        self.fetch(key, since, false, ctx, fetch).await
+    }
+
+    /// `gather`: before sending, wait for the writes of `key` under way to need the list too.
+    async fn fetch<F, Fut, E>(
+        &self,
+        key: &str,
+        since: Option<Instant>,
+        gather: bool,
+        ctx: &CallContext,
+        fetch: F,
+    ) -> Result<Arc<Vec<T>>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Vec<T>, E>>,
+        E: From<WaitEnded>,
+    {
         let slot = self.slot(key);
+        slot.waiting.fetch_add(1, Ordering::SeqCst);
+        let _waiting = scopeguard(&slot.waiting);
         // Giving up drops the lock request: the caller leaves the queue, and the list in
         // flight carries on for those still waiting.
         let mut latest = tokio::select! {
             biased;
             _ = ctx.cancel.cancelled() => return Err(WaitEnded::Stopped.into()),
             _ = tokio::time::sleep_until(ctx.deadline) => return Err(WaitEnded::Deadline.into()),
-            latest = slot.lock() => latest,
+            latest = slot.latest.lock() => latest,
         };
         if let Some((sent, list)) = latest.as_ref() {
             if since.is_none_or(|s| *sent >= s) {
                 return Ok(list.clone());
             }
+        }
+        if gather {
+            gathered(&slot, ctx).await?;
         }
         let sent = Instant::now();
         let list = Arc::new(fetch().await?);
@@ -133,6 +219,39 @@ impl<T> ListCache<T> {
     pub fn invalidate(&self) {
         *self.written_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
     }
+}
+
+/// Takes one off `count` when dropped, however the caller leaves.
+fn scopeguard(count: &AtomicUsize) -> impl Drop + '_ {
+    struct Leave<'a>(&'a AtomicUsize);
+    impl Drop for Leave<'_> {
+        fn drop(&mut self) {
+            self.0.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    Leave(count)
+}
+
+/// Waits until every write of the slot's key under way is waiting for a list (the caller
+/// counts as one), or [`GATHER_LIMIT`] has passed; ends early at `ctx`'s deadline or stop.
+async fn gathered<T>(slot: &Slot<T>, ctx: &CallContext) -> Result<(), WaitEnded> {
+    let all_waiting = || slot.waiting.load(Ordering::SeqCst) >= slot.writers.load(Ordering::SeqCst);
+    // Writes whose answers came in the same moment are ready to run: let them queue first.
+    for _ in 0..slot.writers.load(Ordering::SeqCst) {
+        if all_waiting() {
+            return Ok(());
+        }
+        tokio::task::yield_now().await;
+    }
+    let until = (Instant::now() + GATHER_LIMIT).min(ctx.deadline);
+    while !all_waiting() && Instant::now() < until {
+        tokio::select! {
+            biased;
+            _ = ctx.cancel.cancelled() => return Err(WaitEnded::Stopped),
+            _ = tokio::time::sleep(Duration::from_millis(1)) => {}
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -252,6 +371,53 @@ mod tests {
             2,
             "ten callers, one more list"
         );
+    }
+
+    /// Two writes under way: the first to want its confirming list waits for the other to
+    /// want one too, and one list confirms both; a write that never asks is waited for no
+    /// longer than the limit.
+    #[tokio::test(start_paused = true)]
+    async fn confirmations_of_writes_under_way_share_one_list() {
+        let cache = Arc::new(ListCache::<u32>::new(Duration::from_secs(5)));
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let confirm = |cache: Arc<ListCache<u32>>, fetches: Arc<AtomicUsize>| async move {
+            let _writing = cache.writing("k");
+            let since = Instant::now();
+            cache
+                .get_gathered("k", since, &ctx(), || async move {
+                    let n = fetches.fetch_add(1, Ordering::SeqCst) as u32;
+                    Ok::<_, Failure>(vec![n])
+                })
+                .await
+        };
+        let slow_writer = cache.writing("k");
+        let first = tokio::spawn(confirm(cache.clone(), fetches.clone()));
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        assert!(!first.is_finished(), "waiting for the other write");
+        let second = {
+            let (cache, fetches) = (cache.clone(), fetches.clone());
+            tokio::spawn(async move {
+                let since = Instant::now();
+                drop(slow_writer);
+                let _writing = cache.writing("k");
+                cache
+                    .get_gathered("k", since, &ctx(), || async move {
+                        fetches.fetch_add(1, Ordering::SeqCst);
+                        Ok::<_, Failure>(vec![9])
+                    })
+                    .await
+            })
+        };
+        assert_eq!(*first.await.unwrap().unwrap(), vec![0]);
+        assert_eq!(*second.await.unwrap().unwrap(), vec![0], "the same list");
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+
+        let _idle_writer = cache.writing("k");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        let asked = Instant::now();
+        let alone = confirm(cache.clone(), fetches.clone()).await;
+        assert_eq!(*alone.unwrap(), vec![1]);
+        assert_eq!(asked.elapsed(), GATHER_LIMIT, "no longer than the limit");
     }
 
     /// A list of `value` that takes `took` to arrive.

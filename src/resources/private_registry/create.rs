@@ -108,6 +108,9 @@ impl<A: RegistryApi> Registries<A> {
             Ok(turn) => turn,
             Err(d) => return Outcome::failed(d),
         };
+        // From its turn on, this create will need a list sent after its add: lists that
+        // confirm other writes wait for it (briefly), so one list confirms several.
+        let _writing = self.lists.writing(&new.registry_type);
         // The duplicate check looks for registries made outside this state; a list sent a
         // moment before this create began finds those as well as a newer one would, so the
         // creates of one apply share a few lists instead of sending one each. Only our own

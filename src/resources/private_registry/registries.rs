@@ -232,13 +232,14 @@ impl<A: RegistryApi> Registries<A> {
             Err(d) => return kept(d),
         };
         if let Some(change) = state::change(id, prior, planned, config) {
-            let deadline = Instant::now() + timeouts::get(planned, Operation::Update);
-            let result = self.api.modify(&change, deadline).await;
-            self.reshaped();
             let kind = planned
                 .attr(&Registry::registry_type)
                 .as_str()
                 .unwrap_or_default();
+            let _writing = self.lists.writing(kind);
+            let deadline = Instant::now() + timeouts::get(planned, Operation::Update);
+            let result = self.api.modify(&change, deadline).await;
+            self.reshaped();
             if let Err(e) = result {
                 // Whatever the code, a list that lacks the registry says why.
                 if let Ok(None) = self.find(id, Some(kind), deadline).await {
@@ -260,6 +261,11 @@ impl<A: RegistryApi> Registries<A> {
     /// Deleting a registry that is already gone succeeds.
     pub async fn delete(&self, prior: &Value) -> Result<(), Diagnostics> {
         let id = id_of(prior)?;
+        let kind = prior
+            .attr(&Registry::registry_type)
+            .as_str()
+            .unwrap_or_default();
+        let _writing = self.lists.writing(kind);
         let deadline = Instant::now() + timeouts::get(prior, Operation::Delete);
         let result = self.api.delete(id, deadline).await;
         self.reshaped();
@@ -270,7 +276,6 @@ impl<A: RegistryApi> Registries<A> {
         }
         // A list may still show it for a while: a create of the same registry (a replacement)
         // would take it for a duplicate.
-        let kind = prior.attr("registry_type").as_str().unwrap_or_default();
         self.settle("delete", id, kind, deadline, |shown| shown.is_none())
             .await;
         Ok(())

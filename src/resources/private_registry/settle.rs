@@ -2,8 +2,9 @@
 //! writes: a new registry can be missing for a while, a modified one can show its old values,
 //! a deleted one can still show. So every write that must be seen before the operation ends
 //! (the read after a create, a create whose answer was lost, a modify, a delete) polls the list
-//! with one policy: a list sent after each miss (shared with other waiters), pausing 200 ms
-//! and doubling to 5 s between misses.
+//! with one policy: a list sent after each miss (shared with other waiters, and gathering the
+//! writes under way: `ListCache::get_gathered`), pausing 200 ms and doubling to 5 s between
+//! misses.
 
 use std::time::Duration;
 
@@ -53,7 +54,7 @@ impl<A: RegistryApi> Registries<A> {
             let since = Instant::now();
             let fetched = self
                 .lists
-                .get_since(registry_type, since, &self.ctx(deadline), || {
+                .get_gathered(registry_type, since, &self.ctx(deadline), || {
                     self.api.list(Some(registry_type), deadline)
                 })
                 .await;
