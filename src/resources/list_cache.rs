@@ -12,7 +12,7 @@
 //! asks the provider to stop, whatever the list being waited for is doing; the caller gets its
 //! own error type, built from [`WaitEnded`].
 //!
-//! A write confirms itself with a list sent after it ([`ListCache::get_gathered`]). Terraform
+//! A write confirms itself with a list sent after it ([`Since::Confirm`]). Terraform
 //! runs several writes at once, but they reach this process a little apart, so each would send
 //! its own list. Writes say they are under way ([`ListCache::writing`]); a confirmation about
 //! to send a list first waits, up to [`GATHER_LIMIT`], until every write of its key under way
@@ -41,12 +41,21 @@ pub enum WaitEnded {
 /// The newest list of one key, with when its request was sent.
 type Latest<T> = Option<(Instant, Arc<Vec<T>>)>;
 
+/// How fresh a list a caller needs, and why.
+#[derive(Debug, Clone, Copy)]
+pub enum Since {
+    /// Any list sent at or after this moment.
+    Read(Instant),
+    /// One sent at or after this moment, to confirm a write made before it: gathered with the
+    /// other writes under way.
+    Confirm(Instant),
+}
+
 /// The longest a confirmation waits for the other writes under way to need its list: about
 /// the time a write's own request takes, so a slow one is not waited for.
 pub const GATHER_LIMIT: Duration = Duration::from_millis(25);
 
 /// One key's lists and who needs them.
-#[derive(Default)]
 struct Slot<T> {
     /// Held across a fetch, so callers arriving meanwhile wait for its result instead of
     /// sending their own request alongside it.
@@ -97,15 +106,16 @@ impl<T> ListCache<T> {
     {
         let by_age = Instant::now().checked_sub(self.ttl);
         let written = *self.written_at.lock().unwrap_or_else(|e| e.into_inner());
-        self.fetch_if_older(key, by_age.max(written), ctx, fetch)
+        self.fetch_if_older(key, by_age.max(written), false, ctx, fetch)
             .await
     }
 
-    /// A list for `key` whose request was sent at or after `since`.
+    /// A list for `key` whose request was sent at or after a moment; one that confirms a
+    /// write first gathers the other writes of `key` under way (up to [`GATHER_LIMIT`]).
     pub async fn get_since<F, Fut, E>(
         &self,
         key: &str,
-        since: Instant,
+        since: Since,
         ctx: &CallContext,
         fetch: F,
     ) -> Result<Arc<Vec<T>>, E>
@@ -114,24 +124,11 @@ impl<T> ListCache<T> {
         Fut: Future<Output = Result<Vec<T>, E>>,
         E: From<WaitEnded>,
     {
-        self.fetch_if_older(key, Some(since), ctx, fetch).await
-    }
-
-    /// A list for `key` sent at or after `since`, to confirm a write: before sending one, it
-    /// waits for the other writes of `key` under way to need it too (up to [`GATHER_LIMIT`]).
-    pub async fn get_gathered<F, Fut, E>(
-        &self,
-        key: &str,
-        since: Instant,
-        ctx: &CallContext,
-        fetch: F,
-    ) -> Result<Arc<Vec<T>>, E>
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<Vec<T>, E>>,
-        E: From<WaitEnded>,
-    {
-        self.fetch(key, Some(since), true, ctx, fetch).await
+        let (at, gather) = match since {
+            Since::Read(at) => (at, false),
+            Since::Confirm(at) => (at, true),
+        };
+        self.fetch_if_older(key, Some(at), gather, ctx, fetch).await
     }
 
     /// Says a write of `key` is under way until the guard is dropped, so confirmations of
@@ -159,24 +156,9 @@ impl<T> ListCache<T> {
 
     /// The waits end at `ctx`'s deadline and stop; `fetch`, the caller's own call, is given
     /// the same limits and is expected to keep to them itself (every `RegistryApi` call does),
-    /// so that it can report how its last attempt failed.
+    /// so that it can report how its last attempt failed. With `gather`, before sending, it
+    /// waits for the writes of `key` under way to need the list too.
     async fn fetch_if_older<F, Fut, E>(
-        &self,
-        key: &str,
-        since: Option<Instant>,
-        ctx: &CallContext,
-        fetch: F,
-    ) -> Result<Arc<Vec<T>>, E>
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<Vec<T>, E>>,
-        E: From<WaitEnded>,
-    {
-        self.fetch(key, since, false, ctx, fetch).await
-    }
-
-    /// `gather`: before sending, wait for the writes of `key` under way to need the list too.
-    async fn fetch<F, Fut, E>(
         &self,
         key: &str,
         since: Option<Instant>,
@@ -354,7 +336,7 @@ mod tests {
             let (cache, fetches) = (cache.clone(), fetches.clone());
             waiters.push(tokio::spawn(async move {
                 cache
-                    .get_since("k", created, &ctx(), || fetch(fetches))
+                    .get_since("k", Since::Read(created), &ctx(), || fetch(fetches))
                     .await
             }));
         }
@@ -384,7 +366,7 @@ mod tests {
             let _writing = cache.writing("k");
             let since = Instant::now();
             cache
-                .get_gathered("k", since, &ctx(), || async move {
+                .get_since("k", Since::Confirm(since), &ctx(), || async move {
                     let n = fetches.fetch_add(1, Ordering::SeqCst) as u32;
                     Ok::<_, Failure>(vec![n])
                 })
@@ -401,7 +383,7 @@ mod tests {
                 drop(slow_writer);
                 let _writing = cache.writing("k");
                 cache
-                    .get_gathered("k", since, &ctx(), || async move {
+                    .get_since("k", Since::Confirm(since), &ctx(), || async move {
                         fetches.fetch_add(1, Ordering::SeqCst);
                         Ok::<_, Failure>(vec![9])
                     })

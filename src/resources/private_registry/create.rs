@@ -18,6 +18,7 @@ use super::fields::Fields;
 use super::registries::{duplicate_key, DuplicateKey, Registries};
 use super::settle::{Polled, LIST_LAG_WINDOW};
 use super::state;
+use crate::resources::list_cache::Since;
 use crate::resources::timeouts::{self, Operation};
 use tfplugin::framework::{Diagnostic, Diagnostics, Outcome};
 use tfplugin::value::Value;
@@ -124,9 +125,12 @@ impl<A: RegistryApi> Registries<A> {
         }
         let before = match self
             .lists
-            .get_since(&new.registry_type, recent, &self.ctx(deadline), || {
-                self.api.list(Some(&new.registry_type), deadline)
-            })
+            .get_since(
+                &new.registry_type,
+                Since::Read(recent),
+                &self.ctx(deadline),
+                || self.api.list(Some(&new.registry_type), deadline),
+            )
             .await
         {
             Ok(list) => list,

@@ -3,7 +3,7 @@
 //! a deleted one can still show. So every write that must be seen before the operation ends
 //! (the read after a create, a create whose answer was lost, a modify, a delete) polls the list
 //! with one policy: a list sent after each miss (shared with other waiters, and gathering the
-//! writes under way: `ListCache::get_gathered`), pausing 200 ms and doubling to 5 s between
+//! writes under way: `Since::Confirm`), pausing 200 ms and doubling to 5 s between
 //! misses.
 
 use std::time::Duration;
@@ -12,6 +12,7 @@ use tokio::time::Instant;
 
 use super::api::{Error, RegistryApi, RegistryInfo};
 use super::Registries;
+use crate::resources::list_cache::Since;
 
 /// The first pause after a list that did not show what we wait for.
 const FIRST_PAUSE: Duration = Duration::from_millis(200);
@@ -54,9 +55,12 @@ impl<A: RegistryApi> Registries<A> {
             let since = Instant::now();
             let fetched = self
                 .lists
-                .get_gathered(registry_type, since, &self.ctx(deadline), || {
-                    self.api.list(Some(registry_type), deadline)
-                })
+                .get_since(
+                    registry_type,
+                    Since::Confirm(since),
+                    &self.ctx(deadline),
+                    || self.api.list(Some(registry_type), deadline),
+                )
                 .await;
             let last_error = match fetched {
                 Ok(list) => match seen(&list) {
