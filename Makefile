@@ -55,8 +55,10 @@ docs:
 	UPDATE_DOCS=1 $(CARGO) test --test docs
 
 ## Benchmarks against HashiCorp's null provider (medians and ratios), then the micro-benchmarks.
-## BENCH_APPLY_N=10,100,300, BENCH_APPLY_ROUNDS=3 and BENCH_CLIENTS=terraform-1.0.3,terraform-1.16.4,tofu-1.12.6
-## shape the apply benchmark.
+## BENCH_APPLY_N=10,100,300, BENCH_APPLY_ROUNDS=3, BENCH_CLIENTS=terraform-1.0.3,terraform-1.16.4,tofu-1.12.6
+## and BENCH_LATENCY_MS=50 (0 skips the run with latency) shape the apply benchmark: apply and plan
+## against null+data, API calls of the apply and the destroy by action, and the apply on a slow
+## network against its floor.
 bench: tools
 	$(CARGO) build --release -p sas-emulator
 	TF_TOOLS_DIR=$(TOOLS) $(CARGO) bench --bench plugin_lifecycle --bench terraform_apply \

@@ -67,6 +67,8 @@ fn timed(ws: &Workspace, args: &[&str]) -> Duration {
 
 struct Ours {
     apply: Duration,
+    /// `plan` of the applied configuration: a refresh of the N registries, nothing to do.
+    plan: Duration,
     refresh_requests: usize,
     refresh_lists: usize,
     /// API requests of the apply, then of the destroy, by action.
@@ -111,8 +113,9 @@ fn refresh_args(client: Client) -> &'static [&'static str] {
     }
 }
 
-fn ours(client: Client, n: usize) -> Ours {
-    let s = Scenario::on_emulator_with(client, &[]);
+fn ours(client: Client, n: usize, latency_ms: u64) -> Ours {
+    let latency = latency_ms.to_string();
+    let s = Scenario::on_emulator_with(client, &["--fault-latency-ms", &latency]);
     s.ws.write_config(&format!(
         "{}{}",
         s.providers(),
@@ -127,6 +130,7 @@ fn ours(client: Client, n: usize) -> Ours {
         n,
         "{client}: apply made {n} registries"
     );
+    let plan = timed(&s.ws, PLAN);
     emulator.clear_requests();
     s.ws.ok(refresh_args(client));
     let refresh_requests = emulator.requests().len();
@@ -136,6 +140,7 @@ fn ours(client: Client, n: usize) -> Ours {
     let destroy_calls = calls(emulator);
     Ours {
         apply,
+        plan,
         refresh_requests,
         refresh_lists,
         apply_calls,
@@ -143,11 +148,14 @@ fn ours(client: Client, n: usize) -> Ours {
     }
 }
 
-fn null(client: Client, n: usize, same_data: bool) -> Duration {
+/// The null provider's apply, then its plan of what it applied.
+fn null(client: Client, n: usize, same_data: bool) -> (Duration, Duration) {
     let ws = Workspace::mirror(client, &null_resources(n, same_data));
     ws.ok(&["init", "-input=false", "-no-color"]);
-    timed(&ws, APPLY)
+    (timed(&ws, APPLY), timed(&ws, PLAN))
 }
+
+const PLAN: &[&str] = &["plan", "-input=false", "-no-color"];
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
@@ -209,6 +217,30 @@ fn parse_clients(var: &str, value: Option<&str>) -> Result<Vec<Client>, String> 
     Ok(clients)
 }
 
+/// `BENCH_LATENCY_MS` (default 50; 0 skips it): the apply again with the emulator adding that
+/// much to every request, against the floor a perfectly batched provider would pay on such a
+/// network: ceil(N / parallelism) round trips for the creates alone.
+fn latency_run(clients: &[Client], sizes: &[usize], width: usize) {
+    let latency_ms: u64 = env_or("BENCH_LATENCY_MS", 50);
+    if latency_ms == 0 {
+        return;
+    }
+    println!("apply with {latency_ms} ms added to every API request, against the floor ceil(N/10) x {latency_ms} ms");
+    for &client in clients {
+        for &n in sizes {
+            let run = ours(client, n, latency_ms);
+            let floor = n.div_ceil(10) as f64 * latency_ms as f64 / 1e3;
+            let took = run.apply.as_secs_f64();
+            println!(
+                "{:<width$} {n:>5} {took:>8.2} s, floor {floor:.2} s, {:.2}x the floor; {} list(s)",
+                client.name(),
+                took / floor,
+                list_calls(&run.apply_calls),
+            );
+        }
+    }
+}
+
 fn main() {
     let clients = match parse_clients(
         "BENCH_CLIENTS",
@@ -263,14 +295,19 @@ fn main() {
             let (mut o, mut z, mut zd, mut refresh) =
                 (Vec::new(), Vec::new(), Vec::new(), Vec::new());
             let mut api = Vec::new();
+            let (mut op, mut zdp) = (Vec::new(), Vec::new());
             for _ in 0..rounds {
-                let run = ours(client, n);
+                let run = ours(client, n, 0);
                 o.push(run.apply.as_secs_f64());
+                op.push(run.plan.as_secs_f64());
                 refresh.push((run.refresh_requests, run.refresh_lists));
                 api.push((run.apply_calls, run.destroy_calls));
-                z.push(null(client, n, false).as_secs_f64());
-                zd.push(null(client, n, true).as_secs_f64());
+                z.push(null(client, n, false).0.as_secs_f64());
+                let (apply, plan) = null(client, n, true);
+                zd.push(apply.as_secs_f64());
+                zdp.push(plan.as_secs_f64());
             }
+            let (opm, zdpm) = (median(op), median(zdp));
             let (om, zm, dm) = (median(o), median(z), median(zd));
             let (requests, lists) = refresh.iter().copied().max().unwrap_or_default();
             let per = |s: f64| s * 1e3 / n as f64;
@@ -283,6 +320,11 @@ fn main() {
                 per(dm),
                 requests,
                 format!("<= {}", n / 10 + 1),
+            );
+            println!(
+                "{:<width$} {n:>5}   plan: ours {opm:.2} s, null+data {zdpm:.2} s, ratio {:.2}x",
+                "",
+                opm / zdpm
             );
             // The round with the most list calls: the one to look at.
             if let Some((apply, destroy)) = api
@@ -302,4 +344,5 @@ fn main() {
             }
         }
     }
+    latency_run(&clients, &sizes, width);
 }
