@@ -16,6 +16,7 @@ use super::{schema, state};
 use crate::resources::list_cache::{ListCache, WaitEnded};
 use crate::resources::timeouts::{self, Operation};
 use alicloud::context::CallContext;
+use tfplugin::framework::model::Key;
 use tfplugin::framework::{Diagnostic, Diagnostics, Outcome};
 use tfplugin::value::Value;
 
@@ -38,12 +39,12 @@ pub(super) fn duplicate_key(kind: &str, domain: &str, host_ip: &str, region: &st
 
 /// The [`DuplicateKey`] of the registry a state or plan describes.
 fn key_of(state: &Value) -> DuplicateKey {
-    let text = |name| state.attr(name).as_str().unwrap_or_default();
+    let text = |key: Key<String>| state.attr(&key).as_str().unwrap_or_default();
     duplicate_key(
-        text("registry_type"),
-        text("domain_name"),
-        text("registry_host_ip"),
-        text("registry_region_id"),
+        text(Registry::registry_type),
+        text(Registry::domain_name),
+        text(Registry::registry_host_ip),
+        text(Registry::registry_region_id),
     )
 }
 
@@ -104,7 +105,7 @@ pub(super) fn parse_id(id: &str) -> Result<i64, Diagnostics> {
 }
 
 fn id_of(state: &Value) -> Result<i64, Diagnostics> {
-    parse_id(state.attr("id").as_str().unwrap_or_default())
+    parse_id(state.attr(&Registry::id).as_str().unwrap_or_default())
 }
 
 impl<A: RegistryApi> Registries<A> {
@@ -174,7 +175,7 @@ impl<A: RegistryApi> Registries<A> {
         prior: &Value,
         deadline: Instant,
     ) -> Result<Value, Error> {
-        let kept = prior.attr("extra_param").clone();
+        let kept = prior.attr(&Registry::extra_param).clone();
         let Some(old) = kept.as_str() else {
             return Ok(kept);
         };
@@ -199,7 +200,7 @@ impl<A: RegistryApi> Registries<A> {
     pub async fn read(&self, current: &Value) -> Result<Option<Value>, Diagnostics> {
         let id = id_of(current)?;
         let deadline = Instant::now() + timeouts::READ;
-        let kind = current.attr("registry_type").as_str();
+        let kind = current.attr(&Registry::registry_type).as_str();
         let found = self
             .find(id, kind, deadline)
             .await
@@ -217,7 +218,7 @@ impl<A: RegistryApi> Registries<A> {
             .extra_param(&record, current, deadline)
             .await
             .map_err(|e| failed("Failed to read quay namespaces", &e))?;
-        new_state.set_attr("extra_param", extra);
+        new_state.set_attr(&Registry::extra_param, extra);
         Ok(Some(new_state))
     }
 
