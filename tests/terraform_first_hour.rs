@@ -131,38 +131,25 @@ variable \"quay_token\" {
 ";
 
 /// The API calls that change something, since the log was last cleared: each action with the
-/// parameters it sent besides the registry's id.
+/// parameters it declares (`alicloud`'s request declarations) that it sent, besides the
+/// registry's id.
 fn writes(s: &Scenario) -> Vec<String> {
     s.emulator()
         .requests()
         .iter()
         .filter_map(|r| {
             let action = r["action"].as_str()?;
-            let sent: Vec<&str> = r["params"]
-                .as_object()
-                .into_iter()
-                .flat_map(|p| p.keys().map(String::as_str))
-                .filter(|k| !COMMON_PARAMETERS.contains(k) && !["Id", "RegistryId"].contains(k))
+            let declared = alicloud::placement::table(action).unwrap_or_default();
+            let sent: Vec<&str> = declared
+                .iter()
+                .map(|p| p.name)
+                .filter(|p| !["Id", "RegistryId"].contains(p) && r["params"].get(*p).is_some())
                 .collect();
             Some(format!("{action}({})", sent.join(",")))
         })
         .filter(|a| !a.starts_with("List") && !a.starts_with("Page"))
         .collect()
 }
-
-/// What every signed request carries (V2's are parameters), whatever it does.
-const COMMON_PARAMETERS: [&str; 10] = [
-    "Action",
-    "Version",
-    "Format",
-    "AccessKeyId",
-    "SignatureMethod",
-    "SignatureVersion",
-    "SignatureNonce",
-    "Signature",
-    "Timestamp",
-    "SecurityToken",
-];
 
 on_clients! {
     an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state:

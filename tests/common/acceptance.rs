@@ -106,7 +106,8 @@ const QUAY: [(&str, &str); 8] = [
 
 /// `resource "alicloud_sas_private_registry" "r"`: that harbor registry, each argument of
 /// `set` replacing its default or added after them (a nested block is given whole as the
-/// value of its name, with an empty name), and those in `unset` left out.
+/// value of its name, with an empty name), and those in `unset` left out, whether a default or
+/// in `set`.
 pub fn harbor(set: &[(&str, &str)], unset: &[&str]) -> String {
     harbor_as("r", set, unset)
 }
@@ -136,7 +137,9 @@ fn registry(name: &str, defaults: &[(&str, &str)], set: &[(&str, &str)], unset: 
             .map_or(*default, |(_, v)| *v);
         lines.push(format!("  {name:<22} = {value}"));
     }
-    let extra = |(n, v): &&(&str, &str)| !defaults.iter().any(|(h, _)| h == n) && !v.is_empty();
+    let extra = |(n, v): &&(&str, &str)| {
+        !defaults.iter().any(|(h, _)| h == n) && !unset.contains(n) && !v.is_empty()
+    };
     for (name, value) in set.iter().filter(extra) {
         lines.push(if name.is_empty() {
             format!("\n  {value}")

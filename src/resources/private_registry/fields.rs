@@ -6,6 +6,7 @@
 //! attribute an API error points at all derive from it (`crate::resources::mapping`).
 
 use alicloud::{AddPrivateRegistryRequest, ModifyImageRegistryRequest, RegistryInfo};
+use tfplugin::framework::model::Key;
 use tfplugin::framework::validate::{host_name, ip_address};
 use tfplugin::value::Value;
 
@@ -159,6 +160,33 @@ tfplugin::model! {
         region_id: String = computed()
             .with(api().read(|r| told(&r.region_id), Follow::Always)),
     }
+}
+
+/// A secret the API never returns, in its two forms: kept in state, or write-only with the
+/// version that says when to send it again. Configuration gives one form, not both.
+pub struct SecretForms {
+    pub stored: Key<String>,
+    pub write_only: Key<String>,
+    pub version: Key<i64>,
+}
+
+/// The registry's secrets.
+pub const SECRETS: [SecretForms; 2] = [
+    SecretForms {
+        stored: Registry::password,
+        write_only: Registry::password_wo,
+        version: Registry::password_wo_version,
+    },
+    SecretForms {
+        stored: Registry::extra_param,
+        write_only: Registry::extra_param_wo,
+        version: Registry::extra_param_wo_version,
+    },
+];
+
+/// The forms of the secret stored as `name`, if it is one.
+pub fn secret_stored_as(name: &str) -> Option<&'static SecretForms> {
+    SECRETS.iter().find(|s| s.stored.name == name)
 }
 
 #[cfg(test)]

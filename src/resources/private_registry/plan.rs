@@ -1,9 +1,8 @@
 //! The registry's own planning rules, after the framework's flag-driven ones (computed values
 //! unknown at create, `extra_param` compared as JSON, replacement by the declaration).
 
-use super::fields::{Fields, Registry};
+use super::fields::{secret_stored_as, Fields, Registry};
 use crate::provider::Session;
-use tfplugin::framework::model::Model;
 use tfplugin::framework::{Diagnostic, Plan};
 use tfplugin::value::{AttributePath, Value};
 
@@ -29,7 +28,10 @@ pub fn modify_plan(session: Option<&Session>, plan: &mut Plan<'_>) {
     plan.requires_replace
         .retain(|p| !recorded_without_sending(prior, planned, p));
     if plan.requires_replace.is_empty() {
-        let moved_to_write_only = |name: &str| !plan.config.attr(&format!("{name}_wo")).is_null();
+        // Moving a secret to its write-only form drops the stored one on purpose.
+        let moved_to_write_only = |name: &str| {
+            secret_stored_as(name).is_some_and(|s| !plan.config.attr(&s.write_only).is_null())
+        };
         let dropped: Vec<&str> = Fields::forgotten(prior, planned)
             .filter(|name| !moved_to_write_only(name))
             .collect();
@@ -48,9 +50,11 @@ pub fn modify_plan(session: Option<&Session>, plan: &mut Plan<'_>) {
 /// registry keeps its value and only state forgets it. Said at plan, so the plan's update is
 /// not read as a change to the registry.
 fn forgotten(name: &str) -> Diagnostic {
-    let write_only = Registry::field(&format!("{name}_wo")).map(|f| f.attribute.name.as_str());
-    let instead = write_only.map_or(String::new(), |wo| {
-        format!(" To keep managing it without state, set `{wo}` and `{wo}_version`.")
+    let instead = secret_stored_as(name).map_or(String::new(), |s| {
+        format!(
+            " To keep managing it without state, set `{}` and `{}`.",
+            s.write_only.name, s.version.name
+        )
     });
     Diagnostic::warning(
         format!("Removing {name} only takes it out of state"),

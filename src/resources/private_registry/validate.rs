@@ -4,7 +4,7 @@
 
 use serde_json::Value as Json;
 
-use super::fields::Registry;
+use super::fields::{Registry, SECRETS};
 use crate::resources::timeouts;
 use tfplugin::framework::model::Model;
 use tfplugin::framework::validate::{Presence, Validator};
@@ -88,19 +88,12 @@ pub(super) fn namespaces_shape(name: &str, value: &str) -> Result<(), String> {
 /// Each secret is given one way: stored (`password`, `extra_param`) or write-only (`*_wo`);
 /// a `*_wo_version` only means something beside its write-only value.
 fn write_only_rules(v: &mut Validator<'_>) {
-    for (stored, write_only, version) in [
-        (
-            Registry::password,
-            Registry::password_wo,
-            Registry::password_wo_version,
-        ),
-        (
-            Registry::extra_param,
-            Registry::extra_param_wo,
-            Registry::extra_param_wo_version,
-        ),
-    ] {
-        let (stored, write_only, version) = (stored.name, write_only.name, version.name);
+    for secret in &SECRETS {
+        let (stored, write_only, version) = (
+            secret.stored.name,
+            secret.write_only.name,
+            secret.version.name,
+        );
         if !v.get(stored).is_null() && !v.get(write_only).is_null() {
             v.error(
                 write_only,
