@@ -64,12 +64,12 @@ impl RegistryApi for SasRegistryApi {
         &self,
         request: &AddPrivateRegistryRequest,
         deadline: Instant,
-    ) -> Result<i64, Error> {
+    ) -> Result<RegistryInfo, Error> {
         let resp = self
             .client
             .add_private_registry(request, &self.ctx(deadline))
             .await?;
-        Ok(resp.data.id)
+        Ok(resp.data)
     }
 
     async fn list(

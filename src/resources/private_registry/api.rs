@@ -24,11 +24,13 @@ pub trait RegistryApi: Send + Sync + 'static {
     /// the same registry).
     fn stop_token(&self) -> &CancellationToken;
 
+    /// The new registry as the answer tells it: every field the list has but `Port`, the
+    /// secrets masked.
     fn add(
         &self,
         req: &AddPrivateRegistryRequest,
         deadline: Instant,
-    ) -> impl Future<Output = Result<i64, Error>> + Send;
+    ) -> impl Future<Output = Result<RegistryInfo, Error>> + Send;
 
     /// Every registry of `registry_type` (all types when `None`).
     fn list(

@@ -1,10 +1,14 @@
 //! Creating a registry so that exactly one results: no duplicate from a create that may have
-//! acted (its answer lost, a 5xx, a reset): the list is polled, as the read after a create
-//! polls it, for the registry it may have made, which is adopted; the create is sent again only
-//! once a list sent a whole `LIST_LAG_WINDOW` later still lacks it, and if the create's
-//! timeout comes first it fails saying a registry may exist. None from two resources that
-//! describe one registry (their creates take turns), none of one made outside this state (the
-//! duplicate check), and no registry is claimed by two resources.
+//! acted (its answer lost, a 5xx, a reset): the list is polled for the registry it may have
+//! made, which is adopted; the create is sent again only once a list sent a whole
+//! `LIST_LAG_WINDOW` later still lacks it, and if the create's timeout comes first it fails
+//! saying a registry may exist. None from two resources that describe one registry (their
+//! creates take turns), none of one made outside this state (the duplicate check), and no
+//! registry is claimed by two resources.
+//!
+//! An answered create costs no list of its own: the answer holds the registry's record, which
+//! is what state records. Lists may not show the registry for a while; a refresh in that window
+//! keeps it (`Registries::made_recently`), so no list has to be waited for here.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -20,7 +24,7 @@ use super::settle::{Polled, LIST_LAG_WINDOW};
 use super::state;
 use crate::resources::list_cache::Since;
 use crate::resources::timeouts::{self, Operation};
-use tfplugin::framework::{Diagnostic, Diagnostics, Outcome};
+use tfplugin::framework::{Diagnostic, Diagnostics, Outcome, Private};
 use tfplugin::value::Value;
 
 /// How old a list the duplicate check before a create may use.
@@ -29,10 +33,26 @@ const DUPLICATE_CHECK_WINDOW: Duration = Duration::from_secs(2);
 /// Attempts at `AddPrivateRegistry` when earlier ones failed ambiguously and left nothing.
 const CREATE_ATTEMPTS: usize = 4;
 
+/// How a create ended up with its registry.
+enum Added {
+    /// `AddPrivateRegistry` answered with its record.
+    Answered(RegistryInfo),
+    /// Its answer was lost; a list showed the registry it made.
+    Listed(RegistryInfo),
+}
+
+impl Added {
+    fn record(&self) -> &RegistryInfo {
+        match self {
+            Added::Answered(r) | Added::Listed(r) => r,
+        }
+    }
+}
+
 /// What the list showed after a create that may have acted.
 enum Reconciled {
-    /// The registry it made, now claimed by this create.
-    Made(i64),
+    /// The registry it made, as the list showed it, now claimed by this create.
+    Made(Box<RegistryInfo>),
     /// A list sent a whole [`LIST_LAG_WINDOW`] after it lacks any such registry.
     Absent,
     /// Several unclaimed registries that this create would make appeared.
@@ -109,13 +129,10 @@ impl<A: RegistryApi> Registries<A> {
             Ok(turn) => turn,
             Err(d) => return Outcome::failed(d),
         };
-        // From its turn on, this create will need a list sent after its add: lists that
-        // confirm other writes wait for it (briefly), so one list confirms several.
-        let _writing = self.lists.writing(&new.registry_type);
         // The duplicate check looks for registries made outside this state; a list sent a
         // moment before this create began finds those as well as a newer one would, so the
         // creates of one apply share a few lists instead of sending one each. Only our own
-        // creates of this registry and our deletes and modifies need a list sent after them.
+        // creates of this registry and our modifies need a list sent after them.
         let mut recent = began.checked_sub(DUPLICATE_CHECK_WINDOW).unwrap_or(began);
         if let Some(at) = *self.reshaped_at.lock().unwrap_or_else(|e| e.into_inner()) {
             recent = recent.max(at);
@@ -123,16 +140,7 @@ impl<A: RegistryApi> Registries<A> {
         if let Some(at) = *turn.0 {
             recent = recent.max(at);
         }
-        let before = match self
-            .lists
-            .get_since(
-                &new.registry_type,
-                Since::Read(recent),
-                &self.ctx(deadline),
-                || self.api.list(Some(&new.registry_type), deadline),
-            )
-            .await
-        {
+        let before = match self.checked_list(&new, recent, deadline).await {
             Ok(list) => list,
             Err(f) => {
                 return Outcome::failed(failed("Failed to list registries before creating", &f))
@@ -145,7 +153,7 @@ impl<A: RegistryApi> Registries<A> {
         {
             match self.same_tokens(candidate, &new, deadline).await {
                 Ok(true) => {
-                    existing = Some(candidate);
+                    existing = Some(candidate.id);
                     break;
                 }
                 Ok(false) => {}
@@ -153,23 +161,76 @@ impl<A: RegistryApi> Registries<A> {
             }
         }
         if let Some(existing) = existing {
-            let ours = self.is_claimed(existing.id);
-            return Outcome::failed(already_exists(&new, existing.id, ours));
+            if let Some(refusal) = self.still_there(existing, &new, deadline).await {
+                return Outcome::failed(refusal);
+            }
         }
         let known: HashSet<i64> = before.iter().map(|r| r.id).collect();
-        let id = match self.add_once(&new, planned, &known, deadline).await {
-            Ok(id) => id,
+        let made = match self.add_once(&new, planned, &known, deadline).await {
+            Ok(made) => made,
             Err(d) => return Outcome::failed(d),
         };
         self.lists.invalidate();
-        match self.wait_for(id, &new.registry_type, deadline).await {
-            Ok(record) => Outcome::made(Fields::created(&record, planned)),
-            // The registry exists: keep it in state so nothing is orphaned, and say why it
-            // was not read back.
-            Err(diagnostics) => Outcome {
-                state: Fields::created_unread(id.to_string().into(), planned),
-                diagnostics,
-            },
+        let mut private = Private::default();
+        if let Added::Answered(record) = &made {
+            // Lists may not show it yet: a refresh keeps it for the lag window.
+            self.made_now(record.id, &mut private);
+        }
+        Outcome::made(Fields::created(made.record(), planned)).keeping(private)
+    }
+
+    /// The list the duplicate check reads: one sent at or after `recent`, without the
+    /// registries this process deleted (a list may show them for a while).
+    async fn checked_list(
+        &self,
+        new: &AddPrivateRegistryRequest,
+        recent: Instant,
+        deadline: Instant,
+    ) -> Result<Vec<RegistryInfo>, Error> {
+        let list = self
+            .lists
+            .get_since(
+                &new.registry_type,
+                Since::Read(recent),
+                &self.ctx(deadline),
+                || self.api.list(Some(&new.registry_type), deadline),
+            )
+            .await?;
+        Ok(list
+            .iter()
+            .filter(|r| !self.deleted_here(r.id))
+            .cloned()
+            .collect())
+    }
+
+    /// The refusal of a create whose registry, `existing`, a list shows; `None` when it turns
+    /// out to be gone. Deletes wait for no list, so one made by another process moments ago
+    /// (a destroy, then an apply) may still show: one that no create of this process made is
+    /// refused only once lists have shown it for a whole [`LIST_LAG_WINDOW`].
+    async fn still_there(
+        &self,
+        existing: i64,
+        new: &AddPrivateRegistryRequest,
+        deadline: Instant,
+    ) -> Option<Diagnostics> {
+        if self.is_claimed(existing) {
+            return Some(already_exists(new, existing, true).into());
+        }
+        let waited = Instant::now() + LIST_LAG_WINDOW;
+        let polled = self
+            .poll_list(&new.registry_type, waited, deadline, |list| {
+                (!list.iter().any(|r| r.id == existing)).then_some(())
+            })
+            .await;
+        match polled {
+            Polled::Seen(()) => {
+                tracing::info!(
+                    id = existing,
+                    "the matching registry was a deleted one that lists showed late"
+                );
+                None
+            }
+            _ => Some(already_exists(new, existing, false).into()),
         }
     }
 
@@ -243,13 +304,13 @@ impl<A: RegistryApi> Registries<A> {
         planned: &Value,
         known: &HashSet<i64>,
         deadline: Instant,
-    ) -> Result<i64, Diagnostics> {
+    ) -> Result<Added, Diagnostics> {
         let mut last: Option<Error> = None;
         for attempt in 1..=CREATE_ATTEMPTS {
             let f = match self.api.add(new, deadline).await {
-                Ok(id) => {
-                    self.claim(id);
-                    return Ok(id);
+                Ok(record) => {
+                    self.claim(record.id);
+                    return Ok(Added::Answered(record));
                 }
                 Err(f) if f.is_ambiguous() => f,
                 Err(f) => return Err(failed("Failed to create registry", &f)),
@@ -260,9 +321,12 @@ impl<A: RegistryApi> Registries<A> {
                 "the create may have acted; waiting for the list to show whether it did"
             );
             match self.reconcile(new, planned, known, deadline).await {
-                Reconciled::Made(id) => {
-                    tracing::info!(id, "adopting the registry the unanswered create made");
-                    return Ok(id);
+                Reconciled::Made(record) => {
+                    tracing::info!(
+                        id = record.id,
+                        "adopting the registry the unanswered create made"
+                    );
+                    return Ok(Added::Listed(*record));
                 }
                 Reconciled::Absent => last = Some(f),
                 Reconciled::Several(ids) => {
@@ -296,23 +360,23 @@ impl<A: RegistryApi> Registries<A> {
         let polled = self
             .poll_list(&new.registry_type, window_ends, deadline, |list| {
                 let claimed = self.claimed.lock().unwrap_or_else(|e| e.into_inner());
-                let appeared: Vec<i64> = list
+                let appeared: Vec<RegistryInfo> = list
                     .iter()
                     .filter(|r| {
                         !known.contains(&r.id)
                             && !claimed.contains(&r.id)
                             && what_this_create_makes(r, new, planned)
                     })
-                    .map(|r| r.id)
+                    .cloned()
                     .collect();
                 (!appeared.is_empty()).then_some(appeared)
             })
             .await;
         match polled {
-            Polled::Seen(ids) => match ids.as_slice() {
-                [id] if self.claim(*id) => Reconciled::Made(*id),
+            Polled::Seen(mut records) => match records.as_slice() {
+                [one] if self.claim(one.id) => Reconciled::Made(Box::new(records.remove(0))),
                 [_] => Reconciled::Unknown("another resource claimed the registry that appeared".into()),
-                _ => Reconciled::Several(ids),
+                _ => Reconciled::Several(records.iter().map(|r| r.id).collect()),
             },
             Polled::NotSeen { last_error: None } if window_ends <= deadline => Reconciled::Absent,
             Polled::NotSeen { last_error: Some(e) } => Reconciled::Unknown(format!(
@@ -343,36 +407,6 @@ impl<A: RegistryApi> Registries<A> {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .contains(&id)
-    }
-
-    /// Lists until the new registry shows up: a read right after a create may miss it.
-    async fn wait_for(
-        &self,
-        id: i64,
-        registry_type: &str,
-        deadline: Instant,
-    ) -> Result<RegistryInfo, Diagnostics> {
-        let polled = self
-            .poll_list(registry_type, deadline, deadline, |list| {
-                list.iter().find(|r| r.id == id).cloned()
-            })
-            .await;
-        match polled {
-            Polled::Seen(record) => Ok(record),
-            // Terraform is stopping: the registry exists, so hand it over for the state with a
-            // warning rather than an error (an error would taint it, and the next apply would
-            // replace a healthy registry). The next refresh reads it.
-            Polled::Stopped => Err(Diagnostic::warning(
-                "Registry created; reading it back was skipped",
-                format!("Registry {id} was created, but Terraform asked the provider to stop before it was read back. It is recorded in state and the next refresh reads it."),
-            )
-            .into()),
-            Polled::NotSeen { .. } => Err(Diagnostic::error(
-                "Registry created but not visible yet",
-                format!("Registry {id} was created but did not appear in ListPrivateRegistryList before the create timeout. It is recorded in state as tainted, so the next apply replaces it; run `terraform untaint` on it first to keep it instead."),
-            )
-            .into()),
-        }
     }
 }
 
@@ -423,7 +457,7 @@ mod tests {
     use tokio::time::Instant;
 
     #[tokio::test]
-    async fn create_reads_back_and_keeps_the_password() {
+    async fn create_records_the_answer_and_keeps_the_password() {
         let (fake, regs) = setup();
         let r = regs.create(&planned(), &planned()).await;
         assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
@@ -437,7 +471,7 @@ mod tests {
 
     /// The duplicate check compares host names as DNS does, and takes a field the list leaves
     /// out as matching.
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn the_duplicate_check_finds_a_registry_the_api_reports_normalised() {
         let (fake, regs) = setup();
         fake.realistic.store(true, Ordering::SeqCst);
@@ -459,19 +493,27 @@ mod tests {
         assert_eq!(fake.count(), 1);
     }
 
+    /// Lists that do not show the new registry yet are not waited for: the answer is its
+    /// record.
     #[tokio::test(start_paused = true)]
-    async fn the_read_after_create_waits_for_the_new_registry() {
+    async fn an_answered_create_waits_for_no_list() {
         let (fake, regs) = setup();
         fake.lag.configure(LagCounts {
             appear_after: 2,
             ..LagCounts::default()
         });
+        let started = Instant::now();
         let r = regs.create(&planned(), &planned()).await;
         assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
         assert_eq!(r.state.attr("id"), &Value::from("1"));
-        assert_eq!(fake.list_calls(), 4, "one check, two stale reads, one hit");
+        assert_eq!(r.state.attr("token"), &Value::from("token-1"));
+        assert_eq!(r.state.attr("region_id"), &Value::from("cn-hangzhou"));
+        assert_eq!(fake.list_calls(), 1, "the duplicate check only");
+        assert_eq!(started.elapsed(), Duration::ZERO);
     }
 
+    /// Terraform asks the provider to stop right after the add: what it made is recorded
+    /// whole, untainted.
     #[tokio::test]
     async fn a_stop_after_the_add_still_records_the_registry_untainted() {
         let (fake, regs) = setup();
@@ -479,13 +521,8 @@ mod tests {
         let r = regs.create(&planned(), &planned()).await;
         assert_eq!(r.state.attr("id"), &Value::from("1"));
         assert_eq!(r.state.attr("password"), &Value::from("s3cret"));
-        assert_eq!(r.state.attr("token"), &Value::Null);
-        assert!(
-            !r.diagnostics.has_errors(),
-            "an error would taint a healthy registry: {:?}",
-            r.diagnostics
-        );
-        assert!(!r.diagnostics.is_empty(), "the skipped read is explained");
+        assert_eq!(r.state.attr("token"), &Value::from("token-1"));
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
     }
 
     #[tokio::test]
@@ -510,11 +547,7 @@ mod tests {
             p.set_attr("domain_name", Value::from(format!("r{i}.example.com")));
             assert!(regs.create(&p, &p).await.diagnostics.is_empty());
         }
-        assert_eq!(
-            fake.list_calls(),
-            6,
-            "one duplicate check, then one read-back each"
-        );
+        assert_eq!(fake.list_calls(), 1, "one duplicate check, shared");
     }
 
     #[tokio::test]
@@ -656,13 +689,36 @@ mod tests {
         super::Registries::new(fake.clone())
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn an_existing_registry_is_reported_with_the_import_command() {
         let (fake, regs) = setup();
         earlier_process(&fake).create(&planned(), &planned()).await;
+        let asked = Instant::now();
         let r = regs.create(&planned(), &planned()).await;
         refused_as_registry_1(&r);
         assert_eq!(fake.count(), 1);
+        assert!(
+            asked.elapsed() >= LIST_LAG_WINDOW,
+            "refused once lists showed it for the lag window: {:?}",
+            asked.elapsed()
+        );
+    }
+
+    /// A destroy, then at once an apply of the same registry in another process, while lists
+    /// still show the deleted one: it is waited out, not refused as a duplicate.
+    #[tokio::test(start_paused = true)]
+    async fn a_registry_deleted_by_another_process_that_lists_still_show_is_waited_out() {
+        let (fake, regs) = setup();
+        let earlier = earlier_process(&fake);
+        let made = earlier.create(&planned(), &planned()).await.state;
+        fake.lag.configure(LagCounts {
+            stale_after_delete: 3,
+            ..LagCounts::default()
+        });
+        earlier.delete(&made).await.unwrap();
+        let again = regs.create(&planned(), &planned()).await;
+        assert!(again.diagnostics.is_empty(), "{:?}", again.diagnostics);
+        assert_eq!(fake.count(), 1, "the new one only");
     }
 
     #[tokio::test]
@@ -688,7 +744,7 @@ mod tests {
 
     /// A quay registry replaced only for new tokens differs only in them: the tokens are
     /// compared (the fake's registry holds `t`).
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn quay_tokens_tell_a_replacement_from_an_orphan() {
         let (fake, regs) = setup();
         let quay = |token: &str| {
@@ -765,11 +821,7 @@ mod tests {
             Duration::from_secs(1),
             "not one after the other"
         );
-        assert_eq!(
-            fake.list_calls(),
-            2,
-            "one duplicate check and one read-back, each shared"
-        );
+        assert_eq!(fake.list_calls(), 1, "one duplicate check, shared");
     }
 
     #[tokio::test(start_paused = true)]

@@ -96,7 +96,7 @@ impl Fake {
     }
 
     /// The add's effect and answer, before the latency of the answer.
-    fn commit(&self, req: &AddPrivateRegistryRequest) -> Result<i64, Error> {
+    fn commit(&self, req: &AddPrivateRegistryRequest) -> Result<RegistryInfo, Error> {
         let fate = self.add_fates.lock().unwrap().pop_front();
         if fate == Some(AddFate::Reset) {
             return Err(ambiguous());
@@ -143,7 +143,10 @@ impl Fake {
         if self.stop_after_add.load(Ordering::SeqCst) {
             self.stop.cancel();
         }
-        Ok(id)
+        // The answer leaves `Port` out, as the service's does.
+        let mut answer = regs.last().cloned().unwrap_or_default();
+        answer.port = None;
+        Ok(answer)
     }
 }
 
@@ -152,7 +155,11 @@ impl RegistryApi for Arc<Fake> {
         &self.stop
     }
 
-    async fn add(&self, req: &AddPrivateRegistryRequest, _: Instant) -> Result<i64, Error> {
+    async fn add(
+        &self,
+        req: &AddPrivateRegistryRequest,
+        _: Instant,
+    ) -> Result<RegistryInfo, Error> {
         self.adds.fetch_add(1, Ordering::SeqCst);
         let now = self.adds_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.most_adds_in_flight.fetch_max(now, Ordering::SeqCst);

@@ -29,7 +29,7 @@ pub use list::PrivateRegistryList;
 pub use registries::Registries;
 
 use crate::provider::Session;
-use tfplugin::framework::{async_trait, Diagnostics, Outcome, Plan, Resource, Schema};
+use tfplugin::framework::{async_trait, Diagnostics, Outcome, Plan, Private, Resource, Schema};
 use tfplugin::value::Value;
 
 pub const TYPE_NAME: &str = "alicloud_sas_private_registry";
@@ -58,8 +58,13 @@ impl Resource<Session> for PrivateRegistry {
         session.registries.create(planned, config).await
     }
 
-    async fn read(&self, session: &Session, current: &Value) -> Result<Option<Value>, Diagnostics> {
-        session.registries.read(current).await
+    async fn read(
+        &self,
+        session: &Session,
+        current: &Value,
+        private: &mut Private,
+    ) -> Result<Option<Value>, Diagnostics> {
+        session.registries.refresh(current, private).await
     }
 
     async fn update(

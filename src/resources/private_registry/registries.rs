@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::Mutex as AsyncMutex;
 use tokio::time::Instant;
@@ -12,16 +12,26 @@ use tokio::time::Instant;
 use super::api::{Error, RegistryApi, RegistryInfo};
 use super::errors::failed;
 use super::fields::{Fields, Registry};
+use super::settle::LIST_LAG_WINDOW;
 use super::{schema, state};
 use crate::resources::list_cache::{ListCache, WaitEnded};
 use crate::resources::timeouts::{self, Operation};
 use alicloud::context::CallContext;
 use tfplugin::framework::model::Key;
-use tfplugin::framework::{Diagnostic, Diagnostics, Outcome};
+use tfplugin::framework::{Diagnostic, Diagnostics, Outcome, Private};
 use tfplugin::value::Value;
 
 /// How long a list may be reused within one provider process (one Terraform phase).
 const LIST_TTL: Duration = Duration::from_secs(5);
+
+/// The entry kept beside a new registry's state: when it was made (Unix milliseconds), until
+/// a list shows it.
+const MADE_AT: &str = "made_at_unix_ms";
+
+fn unix_ms(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
 
 /// What makes two registries the same one, as `create::same_registry` compares them.
 pub(super) type DuplicateKey = (String, String, String, String);
@@ -55,7 +65,7 @@ pub struct Registries<A> {
     /// no longer is, so the duplicate check never uses such a list.
     pub(super) reshaped_at: std::sync::Mutex<Option<Instant>>,
     /// Creates of one registry (one [`DuplicateKey`]) in this process run one at a time: each
-    /// holds its key's lock across the duplicate check, the add and the read-back, and leaves
+    /// holds its key's lock across the duplicate check and the add, and leaves
     /// behind when it finished, so the next create of that key checks a list sent after it
     /// (and finds what it made). Creates of different keys do not wait for each other. One
     /// entry per registry created, for the life of the process.
@@ -63,6 +73,12 @@ pub struct Registries<A> {
     /// Registries this process's creates made or adopted: a create that lost its answer
     /// adopts only a registry no other resource claimed.
     pub(super) claimed: std::sync::Mutex<HashSet<i64>>,
+    /// When this process's creates made each registry, from the answer: lists may not show
+    /// one yet, and a refresh keeps it meanwhile ([`Registries::made_recently`]).
+    made: std::sync::Mutex<HashMap<i64, Instant>>,
+    /// Registries this process deleted: lists may still show one for a while, and neither a
+    /// refresh nor the duplicate check takes it for one that exists.
+    deleted: std::sync::Mutex<HashSet<i64>>,
     /// The registries a refresh in this process found gone. Terraform plans a create for each
     /// (a destroy does too, in the refresh it runs first, and fails on any error that plan
     /// reports), so checks that only a create needs soften for them.
@@ -116,6 +132,8 @@ impl<A: RegistryApi> Registries<A> {
             reshaped_at: std::sync::Mutex::new(None),
             creates: std::sync::Mutex::new(HashMap::new()),
             claimed: std::sync::Mutex::new(HashSet::new()),
+            made: std::sync::Mutex::new(HashMap::new()),
+            deleted: std::sync::Mutex::new(HashSet::new()),
             vanished: std::sync::Mutex::new(HashSet::new()),
             listed: std::sync::Mutex::new(HashSet::new()),
             empty: schema::schema().block.empty_value(),
@@ -198,13 +216,32 @@ impl<A: RegistryApi> Registries<A> {
 
     /// The registry `current` describes, as it is now; `None` once it is gone.
     pub async fn read(&self, current: &Value) -> Result<Option<Value>, Diagnostics> {
+        self.refresh(current, &mut Private::default()).await
+    }
+
+    /// [`Registries::read`], with what the resource keeps beside the state: when it was made,
+    /// until a list has shown it.
+    pub async fn refresh(
+        &self,
+        current: &Value,
+        private: &mut Private,
+    ) -> Result<Option<Value>, Diagnostics> {
         let id = id_of(current)?;
         let deadline = Instant::now() + timeouts::READ;
         let kind = current.attr(&Registry::registry_type).as_str();
         let found = self
             .find(id, kind, deadline)
             .await
-            .map_err(|e| failed("Failed to read registry", &e))?;
+            .map_err(|e| failed("Failed to read registry", &e))?
+            .filter(|_| !self.deleted_here(id));
+        if found.is_none() && !self.deleted_here(id) && self.made_recently(id, private) {
+            tracing::info!(
+                id,
+                "registry created moments ago is not listed yet; keeping it"
+            );
+            return Ok(Some(current.clone()));
+        }
+        private.remove(MADE_AT);
         let Some(record) = found else {
             tracing::info!(id, "registry no longer exists; removing it from state");
             self.vanished
@@ -226,6 +263,7 @@ impl<A: RegistryApi> Registries<A> {
     pub async fn update(&self, prior: &Value, planned: &Value, config: &Value) -> Outcome {
         let kept = |diagnostics| Outcome {
             state: prior.clone(),
+            private: None,
             diagnostics,
         };
         let id = match id_of(prior) {
@@ -266,7 +304,6 @@ impl<A: RegistryApi> Registries<A> {
             .attr(&Registry::registry_type)
             .as_str()
             .unwrap_or_default();
-        let _writing = self.lists.writing(kind);
         let deadline = Instant::now() + timeouts::get(prior, Operation::Delete);
         let result = self.api.delete(id, deadline).await;
         self.reshaped();
@@ -275,11 +312,54 @@ impl<A: RegistryApi> Registries<A> {
             Err(e) if e.is_not_found() => {}
             Err(e) => return Err(failed("Failed to delete registry", &e)),
         }
-        // A list may still show it for a while: a create of the same registry (a replacement)
-        // would take it for a duplicate.
-        self.settle("delete", id, kind, deadline, |shown| shown.is_none())
-            .await;
+        // The answer is definite, so no list is waited for. Lists may show the registry for a
+        // while yet: this process knows better, and a create in another process waits out a
+        // match it did not make (`create::still_there`).
+        tracing::debug!(id, kind, "registry deleted");
+        self.deleted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id);
         Ok(())
+    }
+
+    /// Records that a create of this process made registry `id` now, in this process and in
+    /// what the resource keeps beside its state, for a refresh in a later process.
+    pub(super) fn made_now(&self, id: i64, private: &mut Private) {
+        self.made
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, Instant::now());
+        private.set(MADE_AT, unix_ms(SystemTime::now()));
+    }
+
+    /// Whether registry `id` was made less than [`LIST_LAG_WINDOW`] ago, by this process or, as
+    /// `private` says, by an earlier one: lists may not show it yet, so missing from one says
+    /// nothing.
+    fn made_recently(&self, id: i64, private: &Private) -> bool {
+        let here = self
+            .made
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&id)
+            .is_some_and(|at| at.elapsed() < LIST_LAG_WINDOW);
+        let recorded = private
+            .get(MADE_AT)
+            .and_then(serde_json::Value::as_u64)
+            .is_some_and(|at| {
+                let now = unix_ms(SystemTime::now());
+                // A clock that moved back says nothing either way: keep it.
+                now < at || now - at < LIST_LAG_WINDOW.as_millis() as u64
+            });
+        here || recorded
+    }
+
+    /// Whether a delete of this process removed registry `id`.
+    pub(super) fn deleted_here(&self, id: i64) -> bool {
+        self.deleted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&id)
     }
 
     pub async fn import(&self, id_text: &str) -> Result<Value, Diagnostics> {
@@ -348,10 +428,12 @@ fn gone_before_update(id: i64, e: &Error) -> Diagnostics {
 #[cfg(test)]
 mod tests {
     use super::super::fake::{planned, planned_with, setup, Fake};
-    use super::Registries;
+    use super::{unix_ms, Registries, Registry, LIST_LAG_WINDOW, MADE_AT};
     use sas_emulator::lag::LagCounts;
     use std::sync::atomic::Ordering;
     use std::sync::Arc;
+    use std::time::{Duration, SystemTime};
+    use tfplugin::framework::Private;
     use tfplugin::value::Value;
 
     /// The API masks the user name, lower-cases the domain and leaves out the port and an
@@ -394,11 +476,12 @@ mod tests {
         );
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn reads_share_one_list_and_gone_means_null() {
         let (fake, regs) = setup();
         let regs = Arc::new(regs);
         let created = regs.create(&planned(), &planned()).await.state;
+        tokio::time::advance(Duration::from_millis(1)).await;
         regs.lists.invalidate();
         let before = fake.list_calls();
         let mut reads = tokio::task::JoinSet::new();
@@ -411,8 +494,83 @@ mod tests {
         }
         assert_eq!(fake.list_calls() - before, 1, "50 reads, one list call");
         fake.registries.lock().unwrap().clear();
+        tokio::time::advance(LIST_LAG_WINDOW).await;
         regs.lists.invalidate();
         assert_eq!(regs.read(&created).await.unwrap(), None, "gone");
+    }
+
+    /// A create records its registry from the answer and lists none; while lists lag, a
+    /// refresh keeps it, in this process and in a later one (by what the state keeps beside
+    /// it), and only for the lag window. Once listed, nothing is kept beside the state.
+    #[tokio::test(start_paused = true)]
+    async fn a_registry_not_listed_yet_is_kept_for_the_lag_window() {
+        let (fake, regs) = setup();
+        fake.lag.configure(LagCounts {
+            appear_after: 1000,
+            ..LagCounts::default()
+        });
+        let lists = fake.list_calls();
+        let made = regs.create(&planned(), &planned()).await;
+        assert!(made.diagnostics.is_empty(), "{:?}", made.diagnostics);
+        assert_eq!(fake.list_calls() - lists, 1, "the duplicate check only");
+        assert_eq!(made.state.attr(&Registry::token), &Value::from("token-1"));
+        let private = made.private.expect("kept beside the state");
+        assert!(private.get(MADE_AT).is_some());
+
+        assert_eq!(
+            regs.read(&made.state).await.unwrap().as_ref(),
+            Some(&made.state)
+        );
+        let later = Registries::new(fake.clone());
+        let mut kept = private.clone();
+        let refreshed = later.refresh(&made.state, &mut kept).await.unwrap();
+        assert_eq!(
+            refreshed.as_ref(),
+            Some(&made.state),
+            "kept by a later process"
+        );
+        assert_eq!(
+            later.read(&made.state).await.unwrap(),
+            None,
+            "without the record, missing means gone"
+        );
+
+        let mut old = Private::default();
+        let window_ago = SystemTime::now() - LIST_LAG_WINDOW - Duration::from_secs(1);
+        old.set(MADE_AT, unix_ms(window_ago));
+        let again = Registries::new(fake.clone());
+        assert_eq!(
+            again.refresh(&made.state, &mut old).await.unwrap(),
+            None,
+            "window over"
+        );
+
+        let (fake, regs) = setup();
+        let made = regs.create(&planned(), &planned()).await;
+        let mut kept = made.private.expect("kept beside the state");
+        let listed = Registries::new(fake.clone());
+        let refreshed = listed.refresh(&made.state, &mut kept).await.unwrap();
+        assert_eq!(refreshed.as_ref(), Some(&made.state));
+        assert_eq!(kept, Private::default(), "listed: nothing left to keep");
+    }
+
+    /// A delete waits for no list; lists that still show the registry do not bring it back
+    /// to a refresh, nor make a create of the same registry a duplicate.
+    #[tokio::test]
+    async fn a_deleted_registry_a_list_still_shows_is_gone() {
+        let (fake, regs) = setup();
+        let made = regs.create(&planned(), &planned()).await.state;
+        fake.lag.configure(LagCounts {
+            stale_after_delete: 1000,
+            ..LagCounts::default()
+        });
+        let lists = fake.list_calls();
+        regs.delete(&made).await.unwrap();
+        assert_eq!(fake.list_calls(), lists, "no list waited for");
+        assert_eq!(regs.read(&made).await.unwrap(), None);
+        let again = regs.create(&planned(), &planned()).await;
+        assert!(again.diagnostics.is_empty(), "{:?}", again.diagnostics);
+        assert_eq!(fake.count(), 1);
     }
 
     /// Every in-place attribute reaches the API under its own parameter: a change of each one,

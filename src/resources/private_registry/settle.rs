@@ -1,10 +1,12 @@
 //! Waiting for lists to show what was done. The API has no get-by-id and its lists lag its
 //! writes: a new registry can be missing for a while, a modified one can show its old values,
-//! a deleted one can still show. So every write that must be seen before the operation ends
-//! (the read after a create, a create whose answer was lost, a modify, a delete) polls the list
-//! with one policy: a list sent after each miss (shared with other waiters, and gathering the
-//! writes under way: `Since::Confirm`), pausing 200 ms and doubling to 5 s between
-//! misses.
+//! a deleted one can still show. An answered create or delete is definite and waits for no
+//! list (a refresh keeps a registry made within the lag window; this process forgets what it
+//! deleted). What must be seen before the operation ends (a create whose answer was lost, a
+//! modify, a match of the duplicate check that may be a registry deleted moments ago) polls
+//! the list with one policy: a list sent after each miss (shared with other waiters, and
+//! gathering the writes under way: `Since::Confirm`), pausing 200 ms and doubling to 5 s
+//! between misses.
 
 use std::time::Duration;
 
@@ -22,8 +24,9 @@ const LONGEST_PAUSE: Duration = Duration::from_secs(5);
 
 /// How long the service's lists may take to show a write. Only a list this long after a create
 /// whose answer was lost that still lacks its registry shows that the create did not act, so
-/// that it may be sent again; an update or a delete waits this long at most for lists to show
-/// it.
+/// that it may be sent again; an update waits this long at most for lists to show it, a
+/// refresh keeps a registry made this long ago that lists do not show yet, and the duplicate
+/// check refuses a registry lists have shown this long.
 pub const LIST_LAG_WINDOW: Duration = Duration::from_secs(30);
 
 /// How a wait for the list ended.
@@ -88,9 +91,8 @@ impl<A: RegistryApi> Registries<A> {
         }
     }
 
-    /// After a write the API answered, waits (for [`LIST_LAG_WINDOW`] at most, within
-    /// `deadline`) until lists show it, so that the next refresh, or a create that checks for
-    /// duplicates, sees what Terraform recorded. Lists that lag longer only cost a warning in
+    /// After a modify the API answered, waits (for [`LIST_LAG_WINDOW`] at most, within
+    /// `deadline`) until lists show it, so that the next refresh sees what Terraform recorded. Lists that lag longer only cost a warning in
     /// the log: the write itself succeeded.
     pub(super) async fn settle(
         &self,

@@ -7,6 +7,7 @@ mod diagnostics;
 pub mod generate;
 pub mod model;
 pub mod plan;
+mod private;
 mod provider;
 mod resource;
 mod schema;
@@ -15,6 +16,7 @@ pub mod validate;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
 pub use plan::Plan;
+pub use private::Private;
 pub use provider::{
     ActionEvent, ApplyRequest, ApplyResponse, ImportResponse, ImportedResource, ListEvent,
     ListRequest, PlanRequest, PlanResponse, Provider, ProviderSchema, ReadDataRequest, ReadRequest,

@@ -11,6 +11,7 @@
 use tokio::sync::mpsc;
 
 use super::plan::Plan;
+use super::private::Private;
 use super::provider::{ActionEvent, ListEvent};
 use super::{Diagnostic, Diagnostics, Schema, ServerCapabilities};
 use crate::value::Value;
@@ -44,7 +45,13 @@ pub trait Resource<C>: Send + Sync + 'static {
     async fn create(&self, client: &C, planned: &Value, config: &Value) -> Outcome;
 
     /// The object as it is now; `None` when it is gone. On error the server keeps `current`.
-    async fn read(&self, client: &C, current: &Value) -> Result<Option<Value>, Diagnostics>;
+    /// `private` is what the resource kept beside the state, to change in place.
+    async fn read(
+        &self,
+        client: &C,
+        current: &Value,
+        private: &mut Private,
+    ) -> Result<Option<Value>, Diagnostics>;
 
     /// Changes the object in place to `planned`. As for a create, the state returned is
     /// recorded even beside errors, so what an update did before it failed is not lost: return
@@ -240,10 +247,11 @@ pub trait DataSource<C>: Send + Sync + 'static {
 }
 
 /// What a create or an update leaves: the state to record (null when nothing was made or
-/// changed) and what to say.
+/// changed), what to keep beside it (`None` keeps what Terraform had), and what to say.
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
     pub state: Value,
+    pub private: Option<Private>,
     pub diagnostics: Diagnostics,
 }
 
@@ -251,15 +259,23 @@ impl Outcome {
     pub fn made(state: Value) -> Self {
         Self {
             state,
-            diagnostics: Diagnostics::new(),
+            ..Self::default()
         }
     }
 
     /// Nothing was made.
     pub fn failed(diagnostics: impl Into<Diagnostics>) -> Self {
         Self {
-            state: Value::Null,
             diagnostics: diagnostics.into(),
+            ..Self::default()
+        }
+    }
+
+    /// With `private` kept beside the state.
+    pub fn keeping(self, private: Private) -> Self {
+        Self {
+            private: Some(private),
+            ..self
         }
     }
 }

@@ -18,7 +18,7 @@ use super::provider::{
 use super::resource::{
     Action, DataSource, Found, ListResource, Progress, ProviderDefinition, Resource,
 };
-use super::{Block, Diagnostic, Diagnostics};
+use super::{Block, Diagnostic, Diagnostics, Private};
 use crate::value::Value;
 
 pub struct ProviderServer<D: ProviderDefinition> {
@@ -266,10 +266,14 @@ impl<D: ProviderDefinition> Provider for ProviderServer<D> {
             Ok(found) => found,
             Err(d) => return kept(d),
         };
-        match resource.read(client, &req.current_state).await {
+        let mut private = Private::decode(&req.private);
+        match resource
+            .read(client, &req.current_state, &mut private)
+            .await
+        {
             Ok(Some(state)) => ReadResponse {
                 new_state: state,
-                private: req.private,
+                private: private.encode(),
                 diagnostics: Diagnostics::new(),
             },
             Ok(None) => ReadResponse::default(),
@@ -333,7 +337,7 @@ impl<D: ProviderDefinition> Provider for ProviderServer<D> {
                 .await;
             return ApplyResponse {
                 new_state: made.state,
-                private: req.planned_private,
+                private: made.private.map_or(req.planned_private, |p| p.encode()),
                 diagnostics: made.diagnostics,
             };
         }
@@ -347,7 +351,7 @@ impl<D: ProviderDefinition> Provider for ProviderServer<D> {
             };
             return ApplyResponse {
                 new_state,
-                private: req.planned_private,
+                private: done.private.map_or(req.planned_private, |p| p.encode()),
                 diagnostics: done.diagnostics,
             };
         }
@@ -546,7 +550,12 @@ mod tests {
             Outcome::default()
         }
 
-        async fn read(&self, _: &(), v: &Value) -> Result<Option<Value>, Diagnostics> {
+        async fn read(
+            &self,
+            _: &(),
+            v: &Value,
+            _: &mut Private,
+        ) -> Result<Option<Value>, Diagnostics> {
             Ok(Some(v.clone()))
         }
 
