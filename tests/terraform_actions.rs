@@ -51,7 +51,12 @@ fn refresh_calls(s: &Scenario) -> usize {
 
 #[test]
 fn apply_invoke_rotates_a_registrys_token_and_the_next_plan_is_empty_on_terraform_1_16_4() {
-    let s = Scenario::on_emulator_with(CLIENT, &["--realism", "all"]);
+    // New registries show in lists at once: within the lag window a refresh keeps the state a
+    // create recorded (`terraform_realism.rs`), and this test is about the token after it.
+    let s = Scenario::on_emulator_with(
+        CLIENT,
+        &["--realism", "all", "--realism-appear-after-ms", "0"],
+    );
     let config = format!(
         "{}{}{}",
         s.providers(),

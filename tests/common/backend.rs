@@ -110,8 +110,10 @@ impl Emulator {
             .count()
     }
 
-    /// An out-of-band change, as someone using the console would make.
+    /// An out-of-band change, as someone using the console would make: the console shows only
+    /// what the lists show, so a registry added moments ago is changed once it is listed.
     pub fn modify(&self, id: &str, fields: Json) {
+        self.wait_listed(id);
         self.send(
             reqwest::Method::POST,
             &format!("/_emulator/registries/{id}/modify"),
@@ -119,8 +121,9 @@ impl Emulator {
         );
     }
 
-    /// An out-of-band delete.
+    /// An out-of-band delete, once the registry is listed (as for `modify`).
     pub fn delete(&self, id: &str) {
+        self.wait_listed(id);
         self.send(
             reqwest::Method::DELETE,
             &format!("/_emulator/registries/{id}"),
@@ -132,10 +135,58 @@ impl Emulator {
         self.send(reqwest::Method::POST, "/_emulator/faults", Some(faults));
     }
 
+    /// Waits until `ListPrivateRegistryList` shows registry `id` (the emulator's realism may
+    /// show a new one late), for a minute at most: the longest delay it accepts.
+    fn wait_listed(&self, id: &str) {
+        let client = self.api_client();
+        let started = std::time::Instant::now();
+        block_on(async {
+            loop {
+                let cx = alicloud::CallContext::with_timeout(
+                    Duration::from_secs(10),
+                    tokio_util::sync::CancellationToken::new(),
+                );
+                let listed = client
+                    .list_private_registry_list(&Default::default(), &cx)
+                    .await
+                    .expect("ListPrivateRegistryList");
+                if listed
+                    .image_registry_infos
+                    .iter()
+                    .any(|r| r.id.to_string() == id)
+                {
+                    return;
+                }
+                assert!(
+                    started.elapsed() < Duration::from_secs(61),
+                    "registry {id} never listed"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+    }
+
     /// Registries added outside Terraform, as a script or the console would, through the
     /// signed API; their ids in order.
     #[allow(dead_code)]
     pub fn add_registries(&self, registries: &[alicloud::AddPrivateRegistryRequest]) -> Vec<i64> {
+        let client = self.api_client();
+        let cx = alicloud::CallContext::with_timeout(
+            Duration::from_secs(60),
+            tokio_util::sync::CancellationToken::new(),
+        );
+        block_on(async {
+            let mut ids = Vec::new();
+            for r in registries {
+                let added = client.add_private_registry(r, &cx).await;
+                ids.push(added.expect("AddPrivateRegistry").data.id);
+            }
+            ids
+        })
+    }
+
+    /// A signed client of this emulator's API, as a script outside Terraform would use.
+    fn api_client(&self) -> alicloud::SasClient {
         let env = self.provider_env();
         let mut config = alicloud::resolve(
             &alicloud::ProviderConfig {
@@ -149,19 +200,7 @@ impl Emulator {
             base_delay: Duration::from_millis(5),
             max_delay: Duration::from_millis(50),
         };
-        let client = alicloud::SasClient::new(config);
-        let cx = alicloud::CallContext::with_timeout(
-            Duration::from_secs(60),
-            tokio_util::sync::CancellationToken::new(),
-        );
-        block_on(async {
-            let mut ids = Vec::new();
-            for r in registries {
-                let added = client.add_private_registry(r, &cx).await;
-                ids.push(added.expect("AddPrivateRegistry").data.id);
-            }
-            ids
-        })
+        alicloud::SasClient::new(config)
     }
 
     /// Environment for Terraform (and so our provider) to talk to this emulator.

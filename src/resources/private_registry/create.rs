@@ -174,7 +174,7 @@ impl<A: RegistryApi> Registries<A> {
         let mut private = Private::default();
         if let Added::Answered(record) = &made {
             // Lists may not show it yet: a refresh keeps it for the lag window.
-            self.made_now(record.id, &mut private);
+            self.made_now(record, &mut private);
         }
         Outcome::made(Fields::created(made.record(), planned)).keeping(private)
     }
@@ -218,7 +218,7 @@ impl<A: RegistryApi> Registries<A> {
         }
         let waited = Instant::now() + LIST_LAG_WINDOW;
         let polled = self
-            .poll_list(&new.registry_type, waited, deadline, |list| {
+            .poll_list(Some(&new.registry_type), waited, deadline, |list| {
                 (!list.iter().any(|r| r.id == existing)).then_some(())
             })
             .await;
@@ -358,7 +358,7 @@ impl<A: RegistryApi> Registries<A> {
     ) -> Reconciled {
         let window_ends = Instant::now() + LIST_LAG_WINDOW;
         let polled = self
-            .poll_list(&new.registry_type, window_ends, deadline, |list| {
+            .poll_list(Some(&new.registry_type), window_ends, deadline, |list| {
                 let claimed = self.claimed.lock().unwrap_or_else(|e| e.into_inner());
                 let appeared: Vec<RegistryInfo> = list
                     .iter()

@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use super::api::{Error, RegistryApi, RegistryInfo};
 use super::errors::failed;
 use super::fields::{Fields, Registry};
-use super::settle::LIST_LAG_WINDOW;
+use super::settle::{Polled, LIST_LAG_WINDOW};
 use super::{schema, state};
 use crate::resources::list_cache::{ListCache, WaitEnded};
 use crate::resources::timeouts::{self, Operation};
@@ -23,6 +23,9 @@ use tfplugin::value::Value;
 
 /// How long a list may be reused within one provider process (one Terraform phase).
 const LIST_TTL: Duration = Duration::from_secs(5);
+
+/// The list cache's key for a list of every type.
+pub(super) const ALL_TYPES: &str = "*";
 
 /// The entry kept beside a new registry's state: when it was made (Unix milliseconds), until
 /// a list shows it.
@@ -58,6 +61,12 @@ fn key_of(state: &Value) -> DuplicateKey {
     )
 }
 
+/// A registry a create of this process made.
+struct Made {
+    at: Instant,
+    registry_type: String,
+}
+
 pub struct Registries<A> {
     pub(super) api: A,
     pub(super) lists: ListCache<RegistryInfo>,
@@ -75,7 +84,7 @@ pub struct Registries<A> {
     pub(super) claimed: std::sync::Mutex<HashSet<i64>>,
     /// When this process's creates made each registry, from the answer: lists may not show
     /// one yet, and a refresh keeps it meanwhile ([`Registries::made_recently`]).
-    made: std::sync::Mutex<HashMap<i64, Instant>>,
+    made: std::sync::Mutex<HashMap<i64, Made>>,
     /// Registries this process deleted: lists may still show one for a while, and neither a
     /// refresh nor the duplicate check takes it for one that exists.
     deleted: std::sync::Mutex<HashSet<i64>>,
@@ -162,7 +171,7 @@ impl<A: RegistryApi> Registries<A> {
         registry_type: Option<&str>,
         deadline: Instant,
     ) -> Result<Arc<Vec<RegistryInfo>>, Error> {
-        let key = registry_type.unwrap_or("*");
+        let key = registry_type.unwrap_or(ALL_TYPES);
         self.lists
             .get(key, &self.ctx(deadline), || {
                 self.api.list(registry_type, deadline)
@@ -282,7 +291,12 @@ impl<A: RegistryApi> Registries<A> {
             if let Err(e) = result {
                 // Whatever the code, a list that lacks the registry says why.
                 if let Ok(None) = self.find(id, Some(kind), deadline).await {
-                    return kept(gone_before_update(id, &e));
+                    // Gone, not late: the next refresh must not keep it as one made moments
+                    // ago, so nothing of that is kept beside the state.
+                    return Outcome {
+                        private: Some(Private::default()),
+                        ..kept(gone_before_update(id, &e))
+                    };
                 }
                 return kept(failed("Failed to update registry", &e));
             }
@@ -325,11 +339,15 @@ impl<A: RegistryApi> Registries<A> {
 
     /// Records that a create of this process made registry `id` now, in this process and in
     /// what the resource keeps beside its state, for a refresh in a later process.
-    pub(super) fn made_now(&self, id: i64, private: &mut Private) {
+    pub(super) fn made_now(&self, record: &RegistryInfo, private: &mut Private) {
+        let made = Made {
+            at: Instant::now(),
+            registry_type: record.registry_type.clone().unwrap_or_default(),
+        };
         self.made
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(id, Instant::now());
+            .insert(record.id, made);
         private.set(MADE_AT, unix_ms(SystemTime::now()));
     }
 
@@ -342,7 +360,7 @@ impl<A: RegistryApi> Registries<A> {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(&id)
-            .is_some_and(|at| at.elapsed() < LIST_LAG_WINDOW);
+            .is_some_and(|m| m.at.elapsed() < LIST_LAG_WINDOW);
         let recorded = private
             .get(MADE_AT)
             .and_then(serde_json::Value::as_u64)
@@ -404,13 +422,67 @@ impl<A: RegistryApi> Registries<A> {
             .contains(&key_of(planned))
     }
 
-    /// All registries of `registry_type` (all when `None`), for the data source.
+    /// All registries of `registry_type` (all when `None`), for the data source and the list
+    /// resource: what the API lists, read after this process's own writes. A registry this
+    /// process made within the lag window is waited for until a list shows it (a data source
+    /// that depends on a new registry finds it), and one it deleted is left out.
     pub async fn list_all(
         &self,
         registry_type: Option<&str>,
     ) -> Result<Arc<Vec<RegistryInfo>>, Error> {
-        self.list(registry_type, Instant::now() + timeouts::READ)
-            .await
+        let deadline = Instant::now() + timeouts::READ;
+        let mut list = self.list(registry_type, deadline).await?;
+        if let Some(until) = self.unlisted_made_until(&list, registry_type) {
+            let polled = self
+                .poll_list(registry_type, until, deadline, |l| {
+                    self.unlisted_made_until(l, registry_type)
+                        .is_none()
+                        .then(|| Arc::new(l.to_vec()))
+                })
+                .await;
+            match polled {
+                Polled::Seen(shown) => list = shown,
+                Polled::NotSeen {
+                    last_error: Some(e),
+                } => return Err(e),
+                Polled::NotSeen { last_error: None } => tracing::warn!(
+                    "registries created moments ago are not listed yet; the list leaves them out"
+                ),
+                Polled::Stopped => {
+                    return Err(Error::Cancelled {
+                        action: "ListPrivateRegistryList".into(),
+                    })
+                }
+            }
+        }
+        if list.iter().any(|r| self.deleted_here(r.id)) {
+            let left: Vec<RegistryInfo> = list
+                .iter()
+                .filter(|r| !self.deleted_here(r.id))
+                .cloned()
+                .collect();
+            list = Arc::new(left);
+        }
+        Ok(list)
+    }
+
+    /// When the lag window of the last registry of `registry_type` this process made that
+    /// `list` lacks ends; `None` when it lacks none.
+    fn unlisted_made_until(
+        &self,
+        list: &[RegistryInfo],
+        registry_type: Option<&str>,
+    ) -> Option<Instant> {
+        let made = self.made.lock().unwrap_or_else(|e| e.into_inner());
+        made.iter()
+            .filter(|(id, m)| {
+                registry_type.is_none_or(|t| t == m.registry_type)
+                    && m.at.elapsed() < LIST_LAG_WINDOW
+                    && !self.deleted_here(**id)
+                    && !list.iter().any(|r| r.id == **id)
+            })
+            .map(|(_, m)| m.at + LIST_LAG_WINDOW)
+            .max()
     }
 }
 

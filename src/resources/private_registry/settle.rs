@@ -13,6 +13,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::api::{Error, RegistryApi, RegistryInfo};
+use super::registries::ALL_TYPES;
 use super::Registries;
 use crate::resources::list_cache::Since;
 
@@ -41,12 +42,13 @@ pub enum Polled<T> {
 }
 
 impl<A: RegistryApi> Registries<A> {
-    /// Lists `registry_type` until `seen` finds what it looks for in a list, or `until` (at most
-    /// the operation's `deadline`) passes. Only lists sent after the wait began count. A
-    /// failed list is retried like a miss: the client already retried what it could.
+    /// Lists `registry_type` (every type when `None`) until `seen` finds what it looks for in a
+    /// list, or `until` (at most the operation's `deadline`) passes. Only lists sent after the
+    /// wait began count. A failed list is retried like a miss: the client already retried what
+    /// it could.
     pub(super) async fn poll_list<T>(
         &self,
-        registry_type: &str,
+        registry_type: Option<&str>,
         until: Instant,
         deadline: Instant,
         mut seen: impl FnMut(&[RegistryInfo]) -> Option<T>,
@@ -59,10 +61,10 @@ impl<A: RegistryApi> Registries<A> {
             let fetched = self
                 .lists
                 .get_since(
-                    registry_type,
+                    registry_type.unwrap_or(ALL_TYPES),
                     Since::Confirm(since),
                     &self.ctx(deadline),
-                    || self.api.list(Some(registry_type), deadline),
+                    || self.api.list(registry_type, deadline),
                 )
                 .await;
             let last_error = match fetched {
@@ -104,7 +106,7 @@ impl<A: RegistryApi> Registries<A> {
     ) {
         let polled = self
             .poll_list(
-                registry_type,
+                Some(registry_type),
                 Instant::now() + LIST_LAG_WINDOW,
                 deadline,
                 |list| shows(list.iter().find(|r| r.id == id)).then_some(()),
