@@ -274,16 +274,6 @@ impl<M: ApiTypes + Model<Ext = Api<M>>> Mapping<M> {
         state
     }
 
-    /// `planned` with `id`, and null for every other value the plan left unknown: what a
-    /// create that made object `id` but could not read it back records, so nothing is
-    /// orphaned.
-    pub fn created_unread(id: Value, planned: &Value) -> Value {
-        let mut state = planned.clone();
-        state.set_attr("id", id);
-        null_unknowns(&mut state);
-        state
-    }
-
     /// The state a refresh of `prior` returns, given what the API reports. Only a real change
     /// shows: a field the API leaves out or masks keeps its prior value, a host name equal but
     /// for case or a trailing dot keeps the prior spelling, what the API never returns is

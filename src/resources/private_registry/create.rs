@@ -140,16 +140,26 @@ impl<A: RegistryApi> Registries<A> {
         if let Some(at) = *turn.0 {
             recent = recent.max(at);
         }
-        let before = match self.checked_list(&new, recent, deadline).await {
+        let before = match self
+            .lists
+            .get_since(
+                &new.registry_type,
+                Since::Read(recent),
+                &self.ctx(deadline),
+                || self.api.list(Some(&new.registry_type), deadline),
+            )
+            .await
+        {
             Ok(list) => list,
             Err(f) => {
                 return Outcome::failed(failed("Failed to list registries before creating", &f))
             }
         };
         let mut existing = None;
+        // A registry this process deleted may still be listed for a while: it is no duplicate.
         for candidate in before
             .iter()
-            .filter(|r| what_this_create_makes(r, &new, planned))
+            .filter(|r| !self.deleted_here(r.id) && what_this_create_makes(r, &new, planned))
         {
             match self.same_tokens(candidate, &new, deadline).await {
                 Ok(true) => {
@@ -177,30 +187,6 @@ impl<A: RegistryApi> Registries<A> {
             self.made_now(record, &mut private);
         }
         Outcome::made(Fields::created(made.record(), planned)).keeping(private)
-    }
-
-    /// The list the duplicate check reads: one sent at or after `recent`, without the
-    /// registries this process deleted (a list may show them for a while).
-    async fn checked_list(
-        &self,
-        new: &AddPrivateRegistryRequest,
-        recent: Instant,
-        deadline: Instant,
-    ) -> Result<Vec<RegistryInfo>, Error> {
-        let list = self
-            .lists
-            .get_since(
-                &new.registry_type,
-                Since::Read(recent),
-                &self.ctx(deadline),
-                || self.api.list(Some(&new.registry_type), deadline),
-            )
-            .await?;
-        Ok(list
-            .iter()
-            .filter(|r| !self.deleted_here(r.id))
-            .cloned()
-            .collect())
     }
 
     /// The refusal of a create whose registry, `existing`, a list shows; `None` when it turns

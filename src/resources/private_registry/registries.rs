@@ -364,10 +364,9 @@ impl<A: RegistryApi> Registries<A> {
         let recorded = private
             .get(MADE_AT)
             .and_then(serde_json::Value::as_u64)
+            // Either way: a clock set back a little keeps it, one far off does not keep it long.
             .is_some_and(|at| {
-                let now = unix_ms(SystemTime::now());
-                // A clock that moved back says nothing either way: keep it.
-                now < at || now - at < LIST_LAG_WINDOW.as_millis() as u64
+                unix_ms(SystemTime::now()).abs_diff(at) < LIST_LAG_WINDOW.as_millis() as u64
             });
         here || recorded
     }
