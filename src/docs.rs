@@ -130,8 +130,9 @@ fn type_name(ty: &Type) -> String {
 
 fn attribute_line(a: &Attribute) -> String {
     let sensitive = if a.sensitive { ", Sensitive" } else { "" };
+    let write_only = if a.write_only { ", Write-only" } else { "" };
     format!(
-        "- `{}` ({}{sensitive}) {}\n",
+        "- `{}` ({}{sensitive}{write_only}) {}\n",
         a.name,
         type_name(&a.ty),
         a.description

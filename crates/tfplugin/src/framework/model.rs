@@ -217,9 +217,10 @@ impl<T: 'static, X> Spec<T, X> {
         self
     }
 
-    /// Only in configuration: never in state or plan.
+    /// Only in configuration: never in state or plan. Not marked sensitive: Terraform shows a
+    /// write-only value in no plan whatever its marks, and a sensitive mark would only add a
+    /// path to every state it writes.
     pub fn write_only(mut self) -> Self {
-        self.sensitive = true;
         self.write_only = true;
         self
     }
@@ -498,7 +499,10 @@ mod tests {
         assert_eq!(attrs[0].description, "The kind of thing: `a` or `b`.");
         assert!(attrs[0].required && attrs[2].optional && attrs[2].computed);
         assert_eq!(attrs[1].ty, Type::Number);
-        assert!(attrs[3].write_only && attrs[3].sensitive);
+        assert!(
+            attrs[3].write_only && !attrs[3].sensitive,
+            "a write-only value is in no plan or state to hide"
+        );
         assert_eq!(&*Thing::count, "count");
 
         let good = config("a".into(), Value::int(3));
