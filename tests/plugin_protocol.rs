@@ -366,3 +366,46 @@ fn debug_mode_prints_a_reattach_line() {
         "socket removed on exit"
     );
 }
+
+/// The loopback TCP listener go-plugin uses on Windows, chosen here by `TFPLUGIN_TRANSPORT`:
+/// the handshake names a loopback port in go-plugin's range, the same mutual TLS admits
+/// Terraform's certificate and refuses a stranger's, and the schema is served.
+#[tokio::test]
+async fn over_tcp_the_same_mutual_tls_admits_terraform_and_refuses_strangers() {
+    let id = ClientIdentity::terraform_like(21);
+    let mut env = tls_env(&id, "6");
+    env.push(("TFPLUGIN_TRANSPORT", "tcp".into()));
+    env.push(("PLUGIN_MIN_PORT", "20000".into()));
+    env.push(("PLUGIN_MAX_PORT", "20999".into()));
+    let p = start(&env);
+    assert_eq!(p.network, "tcp", "{}", p.line);
+    let addr: std::net::SocketAddr = p.address.parse().expect("host:port");
+    assert!(addr.ip().is_loopback(), "{addr}");
+    assert!((20000..=20999).contains(&addr.port()), "{addr}");
+    assert!(refused(&p, Some(&ClientIdentity::terraform_like(22))).await);
+    assert!(refused(&p, None).await);
+    let channel = connect(&p, Some(&id)).await.expect("connects");
+    let schema = tfplugin6::provider_client::ProviderClient::new(channel)
+        .get_provider_schema(tfplugin6::get_provider_schema::Request::default())
+        .await
+        .expect("schema over tcp")
+        .into_inner();
+    assert!(attribute_names(&schema.provider.and_then(|s| s.block)).contains(&"region".into()));
+}
+
+/// Without TLS (`TF_DISABLE_PLUGIN_TLS`) a TCP port would serve any local user in plaintext:
+/// the provider refuses to start, saying why, and prints no handshake.
+#[test]
+fn over_tcp_without_tls_it_refuses_to_serve() {
+    let out = Command::new(provider_binary())
+        .env_clear()
+        .env(COOKIE.0, COOKIE.1)
+        .env("TFPLUGIN_TRANSPORT", "tcp")
+        .stdin(Stdio::null())
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "no handshake line");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("without mutual TLS"), "{stderr}");
+}

@@ -38,22 +38,25 @@ pub fn negotiate(client_versions: Option<&str>) -> u32 {
         .unwrap_or(SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.len() - 1])
 }
 
-/// Where Terraform should connect: always a unix socket (see `listener`).
+/// Where Terraform should connect (see `listener`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Endpoint {
     Unix(std::path::PathBuf),
+    Tcp(std::net::SocketAddr),
 }
 
 impl Endpoint {
     pub fn network(&self) -> &'static str {
         match self {
             Endpoint::Unix(_) => "unix",
+            Endpoint::Tcp(_) => "tcp",
         }
     }
 
     pub fn address(&self) -> String {
         match self {
             Endpoint::Unix(p) => p.display().to_string(),
+            Endpoint::Tcp(a) => a.to_string(),
         }
     }
 }

@@ -47,7 +47,7 @@ pub enum ServeError {
 pub struct PluginEnv {
     pub protocol_versions: Option<String>,
     pub client_cert_pem: Option<String>,
-    pub socket: listener::SocketConfig,
+    pub listen: listener::ListenConfig,
 }
 
 impl PluginEnv {
@@ -56,9 +56,14 @@ impl PluginEnv {
         Self {
             protocol_versions: var("PLUGIN_PROTOCOL_VERSIONS"),
             client_cert_pem: var("PLUGIN_CLIENT_CERT"),
-            socket: listener::SocketConfig {
-                dir: var("PLUGIN_UNIX_SOCKET_DIR").map(Into::into),
-                group: var("PLUGIN_UNIX_SOCKET_GROUP"),
+            listen: listener::ListenConfig {
+                transport: var("TFPLUGIN_TRANSPORT"),
+                #[cfg(unix)]
+                socket: listener::SocketConfig {
+                    dir: var("PLUGIN_UNIX_SOCKET_DIR").map(Into::into),
+                    group: var("PLUGIN_UNIX_SOCKET_GROUP"),
+                },
+                ports: (var("PLUGIN_MIN_PORT"), var("PLUGIN_MAX_PORT")),
             },
         }
     }
@@ -89,7 +94,7 @@ pub async fn serve<P: Provider>(
         (Some(pem), ServeMode::Managed) => Some(tls::server_tls(tls::parse_client_cert(pem)?)?),
         _ => None,
     };
-    let (listener, endpoint, mut guard) = listener::bind(&env.socket)?;
+    let (listener, endpoint, mut guard) = listener::bind(&env.listen, tls.is_some())?;
 
     let shutdown = ShutdownSignal::new();
     let (health, health_service) = tonic_health::server::health_reporter();
@@ -173,13 +178,15 @@ fn reattach_line(address: &str, endpoint: &Endpoint) -> String {
 /// Accepts connections; each TLS handshake runs in its own task so a slow or hostile peer
 /// cannot hold up Terraform's connection.
 async fn accept_loop(
-    listener: tokio::net::UnixListener,
+    listener: listener::Listener,
     tls: Option<tokio_rustls::TlsAcceptor>,
     tx: mpsc::Sender<Result<Conn, std::io::Error>>,
 ) {
     loop {
         let raw = match listener.accept().await {
-            Ok((s, _)) => Conn::new(s),
+            #[cfg(unix)]
+            Ok(listener::Accepted::Unix(s)) => Conn::new(s),
+            Ok(listener::Accepted::Tcp(s)) => Conn::new(s),
             Err(e) => {
                 tracing::warn!(error = %e, "accept failed");
                 continue;
