@@ -12,6 +12,7 @@ mod cloud_sso;
 mod ecs;
 mod external;
 mod oidc;
+pub(crate) mod plan;
 mod profile;
 mod uri;
 
