@@ -233,16 +233,7 @@ async fn the_socket_group_is_honoured() {
     assert_eq!(dir_mode, 0o710, "the group may reach the socket, not list");
     connect(&p, None).await.expect("connects");
 
-    let out = Command::new(provider_binary())
-        .env_clear()
-        .env(COOKIE.0, COOKIE.1)
-        .env("PLUGIN_UNIX_SOCKET_GROUP", "no-such-group-anywhere")
-        .stdin(Stdio::null())
-        .output()
-        .expect("runs");
-    assert!(!out.status.success());
-    assert!(out.stdout.is_empty());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = refuses_to_start(("PLUGIN_UNIX_SOCKET_GROUP", "no-such-group-anywhere"));
     assert!(stderr.contains("no-such-group-anywhere"), "{stderr}");
 }
 
@@ -397,15 +388,21 @@ async fn over_tcp_the_same_mutual_tls_admits_terraform_and_refuses_strangers() {
 /// the provider refuses to start, saying why, and prints no handshake.
 #[test]
 fn over_tcp_without_tls_it_refuses_to_serve() {
+    let stderr = refuses_to_start(("TFPLUGIN_TRANSPORT", "tcp"));
+    assert!(stderr.contains("without mutual TLS"), "{stderr}");
+}
+
+/// Starts the provider with the cookie and `setting`, which it must refuse: it exits with an
+/// error and prints no handshake line. Its stderr.
+fn refuses_to_start(setting: (&str, &str)) -> String {
     let out = Command::new(provider_binary())
         .env_clear()
         .env(COOKIE.0, COOKIE.1)
-        .env("TFPLUGIN_TRANSPORT", "tcp")
+        .env(setting.0, setting.1)
         .stdin(Stdio::null())
         .output()
         .expect("runs");
-    assert!(!out.status.success());
+    assert!(!out.status.success(), "{setting:?} refused");
     assert!(out.stdout.is_empty(), "no handshake line");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("without mutual TLS"), "{stderr}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }

@@ -130,6 +130,32 @@ variable \"quay_token\" {
 }
 ";
 
+/// The parameters a write `action`'s request declares (`request!` in `alicloud`).
+fn declared_by(action: &str) -> &'static [alicloud::request::Parameter] {
+    use alicloud::request::Request;
+    [
+        (
+            alicloud::AddPrivateRegistryRequest::ACTION,
+            alicloud::AddPrivateRegistryRequest::PARAMETERS,
+        ),
+        (
+            alicloud::ModifyImageRegistryRequest::ACTION,
+            alicloud::ModifyImageRegistryRequest::PARAMETERS,
+        ),
+        (
+            alicloud::DeletePrivateRegistryRequest::ACTION,
+            alicloud::DeletePrivateRegistryRequest::PARAMETERS,
+        ),
+        (
+            alicloud::RefreshRegistryTokenRequest::ACTION,
+            alicloud::RefreshRegistryTokenRequest::PARAMETERS,
+        ),
+    ]
+    .into_iter()
+    .find(|(a, _)| *a == action)
+    .map_or(&[], |(_, declared)| declared)
+}
+
 /// The API calls that change something, since the log was last cleared: each action with the
 /// parameters it declares (`alicloud`'s request declarations) that it sent, besides the
 /// registry's id.
@@ -139,7 +165,7 @@ fn writes(s: &Scenario) -> Vec<String> {
         .iter()
         .filter_map(|r| {
             let action = r["action"].as_str()?;
-            let declared = alicloud::placement::table(action).unwrap_or_default();
+            let declared = declared_by(action);
             let sent: Vec<&str> = declared
                 .iter()
                 .map(|p| p.name)

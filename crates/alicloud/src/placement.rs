@@ -3,17 +3,17 @@
 //! Each request declares it beside its fields (`request!` in `sas.rs` and `sts.rs`), as the
 //! official Python SDK `alibabacloud-sas20181203` 10.3.2 sends them
 //! (`alibabacloud_sas20181203/client.py`, `*_with_options`: `query['X'] = ...` versus
-//! `body['X'] = ...`), which is generated from the service's own API metadata; this module
-//! looks it up by action. The service is
-//! known to accept what its SDK sends, so we send the same: V3 puts query parameters in the
+//! `body['X'] = ...`), which is generated from the service's own API metadata; an operation
+//! carries its request's declaration (`Operation::parameters`), which this module reads. The
+//! service is known to accept what its SDK sends, so we send the same: V3 puts query parameters in the
 //! canonical query (signed) and body parameters in the form body (signed through its hash); V2
 //! puts them beside the common parameters and in the body, and signs both together.
 //!
 //! STS `AssumeRole` is from `alibabacloud-sts20150401` 1.2.0 the same way (every parameter in
 //! the query).
 //!
-//! `tests/sdk_conformance.rs` checks the Sas rows against the SDK itself, request by request.
-//! An action not in the table keeps every parameter in the body.
+//! `tests/sdk_conformance.rs` checks the Sas declarations against the SDK itself, request by
+//! request, and a unit test in `sas.rs` that every parameter a request sends is declared.
 
 /// Where one parameter goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,46 +26,15 @@ pub enum Location {
 
 use Location::{Body, Query};
 
-use super::request::{Parameter, Request};
-use super::sas::{
-    AddPrivateRegistryRequest, DeletePrivateRegistryRequest, ListImageRegistryExtraRequest,
-    ListImageRegistryRegionRequest, ListPrivateRegistryListRequest, ModifyImageRegistryRequest,
-    PageImageRegistryRequest, RefreshRegistryTokenRequest,
-};
-use super::sts::{AssumeRoleRequest, AssumeRoleWithOidcRequest};
+use super::request::Parameter;
 
-/// The actions whose requests are declared (`request.rs`), each with its parameters.
-const REQUESTS: &[(&str, &[Parameter])] = &[
-    row::<AddPrivateRegistryRequest>(),
-    row::<ListPrivateRegistryListRequest>(),
-    row::<ListImageRegistryExtraRequest>(),
-    row::<ModifyImageRegistryRequest>(),
-    row::<DeletePrivateRegistryRequest>(),
-    row::<PageImageRegistryRequest>(),
-    row::<ListImageRegistryRegionRequest>(),
-    row::<RefreshRegistryTokenRequest>(),
-    row::<AssumeRoleRequest>(),
-    row::<AssumeRoleWithOidcRequest>(),
-];
-
-const fn row<R: Request>() -> (&'static str, &'static [Parameter]) {
-    (R::ACTION, R::PARAMETERS)
-}
-
-/// The action's parameters, if its request is declared.
-pub fn table(action: &str) -> Option<&'static [Parameter]> {
-    REQUESTS.iter().find(|(a, _)| *a == action).map(|(_, t)| *t)
-}
-
-/// Where `param` of `action` goes. A parameter the table does not name goes in the body, where
-/// our client sent everything before the table (a unit test in `sas.rs` checks that every
-/// parameter our requests carry has a row).
-pub fn location(action: &str, param: &str) -> Location {
-    let Some(t) = table(action) else {
-        return Body;
-    };
+/// Where `param` goes among a request's `parameters` (`Tag.1` as `Tag`). Every parameter a
+/// request sends is declared (a unit test in `sas.rs` checks it); anything else would go in
+/// the body, as the signature covers both.
+pub fn location(parameters: &[Parameter], param: &str) -> Location {
     let base = param.split_once('.').map_or(param, |(b, _)| b);
-    t.iter()
+    parameters
+        .iter()
         .find(|p| p.name == base)
         .map_or(Body, |p| p.location)
 }
@@ -79,12 +48,16 @@ const IDENTIFIERS: [&str; 2] = ["Id", "RegistryId"];
 /// is invalid`. An identifier counts only when nothing else is named: then the object it
 /// names is what is wrong (`The parameter "RegistryId" is invalid: registry 9 does not
 /// exist`).
-pub fn named_in(action: &str, code: &str, message: &str) -> Option<&'static str> {
+pub fn named_in(
+    parameters: &'static [Parameter],
+    code: &str,
+    message: &str,
+) -> Option<&'static str> {
     let words: std::collections::HashSet<&str> = code
         .split(|c: char| !c.is_ascii_alphanumeric())
         .chain(message.split(|c: char| !c.is_ascii_alphanumeric()))
         .collect();
-    let named: Vec<&'static str> = table(action)?
+    let named: Vec<&'static str> = parameters
         .iter()
         .map(|p| p.name)
         .filter(|p| words.contains(p))
@@ -101,20 +74,23 @@ pub fn named_in(action: &str, code: &str, message: &str) -> Option<&'static str>
 pub type Pairs = Vec<(String, String)>;
 
 /// Splits `params` into (query, body), each in its given order.
-pub fn split(action: &str, params: &[(String, String)]) -> (Pairs, Pairs) {
+pub fn split(parameters: &[Parameter], params: &[(String, String)]) -> (Pairs, Pairs) {
     params
         .iter()
         .cloned()
-        .partition(|(k, _)| location(action, k) == Query)
+        .partition(|(k, _)| location(parameters, k) == Query)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::request::Request;
+    use crate::sas::*;
+    use crate::sts::{AssumeRoleRequest, AssumeRoleWithOidcRequest};
 
     #[test]
     fn an_error_names_a_parameter_only_when_it_names_exactly_one() {
-        let add = "AddPrivateRegistry";
+        let add = AddPrivateRegistryRequest::PARAMETERS;
         let bad = "InvalidParameter";
         let named = |code, message| named_in(add, code, message);
         assert_eq!(
@@ -133,10 +109,10 @@ mod tests {
             None,
             "whole words"
         );
-        assert_eq!(named_in("NoSuchAction", bad, "Port"), None);
+        assert_eq!(named_in(&[], bad, "Port"), None);
         assert_eq!(
             named_in(
-                "ModifyImageRegistry",
+                ModifyImageRegistryRequest::PARAMETERS,
                 bad,
                 "Port of registry Id 5 is out of range"
             ),
@@ -145,7 +121,7 @@ mod tests {
         );
         assert_eq!(
             named_in(
-                "RefreshRegistryToken",
+                RefreshRegistryTokenRequest::PARAMETERS,
                 bad,
                 r#"The parameter "RegistryId" is invalid: registry 9 does not exist"#
             ),
@@ -168,31 +144,69 @@ mod tests {
         .iter()
         .map(|k| (k.to_string(), "v".to_string()))
         .collect();
-        let (q, b) = split("ModifyImageRegistry", &p);
+        let (q, b) = split(ModifyImageRegistryRequest::PARAMETERS, &p);
         let names = |v: &[(String, String)]| v.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
         assert_eq!(names(&q), ["DomainName", "Port", "RegistryHostIp"]);
         assert_eq!(names(&b), ["Id", "Password", "UserName", "TransPerHour"]);
     }
 
     #[test]
-    fn repeat_lists_and_unknown_actions() {
-        assert_eq!(location("PageImageRegistry", "RegistryTypeInList.2"), Body);
-        assert_eq!(location("AddPrivateRegistry", "Password"), Query);
-        assert_eq!(location("AssumeRole", "RoleArn"), Query);
-        assert_eq!(location("DescribeSomethingElse", "X"), Body);
+    fn repeat_lists_and_undeclared_parameters() {
+        let page = PageImageRegistryRequest::PARAMETERS;
+        assert_eq!(location(page, "RegistryTypeInList.2"), Body);
+        assert_eq!(
+            location(AddPrivateRegistryRequest::PARAMETERS, "Password"),
+            Query
+        );
+        assert_eq!(location(AssumeRoleRequest::PARAMETERS, "RoleArn"), Query);
+        assert_eq!(location(&[], "X"), Body);
     }
 
     #[test]
-    fn one_row_per_action_and_parameter() {
-        let mut actions: Vec<&str> = REQUESTS.iter().map(|(a, _)| *a).collect();
-        actions.sort_unstable();
-        actions.dedup();
-        assert_eq!(actions.len(), REQUESTS.len());
-        for (a, t) in REQUESTS {
-            let mut names: Vec<&str> = t.iter().map(|p| p.name).collect();
+    fn each_request_names_a_parameter_once() {
+        for (action, declared) in [
+            (
+                AddPrivateRegistryRequest::ACTION,
+                AddPrivateRegistryRequest::PARAMETERS,
+            ),
+            (
+                ListPrivateRegistryListRequest::ACTION,
+                ListPrivateRegistryListRequest::PARAMETERS,
+            ),
+            (
+                ListImageRegistryExtraRequest::ACTION,
+                ListImageRegistryExtraRequest::PARAMETERS,
+            ),
+            (
+                ModifyImageRegistryRequest::ACTION,
+                ModifyImageRegistryRequest::PARAMETERS,
+            ),
+            (
+                DeletePrivateRegistryRequest::ACTION,
+                DeletePrivateRegistryRequest::PARAMETERS,
+            ),
+            (
+                PageImageRegistryRequest::ACTION,
+                PageImageRegistryRequest::PARAMETERS,
+            ),
+            (
+                ListImageRegistryRegionRequest::ACTION,
+                ListImageRegistryRegionRequest::PARAMETERS,
+            ),
+            (
+                RefreshRegistryTokenRequest::ACTION,
+                RefreshRegistryTokenRequest::PARAMETERS,
+            ),
+            (AssumeRoleRequest::ACTION, AssumeRoleRequest::PARAMETERS),
+            (
+                AssumeRoleWithOidcRequest::ACTION,
+                AssumeRoleWithOidcRequest::PARAMETERS,
+            ),
+        ] {
+            let mut names: Vec<&str> = declared.iter().map(|p| p.name).collect();
             names.sort_unstable();
             names.dedup();
-            assert_eq!(names.len(), t.len(), "{a}");
+            assert_eq!(names.len(), declared.len(), "{action}");
         }
     }
 }

@@ -24,6 +24,8 @@ use tokio::sync::OnceCell;
 use tokio::time::Instant;
 use tracing::{debug, trace, warn};
 
+use super::request::{Parameter, Request};
+
 use super::config::{ResolvedConfig, SignatureVersion};
 use super::context::CallContext;
 use super::credentials::{CredentialProvider, Credentials};
@@ -59,11 +61,23 @@ pub(crate) const STS: Product = Product {
 pub(crate) struct Operation {
     pub product: &'static Product,
     pub action: &'static str,
+    /// Its request's parameters, each with where it travels (`request!`).
+    pub parameters: &'static [Parameter],
     /// False for creates: a retry after the server may have acted could make a duplicate.
     pub idempotent: bool,
 }
 
 impl Operation {
+    /// The operation that sends request `R` to `product`.
+    pub const fn of<R: Request>(product: &'static Product, idempotent: bool) -> Self {
+        Self {
+            product,
+            action: R::ACTION,
+            parameters: R::PARAMETERS,
+            idempotent,
+        }
+    }
+
     fn ram_action(&self) -> String {
         format!("{}:{}", self.product.ram_prefix, self.action)
     }
@@ -189,7 +203,7 @@ pub(crate) fn build_request(
         SignatureVersion::V3 => {
             // Each parameter where the official SDK puts it (`placement`): the query ones in
             // the canonical query, the body ones in the form body, signed through its hash.
-            let (query, body) = placement::split(op.action, params);
+            let (query, body) = placement::split(op.parameters, params);
             let body = canonical_params(&body).into_bytes();
             let mut headers = vec![
                 ("host".to_string(), host.to_string()),
@@ -239,7 +253,7 @@ pub(crate) fn build_request(
         SignatureVersion::V2 => {
             // Common parameters in the query, the action's own where the official SDK puts
             // them (`placement`); the signature covers query and body together.
-            let (query, body) = placement::split(op.action, params);
+            let (query, body) = placement::split(op.parameters, params);
             let mut common: Vec<(String, String)> = vec![
                 ("Action".into(), op.action.into()),
                 ("Version".into(), op.product.version.into()),
@@ -278,7 +292,7 @@ pub(crate) fn interpret<T: DeserializeOwned>(
                 ..Default::default()
             });
         api.status = status;
-        api.parameter = placement::named_in(op.action, &api.code, &api.message);
+        api.parameter = placement::named_in(op.parameters, &api.code, &api.message);
         Error::Api {
             action: op.action.to_string(),
             ram_action: op.ram_action(),
@@ -611,11 +625,7 @@ mod tests {
     use super::*;
     use time::macros::datetime;
 
-    const OP: Operation = Operation {
-        product: &SAS,
-        action: "ListPrivateRegistryList",
-        idempotent: true,
-    };
+    const OP: Operation = Operation::of::<crate::ListPrivateRegistryListRequest>(&SAS, true);
 
     fn creds(token: Option<&str>) -> Credentials {
         Credentials {
@@ -680,11 +690,7 @@ mod tests {
 
     #[test]
     fn parameters_go_where_the_sdk_puts_them() {
-        const MODIFY: Operation = Operation {
-            product: &SAS,
-            action: "ModifyImageRegistry",
-            idempotent: true,
-        };
+        const MODIFY: Operation = Operation::of::<crate::ModifyImageRegistryRequest>(&SAS, true);
         let params: Vec<(String, String)> = [
             ("Id", "7"),
             ("Password", "p w"),
@@ -725,11 +731,7 @@ mod tests {
 
     #[test]
     fn an_anonymous_request_carries_no_signature_and_its_token_only_in_the_body() {
-        const OIDC: Operation = Operation {
-            product: &STS,
-            action: "AssumeRoleWithOIDC",
-            idempotent: true,
-        };
+        const OIDC: Operation = Operation::of::<crate::sts::AssumeRoleWithOidcRequest>(&STS, true);
         let mut params = Params::new();
         params
             .put("RoleArn", "acs:ram::1:role/r")

@@ -17,26 +17,22 @@ use super::request::{request, Request};
 use super::rpc::{Operation, Params, Rpc, SAS};
 use super::secret::Secret;
 
-const fn op(action: &'static str, idempotent: bool) -> Operation {
-    Operation {
-        product: &SAS,
-        action,
-        idempotent,
-    }
+const fn op<R: Request>(idempotent: bool) -> Operation {
+    Operation::of::<R>(&SAS, idempotent)
 }
 
 /// No idempotency token exists, so a create is never retried once it may have reached the server.
-const ADD_PRIVATE_REGISTRY: Operation = op(AddPrivateRegistryRequest::ACTION, false);
-const LIST_PRIVATE_REGISTRY_LIST: Operation = op(ListPrivateRegistryListRequest::ACTION, true);
-const LIST_IMAGE_REGISTRY_EXTRA: Operation = op(ListImageRegistryExtraRequest::ACTION, true);
-const PAGE_IMAGE_REGISTRY: Operation = op(PageImageRegistryRequest::ACTION, true);
+const ADD_PRIVATE_REGISTRY: Operation = op::<AddPrivateRegistryRequest>(false);
+const LIST_PRIVATE_REGISTRY_LIST: Operation = op::<ListPrivateRegistryListRequest>(true);
+const LIST_IMAGE_REGISTRY_EXTRA: Operation = op::<ListImageRegistryExtraRequest>(true);
+const PAGE_IMAGE_REGISTRY: Operation = op::<PageImageRegistryRequest>(true);
 /// Setting the same values twice leaves the same registry.
-const MODIFY_IMAGE_REGISTRY: Operation = op(ModifyImageRegistryRequest::ACTION, true);
+const MODIFY_IMAGE_REGISTRY: Operation = op::<ModifyImageRegistryRequest>(true);
 /// A repeated delete can only fail with not-found, which the resource treats as deleted.
-const DELETE_PRIVATE_REGISTRY: Operation = op(DeletePrivateRegistryRequest::ACTION, true);
-const LIST_IMAGE_REGISTRY_REGION: Operation = op(ListImageRegistryRegionRequest::ACTION, true);
+const DELETE_PRIVATE_REGISTRY: Operation = op::<DeletePrivateRegistryRequest>(true);
+const LIST_IMAGE_REGISTRY_REGION: Operation = op::<ListImageRegistryRegionRequest>(true);
 /// Issuing a token again leaves the registry with a new token, which is all a caller asks.
-const REFRESH_REGISTRY_TOKEN: Operation = op(RefreshRegistryTokenRequest::ACTION, true);
+const REFRESH_REGISTRY_TOKEN: Operation = op::<RefreshRegistryTokenRequest>(true);
 
 request! {
     /// `AddPrivateRegistry`.
@@ -451,7 +447,7 @@ mod tests {
         );
         assert_eq!(ModifyImageRegistryRequest::parameter_of("vpc_id"), None);
         assert_eq!(
-            crate::placement::location(MODIFY_IMAGE_REGISTRY.action, "Port"),
+            crate::placement::location(MODIFY_IMAGE_REGISTRY.parameters, "Port"),
             crate::placement::Location::Query
         );
     }

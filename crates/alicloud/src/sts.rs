@@ -7,23 +7,16 @@ use super::config::{AssumeRoleSpec, OidcSpec};
 use super::context::CallContext;
 use super::credentials::{parse_expiration, CredentialProvider, Credentials};
 use super::error::Error;
-use super::request::{request, Request};
+use super::request::request;
 use super::rpc::{Operation, Rpc, STS};
 use super::secret::Secret;
 
 /// Calling AssumeRole again just issues another token, so it is safe to retry.
-pub(crate) const ASSUME_ROLE: Operation = Operation {
-    product: &STS,
-    action: AssumeRoleRequest::ACTION,
-    idempotent: true,
-};
+pub(crate) const ASSUME_ROLE: Operation = Operation::of::<AssumeRoleRequest>(&STS, true);
 
 /// Like `AssumeRole`, another call only issues another token.
-pub(crate) const ASSUME_ROLE_WITH_OIDC: Operation = Operation {
-    product: &STS,
-    action: AssumeRoleWithOidcRequest::ACTION,
-    idempotent: true,
-};
+pub(crate) const ASSUME_ROLE_WITH_OIDC: Operation =
+    Operation::of::<AssumeRoleWithOidcRequest>(&STS, true);
 
 request! {
     /// The `AssumeRole` request.

@@ -37,7 +37,7 @@ mod tests {
                 message: message.into(),
                 request_id: Some("R-1".into()),
                 parameter: alicloud::placement::named_in(
-                    "AddPrivateRegistry",
+                    <alicloud::AddPrivateRegistryRequest as alicloud::request::Request>::PARAMETERS,
                     "InvalidParameter",
                     message,
                 ),

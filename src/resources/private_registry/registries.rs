@@ -379,19 +379,40 @@ impl<A: RegistryApi> Registries<A> {
             .contains(&id)
     }
 
+    /// The state of registry `id_text`. One made moments ago may not be listed yet, so an id
+    /// no list shows is looked for until lists have lacked it for the lag window.
     pub async fn import(&self, id_text: &str) -> Result<Value, Diagnostics> {
         let id = parse_id(id_text.trim())?;
         let deadline = Instant::now() + timeouts::READ;
-        let record = match self.find(id, None, deadline).await {
-            Ok(Some(r)) => r,
-            Ok(None) => {
-                return Err(Diagnostic::error(
-                    "Cannot import a registry that does not exist",
-                    format!("Security Center has no private registry with id {id}."),
-                )
-                .into())
+        let found = match self.find(id, None, deadline).await {
+            Ok(Some(r)) => Some(r),
+            Ok(None) if !self.deleted_here(id) => {
+                let until = Instant::now() + LIST_LAG_WINDOW;
+                match self
+                    .poll_list(None, until, deadline, |l| {
+                        l.iter().find(|r| r.id == id).cloned()
+                    })
+                    .await
+                {
+                    Polled::Seen(r) => Some(r),
+                    Polled::NotSeen {
+                        last_error: Some(e),
+                    } => return Err(failed("Failed to read registry", &e)),
+                    _ => None,
+                }
             }
+            Ok(None) => None,
             Err(e) => return Err(failed("Failed to read registry", &e)),
+        };
+        let Some(record) = found else {
+            return Err(Diagnostic::error(
+                "Cannot import a registry that does not exist",
+                format!(
+                    "Security Center has no private registry with id {id}: lists have not shown it for {} s, longer than a new registry takes to appear.",
+                    LIST_LAG_WINDOW.as_secs()
+                ),
+            )
+            .into());
         };
         Ok(self.imported_state(&record))
     }
@@ -722,7 +743,7 @@ mod tests {
 
     /// An import reads no secret: a quay registry's tokens stay out of state (and every plan)
     /// until the configuration gives them; once it does, a refresh follows the API's.
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn import_reads_no_secret_and_a_managed_extra_param_follows_the_api() {
         let (fake, regs) = setup();
         let mut quay = planned();
@@ -735,6 +756,7 @@ mod tests {
         let s = regs.import("1").await.unwrap();
         assert_eq!(s.attr("password"), &Value::Null);
         assert_eq!(s.attr("extra_param"), &Value::Null, "no token in state");
+        tokio::time::advance(Duration::from_millis(1)).await;
         regs.lists.invalidate();
         assert_eq!(
             regs.read(&s).await.unwrap().as_ref(),
@@ -746,6 +768,7 @@ mod tests {
             "extra_param",
             r#"[{"namespace":"team","authToken":"old"}]"#.into(),
         );
+        tokio::time::advance(Duration::from_millis(1)).await;
         regs.lists.invalidate();
         let read = regs.read(&managed).await.unwrap().unwrap();
         assert!(
@@ -756,7 +779,29 @@ mod tests {
             "drift from what state recorded shows"
         );
         assert!(regs.import("nope").await.is_err());
+        let asked = tokio::time::Instant::now();
         assert!(regs.import("42").await.is_err());
+        assert!(
+            asked.elapsed() >= LIST_LAG_WINDOW,
+            "lists were read for the lag window"
+        );
         assert_eq!(fake.count(), 1);
+    }
+
+    /// A registry made moments ago, which lists do not show yet, is imported once they do.
+    #[tokio::test(start_paused = true)]
+    async fn an_import_waits_for_a_registry_lists_do_not_show_yet() {
+        let (fake, regs) = setup();
+        fake.lag.configure(LagCounts {
+            appear_after: 3,
+            ..LagCounts::default()
+        });
+        let made = regs.create(&planned(), &planned()).await.state;
+        let id = made.attr("id").as_str().unwrap_or_default().to_string();
+        let imported = Registries::new(fake.clone()).import(&id).await;
+        assert_eq!(
+            imported.expect("found once listed").attr("id"),
+            made.attr("id")
+        );
     }
 }
