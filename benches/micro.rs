@@ -8,7 +8,7 @@ use std::sync::Arc;
 use alicloud::secret::Secret;
 use alicloud::{sign_v2, sign_v3};
 use criterion::{criterion_group, criterion_main, Criterion};
-use tfplugin::framework::Provider;
+use tfplugin::framework::ProviderRpcs;
 use tfplugin::protocol::{Core, WireValue};
 use tfplugin::value::{decode_msgpack, encode_msgpack, Type, Value};
 

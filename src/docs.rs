@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use tfplugin::framework::{Attribute, Block, Nesting, Provider};
+use tfplugin::framework::{Attribute, Block, Nesting, ProviderRpcs};
 use tfplugin::value::Type;
 
 /// One generated page: its path under `docs/` and its content.

@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::plugin_client::{connect, start_provider, RunningProvider};
-use tfplugin::framework::Provider;
+use tfplugin::framework::ProviderRpcs;
 use tfplugin::proto::tfplugin6::{self, provider_client::ProviderClient, Diagnostic};
 use tfplugin::value::{encode_msgpack, Type, Value};
 use tonic::transport::Channel;

@@ -6,7 +6,7 @@
 mod common;
 
 use common::plugin_client::{connect, start_provider, RunningProvider};
-use tfplugin::framework::Provider;
+use tfplugin::framework::ProviderRpcs;
 use tfplugin::proto::tfplugin6::{self, provider_client::ProviderClient};
 use tfplugin::value::{decode_msgpack, encode_msgpack, Type, Value};
 use tonic::transport::Channel;

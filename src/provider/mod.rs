@@ -1,11 +1,11 @@
 //! The Alibaba Cloud provider: its block, its configuration, and the types it serves. The
 //! framework's `ProviderServer` does the rest.
 
+mod account;
 mod config;
 mod schema;
-mod session;
 
-pub use session::Session;
+pub use account::Account;
 
 use tokio_util::sync::CancellationToken;
 
@@ -25,9 +25,9 @@ use tfplugin::value::Value;
 pub const ADDRESS: &str = "registry.terraform.io/alicloud-rs/alicloud";
 
 /// The provider as Terraform talks to it.
-pub type AlicloudProvider = ProviderServer<Alicloud>;
+pub type AlicloudDefinition = ProviderServer<Alicloud>;
 
-pub fn new() -> AlicloudProvider {
+pub fn new() -> AlicloudDefinition {
     ProviderServer::new(Alicloud::default())
 }
 
@@ -56,7 +56,7 @@ fn nothing_to_sign_with(plan: &alicloud::CredentialPlan) -> Option<Vec<String>> 
 }
 
 impl ProviderDefinition for Alicloud {
-    type Client = Session;
+    type Client = Account;
 
     fn schema(&self) -> Schema {
         schema::provider_schema()
@@ -68,7 +68,7 @@ impl ProviderDefinition for Alicloud {
         schema::Arguments::validate(config)
     }
 
-    fn configure(&self, config: &Value, terraform_version: &str) -> Result<Session, Diagnostics> {
+    fn configure(&self, config: &Value, terraform_version: &str) -> Result<Account, Diagnostics> {
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         let resolved = alicloud::resolve(&config::provider_config(config, terraform_version), &env)
             .map_err(|errors| Diagnostics(errors.iter().map(config::config_error).collect()))?;
@@ -77,16 +77,16 @@ impl ProviderDefinition for Alicloud {
             return Err(Diagnostic::error("No Alibaba Cloud credentials", message).into());
         }
         tracing::debug!(terraform_version, region = %resolved.region, endpoint = %resolved.sas_endpoint, "configured");
-        Ok(Session::new(SasClient::new(resolved), self.stop.clone()))
+        Ok(Account::new(SasClient::new(resolved), self.stop.clone()))
     }
 
     /// Every resource type the provider serves: one line each.
-    fn resources(&self) -> Vec<Box<dyn Resource<Session>>> {
+    fn resources(&self) -> Vec<Box<dyn Resource<Account>>> {
         vec![Box::new(private_registry::PrivateRegistry)]
     }
 
     /// Every data source type the provider serves: one line each.
-    fn data_sources(&self) -> Vec<Box<dyn DataSource<Session>>> {
+    fn data_sources(&self) -> Vec<Box<dyn DataSource<Account>>> {
         vec![
             Box::new(private_registries::PrivateRegistries),
             Box::new(image_registry_regions::ImageRegistryRegions),
@@ -94,12 +94,12 @@ impl ProviderDefinition for Alicloud {
     }
 
     /// Every list resource (`terraform query`) the provider serves: one line each.
-    fn list_resources(&self) -> Vec<Box<dyn ListResource<Session>>> {
+    fn list_resources(&self) -> Vec<Box<dyn ListResource<Account>>> {
         vec![Box::new(private_registry::PrivateRegistryList)]
     }
 
     /// Every action (Terraform ≥ 1.14's `action` blocks) the provider serves: one line each.
-    fn actions(&self) -> Vec<Box<dyn Action<Session>>> {
+    fn actions(&self) -> Vec<Box<dyn Action<Account>>> {
         vec![Box::new(refresh_registry_token::RefreshRegistryToken)]
     }
 
@@ -111,7 +111,7 @@ impl ProviderDefinition for Alicloud {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tfplugin::framework::{Provider, ReadDataRequest, ReadRequest};
+    use tfplugin::framework::{ProviderRpcs, ReadDataRequest, ReadRequest};
 
     #[test]
     fn provider_schema_documents_every_attribute() {

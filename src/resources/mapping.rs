@@ -10,7 +10,7 @@
 
 use alicloud::request::Request;
 use alicloud::Secret;
-use tfplugin::framework::model::{Describe, Field, Model};
+use tfplugin::framework::model::{Field, FinishAttribute, Model};
 use tfplugin::framework::Attribute;
 use tfplugin::value::Value;
 
@@ -96,8 +96,8 @@ impl<M: ApiTypes> Api<M> {
     }
 }
 
-impl<M: ApiTypes> Describe for Api<M> {
-    fn describe(&self, attribute: Attribute) -> Attribute {
+impl<M: ApiTypes> FinishAttribute for Api<M> {
+    fn finish_attribute(&self, attribute: Attribute) -> Attribute {
         let (attribute, note) = match self.change {
             Change::Replace => (
                 attribute.replaces(),

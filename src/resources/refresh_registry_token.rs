@@ -6,7 +6,7 @@
 
 use tokio::time::Instant;
 
-use crate::provider::Session;
+use crate::provider::Account;
 use crate::resources::timeouts;
 use alicloud::{Error, RefreshRegistryTokenRequest};
 use tfplugin::framework::model::Model;
@@ -38,7 +38,7 @@ tfplugin::model! {
 pub struct RefreshRegistryToken;
 
 #[async_trait]
-impl Action<Session> for RefreshRegistryToken {
+impl Action<Account> for RefreshRegistryToken {
     fn type_name(&self) -> &'static str {
         TYPE_NAME
     }
@@ -53,7 +53,7 @@ impl Action<Session> for RefreshRegistryToken {
 
     async fn invoke(
         &self,
-        session: &Session,
+        account: &Account,
         config: &Value,
         progress: &Progress,
     ) -> Result<(), Diagnostics> {
@@ -71,12 +71,12 @@ impl Action<Session> for RefreshRegistryToken {
             .await;
         let deadline = Instant::now() + timeouts::DEFAULT;
         let request = RefreshRegistryTokenRequest { registry_id: id };
-        let answer = session
+        let answer = account
             .sas
-            .refresh_registry_token(&request, &session.ctx(deadline))
+            .refresh_registry_token(&request, &account.ctx(deadline))
             .await;
         // Lists this process holds show the old token.
-        session.registries.forget_lists();
+        account.registries.forget_lists();
         match answer {
             Ok(_) => {
                 progress

@@ -3,7 +3,7 @@
 
 use tokio::time::Instant;
 
-use crate::provider::Session;
+use crate::provider::Account;
 use crate::resources::timeouts;
 use alicloud::{ListImageRegistryRegionRequest, RegistryRegion};
 use tfplugin::framework::model::Model;
@@ -53,7 +53,7 @@ impl From<&RegistryRegion> for Region {
 pub struct ImageRegistryRegions;
 
 #[async_trait]
-impl DataSource<Session> for ImageRegistryRegions {
+impl DataSource<Account> for ImageRegistryRegions {
     fn type_name(&self) -> &'static str {
         TYPE_NAME
     }
@@ -66,7 +66,7 @@ impl DataSource<Session> for ImageRegistryRegions {
         Lookup::validate(config)
     }
 
-    async fn read(&self, session: &Session, config: &Value) -> Result<Value, Diagnostics> {
+    async fn read(&self, account: &Account, config: &Value) -> Result<Value, Diagnostics> {
         let mut lookup = Lookup::from_value(config);
         let lang = lookup
             .lang
@@ -76,9 +76,9 @@ impl DataSource<Session> for ImageRegistryRegions {
         let request = ListImageRegistryRegionRequest {
             lang: Some(lang.clone()),
         };
-        let regions = session
+        let regions = account
             .sas
-            .list_image_registry_region(&request, &session.ctx(Instant::now() + timeouts::READ))
+            .list_image_registry_region(&request, &account.ctx(Instant::now() + timeouts::READ))
             .await
             .map_err(|e| Diagnostic::error("Failed to list image registry regions", e.to_string()))?
             .regions

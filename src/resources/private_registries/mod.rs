@@ -3,7 +3,7 @@
 
 use regex_lite::Regex;
 
-use crate::provider::Session;
+use crate::provider::Account;
 use crate::resources::private_registry;
 use alicloud::RegistryInfo;
 use tfplugin::framework::model::Model;
@@ -103,7 +103,7 @@ pub fn schema() -> Schema {
 pub struct PrivateRegistries;
 
 #[async_trait]
-impl DataSource<Session> for PrivateRegistries {
+impl DataSource<Account> for PrivateRegistries {
     fn type_name(&self) -> &'static str {
         TYPE_NAME
     }
@@ -117,7 +117,7 @@ impl DataSource<Session> for PrivateRegistries {
     }
 
     /// Lists (sharing the resource's lists), filters and shapes the registries.
-    async fn read(&self, session: &Session, config: &Value) -> Result<Value, Diagnostics> {
+    async fn read(&self, account: &Account, config: &Value) -> Result<Value, Diagnostics> {
         let mut lookup = Lookup::from_value(config);
         let kind = lookup.registry_type.as_deref();
         let pattern = match lookup.domain_name_regex.as_deref().map(Regex::new) {
@@ -127,7 +127,7 @@ impl DataSource<Session> for PrivateRegistries {
             }
             None => None,
         };
-        let list = session
+        let list = account
             .registries
             .list_all(kind)
             .await

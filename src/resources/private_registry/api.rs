@@ -1,7 +1,7 @@
 //! What the registry resource needs from Security Center, in the API client's own types:
 //! requests in (secrets as `Secret`), `RegistryInfo` out, `alicloud::Error` on failure (its
 //! code, RequestId and the parameter it blames, and whether the call may have acted). The
-//! Sas client implements it (`crate::provider::session`); the unit tests' fake (`fake.rs`)
+//! Sas client implements it (`crate::provider::account`); the unit tests' fake (`fake.rs`)
 //! implements it in memory, so the reconciliation logic is testable without HTTP.
 
 use std::future::Future;

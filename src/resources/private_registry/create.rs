@@ -17,11 +17,11 @@ use tokio::sync::OwnedMutexGuard;
 use tokio::time::Instant;
 
 use super::api::{AddPrivateRegistryRequest, Error, RegistryApi, RegistryInfo};
+use super::convert;
 use super::errors::failed;
 use super::fields::Fields;
 use super::registries::{duplicate_key, DuplicateKey, Registries};
 use super::settle::{Polled, LIST_LAG_WINDOW};
-use super::state;
 use crate::resources::list_cache::Since;
 use crate::resources::timeouts::{self, Operation};
 use tfplugin::framework::{Diagnostic, Diagnostics, Outcome, Private};
@@ -115,7 +115,7 @@ impl<A: RegistryApi> Registries<A> {
         if !missing.is_empty() {
             return Outcome::failed(Diagnostics(missing.iter().map(|m| m.to_add()).collect()));
         }
-        let new = match state::new_registry(planned, config) {
+        let new = match convert::new_registry(planned, config) {
             Ok(n) => n,
             Err(e) => return Outcome::failed(Diagnostic::error("Incomplete configuration", e)),
         };
@@ -276,7 +276,7 @@ impl<A: RegistryApi> Registries<A> {
         };
         let namespaces = self.api.quay_namespaces(candidate.id, deadline).await?;
         Ok(tfplugin::framework::plan::json_equivalent(
-            &state::extra_param_json(&namespaces),
+            &convert::extra_param_json(&namespaces),
             wanted.expose(),
         ))
     }

@@ -15,7 +15,7 @@ use tfplugin::value::Value;
 use super::errors::failed;
 use super::fields::Registry;
 use super::TYPE_NAME;
-use crate::provider::Session;
+use crate::provider::Account;
 
 /// The registry types this resource manages; the list leaves the others (`acr`, `CI/CD`) out,
 /// since they could not be imported.
@@ -55,7 +55,7 @@ fn listed_twice(id: i64, name: &str) -> Diagnostic {
 }
 
 #[async_trait]
-impl ListResource<Session> for PrivateRegistryList {
+impl ListResource<Account> for PrivateRegistryList {
     fn type_name(&self) -> &'static str {
         TYPE_NAME
     }
@@ -70,12 +70,12 @@ impl ListResource<Session> for PrivateRegistryList {
 
     async fn list(
         &self,
-        session: &Session,
+        account: &Account,
         config: &Value,
         found: &mut Found,
     ) -> Result<(), Diagnostics> {
         let filter = Filter::from_value(config);
-        let listed = session
+        let listed = account
             .registries
             .list_all(filter.registry_type.as_deref())
             .await
@@ -98,9 +98,9 @@ impl ListResource<Session> for PrivateRegistryList {
             .collect();
         matching.sort_by_key(|r| r.id);
         for record in matching {
-            let state = session.registries.imported_state(record);
+            let state = account.registries.imported_state(record);
             let name = display_name(&state);
-            if !session.registries.first_listing_of(record.id) {
+            if !account.registries.first_listing_of(record.id) {
                 found.warn(listed_twice(record.id, &name)).await;
             }
             if !found.push(state, name).await {

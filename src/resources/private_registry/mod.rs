@@ -1,7 +1,7 @@
 //! `alicloud_sas_private_registry`: a self-managed image registry in Security Center.
 //!
 //! - `fields.rs`: the model, `Registry`: each attribute declared once, with how it travels to
-//!   and from the API; `schema.rs`, `state.rs` and `errors.rs` derive from it.
+//!   and from the API; `schema.rs`, `convert.rs` (plans into requests) and `errors.rs` derive from it.
 //! - `plan.rs` and `validate.rs`: the registry's own plan-time rules.
 //! - `registries.rs`: shared lists, read, update, delete, import; `create.rs`: the create that
 //!   makes exactly one registry; `settle.rs`: waiting for lists to show what was done.
@@ -11,6 +11,7 @@
 pub mod api;
 #[cfg(test)]
 mod chaos;
+mod convert;
 mod create;
 mod errors;
 #[cfg(test)]
@@ -21,14 +22,13 @@ mod plan;
 mod registries;
 mod schema;
 mod settle;
-mod state;
 mod validate;
 
 pub use fields::{masked, Registry};
 pub use list::PrivateRegistryList;
 pub use registries::Registries;
 
-use crate::provider::Session;
+use crate::provider::Account;
 use tfplugin::framework::{async_trait, Diagnostics, Outcome, Plan, Private, Resource, Schema};
 use tfplugin::value::Value;
 
@@ -37,7 +37,7 @@ pub const TYPE_NAME: &str = "alicloud_sas_private_registry";
 pub struct PrivateRegistry;
 
 #[async_trait]
-impl Resource<Session> for PrivateRegistry {
+impl Resource<Account> for PrivateRegistry {
     fn type_name(&self) -> &'static str {
         TYPE_NAME
     }
@@ -50,38 +50,38 @@ impl Resource<Session> for PrivateRegistry {
         validate::validate(config)
     }
 
-    fn modify_plan(&self, session: Option<&Session>, plan: &mut Plan<'_>) {
-        plan::modify_plan(session, plan);
+    fn modify_plan(&self, account: Option<&Account>, plan: &mut Plan<'_>) {
+        plan::modify_plan(account, plan);
     }
 
-    async fn create(&self, session: &Session, planned: &Value, config: &Value) -> Outcome {
-        session.registries.create(planned, config).await
+    async fn create(&self, account: &Account, planned: &Value, config: &Value) -> Outcome {
+        account.registries.create(planned, config).await
     }
 
     async fn read(
         &self,
-        session: &Session,
+        account: &Account,
         current: &Value,
         private: &mut Private,
     ) -> Result<Option<Value>, Diagnostics> {
-        session.registries.refresh(current, private).await
+        account.registries.refresh(current, private).await
     }
 
     async fn update(
         &self,
-        session: &Session,
+        account: &Account,
         prior: &Value,
         planned: &Value,
         config: &Value,
     ) -> Outcome {
-        session.registries.update(prior, planned, config).await
+        account.registries.update(prior, planned, config).await
     }
 
-    async fn delete(&self, session: &Session, prior: &Value) -> Result<(), Diagnostics> {
-        session.registries.delete(prior).await
+    async fn delete(&self, account: &Account, prior: &Value) -> Result<(), Diagnostics> {
+        account.registries.delete(prior).await
     }
 
-    async fn import(&self, session: &Session, id: &str) -> Result<Value, Diagnostics> {
-        session.registries.import(id).await
+    async fn import(&self, account: &Account, id: &str) -> Result<Value, Diagnostics> {
+        account.registries.import(id).await
     }
 }

@@ -2,19 +2,19 @@
 //! unknown at create, `extra_param` compared as JSON, replacement by the declaration).
 
 use super::fields::{secret_stored_as, Fields, Registry};
-use crate::provider::Session;
+use crate::provider::Account;
 use tfplugin::framework::{Diagnostic, Plan};
 use tfplugin::value::{AttributePath, Value};
 
-pub fn modify_plan(session: Option<&Session>, plan: &mut Plan<'_>) {
-    if let Some(session) = session {
-        check_region(session, plan);
+pub fn modify_plan(account: Option<&Account>, plan: &mut Plan<'_>) {
+    if let Some(account) = account {
+        check_region(account, plan);
     }
     if plan.is_create() {
         // Terraform's destroy plans this create too, in the refresh it runs first, and fails
         // on an error here: for a registry deleted outside Terraform, say it and let the apply
         // (which a destroy never reaches) refuse.
-        let vanished = session.is_some_and(|s| s.registries.vanished_like(&plan.planned));
+        let vanished = account.is_some_and(|s| s.registries.vanished_like(&plan.planned));
         for missing in missing_to_add(plan.config) {
             plan.diagnostics.push(if vanished {
                 missing.after_vanishing()
@@ -67,7 +67,7 @@ fn forgotten(name: &str) -> Diagnostic {
 /// known offline and with the same `skip_region_validation`, so a typo fails the plan with a
 /// suggestion instead of the apply with the API's refusal. The validation of configuration
 /// (which runs without the provider block) checks only its shape.
-fn check_region(session: &Session, plan: &mut Plan<'_>) {
+fn check_region(account: &Account, plan: &mut Plan<'_>) {
     let name = Registry::registry_region_id.name;
     let Some(region) = plan.planned.attr(name).as_str() else {
         return;
@@ -75,7 +75,7 @@ fn check_region(session: &Session, plan: &mut Plan<'_>) {
     if plan.prior.attr(name).as_str() == Some(region) {
         return;
     }
-    let skip = session.sas.config().skip_region_validation;
+    let skip = account.sas.config().skip_region_validation;
     if let Some(problem) = alicloud::regions::region_problem(region, skip) {
         plan.diagnostics.push(
             Diagnostic::error("Unknown registry region", format!("`{name}`: {problem}"))
@@ -175,7 +175,7 @@ impl Missing {
 
 #[cfg(test)]
 mod tests {
-    use tfplugin::framework::{PlanRequest, PlanResponse, Provider};
+    use tfplugin::framework::{PlanRequest, PlanResponse, ProviderRpcs};
     use tfplugin::value::{AttributePath, Value};
 
     /// The plan the provider answers, the framework's rules and the registry's together.

@@ -13,7 +13,7 @@ use super::api::{Error, RegistryApi, RegistryInfo};
 use super::errors::failed;
 use super::fields::{Fields, Registry};
 use super::settle::{Polled, LIST_LAG_WINDOW};
-use super::{schema, state};
+use super::{convert, schema};
 use crate::resources::list_cache::{ListCache, WaitEnded};
 use crate::resources::timeouts::{self, Operation};
 use alicloud::context::CallContext;
@@ -213,7 +213,7 @@ impl<A: RegistryApi> Registries<A> {
         if namespaces.is_empty() {
             return Ok(kept);
         }
-        let api_json = state::extra_param_json(&namespaces);
+        let api_json = convert::extra_param_json(&namespaces);
         Ok(
             if tfplugin::framework::plan::json_equivalent(old, &api_json) {
                 kept
@@ -279,7 +279,7 @@ impl<A: RegistryApi> Registries<A> {
             Ok(id) => id,
             Err(d) => return kept(d),
         };
-        if let Some(change) = state::change(id, prior, planned, config) {
+        if let Some(change) = convert::change(id, prior, planned, config) {
             let kind = planned
                 .attr(&Registry::registry_type)
                 .as_str()

@@ -7,7 +7,7 @@ use serde_json::Value as Json;
 use super::fields::{Registry, SECRETS};
 use crate::resources::timeouts;
 use tfplugin::framework::model::Model;
-use tfplugin::framework::validate::{Presence, Validator};
+use tfplugin::framework::validate::{Configured, Validator};
 use tfplugin::framework::Diagnostics;
 use tfplugin::value::Value;
 
@@ -101,7 +101,7 @@ fn write_only_rules(v: &mut Validator<'_>) {
                 format!("Set `{write_only}` (kept out of state) or `{stored}`, not both."),
             );
         }
-        if v.get(write_only).is_null() && matches!(v.get(version), Presence::Known(_)) {
+        if v.get(write_only).is_null() && matches!(v.get(version), Configured::Known(_)) {
             v.error(
                 version,
                 format!("{version} without {write_only}"),
@@ -113,7 +113,7 @@ fn write_only_rules(v: &mut Validator<'_>) {
 
 fn vpc_rules(v: &mut Validator<'_>) {
     let net_type = match v.get(&Registry::net_type) {
-        Presence::Known(n) => n.as_i64(),
+        Configured::Known(n) => n.as_i64(),
         _ => return,
     };
     let vpc = v.get(&Registry::vpc_id);
@@ -123,7 +123,7 @@ fn vpc_rules(v: &mut Validator<'_>) {
             "VPC registry without vpc_id",
             "`net_type = 2` reaches the registry through a VPC, but no `vpc_id` says which one. Set `vpc_id` unless Security Center can infer it.",
         ),
-        Some(1) if matches!(vpc, Presence::Known(_)) => v.warning(
+        Some(1) if matches!(vpc, Configured::Known(_)) => v.warning(
             &Registry::vpc_id,
             "vpc_id is ignored for Internet registries",
             "`vpc_id` only applies when `net_type = 2` (VPC); with `net_type = 1` it is ignored.",
@@ -133,7 +133,7 @@ fn vpc_rules(v: &mut Validator<'_>) {
 }
 
 fn quay_rules(v: &mut Validator<'_>) {
-    let Presence::Known(kind) = v.get(&Registry::registry_type) else {
+    let Configured::Known(kind) = v.get(&Registry::registry_type) else {
         return;
     };
     let extra = v.get(&Registry::extra_param);
@@ -142,7 +142,8 @@ fn quay_rules(v: &mut Validator<'_>) {
     // imported quay registry keeps the tokens it has.
     match kind.as_str() {
         Some("harbor")
-            if matches!(extra, Presence::Known(_)) || matches!(extra_wo, Presence::Known(_)) =>
+            if matches!(extra, Configured::Known(_))
+                || matches!(extra_wo, Configured::Known(_)) =>
         {
             v.warning(
                 &Registry::extra_param,

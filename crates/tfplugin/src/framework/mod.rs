@@ -1,7 +1,7 @@
 //! What a provider is made of, independent of protocol version: schemas with the flags that
 //! drive planning, diagnostics, the [`Resource`], [`DataSource`], [`ListResource`] and
 //! [`Action`] traits a provider author implements, and the [`ProviderServer`] that serves them as the protocol-neutral
-//! [`Provider`] the adapters call.
+//! [`ProviderRpcs`] the adapters call.
 
 mod diagnostics;
 pub mod generate;
@@ -19,8 +19,8 @@ pub use plan::Plan;
 pub use private::Private;
 pub use provider::{
     ActionEvent, ApplyRequest, ApplyResponse, ImportResponse, ImportedResource, ListEvent,
-    ListRequest, PlanRequest, PlanResponse, Provider, ProviderSchema, ReadDataRequest, ReadRequest,
-    ReadResponse, ServerCapabilities, UpgradeRequest,
+    ListRequest, PlanRequest, PlanResponse, ProviderRpcs, ProviderSchema, ReadDataRequest,
+    ReadRequest, ReadResponse, ServerCapabilities, UpgradeRequest,
 };
 pub use resource::{
     async_trait, Action, DataSource, Found, ListResource, Outcome, Progress, ProviderDefinition,

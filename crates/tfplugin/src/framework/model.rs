@@ -6,7 +6,7 @@
 //!
 //! Each field also carries an extension `X` the provider chooses, such as how the attribute
 //! travels to and from an API; the framework only asks it to finish the schema attribute
-//! ([`Describe`]).
+//! ([`FinishAttribute`]).
 
 use std::marker::PhantomData;
 
@@ -277,13 +277,13 @@ impl<X> Spec<i64, X> {
 
 /// The provider's part of a field, asked to finish its schema attribute (a replacement flag,
 /// a note in the description).
-pub trait Describe {
-    fn describe(&self, attribute: Attribute) -> Attribute {
+pub trait FinishAttribute {
+    fn finish_attribute(&self, attribute: Attribute) -> Attribute {
         attribute
     }
 }
 
-impl Describe for () {}
+impl FinishAttribute for () {}
 
 /// A field's checks, its type erased: the message for a known value that fails one.
 type ErasedCheck = Box<dyn Fn(&Value) -> Option<String> + Send + Sync>;
@@ -295,7 +295,7 @@ pub struct Field<X> {
     pub ext: X,
 }
 
-impl<X: Describe> Field<X> {
+impl<X: FinishAttribute> Field<X> {
     /// What the macro builds from a field's name, doc comment lines and spec.
     pub fn new<T: AttributeValue>(name: &'static str, doc: &[&str], spec: Spec<T, X>) -> Self {
         let description = doc.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
@@ -315,7 +315,7 @@ impl<X: Describe> Field<X> {
         if spec.json {
             attribute = attribute.json();
         }
-        let attribute = spec.ext.describe(attribute);
+        let attribute = spec.ext.finish_attribute(attribute);
         let checks = spec.checks;
         let check = Box::new(move |value: &Value| match T::known(value)? {
             Err(kind) => Some(format!("`{name}` {kind}")),
@@ -394,8 +394,8 @@ pub trait Model: Sized + 'static {
     }
 }
 
-/// Declares a model: a struct whose fields are attributes, each `name: Type = presence()…`,
-/// where `presence()` is a [`Spec`] constructor (`required()`, `optional()`, `computed()`,
+/// Declares a model: a struct whose fields are attributes, each `name: Type = given()…`,
+/// where `given()` is a [`Spec`] constructor (`required()`, `optional()`, `computed()`,
 /// `optional_computed()`) and the calls after it its flags, checks and `.with(ext)`; the doc
 /// comment is the attribute's description. The type after the struct's name is the extension
 /// every field carries.
@@ -406,7 +406,7 @@ macro_rules! model {
         $vis:vis struct $name:ident : $ext:ty {
             $(
                 $(#[doc = $doc:literal])*
-                $field:ident : $ty:ty = $presence:ident () $( . $method:ident ( $($arg:tt)* ) )*
+                $field:ident : $ty:ty = $given:ident () $( . $method:ident ( $($arg:tt)* ) )*
             ),* $(,)?
         }
     ) => {
@@ -434,7 +434,7 @@ macro_rules! model {
                     $crate::framework::model::Field::new(
                         stringify!($field),
                         &[$($doc),*],
-                        $crate::framework::model::Spec::<$ty>::$presence()
+                        $crate::framework::model::Spec::<$ty>::$given()
                             $( .$method($($arg)*) )*,
                     ),
                 )*])

@@ -1,6 +1,6 @@
 //! The protocol-neutral provider: what tfplugin5 and tfplugin6 both ask of us, in domain types.
 //! The adapters in `protocol` decode wire values with the schemas below before calling in, so
-//! a `Provider` only ever sees complete, typed values.
+//! a `ProviderRpcs` only ever sees complete, typed values.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -157,7 +157,7 @@ pub fn decode_stored(raw: &[u8], schema: &Schema) -> Result<Value, Diagnostics> 
 
 /// Everything Terraform can ask of a provider. Type names are checked against the schema by
 /// the caller, so implementations may assume they know the type.
-pub trait Provider: Send + Sync + 'static {
+pub trait ProviderRpcs: Send + Sync + 'static {
     /// Built once; cheap to call.
     fn schema(&self) -> &ProviderSchema;
 

@@ -1,4 +1,4 @@
-//! The server between the protocol-neutral [`Provider`] the adapters call and the resources a
+//! The server between the protocol-neutral [`ProviderRpcs`] the adapters call and the resources a
 //! provider registers, in the spirit of terraform-plugin-framework's `fwserver`: dispatch by
 //! type name, planning by the schema's flags, the resource's checks again at apply, the
 //! apply's choice among create, update and delete, the prior state kept when an operation
@@ -12,8 +12,8 @@ use tokio::sync::mpsc;
 use super::plan;
 use super::provider::{
     decode_stored, stored_json, ActionEvent, ApplyRequest, ApplyResponse, ImportResponse,
-    ImportedResource, ListEvent, ListRequest, PlanRequest, PlanResponse, Provider, ProviderSchema,
-    ReadDataRequest, ReadRequest, ReadResponse, UpgradeRequest,
+    ImportedResource, ListEvent, ListRequest, PlanRequest, PlanResponse, ProviderRpcs,
+    ProviderSchema, ReadDataRequest, ReadRequest, ReadResponse, UpgradeRequest,
 };
 use super::resource::{
     Action, DataSource, Found, ListResource, Progress, ProviderDefinition, Resource,
@@ -188,7 +188,7 @@ fn configuration_unknown(arguments: &[String]) -> Diagnostics {
     .into()
 }
 
-impl<D: ProviderDefinition> Provider for ProviderServer<D> {
+impl<D: ProviderDefinition> ProviderRpcs for ProviderServer<D> {
     fn schema(&self) -> &ProviderSchema {
         &self.schema
     }

@@ -31,26 +31,26 @@ impl<'a> Validator<'a> {
     }
 
     /// The attribute's value: `Known` only when known and not null.
-    pub fn get(&self, name: &str) -> Presence<'a> {
+    pub fn get(&self, name: &str) -> Configured<'a> {
         match self.config.attr(name) {
-            Value::Null => Presence::Null,
-            Value::Unknown => Presence::Unknown,
-            v => Presence::Known(v),
+            Value::Null => Configured::Null,
+            Value::Unknown => Configured::Unknown,
+            v => Configured::Known(v),
         }
     }
 }
 
 /// What configuration says about one attribute.
 #[derive(Debug, Clone, Copy)]
-pub enum Presence<'a> {
+pub enum Configured<'a> {
     Null,
     Unknown,
     Known(&'a Value),
 }
 
-impl Presence<'_> {
+impl Configured<'_> {
     pub fn is_null(&self) -> bool {
-        matches!(self, Presence::Null)
+        matches!(self, Configured::Null)
     }
 }
 
@@ -231,9 +231,9 @@ mod tests {
             ("c", Value::from("nope")),
         ]);
         let mut v = Validator::new(&config);
-        assert!(matches!(v.get("a"), Presence::Unknown));
+        assert!(matches!(v.get("a"), Configured::Unknown));
         assert!(v.get("b").is_null() && v.get("missing").is_null());
-        assert!(matches!(v.get("c"), Presence::Known(c) if c.as_str() == Some("nope")));
+        assert!(matches!(v.get("c"), Configured::Known(c) if c.as_str() == Some("nope")));
         v.error("c", "Bad c", "why");
         assert_eq!(v.diagnostics.0[0].attribute, Some(AttributePath::attr("c")));
         assert_eq!(

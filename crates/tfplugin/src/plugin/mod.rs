@@ -1,5 +1,5 @@
 //! The go-plugin side of being a Terraform provider: handshake, listener, mutual TLS, the
-//! housekeeping gRPC services, and the serve loop that ties them to a `Provider`.
+//! housekeeping gRPC services, and the serve loop that ties them to a `ProviderRpcs`.
 
 // The plugin listens on a unix socket on Unix and on loopback TCP elsewhere, as go-plugin does
 // (`listener.rs`); Ctrl-C is portable (`interrupt.rs`).

@@ -15,7 +15,7 @@ use super::handshake::{self, Endpoint};
 use super::listener;
 use super::services::{Broker, Controller, ShutdownSignal, Stdio};
 use super::tls::{self, TlsError};
-use crate::framework::Provider;
+use crate::framework::ProviderRpcs;
 use crate::proto::plugin::{
     grpc_broker_server::GrpcBrokerServer, grpc_controller_server::GrpcControllerServer,
     grpc_stdio_server::GrpcStdioServer,
@@ -80,7 +80,7 @@ pub enum ServeMode {
 /// Serves `provider` until Terraform shuts us down (managed) or the user interrupts (debug).
 /// Serves `provider`, known to Terraform by its source `address`
 /// (`registry.terraform.io/<namespace>/<name>`, which debug mode's reattach line names).
-pub async fn serve<P: Provider>(
+pub async fn serve<P: ProviderRpcs>(
     provider: Arc<P>,
     address: &str,
     env: PluginEnv,

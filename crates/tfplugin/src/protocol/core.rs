@@ -1,6 +1,6 @@
 //! The protocol-neutral server: decodes `DynamicValue`s with the schema's types ([`codec`]),
 //! checks type names, applies Terraform's rules to what crosses the wire ([`rules`]), calls the
-//! `Provider`, and encodes what it returns. Both protocol versions use it.
+//! `ProviderRpcs`, and encodes what it returns. Both protocol versions use it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use super::codec::{self, decode, encode, WireValue};
 use super::rules;
 use crate::framework::{
     ActionEvent, ApplyRequest, Diagnostic, Diagnostics, ImportedResource, ListEvent, ListRequest,
-    PlanRequest, PlanResponse, Provider, ProviderSchema, ReadDataRequest, ReadRequest, Schema,
+    PlanRequest, PlanResponse, ProviderRpcs, ProviderSchema, ReadDataRequest, ReadRequest, Schema,
     UpgradeRequest,
 };
 use crate::value::{decode_json, AttributePath, Type, Value};
@@ -98,7 +98,7 @@ fn configuration(decoded: Result<Value, Diagnostics>, what: &str) -> Result<Valu
     }
 }
 
-impl<P: Provider> Core<P> {
+impl<P: ProviderRpcs> Core<P> {
     pub fn new(provider: Arc<P>) -> Self {
         let schema = provider.schema();
         Self {

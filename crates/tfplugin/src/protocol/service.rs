@@ -16,7 +16,7 @@ macro_rules! provider_service {
     ) => {
         pub struct $adapter<P>(Core<P>);
 
-        pub fn server<P: Provider>(provider: Arc<P>) -> ProviderServer<$adapter<P>> {
+        pub fn server<P: ProviderRpcs>(provider: Arc<P>) -> ProviderServer<$adapter<P>> {
             ProviderServer::new($adapter(Core::new(provider)))
                 .max_decoding_message_size(MAX_MESSAGE_SIZE)
                 .max_encoding_message_size(MAX_MESSAGE_SIZE)
@@ -29,7 +29,7 @@ macro_rules! provider_service {
         }
 
         #[tonic::async_trait]
-        impl<P: Provider> Rpc for $adapter<P> {
+        impl<P: ProviderRpcs> Rpc for $adapter<P> {
             async fn get_metadata(
                 &self,
                 _: Request<pb::get_metadata::Request>,

@@ -9,7 +9,7 @@ use tonic::{Request, Response, Status, Streaming};
 use super::service::provider_service;
 use super::wire::shared_conversions;
 use super::{Core, MAX_MESSAGE_SIZE};
-use crate::framework::Provider;
+use crate::framework::ProviderRpcs;
 use crate::proto::tfplugin6::provider_server::{Provider as Rpc, ProviderServer};
 
 shared_conversions!(tfplugin6);

@@ -1,5 +1,7 @@
-//! What every resource and data source of the provider is handed: the Sas client, the stop
-//! signal, and the registries' shared lists. Built by ConfigureProvider without I/O.
+//! One Security Center account as this provider configuration reaches it, which every
+//! resource, data source and action is handed: the Sas client, the stop signal, and the
+//! registries' shared lists. Built by ConfigureProvider without I/O. (Not an STS session:
+//! temporary credentials live in `alicloud::credentials`.)
 
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -13,7 +15,7 @@ use alicloud::sas::{
     ListPrivateRegistryListRequest, ModifyImageRegistryRequest, RegistryInfo, SasClient,
 };
 
-pub struct Session {
+pub struct Account {
     /// For calls no resource keeps state about.
     pub sas: SasClient,
     /// Cancelled by StopProvider.
@@ -23,7 +25,7 @@ pub struct Session {
     pub registries: Registries<SasRegistryApi>,
 }
 
-impl Session {
+impl Account {
     pub fn new(sas: SasClient, stop: CancellationToken) -> Self {
         Self {
             registries: Registries::new(SasRegistryApi::new(sas.clone(), stop.clone())),
