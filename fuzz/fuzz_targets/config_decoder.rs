@@ -4,12 +4,12 @@
 
 use std::sync::{Arc, OnceLock};
 
-use alicloud_provider::provider::AlicloudProvider;
+use alicloud_provider::provider::AlicloudServer;
 use tfplugin::protocol::{Core, WireValue};
 use libfuzzer_sys::fuzz_target;
 
-fn core() -> &'static Core<AlicloudProvider> {
-    static CORE: OnceLock<Core<AlicloudProvider>> = OnceLock::new();
+fn core() -> &'static Core<AlicloudServer> {
+    static CORE: OnceLock<Core<AlicloudServer>> = OnceLock::new();
     CORE.get_or_init(|| Core::new(Arc::new(alicloud_provider::provider::new())))
 }
 

@@ -5,7 +5,7 @@
 
 use std::sync::OnceLock;
 
-use tfplugin::framework::Provider;
+use tfplugin::framework::ProviderRpcs;
 use tfplugin::value::{decode_json, decode_msgpack, encode_msgpack, Type};
 use libfuzzer_sys::fuzz_target;
 

@@ -4,8 +4,8 @@
 
 use std::sync::OnceLock;
 
-use alicloud_provider::provider::AlicloudProvider;
-use tfplugin::framework::Provider;
+use alicloud_provider::provider::AlicloudServer;
+use tfplugin::framework::ProviderRpcs;
 use tfplugin::value::{AttributePath, Value};
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
@@ -56,8 +56,8 @@ struct Registry {
     registry_name_filter: Field<String>,
 }
 
-fn provider() -> &'static AlicloudProvider {
-    static P: OnceLock<AlicloudProvider> = OnceLock::new();
+fn provider() -> &'static AlicloudServer {
+    static P: OnceLock<AlicloudServer> = OnceLock::new();
     P.get_or_init(alicloud_provider::provider::new)
 }
 

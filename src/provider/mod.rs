@@ -25,9 +25,9 @@ use tfplugin::value::Value;
 pub const ADDRESS: &str = "registry.terraform.io/alicloud-rs/alicloud";
 
 /// The provider as Terraform talks to it.
-pub type AlicloudDefinition = ProviderServer<Alicloud>;
+pub type AlicloudServer = ProviderServer<Alicloud>;
 
-pub fn new() -> AlicloudDefinition {
+pub fn new() -> AlicloudServer {
     ProviderServer::new(Alicloud::default())
 }
 
