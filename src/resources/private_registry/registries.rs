@@ -223,13 +223,15 @@ impl<A: RegistryApi> Registries<A> {
         )
     }
 
-    /// The registry `current` describes, as it is now; `None` once it is gone.
+    /// [`Registries::refresh`] with nothing kept beside the state, as the unit tests (and the
+    /// property test) read.
+    #[cfg(test)]
     pub async fn read(&self, current: &Value) -> Result<Option<Value>, Diagnostics> {
         self.refresh(current, &mut Private::default()).await
     }
 
-    /// [`Registries::read`], with what the resource keeps beside the state: when it was made,
-    /// until a list has shown it.
+    /// The registry `current` describes, as it is now; `None` once it is gone. `private` is
+    /// what the resource keeps beside the state: when it was made, until a list has shown it.
     pub async fn refresh(
         &self,
         current: &Value,
@@ -302,7 +304,7 @@ impl<A: RegistryApi> Registries<A> {
             }
             // A list may show the old values for a while: the next refresh would take them
             // for drift.
-            self.settle("change", id, kind, deadline, |shown| {
+            self.settle(id, kind, deadline, |shown| {
                 shown.is_some_and(|r| Fields::shows_change(r, prior, planned))
             })
             .await;

@@ -98,7 +98,6 @@ impl<A: RegistryApi> Registries<A> {
     /// the log: the write itself succeeded.
     pub(super) async fn settle(
         &self,
-        what: &str,
         id: i64,
         registry_type: &str,
         deadline: Instant,
@@ -115,7 +114,7 @@ impl<A: RegistryApi> Registries<A> {
         if let Polled::NotSeen { .. } = polled {
             tracing::warn!(
                 id,
-                "the {what} of the registry did not show in ListPrivateRegistryList in time; the next refresh may see it late"
+                "the change of the registry did not show in ListPrivateRegistryList in time; the next refresh may see it late"
             );
         }
     }
