@@ -6,14 +6,15 @@ TOOLS := $(CURDIR)/.tools
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 PLUGIN_DIR := $(HOME)/.terraform.d/plugins/registry.terraform.io/alicloud-rs/alicloud/$(VERSION)/linux_amd64
 
-.PHONY: demo test testacc testacc-proof tools build install release docs bench fuzz fmt lint clean
+.PHONY: demo test testacc testacc-proof tools cross build install release docs bench fuzz fmt lint clean
 
 ## Builds everything, starts sas-emulator, and runs init/apply/plan/destroy on examples/quickstart.
 demo:
 	scripts/demo.sh
 
-## Every test: unit, integration, and the real-client suite (the compatibility matrix).
-test: tools
+## Every test: unit, integration, and the real-client suite (the compatibility matrix), with the
+## other platforms' release builds run under qemu and wine or checked by structure.
+test: tools cross
 	$(CARGO) build --workspace --bins
 	TF_TOOLS_DIR=$(TOOLS) $(CARGO) test --workspace --lib --bins --tests
 
@@ -29,10 +30,18 @@ testacc-proof: tools
 	TF_TOOLS_DIR=$(TOOLS) scripts/testacc-proof.sh
 
 ## Installs the pinned clients (Terraform 0.13.4, 1.0.3, 1.8.5 and 1.16.4, OpenTofu 1.12.6), the null
-## provider and the official Sas Python SDK into .tools/, each checked, and GnuPG where it is
-## missing; the Go-built clients use Go's caches (built once).
+## provider and the official Sas Python SDK into .tools/, each checked, GnuPG where it is
+## missing, and the cross toolchain (Debian's rustc-web, zig, qemu, wine); the Go-built clients
+## use Go's caches (built once).
 tools:
 	scripts/install-tools.sh
+
+## Release builds for the platforms this machine cannot build natively (linux_arm64, darwin_amd64,
+## darwin_arm64, windows_amd64) into target/cross/<platform>/, as `make release` packages them.
+CROSS_PLATFORMS ?= linux_arm64 darwin_amd64 darwin_arm64 windows_amd64
+cross:
+	scripts/install-tools.sh cross
+	scripts/cross-build.sh $(CROSS_PLATFORMS)
 
 ## Release binaries of the provider and the emulator.
 build:
@@ -45,10 +54,12 @@ install:
 	install -m 0755 target/release/terraform-provider-alicloud $(PLUGIN_DIR)/terraform-provider-alicloud_v$(VERSION)
 	@echo "installed into $(PLUGIN_DIR)"
 
-## What a registry serves, in dist/: a reproducible zip, the manifest (protocols 5.0 and 6.0),
-## SHA256SUMS and its detached signature by the GnuPG key in RELEASE_GPG_FINGERPRINT.
+## What a registry serves, in dist/: a reproducible zip per platform, the manifest (protocols 5.0
+## and 6.0), SHA256SUMS and its detached signature by the GnuPG key in RELEASE_GPG_FINGERPRINT.
+## PLATFORMS="linux_amd64 darwin_arm64" picks a subset; by default all five.
 release:
-	scripts/release.sh
+	scripts/install-tools.sh cross
+	PLATFORMS="$(PLATFORMS)" scripts/release.sh
 
 ## Regenerates docs/ from the schema descriptions and examples/.
 docs:

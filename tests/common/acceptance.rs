@@ -4,6 +4,8 @@
 //!
 //! Every applied step must be followed by an empty plan, so any perpetual diff fails the test.
 
+use std::path::Path;
+
 use serde_json::Value as Json;
 
 use super::backend::Backend;
@@ -205,9 +207,22 @@ impl Scenario {
         )
     }
 
+    /// `client` against a fresh emulator, with `program` installed as our provider.
+    pub fn on_emulator_running(client: Client, emulator_args: &[&str], program: &Path) -> Self {
+        let backend = Backend::Emulator(super::backend::Emulator::start(emulator_args));
+        let providers = providers(&backend.protocol());
+        let ws = Workspace::mirror_running(client, &providers, program);
+        Self::initialised(ws, backend, providers)
+    }
+
     fn with_backend(client: Client, backend: Backend) -> Self {
         let providers = providers(&backend.protocol());
-        let ws = Self::workspace(client, &backend, &providers);
+        let ws = Workspace::mirror(client, &providers);
+        Self::initialised(ws, backend, providers)
+    }
+
+    fn initialised(mut ws: Workspace, backend: Backend, providers: String) -> Self {
+        Self::configure(&mut ws, &backend);
         Self {
             ws,
             backend,
@@ -218,11 +233,15 @@ impl Scenario {
     /// An initialised working directory for `client`, configured for `backend`.
     fn workspace(client: Client, backend: &Backend, main_tf: &str) -> Workspace {
         let mut ws = Workspace::mirror(client, main_tf);
+        Self::configure(&mut ws, backend);
+        ws
+    }
+
+    fn configure(ws: &mut Workspace, backend: &Backend) {
         for (k, v) in backend.provider_env() {
             ws.set_env(&k, &v);
         }
         ws.ok(&["init", "-input=false", "-no-color"]);
-        ws
     }
 
     pub fn client(&self) -> Client {

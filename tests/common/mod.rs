@@ -5,6 +5,7 @@
 pub mod acceptance;
 pub mod backend;
 pub mod cert;
+pub mod cross;
 pub mod emulator_binary;
 pub mod emulator_control;
 pub mod plan_file;

@@ -14,6 +14,7 @@ use rustls::{DigitallySignedStruct, SignatureScheme};
 use tonic::transport::{Channel, Endpoint};
 
 use tfplugin::plugin::tls::CLIENT_SIGNATURE_ALGORITHMS;
+use tfplugin::proto::tfplugin6;
 
 use super::cert::ClientIdentity;
 
@@ -253,6 +254,115 @@ pub async fn connect(
             }
         }))
         .await
+}
+
+/// Whether the provider turns `id` away: no channel, or a failed call.
+pub async fn refused(p: &RunningProvider, id: Option<&ClientIdentity>) -> bool {
+    let Ok(channel) = connect(p, id).await else {
+        return true;
+    };
+    let mut client = tfplugin6::provider_client::ProviderClient::new(channel);
+    client
+        .get_provider_schema(tfplugin6::get_provider_schema::Request::default())
+        .await
+        .is_err()
+}
+
+/// The provider at `binary`, started as go-plugin starts it on Windows (with `env` added): it
+/// listens on a loopback port in the range go-plugin gives it, its mutual TLS admits the
+/// certificate Terraform sent and refuses a stranger's and none, and it serves its schema.
+pub async fn assert_tcp_mutual_tls(binary: &std::path::Path, env: &[(&str, &str)]) {
+    let id = ClientIdentity::terraform_like(21);
+    let cert = id.cert_pem();
+    let mut all = vec![
+        ("PLUGIN_PROTOCOL_VERSIONS", "6"),
+        ("PLUGIN_CLIENT_CERT", cert.as_str()),
+        ("PLUGIN_MIN_PORT", "20000"),
+        ("PLUGIN_MAX_PORT", "20999"),
+    ];
+    all.extend_from_slice(env);
+    let p = start_provider_at(binary, &all);
+    assert_eq!(p.network, "tcp", "{}", p.line);
+    let addr: std::net::SocketAddr = p.address.parse().expect("host:port");
+    assert!(addr.ip().is_loopback(), "{addr}");
+    assert!((20000..=20999).contains(&addr.port()), "{addr}");
+    assert!(
+        refused(&p, Some(&ClientIdentity::terraform_like(22))).await,
+        "a stranger's certificate is refused"
+    );
+    assert!(refused(&p, None).await, "no certificate is refused");
+    let channel = connect(&p, Some(&id)).await.expect("connects");
+    let schema = tfplugin6::provider_client::ProviderClient::new(channel)
+        .get_provider_schema(tfplugin6::get_provider_schema::Request::default())
+        .await
+        .expect("schema over tcp")
+        .into_inner();
+    let provider = schema
+        .provider
+        .and_then(|s| s.block)
+        .expect("provider schema");
+    assert!(provider.attributes.iter().any(|a| a.name == "region"));
+}
+
+/// The provider started as a developer starts it, with `--debug` (and `env`): it serves until
+/// Ctrl-C and prints the `TF_REATTACH_PROVIDERS` line to paste into Terraform's environment.
+pub struct DebugSession {
+    pub child: Child,
+    /// The provider's entry of the reattach JSON.
+    pub reattach: serde_json::Value,
+}
+
+impl DebugSession {
+    pub fn start(program: &std::path::Path, env: &[(&str, &str)]) -> Self {
+        let mut child = Command::new(program)
+            .arg("--debug")
+            .env_clear()
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("runs");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.contains("TF_REATTACH_PROVIDERS=") {
+                    let _ = tx.send(line);
+                    return;
+                }
+            }
+        });
+        let line = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("a reattach line within 20 s");
+        let json = line
+            .split_once("TF_REATTACH_PROVIDERS='")
+            .and_then(|(_, rest)| rest.strip_suffix('\''))
+            .expect("quoted JSON");
+        let v: serde_json::Value = serde_json::from_str(json).expect("valid JSON");
+        Self {
+            child,
+            reattach: v["registry.terraform.io/alicloud-rs/alicloud"].clone(),
+        }
+    }
+
+    /// Ctrl-C, as a terminal sends it (SIGINT; wine turns it into a console control event for
+    /// a Windows build): whether the session exits within 5 s.
+    pub fn interrupt(&mut self) -> bool {
+        let status = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+        wait_exit(&mut self.child, Duration::from_secs(5)).is_some()
+    }
+}
+
+impl Drop for DebugSession {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 pub trait IoStream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static {}

@@ -35,12 +35,40 @@ impl Release {
         format!("terraform-provider-{TYPE}_{}", self.version)
     }
 
+    /// The linux_amd64 zip, the one this machine's clients install.
     pub fn zip_name(&self) -> String {
-        format!("{}_linux_amd64.zip", self.name())
+        self.zip_name_for("linux_amd64")
+    }
+
+    pub fn zip_name_for(&self, platform: &str) -> String {
+        format!("{}_{platform}.zip", self.name())
     }
 
     pub fn zip(&self) -> Vec<u8> {
-        std::fs::read(self.dir.join(self.zip_name())).expect("release zip")
+        self.zip_for("linux_amd64")
+    }
+
+    pub fn zip_for(&self, platform: &str) -> Vec<u8> {
+        std::fs::read(self.dir.join(self.zip_name_for(platform)))
+            .unwrap_or_else(|e| panic!("release zip for {platform}: {e}"))
+    }
+
+    /// The platforms the release has a zip for, as `<os>_<arch>`.
+    pub fn platforms(&self) -> Vec<String> {
+        let prefix = format!("{}_", self.name());
+        let mut platforms: Vec<String> = std::fs::read_dir(&self.dir)
+            .expect("release dir")
+            .filter_map(|e| {
+                let name = e.expect("entry").file_name().to_string_lossy().into_owned();
+                Some(
+                    name.strip_prefix(&prefix)?
+                        .strip_suffix(".zip")?
+                        .to_string(),
+                )
+            })
+            .collect();
+        platforms.sort();
+        platforms
     }
 
     /// The protocols the manifest declares: the registry lists the version with these.
@@ -102,6 +130,7 @@ impl Registry {
         let addr = listener.local_addr().expect("address");
         let site = Arc::new(Site {
             protocols: release.protocols(),
+            platforms: release.platforms(),
             release: release.clone(),
             base: format!("https://localhost:{}", addr.port()),
             files: files.clone(),
@@ -185,6 +214,8 @@ struct Site {
     release: Release,
     /// Read from the manifest once, when the registry starts.
     protocols: Vec<String>,
+    /// Read from the release's zips once, when the registry starts.
+    platforms: Vec<String>,
     base: String,
     files: Arc<Mutex<HashMap<String, Vec<u8>>>>,
     requests: Arc<Mutex<Vec<String>>>,
@@ -205,25 +236,37 @@ impl Site {
                     .into_bytes(),
             )
         } else if path == format!("{provider}versions") {
+            let platforms: Vec<serde_json::Value> = self
+                .platforms
+                .iter()
+                .map(|p| {
+                    let (os, arch) = p.split_once('_').expect("os_arch");
+                    json!({ "os": os, "arch": arch })
+                })
+                .collect();
             Some(
                 json!({ "versions": [{
                     "version": r.version,
                     "protocols": self.protocols,
-                    "platforms": [{ "os": "linux", "arch": "amd64" }],
+                    "platforms": platforms,
                 }]})
                 .to_string()
                 .into_bytes(),
             )
-        } else if path == format!("{provider}{}/download/linux/amd64", r.version) {
-            let zip = r.zip_name();
+        } else if let Some((os, arch)) = path
+            .strip_prefix(&format!("{provider}{}/download/", r.version))
+            .and_then(|p| p.split_once('/'))
+            .filter(|(os, arch)| self.platforms.contains(&format!("{os}_{arch}")))
+        {
+            let zip = r.zip_name_for(&format!("{os}_{arch}"));
             let name = r.name();
             let files = self.files.lock().expect("files");
             let shasum = hex::encode(sha2::Sha256::digest(&files[&zip]));
             Some(
                 json!({
                     "protocols": self.protocols,
-                    "os": "linux",
-                    "arch": "amd64",
+                    "os": os,
+                    "arch": arch,
                     "filename": zip,
                     "download_url": format!("{}/files/{zip}", self.base),
                     "shasums_url": format!("{}/files/{name}_SHA256SUMS", self.base),

@@ -251,7 +251,23 @@ impl Workspace {
     /// run `init` first.
     pub fn mirror(client: Client, main_tf: &str) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let provider = provider_snapshot(&dir.path().join(".provider"));
+        let provider =
+            provider_snapshot(&dir.path().join(".provider")).join("terraform-provider-alicloud");
+        Self::mirror_of(dir, client, main_tf, &provider)
+    }
+
+    /// [`Self::mirror`] with `program` installed as our provider (a wrapper that runs another
+    /// platform's build, say).
+    pub fn mirror_running(client: Client, main_tf: &str, program: &Path) -> Self {
+        Self::mirror_of(
+            tempfile::tempdir().expect("temp dir"),
+            client,
+            main_tf,
+            program,
+        )
+    }
+
+    fn mirror_of(dir: tempfile::TempDir, client: Client, main_tf: &str, provider: &Path) -> Self {
         let mirror = tempfile::tempdir().expect("mirror dir").keep();
         let mut hosts = vec!["registry.terraform.io"];
         if client.default_registry() != hosts[0] {
@@ -266,7 +282,7 @@ impl Workspace {
                 "{host}/hashicorp/null/2.1.2/linux_amd64/terraform-provider-null_v2.1.2_x4"
             ));
             for (link, target) in [
-                (&ours, provider.join("terraform-provider-alicloud")),
+                (&ours, provider.to_path_buf()),
                 (&null, null_provider_binary()),
             ] {
                 std::fs::create_dir_all(link.parent().expect("parent")).expect("mirror layout");

@@ -63,8 +63,15 @@ pub(crate) fn first_env(names: &[&str], env: &dyn Fn(&str) -> Option<String>) ->
     names.iter().find_map(|n| nonempty(env(n).as_deref()))
 }
 
+/// The user's home, where `~/.aliyun/config.json` lives: on Windows `USERPROFILE` first, as the
+/// aliyun CLI and Go's `os.UserHomeDir` read it (a `HOME` there is often a Unix shell's).
 pub(crate) fn home_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
-    first_env(&["HOME", "USERPROFILE"], env).map(PathBuf::from)
+    const ORDER: [&str; 2] = if cfg!(windows) {
+        ["USERPROFILE", "HOME"]
+    } else {
+        ["HOME", "USERPROFILE"]
+    };
+    first_env(&ORDER, env).map(PathBuf::from)
 }
 
 /// `~/x` → `$HOME/x`, since Terraform users write paths that way.

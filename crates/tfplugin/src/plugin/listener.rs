@@ -2,9 +2,11 @@
 //! loopback TCP port, as they do on Windows ([`Transport`]). A Unix build listens on TCP when
 //! `TFPLUGIN_TRANSPORT=tcp` says so, so that the Windows path runs, and is tested, here.
 //!
-//! TCP is served only with mutual TLS: with TLS off (`TF_DISABLE_PLUGIN_TLS`, `--debug`) a
-//! loopback port would offer a plaintext server holding cloud credentials to every local user.
-//! For the same reason a socket that cannot be bound is an error, never a fallback to TCP.
+//! Terraform gets TCP only with mutual TLS: with TLS off (`TF_DISABLE_PLUGIN_TLS`) a loopback
+//! port would offer a plaintext server holding cloud credentials to every local user. For the
+//! same reason a socket that cannot be bound is an error, never a fallback to TCP. A developer's
+//! `--debug` session, which they start and attach to by hand, may listen on plaintext TCP (on
+//! Windows it has nothing else), with a warning.
 
 #[cfg(unix)]
 use std::os::unix::fs::PermissionsExt;
@@ -87,11 +89,21 @@ impl Listener {
     }
 }
 
-/// Binds what `config` asks for; `tls` says whether connections will be mutual TLS, which a
-/// TCP port requires.
+/// What will guard the connections, which decides whether a TCP port may be opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Mutual TLS: only the client that sent its certificate gets in.
+    MutualTls,
+    /// Plaintext because the client asked for it (`TF_DISABLE_PLUGIN_TLS`): no TCP.
+    Plaintext,
+    /// Plaintext for a developer's `--debug` session: TCP allowed, with a warning.
+    Debugging,
+}
+
+/// Binds what `config` asks for, if `access` is safe on it.
 pub fn bind(
     config: &ListenConfig,
-    tls: bool,
+    access: Access,
 ) -> Result<(Listener, Endpoint, SocketGuard), BindError> {
     match Transport::from_setting(config.transport.as_deref())? {
         #[cfg(unix)]
@@ -104,8 +116,12 @@ pub fn bind(
             value: "unix".into(),
         }),
         Transport::Tcp => {
-            if !tls {
-                return Err(BindError::PlaintextTcp);
+            match access {
+                Access::MutualTls => {}
+                Access::Plaintext => return Err(BindError::PlaintextTcp),
+                Access::Debugging => eprintln!(
+                    "warning: serving --debug over plaintext loopback TCP: any local user can reach the port while it runs"
+                ),
             }
             let (min, max) = port_range(&config.ports)?;
             let (l, addr) = bind_tcp(min, max)?;
@@ -197,7 +213,7 @@ pub enum BindError {
         range: String,
         source: std::io::Error,
     },
-    #[error("refusing to serve over TCP without mutual TLS: any local user could reach a plaintext port (TLS is off under TF_DISABLE_PLUGIN_TLS and --debug)")]
+    #[error("refusing to serve over TCP without mutual TLS: any local user could reach a plaintext port (TLS is off under TF_DISABLE_PLUGIN_TLS)")]
     PlaintextTcp,
 }
 
@@ -310,7 +326,7 @@ mod tests {
 
     #[tokio::test]
     async fn tcp_listens_on_loopback_in_go_plugins_range_and_only_with_tls() {
-        let (_l, endpoint, _g) = bind(&tcp(None, None), true).unwrap();
+        let (_l, endpoint, _g) = bind(&tcp(None, None), Access::MutualTls).unwrap();
         let Endpoint::Tcp(addr) = endpoint else {
             panic!("not tcp: {endpoint:?}")
         };
@@ -319,23 +335,32 @@ mod tests {
         let taken = addr.port().to_string();
         let next = (addr.port() + 1).to_string();
         let (_l2, Endpoint::Tcp(second), _g2) =
-            bind(&tcp(Some(&taken), Some(&next)), true).unwrap()
+            bind(&tcp(Some(&taken), Some(&next)), Access::MutualTls).unwrap()
         else {
             panic!("not tcp")
         };
         assert_eq!(second.port(), addr.port() + 1);
-        let plain = bind(&tcp(None, None), false).err().expect("refused");
+        let plain = bind(&tcp(None, None), Access::Plaintext)
+            .err()
+            .expect("refused");
         assert!(plain.to_string().contains("without mutual TLS"), "{plain}");
+        // A developer's --debug session has no TLS, and on Windows nothing but TCP.
+        let (_l3, debugging, _g3) = bind(&tcp(None, None), Access::Debugging).unwrap();
+        assert!(matches!(debugging, Endpoint::Tcp(a) if a.ip().is_loopback()));
     }
 
     #[test]
     fn bad_port_ranges_and_transports_are_named() {
-        let err = bind(&tcp(Some("20"), Some("10")), true).err().unwrap();
+        let err = bind(&tcp(Some("20"), Some("10")), Access::MutualTls)
+            .err()
+            .unwrap();
         assert!(
             err.to_string().contains("PLUGIN_MIN_PORT (20) is greater"),
             "{err}"
         );
-        let err = bind(&tcp(Some("x"), None), true).err().unwrap();
+        let err = bind(&tcp(Some("x"), None), Access::MutualTls)
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("PLUGIN_MIN_PORT=\"x\""), "{err}");
         assert_eq!(
             Transport::from_setting(Some("tcp")).unwrap(),

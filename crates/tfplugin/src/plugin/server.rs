@@ -94,7 +94,12 @@ pub async fn serve<P: ProviderRpcs>(
         (Some(pem), ServeMode::Managed) => Some(tls::server_tls(tls::parse_client_cert(pem)?)?),
         _ => None,
     };
-    let (listener, endpoint, mut guard) = listener::bind(&env.listen, tls.is_some())?;
+    let access = match (&tls, mode) {
+        (Some(_), _) => listener::Access::MutualTls,
+        (None, ServeMode::Managed) => listener::Access::Plaintext,
+        (None, ServeMode::Debug) => listener::Access::Debugging,
+    };
+    let (listener, endpoint, mut guard) = listener::bind(&env.listen, access)?;
 
     let shutdown = ShutdownSignal::new();
     let (health, health_service) = tonic_health::server::health_reporter();
