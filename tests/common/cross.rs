@@ -45,6 +45,20 @@ impl Platform {
         self.name().split('_').nth(1).expect("os_arch")
     }
 
+    /// `<os>_<arch>` as Rust's `std::env::consts` name them, which the provider logs.
+    pub fn rust_name(self) -> String {
+        let arch = match self.arch() {
+            "amd64" => "x86_64",
+            "arm64" => "aarch64",
+            other => panic!("no Rust name for {other}"),
+        };
+        let os = match self.os() {
+            "darwin" => "macos",
+            os => os,
+        };
+        format!("{os}_{arch}")
+    }
+
     /// The release build of this platform. Fails loudly when it is missing: `make test` builds
     /// it (`make cross`), and a test that cannot find it must not pass.
     pub fn release_binary(self) -> PathBuf {

@@ -20,7 +20,8 @@ use super::api::{AddPrivateRegistryRequest, Error, RegistryApi, RegistryInfo};
 use super::convert;
 use super::errors::failed;
 use super::fields::Fields;
-use super::registries::{duplicate_key, DuplicateKey, Registries};
+use super::identity::SameRegistry;
+use super::registries::Registries;
 use super::settle::{Polled, LIST_LAG_WINDOW};
 use crate::resources::list_cache::Since;
 use crate::resources::timeouts::{self, Operation};
@@ -61,15 +62,6 @@ enum Reconciled {
     Unknown(String),
 }
 
-fn key_of_request(new: &AddPrivateRegistryRequest) -> DuplicateKey {
-    duplicate_key(
-        &new.registry_type,
-        &new.domain_name,
-        &new.registry_host_ip,
-        &new.registry_region_id,
-    )
-}
-
 /// Holds a create's key; when dropped (the create finished, however it ended, or its request
 /// was abandoned) it records when, for the next create of the key.
 struct CreateTurn(OwnedMutexGuard<Option<Instant>>);
@@ -78,19 +70,6 @@ impl Drop for CreateTurn {
     fn drop(&mut self) {
         *self.0 = Some(Instant::now());
     }
-}
-
-/// Whether `record` is the registry `new` describes, by the fields that identify one. Host
-/// names compare as DNS does (the API may report a domain lower-cased, or without the
-/// trailing dot).
-fn same_registry(record: &RegistryInfo, new: &AddPrivateRegistryRequest) -> bool {
-    record.registry_type.as_deref() == Some(new.registry_type.as_str())
-        && record
-            .domain_name
-            .as_deref()
-            .is_some_and(|d| crate::resources::mapping::same_host(d, &new.domain_name))
-        && record.registry_host_ip.as_deref() == Some(new.registry_host_ip.as_str())
-        && record.region_id.as_deref() == Some(new.registry_region_id.as_str())
 }
 
 /// Whether `record` is what this very create would make: the same registry, and equal to the
@@ -106,7 +85,7 @@ fn what_this_create_makes(
     new: &AddPrivateRegistryRequest,
     planned: &Value,
 ) -> bool {
-    same_registry(record, new) && Fields::agrees_on_replacing_fields(record, planned)
+    SameRegistry::of_request(new).is(record) && Fields::agrees_on_replacing_fields(record, planned)
 }
 
 impl<A: RegistryApi> Registries<A> {
@@ -231,7 +210,7 @@ impl<A: RegistryApi> Registries<A> {
             .creates
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .entry(key_of_request(new))
+            .entry(SameRegistry::of_request(new))
             .or_default()
             .clone();
         // The usual case, no other create of this registry: nothing to wait for.

@@ -17,6 +17,7 @@ mod errors;
 #[cfg(test)]
 mod fake;
 mod fields;
+mod identity;
 mod list;
 mod plan;
 mod registries;

@@ -12,12 +12,12 @@ use tokio::time::Instant;
 use super::api::{Error, RegistryApi, RegistryInfo};
 use super::errors::failed;
 use super::fields::{Fields, Registry};
+use super::identity::SameRegistry;
 use super::settle::{Polled, LIST_LAG_WINDOW};
 use super::{convert, schema};
 use crate::resources::list_cache::{ListCache, WaitEnded};
 use crate::resources::timeouts::{self, Operation};
 use alicloud::context::CallContext;
-use tfplugin::framework::model::Key;
 use tfplugin::framework::{Diagnostic, Diagnostics, Outcome, Private};
 use tfplugin::value::Value;
 
@@ -36,31 +36,6 @@ fn unix_ms(t: SystemTime) -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-/// What makes two registries the same one, as `create::same_registry` compares them.
-pub(super) type DuplicateKey = (String, String, String, String);
-
-/// The [`DuplicateKey`] of a registry of `kind` at `domain` on `host_ip` in `region`: host
-/// names compare as [`crate::resources::mapping::host_key`] says.
-pub(super) fn duplicate_key(kind: &str, domain: &str, host_ip: &str, region: &str) -> DuplicateKey {
-    (
-        kind.to_string(),
-        crate::resources::mapping::host_key(domain),
-        host_ip.to_string(),
-        region.to_string(),
-    )
-}
-
-/// The [`DuplicateKey`] of the registry a state or plan describes.
-fn key_of(state: &Value) -> DuplicateKey {
-    let text = |key: Key<String>| state.attr(&key).as_str().unwrap_or_default();
-    duplicate_key(
-        text(Registry::registry_type),
-        text(Registry::domain_name),
-        text(Registry::registry_host_ip),
-        text(Registry::registry_region_id),
-    )
-}
-
 /// A registry a create of this process made.
 struct Made {
     at: Instant,
@@ -73,12 +48,12 @@ pub struct Registries<A> {
     /// When we last deleted or changed a registry. A list sent before then may show one as it
     /// no longer is, so the duplicate check never uses such a list.
     pub(super) reshaped_at: std::sync::Mutex<Option<Instant>>,
-    /// Creates of one registry (one [`DuplicateKey`]) in this process run one at a time: each
+    /// Creates of one registry (one [`SameRegistry`]) in this process run one at a time: each
     /// holds its key's lock across the duplicate check and the add, and leaves
     /// behind when it finished, so the next create of that key checks a list sent after it
     /// (and finds what it made). Creates of different keys do not wait for each other. One
     /// entry per registry created, for the life of the process.
-    pub(super) creates: std::sync::Mutex<HashMap<DuplicateKey, Arc<AsyncMutex<Option<Instant>>>>>,
+    pub(super) creates: std::sync::Mutex<HashMap<SameRegistry, Arc<AsyncMutex<Option<Instant>>>>>,
     /// Registries this process's creates made or adopted: a create that lost its answer
     /// adopts only a registry no other resource claimed.
     pub(super) claimed: std::sync::Mutex<HashSet<i64>>,
@@ -91,7 +66,7 @@ pub struct Registries<A> {
     /// The registries a refresh in this process found gone. Terraform plans a create for each
     /// (a destroy does too, in the refresh it runs first, and fails on any error that plan
     /// reports), so checks that only a create needs soften for them.
-    vanished: std::sync::Mutex<HashSet<DuplicateKey>>,
+    vanished: std::sync::Mutex<HashSet<SameRegistry>>,
     /// The registries the `list` blocks of this process found: one `terraform query` runs
     /// them all in one process, and a registry two blocks find would be imported twice by the
     /// configuration it generates.
@@ -258,7 +233,7 @@ impl<A: RegistryApi> Registries<A> {
             self.vanished
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .insert(key_of(current));
+                .insert(SameRegistry::of_state(current));
             return Ok(None);
         };
         let mut new_state = Fields::refreshed(&record, current);
@@ -441,7 +416,7 @@ impl<A: RegistryApi> Registries<A> {
         self.vanished
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .contains(&key_of(planned))
+            .contains(&SameRegistry::of_state(planned))
     }
 
     /// All registries of `registry_type` (all when `None`), for the data source and the list

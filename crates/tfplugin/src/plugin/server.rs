@@ -139,7 +139,15 @@ pub async fn serve<P: ProviderRpcs>(
         });
     }
     print_line(&line).map_err(ServeError::Handshake)?;
-    tracing::info!(protocol = version, address = %endpoint.address(), tls = tls.is_some(), "serving");
+    // The build's platform, for a user reading the log of a provider installed for several.
+    let platform = format!("{}_{}", std::env::consts::OS, std::env::consts::ARCH);
+    tracing::info!(
+        protocol = version,
+        address = %endpoint.address(),
+        tls = tls.is_some(),
+        %platform,
+        "serving"
+    );
 
     let (tx, rx) = mpsc::channel(8);
     let acceptor = tls.map(|t| tokio_rustls::TlsAcceptor::from(t.config));
