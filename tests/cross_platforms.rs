@@ -15,7 +15,7 @@ use std::path::Path;
 use common::acceptance::{assert_plan_empty, harbor, Scenario};
 use common::cross::{wrapper, Platform};
 use common::plugin_client::{assert_tcp_mutual_tls, DebugSession};
-use common::terraform::Client;
+use common::terraform::{assert_started_on_loopback_tcp, provider_starts, Client};
 
 /// Apply, an empty plan and destroy, with Terraform 1.16.4 starting `platform`'s build through
 /// its wrapper. Returns the lines of the client's log where the provider said it was serving.
@@ -38,14 +38,8 @@ fn lifecycle_through(platform: Platform) -> Vec<String> {
     s.destroy();
     assert!(s.emulator().registries().is_empty(), "destroyed");
     // Every provider start logs the platform it was built for (Rust's names: aarch64, x86_64).
-    let logged = std::fs::read_to_string(&log).expect("client log");
-    let starts: Vec<String> = logged
-        .lines()
-        .filter(|l| l.contains("terraform-provider-alicloud") && l.contains("serving:"))
-        .map(String::from)
-        .collect();
+    let starts = provider_starts(&log);
     let built_for = format!("platform={}", platform.rust_name());
-    assert!(!starts.is_empty(), "the provider's starts are logged");
     for line in &starts {
         assert!(line.contains(&built_for), "not {built_for}: {line}");
     }
@@ -72,17 +66,8 @@ fn windows_amd64_runs_the_lifecycle_under_wine_over_tcp_on_terraform_1_16_4() {
         "for x86_64 (IMAGE_FILE_MACHINE_AMD64)"
     );
     let starts = lifecycle_through(Platform::WindowsAmd64);
-    // A Windows build has no Unix sockets: every start listened on loopback TCP, in the port
-    // range go-plugin's client gives it (PLUGIN_MIN_PORT..=PLUGIN_MAX_PORT, 10000 to 25000).
-    for line in starts {
-        let port = line
-            .split("address=127.0.0.1:")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|p| p.parse::<u16>().ok())
-            .unwrap_or_else(|| panic!("not on a loopback port: {line}"));
-        assert!((10000..=25000).contains(&port), "port {port}: {line}");
-    }
+    // A Windows build has no Unix sockets: every start listened on loopback TCP.
+    assert_started_on_loopback_tcp(&starts, "windows_amd64");
 }
 
 #[tokio::test]

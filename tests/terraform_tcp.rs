@@ -6,7 +6,7 @@
 mod common;
 
 use common::acceptance::{harbor, Scenario};
-use common::terraform::{on_clients, Client};
+use common::terraform::{assert_started_on_loopback_tcp, on_clients, provider_starts, Client};
 
 on_clients! {
     the_lifecycle_runs_over_loopback_tcp:
@@ -32,25 +32,6 @@ fn the_lifecycle_runs_over_loopback_tcp(client: Client) {
     // The provider listens on nothing else, so a lifecycle that ran connected over TCP; its
     // log (through the client's) shows each start on a loopback port in the range go-plugin's
     // client gives it (PLUGIN_MIN_PORT and PLUGIN_MAX_PORT: 10000 to 25000).
-    let logged = std::fs::read_to_string(&log).unwrap_or_default();
-    let starts: Vec<&str> = logged
-        .lines()
-        .filter(|l| l.contains("terraform-provider-alicloud") && l.contains("serving:"))
-        .collect();
-    assert!(
-        !starts.is_empty(),
-        "{client}: the provider's start is logged"
-    );
-    for line in &starts {
-        let port = line
-            .split("address=127.0.0.1:")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|p| p.parse::<u16>().ok())
-            .unwrap_or_else(|| panic!("{client}: not on a loopback port: {line}"));
-        assert!(
-            (10000..=25000).contains(&port),
-            "{client}: port {port}: {line}"
-        );
-    }
+    let starts = provider_starts(&log);
+    assert_started_on_loopback_tcp(&starts, &client.to_string());
 }

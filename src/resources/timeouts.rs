@@ -19,7 +19,12 @@ pub enum Operation {
     Delete,
 }
 
+/// The block's name in every resource's schema; its attributes are the [`Operation`]s'.
+const BLOCK: &str = "timeouts";
+
 impl Operation {
+    const ALL: [Operation; 3] = [Operation::Create, Operation::Update, Operation::Delete];
+
     fn attr(self) -> &'static str {
         match self {
             Operation::Create => "create",
@@ -30,34 +35,23 @@ impl Operation {
 }
 
 pub fn block() -> NestedBlock {
-    let describe = |op: &str| {
-        format!("How long to wait for the {op}, including retries of throttled or failed API calls, as a duration like `\"10m\"`. Default `\"5m\"`.")
-    };
-    NestedBlock::single(
-        "timeouts",
-        Block::new("Time limits for each kind of change.")
-            .attribute(Attribute::optional(
-                "create",
+    let block = Operation::ALL.iter().fold(
+        Block::new("Time limits for each kind of change."),
+        |block, op| {
+            block.attribute(Attribute::optional(
+                op.attr(),
                 Type::String,
-                &describe("create"),
+                &format!("How long to wait for the {}, including retries of throttled or failed API calls, as a duration like `\"10m\"`. Default `\"5m\"`.", op.attr()),
             ))
-            .attribute(Attribute::optional(
-                "update",
-                Type::String,
-                &describe("update"),
-            ))
-            .attribute(Attribute::optional(
-                "delete",
-                Type::String,
-                &describe("delete"),
-            )),
-    )
+        },
+    );
+    NestedBlock::single(BLOCK, block)
 }
 
 /// The configured limit for `op`, or the default when unset or not yet known.
 pub fn get(resource: &Value, op: Operation) -> Duration {
     resource
-        .attr("timeouts")
+        .attr(BLOCK)
         .attr(op.attr())
         .as_str()
         .and_then(|s| parse_duration(s).ok())
@@ -66,12 +60,12 @@ pub fn get(resource: &Value, op: Operation) -> Duration {
 
 pub fn validate(config: &Value) -> Diagnostics {
     let mut diags = Diagnostics::new();
-    for op in [Operation::Create, Operation::Update, Operation::Delete] {
-        if let Some(text) = config.attr("timeouts").attr(op.attr()).as_str() {
+    for op in Operation::ALL {
+        if let Some(text) = config.attr(BLOCK).attr(op.attr()).as_str() {
             if let Err(detail) = parse_duration(text) {
                 diags.push(
                     Diagnostic::error(format!("Invalid {} timeout", op.attr()), detail)
-                        .at(AttributePath::attr("timeouts").then_attr(op.attr())),
+                        .at(AttributePath::attr(BLOCK).then_attr(op.attr())),
                 );
             }
         }

@@ -550,3 +550,37 @@ impl Workspace {
             .collect()
     }
 }
+
+/// The lines of a client's debug log (`TF_LOG_PATH`) where our provider said it was serving:
+/// one per start of the provider.
+pub fn provider_starts(log: &Path) -> Vec<String> {
+    let logged = std::fs::read_to_string(log).unwrap_or_default();
+    let starts: Vec<String> = logged
+        .lines()
+        .filter(|l| l.contains("terraform-provider-alicloud") && l.contains("serving:"))
+        .map(String::from)
+        .collect();
+    assert!(
+        !starts.is_empty(),
+        "no start of the provider in {}",
+        log.display()
+    );
+    starts
+}
+
+/// Every start listened on a loopback TCP port in the range go-plugin's client gives it
+/// (`PLUGIN_MIN_PORT`..=`PLUGIN_MAX_PORT`, 10000 to 25000).
+pub fn assert_started_on_loopback_tcp(starts: &[String], who: &str) {
+    for line in starts {
+        let port = line
+            .split("address=127.0.0.1:")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|p| p.parse::<u16>().ok())
+            .unwrap_or_else(|| panic!("{who}: not on a loopback port: {line}"));
+        assert!(
+            (10000..=25000).contains(&port),
+            "{who}: port {port}: {line}"
+        );
+    }
+}
