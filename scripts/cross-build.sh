@@ -40,6 +40,8 @@ exe_of() { [[ $1 == windows_* ]] && echo terraform-provider-alicloud.exe || echo
 
 cargo_home=${CARGO_HOME:-$HOME/.cargo}
 remap="--remap-path-prefix=$root=/build --remap-path-prefix=$cargo_home=/cargo"
+# The same for the C that `ring` compiles (its asserts name their files).
+export CFLAGS="${CFLAGS:+$CFLAGS }-ffile-prefix-map=$root=/build -ffile-prefix-map=$cargo_home=/cargo"
 cross_dir="$root/target/cross"
 zig_dir="$root/.tools/cross/python"
 
@@ -65,13 +67,17 @@ build() {
     darwin_*)
       local sdk="$root/.tools/cross/macos-sdk"
       env "${env[@]}" python3 scripts/macos-framework-stubs.py "$sdk"
-      # rustc strips Mach-O with rust-objcopy, which Debian's rustc-web does not ship; and a
-      # strip after the link would void the linker's ad-hoc signature. So the symbol table stays.
-      env "${env[@]}" SDKROOT="$sdk" CARGO_PROFILE_RELEASE_STRIP=false \
-        cargo zigbuild "${build_std[@]}" --target "$triple"
+      # rustc strips Mach-O with rust-objcopy, which Debian's rustc-web does not ship, and a
+      # strip after the link would void the linker's ad-hoc signature: so zig's linker strips
+      # (-s), before it signs. That also drops the debug map, which names the linker's
+      # temporary directories and so would differ from build to build.
+      env "${env[@]}" RUSTFLAGS="$remap -C link-arg=-s" SDKROOT="$sdk" \
+        CARGO_PROFILE_RELEASE_STRIP=false cargo zigbuild "${build_std[@]}" --target "$triple"
       ;;
     windows_*)
-      env "${env[@]}" CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
+      # The PE header's link time would make every build differ: left out.
+      env "${env[@]}" RUSTFLAGS="$remap -C link-arg=-Wl,--no-insert-timestamp" \
+        CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
         CC_x86_64_pc_windows_gnu=x86_64-w64-mingw32-gcc AR_x86_64_pc_windows_gnu=x86_64-w64-mingw32-ar \
         cargo build "${build_std[@]}" --target "$triple"
       ;;
