@@ -17,6 +17,24 @@ use common::cross::{wrapper, Platform};
 use common::plugin_client::{assert_tcp_mutual_tls, DebugSession};
 use common::terraform::{assert_started_on_loopback_tcp, provider_starts, Client};
 
+/// `scripts/cross-build.sh` owns the list of platforms a release holds; the tests' list must
+/// be the same, so a platform added there is tested (or this fails).
+#[test]
+fn the_tests_cover_every_platform_a_release_holds() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let listed = common::succeeds(
+        "cross-build.sh --list",
+        std::process::Command::new(root.join("scripts/cross-build.sh")).arg("--list"),
+    );
+    let tested: Vec<&str> = Platform::ALL.iter().map(|p| p.name()).collect();
+    assert_eq!(
+        String::from_utf8_lossy(&listed.stdout)
+            .split_whitespace()
+            .collect::<Vec<_>>(),
+        tested
+    );
+}
+
 /// Apply, an empty plan and destroy, with Terraform 1.16.4 starting `platform`'s build through
 /// its wrapper. Returns the lines of the client's log where the provider said it was serving.
 fn lifecycle_through(platform: Platform) -> Vec<String> {

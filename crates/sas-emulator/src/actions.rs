@@ -196,12 +196,6 @@ pub fn parse_extra_param(raw: &str) -> Result<Vec<(String, String)>, ApiError> {
         .collect()
 }
 
-fn insert_opt<T: Into<Value>>(m: &mut Map<String, Value>, k: &str, v: Option<T>) {
-    if let Some(v) = v {
-        m.insert(k.into(), v.into());
-    }
-}
-
 /// `UserName` as answered: masked with `mask_user_name`.
 fn user_name(r: &RegistryRecord, real: &RealismConfig) -> String {
     if real.mask_user_name {
@@ -225,76 +219,96 @@ fn stored_domain(domain: &str, real: &RealismConfig) -> String {
     }
 }
 
-/// The `Data` object of AddPrivateRegistry: the published example's fields (key order is not
+/// The answers that show a registry, each with its own subset of the record's fields.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum View {
+    /// The `Data` object of AddPrivateRegistry: the published example's fields.
+    Add,
+    /// An `ImageRegistryInfos[]` item of ListPrivateRegistryList.
+    List,
+    /// A `List[]` item of PageImageRegistry: no `RegistryVersion`, `Port` or `AliUid`.
+    Page,
+}
+
+use View::{Add, List, Page};
+
+/// How a field reads from the record, as answered under the realism switches; `None` leaves it
+/// out of the answer.
+type Show = fn(&RegistryRecord, &RealismConfig) -> Option<Value>;
+
+/// Every field an answer shows, once, with the views that carry it (key order is not
 /// meaningful in JSON, and `serde_json` here sorts keys).
-fn add_view(r: &RegistryRecord, real: &RealismConfig) -> Value {
-    let mut m = Map::new();
-    m.insert("Id".into(), r.id.into());
-    m.insert("AliUid".into(), r.ali_uid.into());
-    m.insert("DomainName".into(), r.domain_name.clone().into());
-    m.insert("RegistryHostIp".into(), r.registry_host_ip.clone().into());
-    m.insert("NetType".into(), r.net_type.into());
-    m.insert("ProtocolType".into(), r.protocol_type.into());
-    m.insert("RegionId".into(), r.region_id.clone().into());
-    m.insert("RegistryType".into(), r.registry_type.clone().into());
-    m.insert("RegistryVersion".into(), r.registry_version.clone().into());
-    m.insert("Token".into(), r.token.clone().into());
-    insert_opt(&mut m, "TransPerHour", trans_per_hour(r, real));
-    m.insert("UserName".into(), user_name(r, real).into());
-    m.insert("Password".into(), MASK.into());
-    insert_opt(&mut m, "VpcId", r.vpc_id.clone());
-    Value::Object(m)
-}
+const SHOWN: &[(&str, &[View], Show)] = &[
+    ("Id", &[Add, List, Page], |r, _| Some(r.id.into())),
+    ("AliUid", &[Add, List], |r, _| Some(r.ali_uid.into())),
+    ("DomainName", &[Add, List, Page], |r, _| {
+        Some(r.domain_name.clone().into())
+    }),
+    ("RegistryHostIp", &[Add, List, Page], |r, _| {
+        Some(r.registry_host_ip.clone().into())
+    }),
+    ("Port", &[List], |r, _| r.port.map(Into::into)),
+    ("NetType", &[Add, List, Page], |r, _| {
+        Some(r.net_type.into())
+    }),
+    ("ProtocolType", &[Add, List, Page], |r, _| {
+        Some(r.protocol_type.into())
+    }),
+    ("RegionId", &[Add, List, Page], |r, _| {
+        Some(r.region_id.clone().into())
+    }),
+    ("RegistryName", &[List, Page], |r, _| {
+        Some(r.registry_name.clone().into())
+    }),
+    ("RegistryType", &[Add, List, Page], |r, _| {
+        Some(r.registry_type.clone().into())
+    }),
+    ("RegistryVersion", &[Add, List], |r, _| {
+        Some(r.registry_version.clone().into())
+    }),
+    ("Token", &[Add, List, Page], |r, _| {
+        Some(r.token.clone().into())
+    }),
+    ("TransPerHour", &[Add, List, Page], |r, real| {
+        trans_per_hour(r, real).map(Into::into)
+    }),
+    ("UserName", &[Add, List, Page], |r, real| {
+        Some(user_name(r, real).into())
+    }),
+    ("Password", &[Add, List, Page], |_, _| Some(MASK.into())),
+    ("VpcId", &[Add, List, Page], |r, _| {
+        r.vpc_id.clone().map(Into::into)
+    }),
+    ("WhiteList", &[List, Page], |r, _| {
+        Some(r.white_list.clone().into())
+    }),
+    ("BlackList", &[Page], |r, _| {
+        Some(r.black_list.clone().into())
+    }),
+    ("JenkinsEnv", &[List, Page], |r, _| {
+        Some(r.jenkins_env.clone().into())
+    }),
+    ("PersistenceDay", &[List, Page], |r, _| {
+        Some(r.persistence_day.into())
+    }),
+    ("ImageCount", &[Page], |_, _| Some(0.into())),
+    ("GmtCreate", &[Page], |r, _| {
+        Some(r.gmt_create.clone().into())
+    }),
+    ("GmtModified", &[Page], |r, _| {
+        Some(r.gmt_modified.clone().into())
+    }),
+];
 
-/// An `ImageRegistryInfos[]` item of ListPrivateRegistryList.
-fn list_view(r: &RegistryRecord, real: &RealismConfig) -> Value {
-    let mut m = Map::new();
-    m.insert("Id".into(), r.id.into());
-    m.insert("AliUid".into(), r.ali_uid.into());
-    m.insert("DomainName".into(), r.domain_name.clone().into());
-    m.insert("RegistryHostIp".into(), r.registry_host_ip.clone().into());
-    insert_opt(&mut m, "Port", r.port);
-    m.insert("NetType".into(), r.net_type.into());
-    m.insert("ProtocolType".into(), r.protocol_type.into());
-    m.insert("RegionId".into(), r.region_id.clone().into());
-    m.insert("RegistryName".into(), r.registry_name.clone().into());
-    m.insert("RegistryType".into(), r.registry_type.clone().into());
-    m.insert("RegistryVersion".into(), r.registry_version.clone().into());
-    m.insert("Token".into(), r.token.clone().into());
-    insert_opt(&mut m, "TransPerHour", trans_per_hour(r, real));
-    m.insert("UserName".into(), user_name(r, real).into());
-    m.insert("Password".into(), MASK.into());
-    insert_opt(&mut m, "VpcId", r.vpc_id.clone());
-    m.insert("WhiteList".into(), r.white_list.clone().into());
-    m.insert("JenkinsEnv".into(), r.jenkins_env.clone().into());
-    m.insert("PersistenceDay".into(), r.persistence_day.into());
-    Value::Object(m)
-}
-
-/// A `List[]` item of PageImageRegistry: no `RegistryVersion`, `Port` or `AliUid`.
-fn page_view(r: &RegistryRecord, real: &RealismConfig) -> Value {
-    let mut m = Map::new();
-    m.insert("Id".into(), r.id.into());
-    m.insert("RegistryName".into(), r.registry_name.clone().into());
-    m.insert("RegistryType".into(), r.registry_type.clone().into());
-    m.insert("DomainName".into(), r.domain_name.clone().into());
-    m.insert("RegistryHostIp".into(), r.registry_host_ip.clone().into());
-    m.insert("NetType".into(), r.net_type.into());
-    m.insert("ProtocolType".into(), r.protocol_type.into());
-    m.insert("RegionId".into(), r.region_id.clone().into());
-    insert_opt(&mut m, "VpcId", r.vpc_id.clone());
-    m.insert("Token".into(), r.token.clone().into());
-    insert_opt(&mut m, "TransPerHour", trans_per_hour(r, real));
-    m.insert("UserName".into(), user_name(r, real).into());
-    m.insert("Password".into(), MASK.into());
-    m.insert("WhiteList".into(), r.white_list.clone().into());
-    m.insert("BlackList".into(), r.black_list.clone().into());
-    m.insert("JenkinsEnv".into(), r.jenkins_env.clone().into());
-    m.insert("PersistenceDay".into(), r.persistence_day.into());
-    m.insert("ImageCount".into(), 0.into());
-    m.insert("GmtCreate".into(), r.gmt_create.clone().into());
-    m.insert("GmtModified".into(), r.gmt_modified.clone().into());
-    Value::Object(m)
+/// The registry as `view` shows it.
+fn view(r: &RegistryRecord, real: &RealismConfig, view: View) -> Value {
+    Value::Object(
+        SHOWN
+            .iter()
+            .filter(|(_, views, _)| views.contains(&view))
+            .filter_map(|(name, _, show)| Some(((*name).to_string(), show(r, real)?)))
+            .collect(),
+    )
 }
 
 fn persist_err(e: super::store::StoreError) -> ApiError {
@@ -392,7 +406,7 @@ fn add(
         .map_err(persist_err)??;
     ctx.realism.added(created.id);
     ctx.lag.added(created.id);
-    body.insert("Data".into(), add_view(&created, &real));
+    body.insert("Data".into(), view(&created, &real, View::Add));
     Ok(())
 }
 
@@ -407,7 +421,7 @@ fn list(req: &ApiRequest, ctx: &SasContext<'_>, body: &mut Map<String, Value>) {
             .iter()
             .filter(|r| filter.is_none_or(|t| r.registry_type == t))
             .filter(|r| ctx.realism.visible(r.id))
-            .map(|r| list_view(r, &real))
+            .map(|r| view(r, &real, View::List))
             .collect()
     });
     body.insert("ImageRegistryInfos".into(), Value::Array(items));
@@ -440,7 +454,7 @@ fn page(
             .filter(|r| like.is_none_or(|l| r.registry_name.contains(l)))
             .filter(|r| type_in.is_empty() || type_in.contains(&r.registry_type.as_str()))
             .filter(|r| !type_not_in.contains(&r.registry_type.as_str()))
-            .map(|r| page_view(r, &real))
+            .map(|r| view(r, &real, View::Page))
             .collect()
     });
     let total = matching.len();
