@@ -38,6 +38,9 @@ triple_of() {
 
 exe_of() { [[ $1 == windows_* ]] && echo terraform-provider-alicloud.exe || echo terraform-provider-alicloud; }
 
+# Where a platform's binary is left, relative to the checkout.
+path_of() { echo "target/cross/$1/$(exe_of "$1")"; }
+
 cargo_home=${CARGO_HOME:-$HOME/.cargo}
 remap="--remap-path-prefix=$root=/build --remap-path-prefix=$cargo_home=/cargo"
 # The same for the C that `ring` compiles (its asserts name their files).
@@ -89,7 +92,7 @@ build() {
 
 case "${1:-}" in
   --list) echo "${platforms[*]}"; exit ;;
-  --path) triple_of "$2" > /dev/null && echo "target/cross/$2/$(exe_of "$2")"; exit ;;
+  --path) triple_of "$2" > /dev/null && path_of "$2"; exit ;;
 esac
 
 selected=("$@")
@@ -103,6 +106,6 @@ for platform in "${selected[@]}"; do
   build "$platform"
   [[ -f "$built" ]] || die "$platform: no binary at $built"
   mkdir -p "$cross_dir/$platform"
-  cp -p "$built" "$cross_dir/$platform/$(exe_of "$platform")"
-  echo "cross-build: $platform in $((SECONDS - start)) s: $("$0" --path "$platform")" >&2
+  cp -p "$built" "$root/$(path_of "$platform")"
+  echo "cross-build: $platform in $((SECONDS - start)) s: $(path_of "$platform")" >&2
 done

