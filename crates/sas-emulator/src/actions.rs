@@ -1,8 +1,8 @@
 //! The Sas (`2018-12-03`) private-registry actions: parameter validation, the change to the
 //! store, and the response body in the shape the real service returns.
 //!
-//! Behaviour the spec leaves *unknown* is decided here, each choice marked `CHOICE:` so it is
-//! easy to find and change:
+//! Behaviour the spec leaves *unknown* is decided here, and a field's own rules in
+//! [`super::record`]; each choice is marked `CHOICE:` so it is easy to find and change:
 //! - `UserName` is echoed as given. The published example shows it masked, but the same example
 //!   also masks the IP address, so that masking reads as documentation redaction. `Password` is
 //!   always `******`.
@@ -38,10 +38,10 @@
 use super::api_error::ApiError;
 use super::ids;
 use super::lag::ListLag;
-use super::realism::{Realism, RealismConfig, DEFAULT_TRANS_PER_HOUR};
+use super::realism::Realism;
+use super::record::{ExtraRecord, RegistryRecord, View};
 use super::request::ApiRequest;
-use super::secret::secret_hash;
-use super::store::{ExtraRecord, RegistryRecord, StateData, Store};
+use super::store::{StateData, Store};
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 
@@ -128,48 +128,6 @@ pub fn handle(action: &str, req: &ApiRequest, ctx: &SasContext<'_>) -> Result<Va
     Ok(Value::Object(body))
 }
 
-fn one_of(name: &str, value: &str, allowed: &[&str]) -> Result<(), ApiError> {
-    if allowed.contains(&value) {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(
-            name,
-            format!("{value:?} is not one of {}", allowed.join(", ")),
-        ))
-    }
-}
-
-fn enum_i64(req: &ApiRequest, name: &str, allowed: &[i64]) -> Result<i64, ApiError> {
-    let v = req.required_i64(name)?;
-    if allowed.contains(&v) {
-        Ok(v)
-    } else {
-        Err(ApiError::invalid(
-            name,
-            format!("{v} is not one of {allowed:?}"),
-        ))
-    }
-}
-
-fn check_port(p: i64) -> Result<i64, ApiError> {
-    if (1..=65535).contains(&p) {
-        Ok(p)
-    } else {
-        Err(ApiError::invalid(
-            "Port",
-            format!("{p} is not in 1..=65535"),
-        ))
-    }
-}
-
-fn check_trans(t: i64) -> Result<i64, ApiError> {
-    if t >= 0 {
-        Ok(t)
-    } else {
-        Err(ApiError::invalid("TransPerHour", "must not be negative"))
-    }
-}
-
 /// Parses `ExtraParam`: a JSON array of `{"namespace": .., "authToken": ..}`, both non-empty
 /// strings. Returns (namespace, authToken) pairs.
 pub fn parse_extra_param(raw: &str) -> Result<Vec<(String, String)>, ApiError> {
@@ -196,121 +154,6 @@ pub fn parse_extra_param(raw: &str) -> Result<Vec<(String, String)>, ApiError> {
         .collect()
 }
 
-/// `UserName` as answered: masked with `mask_user_name`.
-fn user_name(r: &RegistryRecord, real: &RealismConfig) -> String {
-    if real.mask_user_name {
-        MASK.into()
-    } else {
-        r.user_name.clone()
-    }
-}
-
-/// `TransPerHour` as answered: left out when never set, with `omit_unset`.
-fn trans_per_hour(r: &RegistryRecord, real: &RealismConfig) -> Option<i64> {
-    (!(real.omit_unset && r.trans_per_hour_unset)).then_some(r.trans_per_hour)
-}
-
-/// `DomainName` as stored: lower-cased with `lowercase_domain`.
-fn stored_domain(domain: &str, real: &RealismConfig) -> String {
-    if real.lowercase_domain {
-        domain.to_ascii_lowercase()
-    } else {
-        domain.to_string()
-    }
-}
-
-/// The answers that show a registry, each with its own subset of the record's fields.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum View {
-    /// The `Data` object of AddPrivateRegistry: the published example's fields.
-    Add,
-    /// An `ImageRegistryInfos[]` item of ListPrivateRegistryList.
-    List,
-    /// A `List[]` item of PageImageRegistry: no `RegistryVersion`, `Port` or `AliUid`.
-    Page,
-}
-
-use View::{Add, List, Page};
-
-/// How a field reads from the record, as answered under the realism switches; `None` leaves it
-/// out of the answer.
-type Show = fn(&RegistryRecord, &RealismConfig) -> Option<Value>;
-
-/// Every field an answer shows, once, with the views that carry it (key order is not
-/// meaningful in JSON, and `serde_json` here sorts keys).
-const SHOWN: &[(&str, &[View], Show)] = &[
-    ("Id", &[Add, List, Page], |r, _| Some(r.id.into())),
-    ("AliUid", &[Add, List], |r, _| Some(r.ali_uid.into())),
-    ("DomainName", &[Add, List, Page], |r, _| {
-        Some(r.domain_name.clone().into())
-    }),
-    ("RegistryHostIp", &[Add, List, Page], |r, _| {
-        Some(r.registry_host_ip.clone().into())
-    }),
-    ("Port", &[List], |r, _| r.port.map(Into::into)),
-    ("NetType", &[Add, List, Page], |r, _| {
-        Some(r.net_type.into())
-    }),
-    ("ProtocolType", &[Add, List, Page], |r, _| {
-        Some(r.protocol_type.into())
-    }),
-    ("RegionId", &[Add, List, Page], |r, _| {
-        Some(r.region_id.clone().into())
-    }),
-    ("RegistryName", &[List, Page], |r, _| {
-        Some(r.registry_name.clone().into())
-    }),
-    ("RegistryType", &[Add, List, Page], |r, _| {
-        Some(r.registry_type.clone().into())
-    }),
-    ("RegistryVersion", &[Add, List], |r, _| {
-        Some(r.registry_version.clone().into())
-    }),
-    ("Token", &[Add, List, Page], |r, _| {
-        Some(r.token.clone().into())
-    }),
-    ("TransPerHour", &[Add, List, Page], |r, real| {
-        trans_per_hour(r, real).map(Into::into)
-    }),
-    ("UserName", &[Add, List, Page], |r, real| {
-        Some(user_name(r, real).into())
-    }),
-    ("Password", &[Add, List, Page], |_, _| Some(MASK.into())),
-    ("VpcId", &[Add, List, Page], |r, _| {
-        r.vpc_id.clone().map(Into::into)
-    }),
-    ("WhiteList", &[List, Page], |r, _| {
-        Some(r.white_list.clone().into())
-    }),
-    ("BlackList", &[Page], |r, _| {
-        Some(r.black_list.clone().into())
-    }),
-    ("JenkinsEnv", &[List, Page], |r, _| {
-        Some(r.jenkins_env.clone().into())
-    }),
-    ("PersistenceDay", &[List, Page], |r, _| {
-        Some(r.persistence_day.into())
-    }),
-    ("ImageCount", &[Page], |_, _| Some(0.into())),
-    ("GmtCreate", &[Page], |r, _| {
-        Some(r.gmt_create.clone().into())
-    }),
-    ("GmtModified", &[Page], |r, _| {
-        Some(r.gmt_modified.clone().into())
-    }),
-];
-
-/// The registry as `view` shows it.
-fn view(r: &RegistryRecord, real: &RealismConfig, view: View) -> Value {
-    Value::Object(
-        SHOWN
-            .iter()
-            .filter(|(_, views, _)| views.contains(&view))
-            .filter_map(|(name, _, show)| Some(((*name).to_string(), show(r, real)?)))
-            .collect(),
-    )
-}
-
 fn persist_err(e: super::store::StoreError) -> ApiError {
     ApiError::internal(format!("The emulator could not save its state: {e}"))
 }
@@ -320,53 +163,19 @@ fn add(
     ctx: &SasContext<'_>,
     body: &mut Map<String, Value>,
 ) -> Result<(), ApiError> {
-    let registry_type = req.required("RegistryType")?;
-    let registry_version = req.required("RegistryVersion")?;
-    req.required("ProtocolType")?;
-    req.required("NetType")?;
-    let host_ip = req.required("RegistryHostIp")?;
-    let domain = req.required("DomainName")?;
-    let user = req.required("UserName")?;
-    let password = req.required("Password")?;
-    let region = req.required("RegistryRegionId")?;
-
-    one_of("RegistryType", registry_type, &["harbor", "quay"])?;
-    one_of("RegistryVersion", registry_version, &["V1", "V2"])?;
-    let protocol = enum_i64(req, "ProtocolType", &[1, 2])?;
-    let net = enum_i64(req, "NetType", &[1, 2])?;
-    if !REGIONS.iter().any(|(id, _, _)| *id == region) {
-        return Err(ApiError::invalid(
-            "RegistryRegionId",
-            format!("{region:?} is not a supported region (see ListImageRegistryRegion)"),
-        ));
-    }
-    let port = req.optional_i64("Port")?.map(check_port).transpose()?;
     let real = ctx.realism.current();
-    let given_trans = req
-        .optional_i64("TransPerHour")?
-        .map(check_trans)
-        .transpose()?;
-    let trans = given_trans.unwrap_or(if real.default_trans_per_hour {
-        DEFAULT_TRANS_PER_HOUR
-    } else {
-        0
-    });
-    // A default the service filled in is a value it reports like any other.
-    let trans_unset = given_trans.is_none() && !real.default_trans_per_hour;
-    let domain = stored_domain(domain, &real);
-    let extras = match (registry_type, req.optional("ExtraParam")) {
+    let mut rec = RegistryRecord::added(req, &real)?;
+    let extras = match (rec.registry_type.as_str(), req.optional("ExtraParam")) {
         ("quay", None) => return Err(ApiError::missing("ExtraParam")),
         (_, None) => Vec::new(),
         (_, Some(raw)) => parse_extra_param(raw)?,
     };
-    let vpc = req.optional("VpcId").map(str::to_string);
     let now = ids::format_gmt(ctx.now);
-
     let created = ctx
         .store
         .mutate(|d: &mut StateData| {
-            let id = d.allocate_id();
-            let extras = extras
+            rec.id = d.allocate_id();
+            rec.extras = extras
                 .into_iter()
                 .map(|(namespace, auth_token)| ExtraRecord {
                     id: d.allocate_extra_id(),
@@ -374,39 +183,19 @@ fn add(
                     auth_token,
                 })
                 .collect();
-            let rec = RegistryRecord {
-                id,
-                ali_uid: ctx.ali_uid,
-                registry_type: registry_type.to_string(),
-                registry_version: registry_version.to_string(),
-                protocol_type: protocol,
-                net_type: net,
-                vpc_id: vpc,
-                registry_host_ip: host_ip.to_string(),
-                domain_name: domain.clone(),
-                port,
-                user_name: user.to_string(),
-                password_hash: secret_hash(password),
-                region_id: region.to_string(),
-                trans_per_hour: trans,
-                trans_per_hour_unset: trans_unset,
-                token: ids::uuid_v4(),
-                registry_name: domain,
-                white_list: String::new(),
-                black_list: String::new(),
-                jenkins_env: String::new(),
-                persistence_day: 0,
-                extras,
-                gmt_create: now.clone(),
-                gmt_modified: now,
-            };
+            rec.ali_uid = ctx.ali_uid;
+            rec.token = ids::uuid_v4();
+            // CHOICE: the display name is the domain at creation and does not follow it.
+            rec.registry_name.clone_from(&rec.domain_name);
+            rec.gmt_create.clone_from(&now);
+            rec.gmt_modified = now;
             d.registries.push(rec.clone());
             Ok::<_, ApiError>(rec)
         })
         .map_err(persist_err)??;
     ctx.realism.added(created.id);
     ctx.lag.added(created.id);
-    body.insert("Data".into(), view(&created, &real, View::Add));
+    body.insert("Data".into(), created.view(&real, View::Add));
     Ok(())
 }
 
@@ -421,7 +210,7 @@ fn list(req: &ApiRequest, ctx: &SasContext<'_>, body: &mut Map<String, Value>) {
             .iter()
             .filter(|r| filter.is_none_or(|t| r.registry_type == t))
             .filter(|r| ctx.realism.visible(r.id))
-            .map(|r| view(r, &real, View::List))
+            .map(|r| r.view(&real, View::List))
             .collect()
     });
     body.insert("ImageRegistryInfos".into(), Value::Array(items));
@@ -454,7 +243,7 @@ fn page(
             .filter(|r| like.is_none_or(|l| r.registry_name.contains(l)))
             .filter(|r| type_in.is_empty() || type_in.contains(&r.registry_type.as_str()))
             .filter(|r| !type_not_in.contains(&r.registry_type.as_str()))
-            .map(|r| view(r, &real, View::Page))
+            .map(|r| r.view(&real, View::Page))
             .collect()
     });
     let total = matching.len();
@@ -518,48 +307,15 @@ fn modify(
 ) -> Result<(), ApiError> {
     let started = std::time::Instant::now();
     let id = req.required_i64("Id")?;
-    let nonempty = |name: &str| -> Result<Option<String>, ApiError> {
-        match req.param(name) {
-            None => Ok(None),
-            Some("") => Err(ApiError::invalid(name, "must not be empty")),
-            Some(v) => Ok(Some(v.to_string())),
-        }
-    };
-    let password = nonempty("Password")?;
-    let user = nonempty("UserName")?;
+    let change = RegistryRecord::modified(req)?;
     let real = ctx.realism.current();
-    let domain = nonempty("DomainName")?.map(|d| stored_domain(&d, &real));
-    let host_ip = nonempty("RegistryHostIp")?;
-    let trans = req
-        .optional_i64("TransPerHour")?
-        .map(check_trans)
-        .transpose()?;
-    let port = req.optional_i64("Port")?.map(check_port).transpose()?;
     let now = ids::format_gmt(ctx.now);
     let before = ctx
         .store
         .mutate(|d| {
             let r = d.get_mut(id).ok_or_else(|| not_found("Id", id))?;
             let before = r.clone();
-            if let Some(p) = &password {
-                r.password_hash = secret_hash(p);
-            }
-            if let Some(u) = user {
-                r.user_name = u;
-            }
-            if let Some(dn) = domain {
-                r.domain_name = dn;
-            }
-            if let Some(ip) = host_ip {
-                r.registry_host_ip = ip;
-            }
-            if let Some(t) = trans {
-                r.trans_per_hour = t;
-                r.trans_per_hour_unset = false;
-            }
-            if let Some(p) = port {
-                r.port = Some(p);
-            }
+            change.apply(r, &real);
             r.gmt_modified = now;
             Ok::<_, ApiError>(before)
         })

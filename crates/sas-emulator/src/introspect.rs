@@ -20,8 +20,9 @@ use super::holds::{HoldSpec, Holds, ReleaseSpec};
 use super::ids;
 use super::oidc::{self, Issuer, TokenRequest};
 use super::realism::{Realism, RealismConfig};
+use super::record::{ExtraRecord, RegistryRecord};
 use super::secret::secret_hash;
-use super::store::{ExtraRecord, RegistryRecord, Store};
+use super::store::Store;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, VecDeque};
@@ -445,62 +446,27 @@ fn apply_patch(
     patch: &Map<String, Value>,
     next_extra: i64,
 ) -> Result<i64, String> {
-    let string = |k: &str, v: &Value| {
-        v.as_str()
-            .map(str::to_string)
-            .ok_or_else(|| format!("{k} must be a string"))
+    r.patch(patch)?;
+    let Some(v) = patch.get("ExtraParam") else {
+        return Ok(0);
     };
-    let int = |k: &str, v: &Value| v.as_i64().ok_or_else(|| format!("{k} must be an integer"));
-    let mut used = 0;
-    for (k, v) in patch {
-        match k.as_str() {
-            "DomainName" => r.domain_name = string(k, v)?,
-            "RegistryHostIp" => r.registry_host_ip = string(k, v)?,
-            "UserName" => r.user_name = string(k, v)?,
-            "Password" => r.password_hash = secret_hash(&string(k, v)?),
-            "RegistryType" => r.registry_type = string(k, v)?,
-            "RegistryVersion" => r.registry_version = string(k, v)?,
-            "RegionId" => r.region_id = string(k, v)?,
-            "Token" => r.token = string(k, v)?,
-            "RegistryName" => r.registry_name = string(k, v)?,
-            "WhiteList" => r.white_list = string(k, v)?,
-            "BlackList" => r.black_list = string(k, v)?,
-            "JenkinsEnv" => r.jenkins_env = string(k, v)?,
-            "ProtocolType" => r.protocol_type = int(k, v)?,
-            "NetType" => r.net_type = int(k, v)?,
-            "TransPerHour" => r.trans_per_hour = int(k, v)?,
-            "PersistenceDay" => r.persistence_day = int(k, v)?,
-            "Port" => r.port = if v.is_null() { None } else { Some(int(k, v)?) },
-            "VpcId" => {
-                r.vpc_id = if v.is_null() {
-                    None
-                } else {
-                    Some(string(k, v)?)
-                }
-            }
-            "ExtraParam" => {
-                let items = v.as_array().ok_or("ExtraParam must be an array")?;
-                let mut extras = Vec::with_capacity(items.len());
-                for item in items {
-                    let field = |f: &str| {
-                        item.get(f)
-                            .and_then(Value::as_str)
-                            .map(str::to_string)
-                            .ok_or_else(|| format!("ExtraParam items need a string {f:?}"))
-                    };
-                    extras.push(ExtraRecord {
-                        id: next_extra + used,
-                        namespace: field("namespace")?,
-                        auth_token: field("authToken")?,
-                    });
-                    used += 1;
-                }
-                r.extras = extras;
-            }
-            other => return Err(format!("field {other:?} cannot be changed")),
-        }
+    let items = v.as_array().ok_or("ExtraParam must be an array")?;
+    let mut extras = Vec::with_capacity(items.len());
+    for (item, id) in items.iter().zip(next_extra..) {
+        let field = |f: &str| {
+            item.get(f)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| format!("ExtraParam items need a string {f:?}"))
+        };
+        extras.push(ExtraRecord {
+            id,
+            namespace: field("namespace")?,
+            auth_token: field("authToken")?,
+        });
     }
-    Ok(used)
+    r.extras = extras;
+    Ok(i64::try_from(items.len()).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use super::store::RegistryRecord;
+use super::record::RegistryRecord;
 
 /// How many list answers each kind of change stays out of.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -45,6 +45,7 @@ pub mod metadata;
 pub mod oidc;
 pub mod probe;
 pub mod realism;
+pub mod record;
 pub mod request;
 pub mod secret;
 pub mod server;
@@ -55,8 +56,9 @@ pub mod sts;
 pub use faults::FaultConfig;
 pub use holds::{HoldRule, HoldSpec, HoldsView, ReleaseSpec};
 pub use realism::RealismConfig;
+pub use record::RegistryRecord;
 pub use secret::{secret_hash, Secret};
-pub use store::{RegistryRecord, StoreError};
+pub use store::StoreError;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

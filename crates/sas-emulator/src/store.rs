@@ -12,6 +12,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
+use super::record::RegistryRecord;
+
 /// The state file format this build writes and reads.
 const FORMAT: u32 = 1;
 
@@ -42,110 +44,6 @@ pub enum StoreError {
         /// The I/O error.
         source: std::io::Error,
     },
-}
-
-/// A quay namespace/token pair attached to a registry (`ExtraParam`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", deny_unknown_fields)]
-pub struct ExtraRecord {
-    /// Id of this extra row (`ImageRegistryExtraInfos[].Id`).
-    pub id: i64,
-    /// Quay namespace.
-    pub namespace: String,
-    /// Quay auth token. Stored in clear because `ListImageRegistryExtra` returns it; hashed in
-    /// every log and introspection view.
-    pub auth_token: String,
-}
-
-/// One private registry as the service stores it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", deny_unknown_fields)]
-pub struct RegistryRecord {
-    /// Registry id.
-    pub id: i64,
-    /// Owning account.
-    pub ali_uid: i64,
-    /// `harbor`, `quay` (or, via out-of-band changes, anything).
-    pub registry_type: String,
-    /// `V1` / `V2`.
-    pub registry_version: String,
-    /// 1 HTTP, 2 HTTPS.
-    pub protocol_type: i64,
-    /// 1 Internet, 2 VPC.
-    pub net_type: i64,
-    /// VPC id, if given.
-    pub vpc_id: Option<String>,
-    /// Registry IP.
-    pub registry_host_ip: String,
-    /// Registry domain.
-    pub domain_name: String,
-    /// Port, if given.
-    pub port: Option<i64>,
-    /// Login user.
-    pub user_name: String,
-    /// [`super::secret::secret_hash`] of the password: the emulator never returns a password,
-    /// so it never needs to keep one.
-    pub password_hash: String,
-    /// Region (`RegistryRegionId` on input, `RegionId` on output).
-    pub region_id: String,
-    /// Images scanned per hour.
-    pub trans_per_hour: i64,
-    /// `TransPerHour` was never given (it is then 0, or the realism default): what
-    /// [`super::realism::RealismConfig::omit_unset`] leaves out. Absent from state files
-    /// written before it, and when false.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub trans_per_hour_unset: bool,
-    /// Service-generated token (UUID), replaced by `RefreshRegistryToken`.
-    pub token: String,
-    /// Display name (`RegistryName`).
-    pub registry_name: String,
-    /// Whitelist (not settable through the emulated API).
-    pub white_list: String,
-    /// Blacklist (not settable through the emulated API).
-    pub black_list: String,
-    /// Jenkins context (CI/CD registries only).
-    pub jenkins_env: String,
-    /// Asset retention days.
-    pub persistence_day: i64,
-    /// Quay extras.
-    pub extras: Vec<ExtraRecord>,
-    /// `yyyy-MM-dd HH:mm:ss` UTC.
-    pub gmt_create: String,
-    /// `yyyy-MM-dd HH:mm:ss` UTC.
-    pub gmt_modified: String,
-}
-
-#[cfg(test)]
-impl RegistryRecord {
-    /// A harbor registry with id `id`, for tests.
-    pub(crate) fn sample(id: i64) -> Self {
-        Self {
-            id,
-            ali_uid: 1,
-            registry_type: "harbor".into(),
-            registry_version: "V2".into(),
-            protocol_type: 2,
-            net_type: 1,
-            vpc_id: None,
-            registry_host_ip: "1.2.3.4".into(),
-            domain_name: "example.com".into(),
-            port: Some(443),
-            user_name: "u".into(),
-            password_hash: "sha256:x".into(),
-            region_id: "cn-hangzhou".into(),
-            trans_per_hour: 0,
-            trans_per_hour_unset: false,
-            token: "t".into(),
-            registry_name: "example.com".into(),
-            white_list: String::new(),
-            black_list: String::new(),
-            jenkins_env: String::new(),
-            persistence_day: 0,
-            extras: vec![],
-            gmt_create: String::new(),
-            gmt_modified: String::new(),
-        }
-    }
 }
 
 /// Everything the state file holds.
