@@ -97,12 +97,32 @@ fn wire_types_stay_in_tfplugin() {
         );
     }
     // `tfplugin::proto` is public for the tests' own gRPC clients; the provider's sources
-    // reach no wire type through it (or through the adapters).
+    // reach no wire type through it (or through the adapters), in a path or a grouped `use`.
+    for named in [
+        "use tfplugin::proto::tfplugin6;",
+        "use tfplugin::{framework, proto};",
+        "use tfplugin::{\n    framework::Schema,\n    protocol::Adapter,\n};",
+        "tfplugin :: proto :: tfplugin5 :: Schema",
+    ] {
+        assert!(names_wire_module(named), "{named:?} names a wire module");
+    }
+    assert!(!names_wire_module(
+        "use tfplugin::{framework::{Schema, value}, plugin};"
+    ));
+    let mut scanned = 0;
     let mut naming = Vec::new();
-    rust_files_naming(
+    rust_files(
         &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
-        &["tfplugin::proto", "tfplugin::protocol"],
-        &mut naming,
+        &mut |path, text| {
+            scanned += 1;
+            if names_wire_module(text) {
+                naming.push(path.display().to_string());
+            }
+        },
+    );
+    assert!(
+        scanned > 10,
+        "the provider's sources were read: {scanned} files"
     );
     assert!(
         naming.is_empty(),
@@ -110,20 +130,49 @@ fn wire_types_stay_in_tfplugin() {
     );
 }
 
-/// The `.rs` files below `dir` that name any of `needles`.
-fn rust_files_naming(dir: &std::path::Path, needles: &[&str], out: &mut Vec<String>) {
+/// Whether Rust source names `tfplugin::proto` or `tfplugin::protocol`, in a path or among the
+/// items of a `tfplugin::{…}` group.
+fn names_wire_module(text: &str) -> bool {
+    let code: String = text.split_whitespace().collect();
+    code.match_indices("tfplugin::").any(|(at, found)| {
+        let rest = &code[at + found.len()..];
+        let Some(group) = rest.strip_prefix('{') else {
+            return rest.starts_with("proto");
+        };
+        // The group's items at its own depth, up to its closing brace.
+        let (mut depth, mut item) = (0, 0);
+        for (i, c) in group.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' | ',' if depth == 0 => {
+                    if group[item..i].starts_with("proto") {
+                        return true;
+                    }
+                    if c == '}' {
+                        return false;
+                    }
+                    item = i + 1;
+                }
+                '}' => depth -= 1,
+                _ => {}
+            }
+        }
+        false
+    })
+}
+
+/// Calls `each` with the path and text of every `.rs` file below `dir`.
+fn rust_files(dir: &std::path::Path, each: &mut dyn FnMut(&std::path::Path, &str)) {
     for entry in std::fs::read_dir(dir)
         .expect("a source directory")
         .flatten()
     {
         let path = entry.path();
         if path.is_dir() {
-            rust_files_naming(&path, needles, out);
+            rust_files(&path, each);
         } else if path.extension().is_some_and(|e| e == "rs") {
-            let text = std::fs::read_to_string(&path).unwrap_or_default();
-            if needles.iter().any(|n| text.contains(n)) {
-                out.push(path.display().to_string());
-            }
+            let text = std::fs::read_to_string(&path).expect("a readable source file");
+            each(&path, &text);
         }
     }
 }
