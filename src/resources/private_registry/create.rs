@@ -20,7 +20,7 @@ use super::api::{AddPrivateRegistryRequest, Error, RegistryApi, RegistryInfo};
 use super::convert;
 use super::errors::failed;
 use super::fields::Fields;
-use super::identity::SameRegistry;
+use super::identity::{self, SameRegistry};
 use super::registries::Registries;
 use super::settle::{Polled, LIST_LAG_WINDOW};
 use crate::resources::list_cache::Since;
@@ -218,8 +218,8 @@ impl<A: RegistryApi> Registries<A> {
             return Ok(CreateTurn(guard));
         }
         let what = format!(
-            "Another resource in this configuration creates the same {} registry for {} ({}) in {}.",
-            new.registry_type, new.domain_name, new.registry_host_ip, new.registry_region_id
+            "Another resource in this configuration creates the same registry: {}.",
+            identity::described(new)
         );
         tokio::select! {
             biased;
@@ -380,11 +380,8 @@ impl<A: RegistryApi> Registries<A> {
 /// share a domain name), so importing it here would have two resources manage one registry.
 /// Terraform shows the resource's address beside the error; the provider is never told it.
 fn already_exists(new: &AddPrivateRegistryRequest, id: i64, ours: bool) -> Diagnostic {
-    let what = format!(
-        "a {} registry for {} ({}) in {}",
-        new.registry_type, new.domain_name, new.registry_host_ip, new.registry_region_id
-    );
-    let same = "the same registry_type, domain_name, registry_host_ip and registry_region_id";
+    let what = identity::described(new);
+    let same = identity::SAME_FIELDS;
     if ours {
         return Diagnostic::error(
             "Another resource of this configuration manages this registry",
@@ -403,8 +400,8 @@ fn maybe_made(new: &AddPrivateRegistryRequest, cause: &Error, why: &str) -> Diag
     Diagnostic::error(
         "A registry may have been created",
         format!(
-            "AddPrivateRegistry for the {} registry {} ({}) in {} got no definite answer ({cause}), and {why}. Security Center may hold that registry now; nothing was recorded in state and no second one was created.\n\nRun the apply again: it looks for the registry first and, if it exists, says how to adopt it into this resource.",
-            new.registry_type, new.domain_name, new.registry_host_ip, new.registry_region_id
+            "AddPrivateRegistry for {} got no definite answer ({cause}), and {why}. Security Center may hold that registry now; nothing was recorded in state and no second one was created.\n\nRun the apply again: it looks for the registry first and, if it exists, says how to adopt it into this resource.",
+            identity::described(new)
         ),
     )
     .into()

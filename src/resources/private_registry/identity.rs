@@ -1,7 +1,8 @@
 //! What makes two registries the same one, to the API: the same type, at the same host name (as
 //! DNS compares names: the API may report a domain lower-cased or without its trailing dot), on
 //! the same address, in the same region. A create's duplicate check, the turns creates of one
-//! registry take, and a refresh's record of registries gone all compare by this one rule.
+//! registry take, and a refresh's record of registries gone all compare by this one rule, and
+//! messages name a registry by the same fields.
 
 use super::api::{AddPrivateRegistryRequest, RegistryInfo};
 use super::fields::Registry;
@@ -62,6 +63,31 @@ impl SameRegistry {
     pub(super) fn is(&self, record: &RegistryInfo) -> bool {
         Self::of_record(record).as_ref() == Some(self)
     }
+}
+
+/// What makes two registries the same one, as a message says it.
+pub(super) const SAME_FIELDS: &str =
+    "the same registry_type, domain_name, registry_host_ip and registry_region_id";
+
+/// The registry a create asks for, as a message names it: `a harbor registry for
+/// reg.example.com (10.0.0.1) in cn-hangzhou`.
+pub(super) fn described(new: &AddPrivateRegistryRequest) -> String {
+    format!(
+        "a {} registry for {} ({}) in {}",
+        new.registry_type, new.domain_name, new.registry_host_ip, new.registry_region_id
+    )
+}
+
+/// How a person recognises a registry in `terraform query`'s output: `reg.example.com (harbor,
+/// 10.0.0.1)`.
+pub(super) fn display_name(state: &Value) -> String {
+    let text = |key: Key<String>| key.of(state).unwrap_or_else(|| "?".into());
+    format!(
+        "{} ({}, {})",
+        text(Registry::domain_name),
+        text(Registry::registry_type),
+        text(Registry::registry_host_ip)
+    )
 }
 
 #[cfg(test)]

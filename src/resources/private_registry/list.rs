@@ -8,12 +8,12 @@
 //! the full list as well. The one list answers with every registry of the type asked for, and
 //! it is the list this process's refreshes and imports share (`Registries::list_all`).
 
-use tfplugin::framework::model::{Key, Model};
+use tfplugin::framework::model::Model;
 use tfplugin::framework::{async_trait, Diagnostic, Diagnostics, Found, ListResource, Schema};
 use tfplugin::value::Value;
 
 use super::errors::failed;
-use super::fields::Registry;
+use super::identity::display_name;
 use super::TYPE_NAME;
 use crate::provider::Account;
 
@@ -33,17 +33,6 @@ tfplugin::model! {
 }
 
 pub struct PrivateRegistryList;
-
-/// How a person recognises a registry in `terraform query`'s output.
-fn display_name(state: &Value) -> String {
-    let text = |key: Key<String>| key.of(state).unwrap_or_else(|| "?".into());
-    format!(
-        "{} ({}, {})",
-        text(Registry::domain_name),
-        text(Registry::registry_type),
-        text(Registry::registry_host_ip)
-    )
-}
 
 /// A registry two `list` blocks of one query found: configuration generated from both would
 /// import it twice, and the plan would not say so.
