@@ -179,6 +179,144 @@ mod tests {
         );
     }
 
+    fn element(r: &RegistryInfo) -> Value {
+        Listed::from(r).to_value()
+    }
+
+    fn full() -> RegistryInfo {
+        RegistryInfo {
+            id: 7,
+            registry_type: Some("harbor".into()),
+            registry_version: Some("V2".into()),
+            registry_name: Some("h.example.com".into()),
+            protocol_type: Some(2),
+            net_type: Some(2),
+            vpc_id: Some("vpc-1".into()),
+            registry_host_ip: Some("192.0.2.10".into()),
+            domain_name: Some("h.example.com".into()),
+            port: Some(443),
+            user_name: Some("admin".into()),
+            region_id: Some("cn-hangzhou".into()),
+            trans_per_hour: Some(10),
+            token: Some("tok".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn an_element_has_every_attribute_but_the_secrets() {
+        let attrs = Listed::attributes();
+        let mut names: Vec<&str> = attrs.iter().map(|a| a.name.as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(
+            names,
+            [
+                "domain_name",
+                "id",
+                "net_type",
+                "port",
+                "protocol_type",
+                "region_id",
+                "registry_host_ip",
+                "registry_name",
+                "registry_type",
+                "registry_version",
+                "trans_per_hour",
+                "user_name",
+                "vpc_id"
+            ]
+        );
+        for a in &attrs {
+            assert!(a.computed && !a.optional && !a.required && !a.sensitive, "{}", a.name);
+            let numeric = ["net_type", "port", "protocol_type", "trans_per_hour"];
+            let want = if numeric.contains(&a.name.as_str()) {
+                tfplugin::value::Type::Number
+            } else {
+                tfplugin::value::Type::String
+            };
+            assert_eq!(a.ty, want, "{}", a.name);
+        }
+        let registries = schema()
+            .block
+            .attributes
+            .into_iter()
+            .find(|a| a.name == "registries")
+            .expect("declared");
+        for a in &attrs {
+            assert!(
+                registries.description.contains(&format!("`{}`", a.name)),
+                "{}",
+                registries.description
+            );
+        }
+    }
+
+    #[test]
+    fn an_element_shows_what_the_api_tells() {
+        let want = Value::object([
+            ("id", Value::from("7")),
+            ("registry_type", "harbor".into()),
+            ("registry_version", "V2".into()),
+            ("registry_name", "h.example.com".into()),
+            ("protocol_type", Value::int(2)),
+            ("net_type", Value::int(2)),
+            ("vpc_id", "vpc-1".into()),
+            ("registry_host_ip", "192.0.2.10".into()),
+            ("domain_name", "h.example.com".into()),
+            ("port", Value::int(443)),
+            ("user_name", "admin".into()),
+            ("region_id", "cn-hangzhou".into()),
+            ("trans_per_hour", Value::int(10)),
+        ]);
+        assert_eq!(element(&full()), want);
+    }
+
+    #[test]
+    fn what_the_api_leaves_out_is_blank_or_null_and_a_mask_is_null() {
+        let bare = RegistryInfo {
+            id: 7,
+            ..Default::default()
+        };
+        let text = ["registry_type", "registry_version", "registry_name"];
+        let more = ["registry_host_ip", "domain_name", "user_name", "region_id"];
+        let mut want: Vec<(&str, Value)> = text
+            .into_iter()
+            .chain(more)
+            .map(|k| (k, Value::from("")))
+            .collect();
+        want.extend([
+            ("id", Value::from("7")),
+            ("protocol_type", Value::int(0)),
+            ("net_type", Value::int(0)),
+            ("vpc_id", Value::Null),
+            ("port", Value::Null),
+            ("trans_per_hour", Value::Null),
+        ]);
+        assert_eq!(element(&bare), Value::object(want));
+
+        let hidden = RegistryInfo {
+            user_name: Some("******".into()),
+            vpc_id: Some(String::new()),
+            registry_type: Some(String::new()),
+            protocol_type: Some(0),
+            port: Some(0),
+            trans_per_hour: Some(0),
+            ..full()
+        };
+        let e = element(&hidden);
+        assert_eq!(e.attr("user_name"), &Value::Null, "the mask is not a name");
+        assert_eq!(e.attr("vpc_id"), &Value::Null);
+        assert_eq!(e.attr("registry_type"), &Value::from(""));
+        for k in ["protocol_type", "port", "trans_per_hour"] {
+            assert_eq!(e.attr(k), &Value::int(0), "{k}: the 0 the API reports");
+        }
+        let empty_name = RegistryInfo {
+            user_name: Some(String::new()),
+            ..full()
+        };
+        assert_eq!(element(&empty_name).attr("user_name"), &Value::from(""));
+    }
+
     #[test]
     fn filters_are_validated() {
         let mut config = schema().block.empty_value();
