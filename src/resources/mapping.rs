@@ -12,7 +12,7 @@ use alicloud::request::Request;
 use alicloud::Secret;
 use tfplugin::framework::model::{Field, FinishAttribute, Model};
 use tfplugin::framework::Attribute;
-use tfplugin::value::Value;
+use tfplugin::value::{Type, Value};
 
 /// The API types of a resource.
 pub trait ApiTypes: Sized + 'static {
@@ -27,8 +27,43 @@ pub trait ApiTypes: Sized + 'static {
 /// Puts a planned (or configured) value into a request.
 pub type Sender<M, R> = fn(&mut R, planned: &M, config: &M);
 
-/// What a listed object says of one attribute: `None` when it leaves it out or masks it.
-pub type Reader<R> = fn(&R) -> Option<Value>;
+/// What a listed object says of one attribute.
+pub type Reader<R> = fn(&R) -> Told;
+
+/// What a listed object says of one attribute. Only a [`Told::Value`] is one a state takes;
+/// the rest differ only in how a listing shows them ([`Listing`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Told {
+    Value(Value),
+    /// Left out, or empty.
+    Nothing,
+    /// A mask (`******`): the service hides a value, and says nothing of it.
+    Masked,
+    /// The number the service reports for one never set (0).
+    NeverSet(i64),
+}
+
+impl Told {
+    /// The value a state takes, if any.
+    pub fn value(self) -> Option<Value> {
+        match self {
+            Told::Value(v) => Some(v),
+            Told::Nothing | Told::Masked | Told::NeverSet(_) => None,
+        }
+    }
+}
+
+/// How a listing of objects (a data source's elements) shows an attribute the API reports.
+/// Secrets are never shown, whatever this says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// `""` or `0` when the API tells nothing, so configurations can interpolate it.
+    Blank,
+    /// Null when the API tells nothing: an optional value.
+    Null,
+    /// Not shown: another attribute shows the same.
+    Omitted,
+}
 
 /// How a planned change to the attribute is made.
 pub enum Change<M: ApiTypes> {
@@ -58,6 +93,7 @@ pub struct Api<M: ApiTypes> {
     pub create: Option<Sender<M, M::Create>>,
     pub change: Change<M>,
     pub read: Option<(Reader<M::Record>, Follow)>,
+    pub listing: Listing,
 }
 
 impl<M: ApiTypes> Default for Api<M> {
@@ -66,6 +102,7 @@ impl<M: ApiTypes> Default for Api<M> {
             create: None,
             change: Change::Never,
             read: None,
+            listing: Listing::Blank,
         }
     }
 }
@@ -92,6 +129,12 @@ impl<M: ApiTypes> Api<M> {
     /// Read back from a listed object.
     pub fn read(mut self, read: Reader<M::Record>, follow: Follow) -> Self {
         self.read = Some((read, follow));
+        self
+    }
+
+    /// How a listing shows it, when not [`Listing::Blank`].
+    pub fn listing(mut self, listing: Listing) -> Self {
+        self.listing = listing;
         self
     }
 }
@@ -186,9 +229,40 @@ impl<M: ApiTypes + Model<Ext = Api<M>>> Mapping<M> {
     fn reported(
         record: &M::Record,
     ) -> impl Iterator<Item = (&'static ApiField<M>, Option<Value>, Follow)> + '_ {
-        Self::fields()
-            .iter()
-            .filter_map(move |f| f.ext.read.map(|(read, follow)| (f, read(record), follow)))
+        Self::fields().iter().filter_map(move |f| {
+            f.ext
+                .read
+                .map(|(read, follow)| (f, read(record).value(), follow))
+        })
+    }
+
+    /// The attributes a listing shows: what the API reports, but no secret and nothing
+    /// [`Listing::Omitted`]. What the API never reports (the write-only values, their
+    /// versions, the stored secrets) has no reader, so is never among them.
+    pub fn listed_fields() -> impl Iterator<Item = &'static ApiField<M>> {
+        Self::fields().iter().filter(|f| {
+            f.ext.read.is_some()
+                && !f.attribute.sensitive
+                && !f.attribute.write_only
+                && f.ext.listing != Listing::Omitted
+        })
+    }
+
+    /// A listing's object for `record`, of [`Self::listed_fields`]: what the API tells, as it
+    /// tells it (a never-set number as its 0); a mask is null, since it is no value; and where
+    /// the API tells nothing, `""`, `0` or null as the field's [`Listing`] says.
+    pub fn listing(record: &M::Record) -> Value {
+        Value::object(Self::listed_fields().filter_map(|f| {
+            let (read, _) = f.ext.read?;
+            let shown = match read(record) {
+                Told::Value(v) => v,
+                Told::NeverSet(n) => Value::int(n),
+                Told::Masked => Value::Null,
+                Told::Nothing if f.ext.listing == Listing::Blank => blank(&f.attribute.ty),
+                Told::Nothing => Value::Null,
+            };
+            Some((f.name(), shown))
+        }))
     }
 
     /// A `*_wo_version`: says when to send its write-only value again.
@@ -371,6 +445,16 @@ impl<M: ApiTypes + Model<Ext = Api<M>>> Mapping<M> {
             }
         }
         changed.then_some(request)
+    }
+}
+
+/// The empty value of a type, for a listing to interpolate: `""`, `0` or `false`.
+fn blank(ty: &Type) -> Value {
+    match ty {
+        Type::String => Value::from(""),
+        Type::Number => Value::int(0),
+        Type::Bool => Value::from(false),
+        _ => Value::Null,
     }
 }
 

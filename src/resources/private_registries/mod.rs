@@ -3,10 +3,12 @@
 
 use regex_lite::Regex;
 
+use std::sync::OnceLock;
+
 use crate::provider::Account;
-use crate::resources::private_registry;
+use crate::resources::private_registry::Fields;
 use alicloud::RegistryInfo;
-use tfplugin::framework::model::Model;
+use tfplugin::framework::model::{Field, Model};
 use tfplugin::framework::{async_trait, DataSource, Diagnostic, Diagnostics, Schema};
 use tfplugin::value::Value;
 
@@ -39,48 +41,57 @@ tfplugin::model! {
 }
 
 tfplugin::model! {
-    /// One element of `registries`. A string or code the API leaves out reads as `""` or `0`
-    /// (configurations interpolate them); the optional `vpc_id`, `port` and `trans_per_hour`
-    /// are null then.
-    pub struct Listed: () {
-        id: String = computed(),
-        registry_type: String = computed(),
-        registry_version: String = computed(),
+    /// What an element of `registries` shows beyond the resource's attributes.
+    pub struct Named: () {
+        /// The registry's name: the domain name it was added with.
         registry_name: String = computed(),
-        protocol_type: i64 = computed(),
-        net_type: i64 = computed(),
-        vpc_id: String = computed(),
-        registry_host_ip: String = computed(),
-        domain_name: String = computed(),
-        port: i64 = computed(),
-        user_name: String = computed(),
-        region_id: String = computed(),
-        trans_per_hour: i64 = computed(),
+    }
+}
+
+/// One element of `registries`: every attribute of `alicloud_sas_private_registry` a listing
+/// shows, derived from its declaration (`Mapping::listed_fields`: no secret), as the same
+/// readers a refresh uses say it (`Mapping::listing`), and the registry's name. So an attribute
+/// added to the resource appears here without a line of its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed(Value);
+
+impl Model for Listed {
+    type Ext = ();
+
+    fn fields() -> &'static [Field<()>] {
+        static FIELDS: OnceLock<Vec<Field<()>>> = OnceLock::new();
+        FIELDS.get_or_init(|| {
+            let resource = Fields::listed_fields().map(Field::reported);
+            resource
+                .chain(Named::fields().iter().map(Field::reported))
+                .collect()
+        })
+    }
+
+    fn from_value(object: &Value) -> Self {
+        Listed(Value::object(
+            Self::fields()
+                .iter()
+                .map(|f| (f.name(), object.attr(f.name()).clone())),
+        ))
+    }
+
+    fn to_value(&self) -> Value {
+        self.0.clone()
     }
 }
 
 impl From<&RegistryInfo> for Listed {
     fn from(r: &RegistryInfo) -> Self {
-        let text = |s: &Option<String>| Some(s.clone().unwrap_or_default());
-        Listed {
-            id: Some(r.id.to_string()),
-            registry_type: text(&r.registry_type),
-            registry_version: text(&r.registry_version),
-            registry_name: text(&r.registry_name),
-            protocol_type: Some(r.protocol_type.unwrap_or(0)),
-            net_type: Some(r.net_type.unwrap_or(0)),
-            vpc_id: r.vpc_id.clone().filter(|v| !v.is_empty()),
-            registry_host_ip: text(&r.registry_host_ip),
-            domain_name: text(&r.domain_name),
-            port: r.port,
-            // A masked name (`******`) says nothing of the name: null, never a value to use.
-            user_name: match r.user_name.as_deref() {
-                Some(u) if private_registry::masked(u) => None,
-                _ => text(&r.user_name),
-            },
-            region_id: text(&r.region_id),
-            trans_per_hour: r.trans_per_hour,
+        let mut shown = Fields::listing(r);
+        let named = Named {
+            // Left out, it reads as "" like the resource's strings (`Listing::Blank`).
+            registry_name: Some(r.registry_name.clone().unwrap_or_default()),
+        };
+        if let (Value::Object(all), Value::Object(own)) = (&mut shown, named.to_value()) {
+            all.extend(own);
         }
+        Listed(shown)
     }
 }
 
@@ -227,7 +238,11 @@ mod tests {
             ]
         );
         for a in &attrs {
-            assert!(a.computed && !a.optional && !a.required && !a.sensitive, "{}", a.name);
+            assert!(
+                a.computed && !a.optional && !a.required && !a.sensitive,
+                "{}",
+                a.name
+            );
             let numeric = ["net_type", "port", "protocol_type", "trans_per_hour"];
             let want = if numeric.contains(&a.name.as_str()) {
                 tfplugin::value::Type::Number

@@ -11,7 +11,7 @@ use tfplugin::framework::validate::{host_name, ip_address};
 use tfplugin::value::Value;
 
 use super::validate::{coded, namespaces_shape, region_id};
-use crate::resources::mapping::{sent, Api, ApiTypes, Follow, Mapping};
+use crate::resources::mapping::{sent, Api, ApiTypes, Follow, Listing, Mapping, Told};
 
 impl ApiTypes for Registry {
     const NOUN: &'static str = "registry";
@@ -27,17 +27,25 @@ fn api() -> Api<Registry> {
     Api::default()
 }
 
-/// A string the API told: not left out (read as empty) and not masked (`******`).
-fn told(s: &Option<String>) -> Option<Value> {
-    s.as_deref()
-        .filter(|s| !s.is_empty() && !masked(s))
-        .map(Value::from)
+/// What the API told of a string: left out and empty say nothing, and a mask (`******`) hides
+/// the value.
+fn told(s: &Option<String>) -> Told {
+    match s.as_deref() {
+        None | Some("") => Told::Nothing,
+        Some(s) if masked(s) => Told::Masked,
+        Some(s) => Told::Value(Value::from(s)),
+    }
 }
 
-/// A number the API told: `ProtocolType` and `NetType` are 1 or 2, and `TransPerHour` at
-/// least 1 (`AddPrivateRegistry` takes it so); the service reports 0 for a value it never had.
-fn told_number(n: Option<i64>) -> Option<Value> {
-    n.filter(|n| *n > 0).map(Value::int)
+/// What the API told of a number: `ProtocolType` and `NetType` are 1 or 2, and `TransPerHour`
+/// at least 1 (`AddPrivateRegistry` takes it so); the service reports 0 for a value it never
+/// had.
+fn told_number(n: Option<i64>) -> Told {
+    match n {
+        None => Told::Nothing,
+        Some(n) if n > 0 => Told::Value(Value::int(n)),
+        Some(n) => Told::NeverSet(n),
+    }
 }
 
 /// Whether an API string is a masked value: the service hides some fields, such as `UserName`
@@ -51,7 +59,7 @@ tfplugin::model! {
     pub struct Registry: Api<Registry> {
         /// The registry ID Security Center assigned; use it with `terraform import`.
         id: String = computed()
-            .with(api().read(|r| Some(Value::from(r.id.to_string())), Follow::Always)),
+            .with(api().read(|r| Told::Value(Value::from(r.id.to_string())), Follow::Always)),
         /// Registry software: `harbor` or `quay`.
         registry_type: String = required()
             .one_of(&["harbor", "quay"])
@@ -70,7 +78,7 @@ tfplugin::model! {
             .with(api().create(sent!(net_type)).replace().read(|r| told_number(r.net_type), Follow::Always)),
         /// The VPC the registry lives in; expected when `net_type = 2`.
         vpc_id: String = optional()
-            .with(api().create(sent!(vpc_id)).replace().read(|r| told(&r.vpc_id), Follow::WhereManaged)),
+            .with(api().create(sent!(vpc_id)).replace().read(|r| told(&r.vpc_id), Follow::WhereManaged).listing(Listing::Null)),
         /// IPv4 or IPv6 address of the registry host.
         registry_host_ip: String = required()
             .check(|n, s| ip_address(n, s))
@@ -83,7 +91,7 @@ tfplugin::model! {
         /// (the API cannot unset one), and state follows what the API reports.
         port: i64 = optional_computed()
             .range(1, 65535)
-            .with(api().create(sent!(port)).in_place(sent!(port)).read(|r| told_number(r.port), Follow::Always)),
+            .with(api().create(sent!(port)).in_place(sent!(port)).read(|r| told_number(r.port), Follow::Always).listing(Listing::Null)),
         /// User name Security Center logs in to the registry with; required to add a registry.
         /// Left unset on an existing registry, it keeps the one it has (the API cannot unset
         /// it). The API may mask it (`******`), so an imported registry may have none in state;
@@ -117,12 +125,12 @@ tfplugin::model! {
         /// `alicloud_sas_image_registry_regions` lists them).
         registry_region_id: String = required()
             .check(|n, s| region_id(n, s))
-            .with(api().create(sent!(registry_region_id)).replace().read(|r| told(&r.region_id), Follow::Always)),
+            .with(api().create(sent!(registry_region_id)).replace().read(|r| told(&r.region_id), Follow::Always).listing(Listing::Omitted)),
         /// How many images Security Center scans per hour, at least 1. Chosen by the API when
         /// unset; a registry added without it may report 0, which is read as unset.
         trans_per_hour: i64 = optional_computed()
             .range(1, i64::MAX)
-            .with(api().create(sent!(trans_per_hour)).in_place(sent!(trans_per_hour)).read(|r| told_number(r.trans_per_hour), Follow::Always)),
+            .with(api().create(sent!(trans_per_hour)).in_place(sent!(trans_per_hour)).read(|r| told_number(r.trans_per_hour), Follow::Always).listing(Listing::Null)),
         /// Write-only form of `extra_param` for `quay`, never stored in state or plan
         /// (Terraform 1.11 and later, OpenTofu 1.11 and later). The same JSON array of
         /// `namespace` and `authToken` objects. Sent when the registry is added; the API cannot

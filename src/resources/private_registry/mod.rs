@@ -25,7 +25,7 @@ mod schema;
 mod settle;
 mod validate;
 
-pub use fields::{masked, Registry};
+pub use fields::{Fields, Registry};
 pub use list::PrivateRegistryList;
 pub use registries::Registries;
 

@@ -333,6 +333,18 @@ impl<X> Field<X> {
     pub fn name(&self) -> &str {
         &self.attribute.name
     }
+
+    /// The same attribute in an object that only reports it, such as a data source's element
+    /// showing a resource's attribute: computed, with its name, type and description, and
+    /// nothing to check or carry.
+    pub fn reported(&self) -> Field<()> {
+        let a = &self.attribute;
+        Field {
+            attribute: Attribute::computed(&a.name, a.ty.clone(), &a.description),
+            check: Box::new(|_| None),
+            ext: (),
+        }
+    }
 }
 
 /// What the [`model!`](crate::model) macro implements.
