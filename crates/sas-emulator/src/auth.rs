@@ -11,9 +11,9 @@ use super::api_error::ApiError;
 use super::ids;
 use super::request::ApiRequest;
 use super::secret::Secret;
+use super::shared::Shared;
 use super::signature::{self, V3_ALGORITHM};
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
 use time::{Duration, OffsetDateTime};
 
 /// How far a request timestamp may be from the server clock, either way.
@@ -170,7 +170,7 @@ pub struct Authenticator {
     static_key: StaticKey,
     /// The longest a temporary key lives, whatever was asked for.
     lifetime_cap: Option<Duration>,
-    state: Mutex<AuthState>,
+    state: Shared<AuthState>,
 }
 
 /// What the secret lookup found for an access key id.
@@ -186,7 +186,7 @@ impl Authenticator {
         Self {
             static_key,
             lifetime_cap: None,
-            state: Mutex::new(AuthState::default()),
+            state: Shared::new(AuthState::default()),
         }
     }
 
@@ -202,12 +202,6 @@ impl Authenticator {
         req.header("authorization").is_some() || req.param("Signature").is_some()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, AuthState> {
-        // A poisoned lock only means another request panicked mid-update; the maps are still
-        // structurally sound, so keep serving rather than failing every later request.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// Issues a temporary credential valid for `lifetime` and makes it acceptable for calls.
     pub fn issue_temporary(&self, lifetime: Duration, now: OffsetDateTime) -> TemporaryCredential {
         let cred = TemporaryCredential {
@@ -216,7 +210,7 @@ impl Authenticator {
             security_token: Secret::new(format!("CAIS{}", ids::random_alnum(120))),
             expiration: now + self.lifetime_cap.map_or(lifetime, |cap| lifetime.min(cap)),
         };
-        let mut st = self.lock();
+        let mut st = self.state.lock();
         st.temporary.retain(|_, c| c.expiration > now);
         st.temporary
             .insert(cred.access_key_id.clone(), cred.clone());
@@ -226,7 +220,7 @@ impl Authenticator {
     /// Every temporary key issued and not yet expired at `now`, secrets included: what a test
     /// greps a client's logs for (served to loopback only, as the keys themselves are).
     pub fn issued(&self, now: OffsetDateTime) -> Vec<TemporaryCredential> {
-        let st = self.lock();
+        let st = self.state.lock();
         st.temporary
             .values()
             .filter(|c| c.expiration > now)
@@ -242,7 +236,7 @@ impl Authenticator {
                 expiration: None,
             });
         }
-        let st = self.lock();
+        let st = self.state.lock();
         st.temporary.get(access_key_id).map(|c| KeyMaterial {
             secret: c.access_key_secret.clone(),
             token: Some(c.security_token.clone()),
@@ -335,7 +329,7 @@ impl Authenticator {
         // A replay is only possible while the original timestamp is inside the window, so the
         // nonce need not be remembered past timestamp + window.
         let expires = timestamp + TIMESTAMP_WINDOW;
-        if self.lock().nonces.insert(nonce, expires, now) {
+        if self.state.lock().nonces.insert(nonce, expires, now) {
             Ok(())
         } else {
             Err(ApiError::nonce_used(nonce))

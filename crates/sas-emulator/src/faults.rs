@@ -14,9 +14,9 @@
 //! The RNG is a hand-written SplitMix64 rather than `rand`'s `StdRng`, whose algorithm may
 //! change between `rand` releases: a seed here means the same sequence forever.
 
+use super::shared::Shared;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use super::lag::{LagCounts, ListLag};
@@ -179,7 +179,7 @@ struct FaultState {
 
 /// The live fault settings, shared by all connections and changeable at run time.
 pub struct Faults {
-    state: Mutex<FaultState>,
+    state: Shared<FaultState>,
     /// How far lists lag behind changes.
     pub lag: ListLag,
 }
@@ -191,7 +191,7 @@ impl Faults {
         let lag = ListLag::default();
         lag.configure(Self::lag_counts(&state.config));
         Ok(Self {
-            state: Mutex::new(state),
+            state: Shared::new(state),
             lag,
         })
     }
@@ -214,33 +214,34 @@ impl Faults {
         })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, FaultState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// Replaces the settings (and reseeds); on error nothing changes.
     pub fn set(&self, config: FaultConfig) -> Result<FaultConfig, String> {
         let state = Self::make_state(config)?;
         let shown = state.config.clone();
         self.lag.configure(Self::lag_counts(&shown));
-        *self.lock() = state;
+        *self.state.lock() = state;
         Ok(shown)
     }
 
     /// The current settings, with the effective seed.
     pub fn current(&self) -> FaultConfig {
-        self.lock().config.clone()
+        self.state.lock().config.clone()
     }
 
     /// Whether `action` is configured to be denied.
     pub fn denies(&self, action: &str) -> bool {
-        self.lock().config.deny_actions.iter().any(|a| a == action)
+        self.state
+            .lock()
+            .config
+            .deny_actions
+            .iter()
+            .any(|a| a == action)
     }
 
     /// Draws the fault, and works out the latency, for one API request of `action` (`None`
     /// when the request named none). Every request takes exactly one draw.
     pub fn decide(&self, action: Option<&str>) -> (Duration, FaultDecision) {
-        let mut st = self.lock();
+        let mut st = self.state.lock();
         let u = st.rng.next_f64();
         if let Some(a) = action {
             if let Some(every) = st.config.lose_response_every.get(a).copied() {

@@ -35,9 +35,9 @@
 //! 15-minute timestamp window makes a request's signature stale.
 
 use super::ids;
+use super::shared::Shared;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 use tokio::sync::oneshot;
@@ -191,14 +191,10 @@ impl HoldState {
 /// The hold rules and the requests they hold, shared by all connections.
 #[derive(Default)]
 pub struct Holds {
-    state: Mutex<HoldState>,
+    state: Shared<HoldState>,
 }
 
 impl Holds {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HoldState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// Adds a rule (checked against the bounds); returns it with its id.
     pub fn add(&self, spec: HoldSpec) -> Result<HoldRule, String> {
         if spec.action.is_empty() {
@@ -216,7 +212,7 @@ impl Holds {
                 spec.timeout_ms
             ));
         }
-        let mut st = self.lock();
+        let mut st = self.state.lock();
         if st.closed {
             return Err("the emulator is shutting down".into());
         }
@@ -244,7 +240,7 @@ impl Holds {
 
     /// Drops every rule not used up; returns how many. Held requests stay held.
     pub fn cancel_rules(&self) -> usize {
-        let mut st = self.lock();
+        let mut st = self.state.lock();
         let n = st.rules.len();
         st.rules.clear();
         n
@@ -252,7 +248,7 @@ impl Holds {
 
     /// What is held and which rules are left.
     pub fn view(&self) -> HoldsView {
-        let st = self.lock();
+        let st = self.state.lock();
         let held = st
             .held
             .values()
@@ -270,7 +266,7 @@ impl Holds {
     /// Lets the held requests `spec` selects go; returns their `seq`s. Naming one `seq` that is
     /// not held (or not of the given action) is an error.
     pub fn release(&self, spec: &ReleaseSpec) -> Result<Vec<u64>, String> {
-        let mut st = self.lock();
+        let mut st = self.state.lock();
         let chosen: Vec<u64> = st
             .held
             .iter()
@@ -294,7 +290,7 @@ impl Holds {
 
     /// For shutdown: releases everything held and refuses rules from now on.
     pub fn close(&self) -> Vec<u64> {
-        let mut st = self.lock();
+        let mut st = self.state.lock();
         st.closed = true;
         st.rules.clear();
         let held = std::mem::take(&mut st.held);
@@ -317,7 +313,7 @@ impl Holds {
         request_id: &str,
         on_hold: impl FnOnce(),
     ) -> Option<Hold<'_>> {
-        let mut st = self.lock();
+        let mut st = self.state.lock();
         if st.closed {
             return None;
         }
@@ -385,7 +381,7 @@ impl Hold<'_> {
 
 impl Drop for Hold<'_> {
     fn drop(&mut self) {
-        self.holds.lock().held.remove(&self.seq);
+        self.holds.state.lock().held.remove(&self.seq);
     }
 }
 
@@ -439,7 +435,7 @@ mod tests {
         h.add(HoldSpec::new("A", 1)).unwrap();
         let mut locked_while_marking = None;
         let hold = h.claim("A", 7, "r", || {
-            locked_while_marking = Some(h.state.try_lock().is_err());
+            locked_while_marking = Some(h.state.is_locked());
         });
         assert!(hold.is_some());
         // The closure ran under the lock, so nothing could list the request in between.

@@ -22,11 +22,11 @@ use super::oidc::{self, Issuer, TokenRequest};
 use super::realism::{Realism, RealismConfig};
 use super::record::{ExtraRecord, RegistryRecord};
 use super::secret::secret_hash;
+use super::shared::Shared;
 use super::store::Store;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::Mutex;
 
 /// Entries kept in the request log.
 const LOG_CAPACITY: usize = 10_000;
@@ -136,17 +136,13 @@ struct LogState {
 /// The bounded request log.
 #[derive(Default)]
 pub struct RequestLog {
-    state: Mutex<LogState>,
+    state: Shared<LogState>,
 }
 
 impl RequestLog {
-    fn lock(&self) -> std::sync::MutexGuard<'_, LogState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// Appends an entry (its `seq` is assigned here, and returned).
     pub fn push(&self, mut entry: LogEntry) -> u64 {
-        let mut st = self.lock();
+        let mut st = self.state.lock();
         let seq = st.next_seq;
         entry.seq = seq;
         st.next_seq += 1;
@@ -159,7 +155,7 @@ impl RequestLog {
 
     /// Changes entry `seq` in place; does nothing if it has been dropped or cleared since.
     pub fn update(&self, seq: u64, change: impl FnOnce(&mut LogEntry)) {
-        let mut st = self.lock();
+        let mut st = self.state.lock();
         // Entries are in seq order without gaps: clearing empties the log, and dropping takes
         // the oldest.
         let Some(first) = st.entries.front().map(|e| e.seq) else {
@@ -176,12 +172,12 @@ impl RequestLog {
 
     /// A copy of the log.
     pub fn entries(&self) -> Vec<LogEntry> {
-        self.lock().entries.iter().cloned().collect()
+        self.state.lock().entries.iter().cloned().collect()
     }
 
     /// Empties the log.
     pub fn clear(&self) {
-        self.lock().entries.clear();
+        self.state.lock().entries.clear();
     }
 }
 
@@ -322,21 +318,9 @@ pub fn handle(method: &str, path: &str, body: &[u8], ctx: &IntrospectContext<'_>
             Ok(id) => modify(id, body, ctx),
         },
         ("GET", ["faults"]) => (200, json!(ctx.faults.current())),
-        ("POST", ["faults"]) => match serde_json::from_slice::<FaultConfig>(body) {
-            Err(e) => error(400, &format!("bad fault settings: {e}")),
-            Ok(cfg) => match ctx.faults.set(cfg) {
-                Ok(now) => (200, json!(now)),
-                Err(e) => error(400, &e),
-            },
-        },
+        ("POST", ["faults"]) => settings::<FaultConfig>(body, "fault", |c| ctx.faults.set(c)),
         ("GET", ["realism"]) => (200, json!(ctx.realism.current())),
-        ("POST", ["realism"]) => match serde_json::from_slice::<RealismConfig>(body) {
-            Err(e) => error(400, &format!("bad realism settings: {e}")),
-            Ok(cfg) => match ctx.realism.set(cfg) {
-                Ok(now) => (200, json!(now)),
-                Err(e) => error(400, &e),
-            },
-        },
+        ("POST", ["realism"]) => settings::<RealismConfig>(body, "realism", |c| ctx.realism.set(c)),
         ("POST", ["hold"]) => match serde_json::from_slice::<HoldSpec>(body) {
             Err(e) => error(400, &format!("bad hold rule: {e}")),
             Ok(spec) => match ctx.holds.add(spec) {
@@ -412,6 +396,22 @@ fn clock_view(clock: &Clock) -> Value {
         "offset_seconds": clock.offset(),
         "now": ids::format_rfc3339(clock.now()),
     })
+}
+
+/// A `POST` of settings: refused whole, leaving the old ones, when the body does not parse or
+/// `set` rejects it; otherwise the settings now in force.
+fn settings<C: serde::de::DeserializeOwned + Serialize>(
+    body: &[u8],
+    what: &str,
+    set: impl FnOnce(C) -> Result<C, String>,
+) -> (u16, Value) {
+    match serde_json::from_slice::<C>(body).map_err(|e| format!("bad {what} settings: {e}")) {
+        Ok(config) => match set(config) {
+            Ok(now) => (200, json!(now)),
+            Err(e) => error(400, &e),
+        },
+        Err(e) => error(400, &e),
+    }
 }
 
 fn error(status: u16, message: &str) -> (u16, Value) {

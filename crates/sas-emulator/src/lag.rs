@@ -10,8 +10,8 @@
 //! Generic over the record a list holds, so the provider's unit-test fake lags its
 //! `RegistryInfo` lists the same way.
 
+use super::shared::Shared;
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 
 use super::record::RegistryRecord;
 
@@ -36,13 +36,13 @@ struct LagState<R> {
 
 /// The lag of lists of `R` behind changes, shared by every request.
 pub struct ListLag<R = RegistryRecord> {
-    state: Mutex<LagState<R>>,
+    state: Shared<LagState<R>>,
 }
 
 impl<R> Default for ListLag<R> {
     fn default() -> Self {
         Self {
-            state: Mutex::new(LagState {
+            state: Shared::new(LagState {
                 counts: LagCounts::default(),
                 hidden: BTreeMap::new(),
                 stale: BTreeMap::new(),
@@ -52,18 +52,14 @@ impl<R> Default for ListLag<R> {
 }
 
 impl<R: Clone> ListLag<R> {
-    fn lock(&self) -> std::sync::MutexGuard<'_, LagState<R>> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// Sets how far lists lag from now on; changes already lagging keep their count.
     pub fn configure(&self, counts: LagCounts) {
-        self.lock().counts = counts;
+        self.state.lock().counts = counts;
     }
 
     /// Registry `id` was just added.
     pub fn added(&self, id: i64) {
-        let mut st = self.lock();
+        let mut st = self.state.lock();
         let n = st.counts.appear_after;
         if n > 0 {
             st.hidden.insert(id, n);
@@ -72,19 +68,19 @@ impl<R: Clone> ListLag<R> {
 
     /// Registry `id`, `before`, was just modified.
     pub fn modified(&self, id: i64, before: R) {
-        let n = self.lock().counts.stale_after_modify;
+        let n = self.state.lock().counts.stale_after_modify;
         self.keep_stale(id, before, n);
     }
 
     /// Registry `id`, `before`, was just deleted.
     pub fn deleted(&self, id: i64, before: R) {
-        let n = self.lock().counts.stale_after_delete;
+        let n = self.state.lock().counts.stale_after_delete;
         self.keep_stale(id, before, n);
     }
 
     /// The highest id lists may still show of a deleted registry (so a fake never reuses it).
     pub fn highest_stale_id(&self) -> Option<i64> {
-        self.lock().stale.keys().next_back().copied()
+        self.state.lock().stale.keys().next_back().copied()
     }
 
     /// Lists show `before` for `n` more answers. A registry already stale keeps the older view
@@ -93,7 +89,7 @@ impl<R: Clone> ListLag<R> {
         if n == 0 {
             return;
         }
-        let mut st = self.lock();
+        let mut st = self.state.lock();
         let entry = st.stale.entry(id).or_insert((before, 0));
         entry.1 = entry.1.max(n);
     }
@@ -101,7 +97,7 @@ impl<R: Clone> ListLag<R> {
     /// The registries one list answer shows, from what the store holds now (`None`: exactly
     /// that, nothing lags), in id order; counts the answer.
     pub fn answer(&self, current: &[R], id: impl Fn(&R) -> i64) -> Option<Vec<R>> {
-        let mut st = self.lock();
+        let mut st = self.state.lock();
         if st.hidden.is_empty() && st.stale.is_empty() {
             return None;
         }

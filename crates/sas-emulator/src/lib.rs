@@ -49,6 +49,7 @@ pub mod record;
 pub mod request;
 pub mod secret;
 pub mod server;
+pub mod shared;
 pub mod signature;
 pub mod store;
 pub mod sts;

@@ -13,10 +13,10 @@
 
 use super::auth::{Authenticator, TemporaryCredential};
 use super::ids;
+use super::shared::Shared;
 use http::{HeaderMap, Method};
 use serde_json::json;
 use std::collections::HashMap;
-use std::sync::Mutex;
 use time::{Duration, OffsetDateTime};
 
 const CREDENTIALS_PREFIX: &str = "/latest/meta-data/ram/security-credentials/";
@@ -81,7 +81,7 @@ impl std::str::FromStr for ImdsMode {
 pub struct Metadata {
     role: String,
     mode: ImdsMode,
-    state: Mutex<MetadataState>,
+    state: Shared<MetadataState>,
 }
 
 impl Metadata {
@@ -90,7 +90,7 @@ impl Metadata {
         Self {
             role,
             mode,
-            state: Mutex::new(MetadataState::default()),
+            state: Shared::new(MetadataState::default()),
         }
     }
 
@@ -108,7 +108,7 @@ impl Metadata {
         auth: &Authenticator,
         now: OffsetDateTime,
     ) -> MetadataResponse {
-        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut st = self.state.lock();
         st.tokens.retain(|_, exp| *exp > now);
         if path == TOKEN_PATH {
             if self.mode == ImdsMode::V1Only {

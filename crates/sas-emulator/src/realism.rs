@@ -17,9 +17,9 @@
 //!   `PageImageRegistry` only this long after `AddPrivateRegistry` answered (eventual
 //!   consistency); 0 is at once. `--realism all` sets [`DEFAULT_APPEAR_AFTER_MS`].
 
+use super::shared::Shared;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// `TransPerHour` of a registry added without one, with `default_trans_per_hour` on.
@@ -110,9 +110,9 @@ impl RealismConfig {
 /// The live switches, and when each new registry may show in lists.
 #[derive(Default)]
 pub struct Realism {
-    config: Mutex<RealismConfig>,
+    config: Shared<RealismConfig>,
     /// Registries added with a delay, and when they show.
-    appears_at: Mutex<HashMap<i64, Instant>>,
+    appears_at: Shared<HashMap<i64, Instant>>,
 }
 
 impl Realism {
@@ -120,23 +120,20 @@ impl Realism {
     pub fn new(config: RealismConfig) -> Result<Self, String> {
         config.validate()?;
         Ok(Self {
-            config: Mutex::new(config),
-            appears_at: Mutex::default(),
+            config: Shared::new(config),
+            appears_at: Shared::default(),
         })
     }
 
     /// The current switches.
     pub fn current(&self) -> RealismConfig {
-        self.config
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.config.lock().clone()
     }
 
     /// Replaces the switches; on error nothing changes. Delays already given stay.
     pub fn set(&self, config: RealismConfig) -> Result<RealismConfig, String> {
         config.validate()?;
-        *self.config.lock().unwrap_or_else(|e| e.into_inner()) = config.clone();
+        *self.config.lock() = config.clone();
         Ok(config)
     }
 
@@ -145,16 +142,13 @@ impl Realism {
         let delay = self.current().appear_after_ms;
         if delay > 0 {
             let at = Instant::now() + Duration::from_millis(delay);
-            self.appears_at
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(id, at);
+            self.appears_at.lock().insert(id, at);
         }
     }
 
     /// Whether registry `id` shows in lists yet.
     pub fn visible(&self, id: i64) -> bool {
-        let mut at = self.appears_at.lock().unwrap_or_else(|e| e.into_inner());
+        let mut at = self.appears_at.lock();
         match at.get(&id) {
             Some(when) if Instant::now() < *when => false,
             Some(_) => {

@@ -226,28 +226,19 @@ const fn field(name: &'static str, slot: Slot, views: &'static [View]) -> Field 
     }
 }
 
-impl Field {
-    const fn given(mut self, given: Given) -> Self {
-        self.given = given;
-        self
-    }
-    const fn changed(mut self, changed: Changed) -> Self {
-        self.changed = changed;
-        self
-    }
-    const fn check(mut self, check: Check) -> Self {
-        self.check = check;
-        self
-    }
-    const fn quirk(mut self, quirk: Quirk) -> Self {
-        self.quirk = quirk;
-        self
-    }
-    const fn param(mut self, param: &'static str) -> Self {
-        self.param = param;
-        self
-    }
+/// A row's builder methods, each setting one of its properties.
+macro_rules! setters {
+    ($($property:ident: $ty:ty),*) => {
+        impl Field {
+            $(const fn $property(mut self, $property: $ty) -> Self {
+                self.$property = $property;
+                self
+            })*
+        }
+    };
 }
+
+setters!(given: Given, changed: Changed, check: Check, quirk: Quirk, param: &'static str);
 
 use Changed::{ByModify, Never};
 use Given::{Optional, Required};

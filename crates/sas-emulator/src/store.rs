@@ -6,11 +6,11 @@
 //! client never sees success for something a restart would forget); a state file that exists
 //! but cannot be read is a startup error, never silently replaced by an empty table.
 
+use super::shared::Shared;
 use serde::{Deserialize, Serialize};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
 
 use super::record::RegistryRecord;
 
@@ -132,7 +132,7 @@ impl StateData {
 /// The registry table, optionally backed by a state file.
 pub struct Store {
     path: Option<PathBuf>,
-    data: Mutex<StateData>,
+    data: Shared<StateData>,
 }
 
 impl Store {
@@ -170,19 +170,13 @@ impl Store {
         };
         Ok(Self {
             path,
-            data: Mutex::new(data),
+            data: Shared::new(data),
         })
-    }
-
-    fn lock(&self) -> MutexGuard<'_, StateData> {
-        // The data is replaced wholesale on success only, so a poisoned lock still guards a
-        // consistent table.
-        self.data.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Reads the table.
     pub fn read<R>(&self, f: impl FnOnce(&StateData) -> R) -> R {
-        f(&self.lock())
+        f(&self.data.lock())
     }
 
     /// Applies a change. If `f` fails nothing changes; if persisting fails, nothing changes
@@ -191,7 +185,7 @@ impl Store {
         &self,
         f: impl FnOnce(&mut StateData) -> Result<R, E>,
     ) -> Result<Result<R, E>, StoreError> {
-        let mut guard = self.lock();
+        let mut guard = self.data.lock();
         // Work on a copy so a failing change (or write) leaves nothing half-applied. The table
         // is small (an emulator's worth of registries), so the copy is cheap.
         let mut next = guard.clone();

@@ -1,49 +1,51 @@
-//! ECDSA P-521 / SHA-512 signature verification for rustls.
+//! ECDSA P-521 signature verification (SHA-512, and SHA-384) for rustls.
 //!
 //! Terraform's per-run client certificate is a P-521 key, and ring (our fast-starting crypto
 //! provider) cannot verify P-521 signatures. This plugs RustCrypto's `p521` into rustls's
-//! algorithm table for exactly that one scheme.
+//! algorithm table for exactly those schemes.
+
+use std::marker::PhantomData;
 
 use p521::ecdsa::signature::hazmat::PrehashVerifier;
-use p521::ecdsa::signature::Verifier;
 use p521::ecdsa::{Signature, VerifyingKey};
 use rustls_pki_types::{
     alg_id, AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm,
 };
 use sha2::Digest;
 
-#[derive(Debug)]
-pub struct EcdsaP521Sha512;
+/// A digest P-521 signatures are made with, and how rustls names that scheme.
+pub trait P521Digest: Digest + Send + Sync + 'static {
+    const SIGNATURE_ALG_ID: AlgorithmIdentifier;
+}
 
-impl SignatureVerificationAlgorithm for EcdsaP521Sha512 {
-    fn verify_signature(
-        &self,
-        public_key: &[u8],
-        message: &[u8],
-        signature: &[u8],
-    ) -> Result<(), InvalidSignature> {
-        let key = VerifyingKey::from_sec1_bytes(public_key).map_err(|_| InvalidSignature)?;
-        let signature = Signature::from_der(signature).map_err(|_| InvalidSignature)?;
-        // p521's ECDSA digests with SHA-512, the hash this algorithm identifier names.
-        key.verify(message, &signature)
-            .map_err(|_| InvalidSignature)
-    }
+impl P521Digest for sha2::Sha512 {
+    const SIGNATURE_ALG_ID: AlgorithmIdentifier = alg_id::ECDSA_SHA512;
+}
 
-    fn public_key_alg_id(&self) -> AlgorithmIdentifier {
-        alg_id::ECDSA_P521
-    }
+/// What Go TLS 1.2 servers with P-521 keys (older go-plugin builds) sign handshakes with.
+impl P521Digest for sha2::Sha384 {
+    const SIGNATURE_ALG_ID: AlgorithmIdentifier = alg_id::ECDSA_SHA384;
+}
 
-    fn signature_alg_id(&self) -> AlgorithmIdentifier {
-        alg_id::ECDSA_SHA512
+/// ECDSA over P-521 with the digest `D`.
+pub struct EcdsaP521<D>(PhantomData<D>);
+
+impl<D> EcdsaP521<D> {
+    pub const fn new() -> Self {
+        Self(PhantomData)
     }
 }
 
-/// ECDSA P-521 with SHA-384: what Go TLS 1.2 servers with P-521 keys (older go-plugin builds)
-/// sign handshakes with.
-#[derive(Debug)]
-pub struct EcdsaP521Sha384;
+impl<D> std::fmt::Debug for EcdsaP521<D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EcdsaP521<{}>", std::any::type_name::<D>())
+    }
+}
 
-impl SignatureVerificationAlgorithm for EcdsaP521Sha384 {
+pub type EcdsaP521Sha512 = EcdsaP521<sha2::Sha512>;
+pub type EcdsaP521Sha384 = EcdsaP521<sha2::Sha384>;
+
+impl<D: P521Digest> SignatureVerificationAlgorithm for EcdsaP521<D> {
     fn verify_signature(
         &self,
         public_key: &[u8],
@@ -52,8 +54,7 @@ impl SignatureVerificationAlgorithm for EcdsaP521Sha384 {
     ) -> Result<(), InvalidSignature> {
         let key = VerifyingKey::from_sec1_bytes(public_key).map_err(|_| InvalidSignature)?;
         let signature = Signature::from_der(signature).map_err(|_| InvalidSignature)?;
-        let digest = sha2::Sha384::digest(message);
-        key.verify_prehash(&digest, &signature)
+        key.verify_prehash(&D::digest(message), &signature)
             .map_err(|_| InvalidSignature)
     }
 
@@ -62,7 +63,7 @@ impl SignatureVerificationAlgorithm for EcdsaP521Sha384 {
     }
 
     fn signature_alg_id(&self) -> AlgorithmIdentifier {
-        alg_id::ECDSA_SHA384
+        D::SIGNATURE_ALG_ID
     }
 }
 
@@ -80,7 +81,7 @@ mod tests {
         let public = VerifyingKey::from(&key).to_encoded_point(false);
         let sig: Signature = key.sign(b"hello");
         let der = sig.to_der();
-        let alg = EcdsaP521Sha512;
+        let alg = EcdsaP521Sha512::new();
         assert!(alg
             .verify_signature(public.as_bytes(), b"hello", der.as_bytes())
             .is_ok());
@@ -104,14 +105,14 @@ mod tests {
         let public = VerifyingKey::from(&key).to_encoded_point(false);
         let sig: Signature = key.sign_prehash(&sha2::Sha384::digest(b"hello")).unwrap();
         let der = sig.to_der();
-        let alg = EcdsaP521Sha384;
+        let alg = EcdsaP521Sha384::new();
         assert!(alg
             .verify_signature(public.as_bytes(), b"hello", der.as_bytes())
             .is_ok());
         assert!(alg
             .verify_signature(public.as_bytes(), b"hellO", der.as_bytes())
             .is_err());
-        assert!(EcdsaP521Sha512
+        assert!(EcdsaP521Sha512::new()
             .verify_signature(public.as_bytes(), b"hello", der.as_bytes())
             .is_err());
     }

@@ -29,8 +29,8 @@ pub enum TlsError {
     Rustls(#[from] rustls::Error),
 }
 
-static P521_SHA512: &dyn SignatureVerificationAlgorithm = &EcdsaP521Sha512;
-static P521_SHA384: &dyn SignatureVerificationAlgorithm = &EcdsaP521Sha384;
+static P521_SHA512: &dyn SignatureVerificationAlgorithm = &EcdsaP521Sha512::new();
+static P521_SHA384: &dyn SignatureVerificationAlgorithm = &EcdsaP521Sha384::new();
 
 /// Signature algorithms we accept in a peer's handshake: ring's, plus P-521 for go-plugin's
 /// certificates (Terraform's client certificate, and Go plugin servers in our benchmarks).
