@@ -498,6 +498,15 @@ mod tests {
         }
     }
 
+    /// An action refused by the API with `code`.
+    fn failed(status: u16, code: &str) -> Error {
+        Error::Api {
+            action: "X".into(),
+            ram_action: String::new(),
+            api: Box::new(api(status, code)),
+        }
+    }
+
     #[test]
     fn messages_name_action_code_request_id_and_hint() {
         let e = Error::Api {
@@ -511,20 +520,13 @@ mod tests {
         assert!(m.contains("RequestId: RID-1"), "{m}");
         assert!(m.contains("yundun-sas:AddPrivateRegistry"), "{m}");
 
-        let m = Error::Api {
-            action: "X".into(),
-            ram_action: String::new(),
-            api: Box::new(api(400, "InvalidTimeStamp.Expired")),
+        for (code, hint) in [
+            ("InvalidTimeStamp.Expired", "clock"),
+            ("SignatureDoesNotMatch", "secret"),
+        ] {
+            let m = failed(400, code).to_string();
+            assert!(m.contains(hint), "{code}: {m}");
         }
-        .to_string();
-        assert!(m.contains("clock"), "{m}");
-        let m = Error::Api {
-            action: "X".into(),
-            ram_action: String::new(),
-            api: Box::new(api(400, "SignatureDoesNotMatch")),
-        }
-        .to_string();
-        assert!(m.contains("secret"), "{m}");
     }
 
     #[test]
@@ -538,13 +540,8 @@ mod tests {
         assert!(t(TransportFailure::Connect).certainly_not_applied());
         assert!(!t(TransportFailure::Interrupted).certainly_not_applied());
         assert!(!t(TransportFailure::Timeout).certainly_not_applied());
-        let a = |s, c| Error::Api {
-            action: "a".into(),
-            ram_action: String::new(),
-            api: Box::new(api(s, c)),
-        };
-        assert!(a(400, "Throttling.User").certainly_not_applied());
-        assert!(!a(503, "ServiceUnavailable").certainly_not_applied());
+        assert!(failed(400, "Throttling.User").certainly_not_applied());
+        assert!(!failed(503, "ServiceUnavailable").certainly_not_applied());
     }
 
     #[test]

@@ -147,30 +147,19 @@ mod tests {
             Some("tok-456")
         );
         assert!(ok.expiration.is_some());
-        let cut = printed(r#"echo '{"access_key_secret": "sec-123", '"#)
-            .await
-            .map(|_| ())
-            .unwrap_err()
-            .to_string();
-        assert!(
-            cut.contains("did not print credentials") && !cut.contains("sec-123"),
-            "{cut}"
-        );
-        let failed = printed("echo sec-123 >&2; exit 3")
-            .await
-            .map(|_| ())
-            .unwrap_err()
-            .to_string();
-        assert!(
-            failed.contains("failed") && !failed.contains("sec-123"),
-            "{failed}"
-        );
-        let no_token =
-            printed(r#"echo '{"mode":"StsToken","access_key_id":"a","access_key_secret":"b"}'"#)
-                .await
-                .map(|_| ())
-                .unwrap_err()
-                .to_string();
-        assert!(no_token.contains("without sts_token"), "{no_token}");
+        for (script, says) in [
+            (
+                r#"echo '{"access_key_secret": "sec-123", '"#,
+                "did not print credentials",
+            ),
+            ("echo sec-123 >&2; exit 3", "failed"),
+            (
+                r#"echo '{"mode":"StsToken","access_key_id":"a","access_key_secret":"b"}'"#,
+                "without sts_token",
+            ),
+        ] {
+            let e = printed(script).await.map(|_| ()).unwrap_err().to_string();
+            assert!(e.contains(says) && !e.contains("sec-123"), "{script}: {e}");
+        }
     }
 }

@@ -370,29 +370,19 @@ mod tests {
     #[test]
     fn problems_are_explained_without_secrets() {
         let f = file(FILE);
-        let e = load_profile(f.path(), Some("nope"))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("no profile named \"nope\"") && e.contains("ak, sts"),
-            "{e}"
-        );
-        let e = load_profile(f.path(), Some("bad")).unwrap_err().to_string();
-        assert!(e.contains("\"Mystery\" is not supported"), "{e}");
-        let e = load_profile(f.path(), Some("loop-a"))
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("cycle: loop-a -> loop-b -> loop-a"), "{e}");
-        let e = load_profile(f.path(), Some("sso")).unwrap_err().to_string();
-        assert!(e.contains("cloud_sso_account_id is required"), "{e}");
-        let e = load_profile(f.path(), Some("oauth"))
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("OAuth is not supported"), "{e}");
-        let e = load_profile(f.path(), Some("empty"))
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("access_key_secret are required"), "{e}");
+        let refused = |name| load_profile(f.path(), Some(name)).unwrap_err().to_string();
+        for (name, says) in [
+            ("nope", "no profile named \"nope\""),
+            ("nope", "ak, sts"),
+            ("bad", "\"Mystery\" is not supported"),
+            ("loop-a", "cycle: loop-a -> loop-b -> loop-a"),
+            ("sso", "cloud_sso_account_id is required"),
+            ("oauth", "OAuth is not supported"),
+            ("empty", "access_key_secret are required"),
+        ] {
+            let e = refused(name);
+            assert!(e.contains(says), "{name}: {e}");
+        }
         let g = file("{not json");
         let e = load_profile(g.path(), None).unwrap_err().to_string();
         assert!(e.contains("not a valid"), "{e}");

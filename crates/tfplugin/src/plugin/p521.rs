@@ -70,50 +70,53 @@ impl<D: P521Digest> SignatureVerificationAlgorithm for EcdsaP521<D> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use p521::ecdsa::signature::Signer;
+    use p521::ecdsa::signature::hazmat::PrehashSigner;
     use p521::ecdsa::SigningKey;
 
-    #[test]
-    fn verifies_p521_signatures_and_rejects_tampering() {
-        let mut scalar = [7u8; 66];
+    /// A key's public point and its DER signature of `message` hashed with `D`.
+    fn signed<D: P521Digest>(seed: u8, message: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        let mut scalar = [seed; 66];
         scalar[0] = 0; // below the group order
         let key = SigningKey::from_slice(&scalar).unwrap();
         let public = VerifyingKey::from(&key).to_encoded_point(false);
-        let sig: Signature = key.sign(b"hello");
-        let der = sig.to_der();
-        let alg = EcdsaP521Sha512::new();
+        let sig: Signature = key.sign_prehash(&D::digest(message)).unwrap();
+        (public.as_bytes().to_vec(), sig.to_der().as_bytes().to_vec())
+    }
+
+    /// Each scheme accepts its own signature and refuses a changed message, a cut key, a
+    /// malformed signature, and the other digest's signature.
+    fn verifies<D: P521Digest, Other: P521Digest>(seed: u8) {
+        let alg = EcdsaP521::<D>::new();
+        let (public, der) = signed::<D>(seed, b"hello");
+        assert!(alg.verify_signature(&public, b"hello", &der).is_ok());
+        assert!(alg.verify_signature(&public, b"hellO", &der).is_err());
+        assert!(alg.verify_signature(&public[1..], b"hello", &der).is_err());
         assert!(alg
-            .verify_signature(public.as_bytes(), b"hello", der.as_bytes())
-            .is_ok());
-        assert!(alg
-            .verify_signature(public.as_bytes(), b"hellO", der.as_bytes())
+            .verify_signature(&public, b"hello", &[0x30, 0x00])
             .is_err());
-        assert!(alg
-            .verify_signature(&public.as_bytes()[1..], b"hello", der.as_bytes())
-            .is_err());
-        assert!(alg
-            .verify_signature(public.as_bytes(), b"hello", &[0x30, 0x00])
-            .is_err());
+        let (public, other) = signed::<Other>(seed, b"hello");
+        assert!(alg.verify_signature(&public, b"hello", &other).is_err());
     }
 
     #[test]
-    fn verifies_p521_sha384_signatures() {
-        use p521::ecdsa::signature::hazmat::PrehashSigner;
-        let mut scalar = [9u8; 66];
-        scalar[0] = 0;
-        let key = SigningKey::from_slice(&scalar).unwrap();
+    fn verifies_p521_sha512_signatures_and_rejects_tampering() {
+        verifies::<sha2::Sha512, sha2::Sha384>(7);
+    }
+
+    #[test]
+    fn verifies_p521_sha384_signatures_and_rejects_tampering() {
+        verifies::<sha2::Sha384, sha2::Sha512>(9);
+    }
+
+    /// The SHA-512 scheme checks what `p521`'s own signer makes, not only our prehash.
+    #[test]
+    fn verifies_what_the_p521_signer_makes() {
+        use p521::ecdsa::signature::Signer;
+        let key = SigningKey::from_slice(&[[0u8; 1].as_slice(), &[5u8; 65]].concat()).unwrap();
         let public = VerifyingKey::from(&key).to_encoded_point(false);
-        let sig: Signature = key.sign_prehash(&sha2::Sha384::digest(b"hello")).unwrap();
-        let der = sig.to_der();
-        let alg = EcdsaP521Sha384::new();
-        assert!(alg
-            .verify_signature(public.as_bytes(), b"hello", der.as_bytes())
-            .is_ok());
-        assert!(alg
-            .verify_signature(public.as_bytes(), b"hellO", der.as_bytes())
-            .is_err());
+        let sig: Signature = key.sign(b"hello");
         assert!(EcdsaP521Sha512::new()
-            .verify_signature(public.as_bytes(), b"hello", der.as_bytes())
-            .is_err());
+            .verify_signature(public.as_bytes(), b"hello", sig.to_der().as_bytes())
+            .is_ok());
     }
 }
