@@ -531,7 +531,6 @@ impl<P: ProviderRpcs> Core<P> {
         Self::encoded(&resp.new_state, ty, Vec::new(), resp.diagnostics)
     }
 
-    /// A list block's `config`, decoded with its list resource's type.
     /// An action's configuration. Terraform sends a null object for an action without a
     /// `config` block; it stands for a block whose arguments are all null, so a required one
     /// is reported missing rather than the whole block.
@@ -601,6 +600,7 @@ impl<P: ProviderRpcs> Core<P> {
         rules::invoke_events(tokio_stream::wrappers::ReceiverStream::new(said))
     }
 
+    /// A list block's `config`, decoded with its list resource's type.
     fn list_config(
         &self,
         type_name: &str,
