@@ -6,7 +6,7 @@ use tokio::time::Instant;
 use crate::provider::Account;
 use crate::resources::timeouts;
 use alicloud::{ListImageRegistryRegionRequest, RegistryRegion};
-use tfplugin::framework::model::Model;
+use tfplugin::framework::model::{Held, Model};
 use tfplugin::framework::{async_trait, DataSource, Diagnostic, Diagnostics, Schema};
 use tfplugin::value::Value;
 
@@ -46,6 +46,7 @@ impl From<&RegistryRegion> for Region {
         Region {
             region_id: Some(r.region_id.clone()),
             region_name: r.region_name.clone(),
+            held: Held::default(),
         }
     }
 }

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use crate::provider::Account;
 use crate::resources::private_registry::Fields;
 use alicloud::RegistryInfo;
-use tfplugin::framework::model::{Field, Model};
+use tfplugin::framework::model::{Field, Held, Model};
 use tfplugin::framework::{async_trait, DataSource, Diagnostic, Diagnostics, Schema};
 use tfplugin::value::Value;
 
@@ -87,6 +87,7 @@ impl From<&RegistryInfo> for Listed {
         let named = Named {
             // Left out, it reads as "" like the resource's strings (`Listing::Blank`).
             registry_name: Some(r.registry_name.clone().unwrap_or_default()),
+            held: Held::default(),
         };
         if let (Value::Object(all), Value::Object(own)) = (&mut shown, named.to_value()) {
             all.extend(own);

@@ -173,9 +173,9 @@ tfplugin::model! {
 /// A secret the API never returns, in its two forms: kept in state, or write-only with the
 /// version that says when to send it again. Configuration gives one form, not both.
 pub struct SecretForms {
-    pub stored: Key<String>,
-    pub write_only: Key<String>,
-    pub version: Key<i64>,
+    pub stored: Key<Registry, String>,
+    pub write_only: Key<Registry, String>,
+    pub version: Key<Registry, i64>,
 }
 
 /// The registry's secrets.

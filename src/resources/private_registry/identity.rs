@@ -40,7 +40,7 @@ impl SameRegistry {
 
     /// The registry a state or plan describes.
     pub(super) fn of_state(state: &Value) -> Self {
-        let text = |key: Key<String>| state.attr(&key).as_str().unwrap_or_default();
+        let text = |key: Key<Registry, String>| state.attr(&key).as_str().unwrap_or_default();
         Self::new(
             text(Registry::registry_type),
             text(Registry::domain_name),
@@ -81,7 +81,7 @@ pub(super) fn described(new: &AddPrivateRegistryRequest) -> String {
 /// How a person recognises a registry in `terraform query`'s output: `reg.example.com (harbor,
 /// 10.0.0.1)`.
 pub(super) fn display_name(state: &Value) -> String {
-    let text = |key: Key<String>| key.of(state).unwrap_or_else(|| "?".into());
+    let text = |key: Key<Registry, String>| key.of(state).unwrap_or_else(|| "?".into());
     format!(
         "{} ({}, {})",
         text(Registry::domain_name),

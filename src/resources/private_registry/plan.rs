@@ -3,6 +3,7 @@
 
 use super::fields::{secret_stored_as, Fields, Registry};
 use crate::provider::Account;
+use tfplugin::framework::model::Model;
 use tfplugin::framework::{Diagnostic, Plan};
 use tfplugin::value::{AttributePath, Value};
 
@@ -29,9 +30,9 @@ pub fn modify_plan(account: Option<&Account>, plan: &mut Plan<'_>) {
         .retain(|p| !recorded_without_sending(prior, planned, p));
     if plan.requires_replace.is_empty() {
         // Moving a secret to its write-only form drops the stored one on purpose.
-        let moved_to_write_only = |name: &str| {
-            secret_stored_as(name).is_some_and(|s| !plan.config.attr(&s.write_only).is_null())
-        };
+        let config = Registry::from_value(plan.config);
+        let moved_to_write_only =
+            |name: &str| secret_stored_as(name).is_some_and(|s| !config.is_null(s.write_only));
         let dropped: Vec<&str> = Fields::forgotten(prior, planned)
             .filter(|name| !moved_to_write_only(name))
             .collect();
@@ -108,10 +109,11 @@ pub struct Missing {
 }
 
 /// What `config` lacks to add a registry, in the order the attributes are declared.
+/// An unknown is not missing.
 pub fn missing_to_add(config: &Value) -> Vec<Missing> {
-    let unset = |name: &str| config.attr(name).is_null();
+    let c = Registry::from_value(config);
     let mut missing = Vec::new();
-    if unset(&Registry::user_name) {
+    if c.is_null(Registry::user_name) {
         missing.push(Missing {
             summary: "A new registry needs a user name",
             what: "a user name",
@@ -119,7 +121,7 @@ pub fn missing_to_add(config: &Value) -> Vec<Missing> {
             fix: "Set `user_name` to the user Security Center logs in to the registry as.",
         });
     }
-    if unset(&Registry::password) && unset(&Registry::password_wo) {
+    if c.is_null(Registry::password) && c.is_null(Registry::password_wo) {
         missing.push(Missing {
             summary: "A new registry needs a password",
             what: "a password",
@@ -127,8 +129,8 @@ pub fn missing_to_add(config: &Value) -> Vec<Missing> {
             fix: "Set `password_wo` (kept out of state; Terraform 1.11+, OpenTofu 1.11+) or `password` to the password of `user_name`: Security Center logs in with it.",
         });
     }
-    let quay = config.attr(&Registry::registry_type).as_str() == Some("quay");
-    if quay && unset(&Registry::extra_param) && unset(&Registry::extra_param_wo) {
+    let quay = c.registry_type.as_deref() == Some("quay");
+    if quay && c.is_null(Registry::extra_param) && c.is_null(Registry::extra_param_wo) {
         missing.push(Missing {
             summary: "quay registries need extra_param",
             what: "its quay tokens",

@@ -7,17 +7,19 @@ use serde_json::Value as Json;
 use super::fields::{Registry, SECRETS};
 use crate::resources::timeouts;
 use tfplugin::framework::model::Model;
-use tfplugin::framework::validate::{Configured, Validator};
+use tfplugin::framework::validate::Validator;
 use tfplugin::framework::Diagnostics;
 use tfplugin::value::Value;
 
 /// Each attribute's own checks (declared on its field), then the rules across attributes.
 pub fn validate(config: &Value) -> Diagnostics {
-    let mut v = Validator::new(config);
-    v.diagnostics = Registry::validate(config);
-    vpc_rules(&mut v);
-    quay_rules(&mut v);
-    write_only_rules(&mut v);
+    let mut v = Validator {
+        diagnostics: Registry::validate(config),
+    };
+    let configured = Registry::from_value(config);
+    vpc_rules(&configured, &mut v);
+    quay_rules(&configured, &mut v);
+    write_only_rules(&configured, &mut v);
     let mut diags = v.diagnostics;
     diags.extend(timeouts::validate(config));
     diags
@@ -86,22 +88,24 @@ pub(super) fn namespaces_shape(name: &str, value: &str) -> Result<(), String> {
 }
 
 /// Each secret is given one way: stored (`password`, `extra_param`) or write-only (`*_wo`);
-/// a `*_wo_version` only means something beside its write-only value.
-fn write_only_rules(v: &mut Validator<'_>) {
+/// a `*_wo_version` only means something beside its write-only value. An unknown counts as
+/// given.
+fn write_only_rules(c: &Registry, v: &mut Validator) {
     for secret in &SECRETS {
         let (stored, write_only, version) = (
             secret.stored.name,
             secret.write_only.name,
             secret.version.name,
         );
-        if !v.get(stored).is_null() && !v.get(write_only).is_null() {
+        if !c.is_null(secret.stored) && !c.is_null(secret.write_only) {
             v.error(
                 write_only,
                 format!("Only one of {stored} and {write_only}"),
                 format!("Set `{write_only}` (kept out of state) or `{stored}`, not both."),
             );
         }
-        if v.get(write_only).is_null() && matches!(v.get(version), Configured::Known(_)) {
+        let version_known = !c.is_null(secret.version) && !c.is_unknown(secret.version);
+        if c.is_null(secret.write_only) && version_known {
             v.error(
                 version,
                 format!("{version} without {write_only}"),
@@ -111,19 +115,14 @@ fn write_only_rules(v: &mut Validator<'_>) {
     }
 }
 
-fn vpc_rules(v: &mut Validator<'_>) {
-    let net_type = match v.get(&Registry::net_type) {
-        Configured::Known(n) => n.as_i64(),
-        _ => return,
-    };
-    let vpc = v.get(&Registry::vpc_id);
-    match net_type {
-        Some(2) if vpc.is_null() => v.warning(
+fn vpc_rules(c: &Registry, v: &mut Validator) {
+    match c.net_type {
+        Some(2) if c.is_null(Registry::vpc_id) => v.warning(
             &Registry::net_type,
             "VPC registry without vpc_id",
             "`net_type = 2` reaches the registry through a VPC, but no `vpc_id` says which one. Set `vpc_id` unless Security Center can infer it.",
         ),
-        Some(1) if matches!(vpc, Configured::Known(_)) => v.warning(
+        Some(1) if c.vpc_id.is_some() => v.warning(
             &Registry::vpc_id,
             "vpc_id is ignored for Internet registries",
             "`vpc_id` only applies when `net_type = 2` (VPC); with `net_type = 1` it is ignored.",
@@ -132,26 +131,16 @@ fn vpc_rules(v: &mut Validator<'_>) {
     }
 }
 
-fn quay_rules(v: &mut Validator<'_>) {
-    let Configured::Known(kind) = v.get(&Registry::registry_type) else {
-        return;
-    };
-    let extra = v.get(&Registry::extra_param);
-    let extra_wo = v.get(&Registry::extra_param_wo);
+fn quay_rules(c: &Registry, v: &mut Validator) {
     // That quay needs its tokens is a rule for adding one (`plan::missing_to_add`): an
     // imported quay registry keeps the tokens it has.
-    match kind.as_str() {
-        Some("harbor")
-            if matches!(extra, Configured::Known(_))
-                || matches!(extra_wo, Configured::Known(_)) =>
-        {
-            v.warning(
-                &Registry::extra_param,
-                "extra_param is only used by quay",
-                "Security Center reads `extra_param` only for `registry_type = \"quay\"`.",
-            )
-        }
-        _ => {}
+    let tokens_given = c.extra_param.is_some() || c.extra_param_wo.is_some();
+    if c.registry_type.as_deref() == Some("harbor") && tokens_given {
+        v.warning(
+            &Registry::extra_param,
+            "extra_param is only used by quay",
+            "Security Center reads `extra_param` only for `registry_type = \"quay\"`.",
+        );
     }
 }
 

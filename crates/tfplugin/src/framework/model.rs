@@ -8,48 +8,110 @@
 //! travels to and from an API; the framework only asks it to finish the schema attribute
 //! ([`FinishAttribute`]).
 
-use std::marker::PhantomData;
-
 use super::schema::{Attribute, Block, Schema};
 use super::{Diagnostic, Diagnostics};
 use crate::value::{AttributePath, Type, Value};
 
-/// One attribute of a model, typed: `Registry::port` is a `Key<i64>` named `"port"`. It derefs
-/// to the name, so it goes wherever an attribute name does.
-#[derive(Debug)]
-pub struct Key<T> {
+/// One attribute of model `M`, typed: `Registry::port` is a `Key<Registry, i64>` named
+/// `"port"`. It derefs to the name, so it goes wherever an attribute name does; and it reaches
+/// the field, so a model answers for its own keys only ([`Held`]).
+pub struct Key<M, T> {
     pub name: &'static str,
-    ty: PhantomData<fn() -> T>,
+    field: fn(&M) -> Option<&T>,
 }
 
-impl<T> Key<T> {
-    pub const fn new(name: &'static str) -> Self {
-        Self {
-            name,
-            ty: PhantomData,
-        }
+impl<M, T> Key<M, T> {
+    pub const fn new(name: &'static str, field: fn(&M) -> Option<&T>) -> Self {
+        Self { name, field }
+    }
+
+    /// The attribute's value in `model`.
+    pub fn get<'m>(&self, model: &'m M) -> Option<&'m T> {
+        (self.field)(model)
     }
 }
 
-impl<T> Clone for Key<T> {
+impl<M, T> std::fmt::Debug for Key<M, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Key").field(&self.name).finish()
+    }
+}
+
+impl<M, T> Clone for Key<M, T> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<T> Copy for Key<T> {}
+impl<M, T> Copy for Key<M, T> {}
 
-impl<T> std::ops::Deref for Key<T> {
+impl<M, T> std::ops::Deref for Key<M, T> {
     type Target = str;
     fn deref(&self) -> &str {
         self.name
     }
 }
 
-impl<T: AttributeValue> Key<T> {
+impl<M, T: AttributeValue> Key<M, T> {
     /// The attribute's value in `object`, when known and not null.
     pub fn of(&self, object: &Value) -> Option<T> {
         T::read(object.attr(self.name))
+    }
+}
+
+/// What the object a model was read from held where the model has no value: an unknown (a
+/// value not known until apply), or a known value the field's type cannot read (a fraction
+/// where a whole number goes), which validation reports. A field without a value and in
+/// neither was null. `Option` alone says none of this, so a plan's unknown is not mistaken for
+/// an unset attribute.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Held {
+    unknown: Vec<&'static str>,
+    unreadable: Vec<&'static str>,
+}
+
+impl Held {
+    /// Reads attribute `name` of `object` (all of a wholly unknown object is unknown), noting
+    /// what a value cannot say.
+    pub fn read<T: AttributeValue>(&mut self, object: &Value, name: &'static str) -> Option<T> {
+        let value = if object.is_unknown() {
+            &Value::Unknown
+        } else {
+            object.attr(name)
+        };
+        match value {
+            Value::Null => None,
+            Value::Unknown => {
+                self.unknown.push(name);
+                None
+            }
+            known => {
+                let read = T::read(known);
+                if read.is_none() {
+                    self.unreadable.push(name);
+                }
+                read
+            }
+        }
+    }
+
+    /// Whether attribute `name`, now `value`, is unknown: held so, and given no value since.
+    pub fn is_unknown<T>(&self, value: Option<&T>, name: &str) -> bool {
+        value.is_none() && self.unknown.contains(&name)
+    }
+
+    /// Whether attribute `name`, now `value`, is null.
+    pub fn is_null<T>(&self, value: Option<&T>, name: &str) -> bool {
+        value.is_none() && !self.unknown.contains(&name) && !self.unreadable.contains(&name)
+    }
+
+    /// The value [`Model::to_value`] writes for attribute `name` without a value.
+    pub fn absent(&self, name: &str) -> Value {
+        if self.unknown.contains(&name) {
+            Value::Unknown
+        } else {
+            Value::Null
+        }
     }
 }
 
@@ -354,10 +416,11 @@ pub trait Model: Sized + 'static {
     /// Every field, in declaration order; built once.
     fn fields() -> &'static [Field<Self::Ext>];
 
-    /// The known, non-null values of `object` (an unknown reads as `None`).
+    /// The known, non-null values of `object`; a generated model also keeps which attributes
+    /// were unknown ([`Held`]), so `is_unknown` and `is_null` tell them apart.
     fn from_value(object: &Value) -> Self;
 
-    /// The object of every field, null where `None`.
+    /// The object of every field: null where `None`, unless the field was read unknown.
     fn to_value(&self) -> Value;
 
     /// The object type of [`Self::to_value`].
@@ -411,6 +474,10 @@ pub trait Model: Sized + 'static {
 /// `optional_computed()`) and the calls after it its flags, checks and `.with(ext)`; the doc
 /// comment is the attribute's description. The type after the struct's name is the extension
 /// every field carries.
+///
+/// Beside the attributes, the struct has `held` ([`Held`]), what its `Option`s cannot say; a
+/// struct literal gives it as `held: Held::default()` (every `None` null). So no attribute may be
+/// called `held`.
 #[macro_export]
 macro_rules! model {
     (
@@ -426,14 +493,26 @@ macro_rules! model {
         #[derive(Debug, Clone, Default, PartialEq)]
         $vis struct $name {
             $( $(#[doc = $doc])* pub $field: Option<$ty>, )*
+            /// Which attributes without a value were unknown rather than null.
+            pub held: $crate::framework::model::Held,
         }
 
         #[allow(non_upper_case_globals, dead_code)]
         impl $name {
             $(
-                pub const $field: $crate::framework::model::Key<$ty> =
-                    $crate::framework::model::Key::new(stringify!($field));
+                pub const $field: $crate::framework::model::Key<$name, $ty> =
+                    $crate::framework::model::Key::new(stringify!($field), |m| m.$field.as_ref());
             )*
+
+            /// Whether the attribute is unknown (not known until apply).
+            pub fn is_unknown<T>(&self, key: $crate::framework::model::Key<Self, T>) -> bool {
+                self.held.is_unknown(key.get(self), key.name)
+            }
+
+            /// Whether the attribute is null: neither a value nor unknown.
+            pub fn is_null<T>(&self, key: $crate::framework::model::Key<Self, T>) -> bool {
+                self.held.is_null(key.get(self), key.name)
+            }
         }
 
         impl $crate::framework::model::Model for $name {
@@ -453,10 +532,10 @@ macro_rules! model {
             }
 
             fn from_value(object: &$crate::value::Value) -> Self {
+                let mut held = $crate::framework::model::Held::default();
                 Self {
-                    $( $field: <$ty as $crate::framework::model::AttributeValue>::read(
-                        object.attr(stringify!($field)),
-                    ), )*
+                    $( $field: held.read::<$ty>(object, stringify!($field)), )*
+                    held,
                 }
             }
 
@@ -464,8 +543,8 @@ macro_rules! model {
                 $crate::value::Value::object([$(
                     (
                         stringify!($field),
-                        self.$field.as_ref().map_or(
-                            $crate::value::Value::Null,
+                        self.$field.as_ref().map_or_else(
+                            || self.held.absent(stringify!($field)),
                             $crate::framework::model::AttributeValue::to_value,
                         ),
                     ),
@@ -552,6 +631,61 @@ mod tests {
             Thing::validate(&unknown).is_empty(),
             "unknowns are not judged"
         );
+    }
+
+    #[test]
+    fn null_and_unknown_read_differently() {
+        let null = Thing::from_value(&config("a".into(), Value::Null));
+        let unknown = Thing::from_value(&config("a".into(), Value::Unknown));
+        assert_eq!(
+            (null.count, unknown.count),
+            (None, None),
+            "neither has a value"
+        );
+        assert_ne!(null, unknown, "folded, they would be equal");
+        assert!(null.is_null(Thing::count) && !null.is_unknown(Thing::count));
+        assert!(unknown.is_unknown(Thing::count) && !unknown.is_null(Thing::count));
+        assert!(unknown.is_unknown(Thing::on) && null.is_null(Thing::secret));
+        assert!(!unknown.is_null(Thing::kind) && !unknown.is_unknown(Thing::kind));
+        assert_eq!(null.to_value().attr("count"), &Value::Null);
+        assert_eq!(
+            unknown.to_value(),
+            config("a".into(), Value::Unknown),
+            "an unknown is written back unknown"
+        );
+    }
+
+    #[test]
+    fn a_value_set_after_reading_is_known_and_a_literal_is_null_where_none() {
+        let mut t = Thing::from_value(&config("a".into(), Value::Unknown));
+        t.count = Some(4);
+        assert!(!t.is_unknown(Thing::count) && !t.is_null(Thing::count));
+        assert_eq!(t.to_value().attr("count"), &Value::int(4));
+        let literal = Thing {
+            kind: Some("b".into()),
+            count: None,
+            on: None,
+            secret: None,
+            held: Held::default(),
+        };
+        assert!(literal.is_null(Thing::count) && !literal.is_unknown(Thing::count));
+    }
+
+    #[test]
+    fn all_of_a_wholly_unknown_object_is_unknown() {
+        let t = Thing::from_value(&Value::Unknown);
+        assert!(Thing::fields()
+            .iter()
+            .all(|f| t.held.is_unknown::<()>(None, f.name())));
+        assert!(t.is_unknown(Thing::kind) && t.is_unknown(Thing::secret));
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_kind_is_neither_null_nor_unknown() {
+        let half = config("a".into(), Value::Number(crate::value::Number::Float(1.5)));
+        let t = Thing::from_value(&half);
+        assert_eq!(t.count, None);
+        assert!(!t.is_null(Thing::count) && !t.is_unknown(Thing::count));
     }
 
     #[test]

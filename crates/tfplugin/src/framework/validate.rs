@@ -2,24 +2,18 @@
 //! judged at apply, when Terraform validates again with it known.
 
 use super::{Diagnostic, Diagnostics};
-use crate::value::{AttributePath, Value};
+use crate::value::AttributePath;
 
 /// Collects diagnostics about one configuration object, each pointing at its attribute: for
-/// rules across attributes. A single attribute's checks are declared on its model field
-/// ([`Spec`](super::model::Spec)).
-pub struct Validator<'a> {
-    config: &'a Value,
+/// rules across attributes, which read the configuration as a typed model (its `is_null` and
+/// `is_unknown` tell an unset attribute from one known only at apply). A single attribute's
+/// checks are declared on its model field ([`Spec`](super::model::Spec)).
+#[derive(Debug, Default)]
+pub struct Validator {
     pub diagnostics: Diagnostics,
 }
 
-impl<'a> Validator<'a> {
-    pub fn new(config: &'a Value) -> Self {
-        Self {
-            config,
-            diagnostics: Diagnostics::new(),
-        }
-    }
-
+impl Validator {
     pub fn error(&mut self, name: &str, summary: impl Into<String>, detail: impl Into<String>) {
         self.diagnostics
             .push(Diagnostic::error(summary, detail).at(AttributePath::attr(name)));
@@ -28,29 +22,6 @@ impl<'a> Validator<'a> {
     pub fn warning(&mut self, name: &str, summary: impl Into<String>, detail: impl Into<String>) {
         self.diagnostics
             .push(Diagnostic::warning(summary, detail).at(AttributePath::attr(name)));
-    }
-
-    /// The attribute's value: `Known` only when known and not null.
-    pub fn get(&self, name: &str) -> Configured<'a> {
-        match self.config.attr(name) {
-            Value::Null => Configured::Null,
-            Value::Unknown => Configured::Unknown,
-            v => Configured::Known(v),
-        }
-    }
-}
-
-/// What configuration says about one attribute.
-#[derive(Debug, Clone, Copy)]
-pub enum Configured<'a> {
-    Null,
-    Unknown,
-    Known(&'a Value),
-}
-
-impl Configured<'_> {
-    pub fn is_null(&self) -> bool {
-        matches!(self, Configured::Null)
     }
 }
 
@@ -224,16 +195,8 @@ mod tests {
     }
 
     #[test]
-    fn a_rule_sees_known_values_only_as_known() {
-        let config = Value::object([
-            ("a", Value::Unknown),
-            ("b", Value::Null),
-            ("c", Value::from("nope")),
-        ]);
-        let mut v = Validator::new(&config);
-        assert!(matches!(v.get("a"), Configured::Unknown));
-        assert!(v.get("b").is_null() && v.get("missing").is_null());
-        assert!(matches!(v.get("c"), Configured::Known(c) if c.as_str() == Some("nope")));
+    fn a_rule_points_at_its_attribute_and_says_what_is_allowed() {
+        let mut v = Validator::default();
         v.error("c", "Bad c", "why");
         assert_eq!(v.diagnostics.0[0].attribute, Some(AttributePath::attr("c")));
         assert_eq!(
