@@ -21,6 +21,17 @@ fn ctx(timeout: Duration) -> CallContext {
     CallContext::with_timeout(timeout, CancellationToken::new())
 }
 
+/// `ListPrivateRegistryList` of every type, within `timeout` retries included: the call the
+/// retry and deadline tests make.
+async fn list(
+    client: &SasClient,
+    timeout: Duration,
+) -> Result<alicloud::ListPrivateRegistryListResponse, Error> {
+    client
+        .list_private_registry_list(&Default::default(), &ctx(timeout))
+        .await
+}
+
 fn static_keys(mut c: ProviderConfig) -> ProviderConfig {
     c.access_key = Some(AK.into());
     c.secret_key = Some(Secret::new(SK));
@@ -226,8 +237,7 @@ async fn throttling_then_success_is_retried_with_fresh_signatures() {
         _ => Reply::ok(list_body(&[9])),
     })
     .await;
-    let resp = client(&server)
-        .list_private_registry_list(&Default::default(), &ctx(Duration::from_secs(5)))
+    let resp = list(&client(&server), Duration::from_secs(5))
         .await
         .expect("list after throttling");
     assert_eq!(resp.image_registry_infos[0].id, 9);
@@ -247,8 +257,7 @@ async fn service_unavailable_and_server_errors_are_retried() {
         _ => Reply::ok(list_body(&[])),
     })
     .await;
-    client(&server)
-        .list_private_registry_list(&Default::default(), &ctx(Duration::from_secs(5)))
+    list(&client(&server), Duration::from_secs(5))
         .await
         .expect("list after 5xx");
     assert_eq!(server.count(), 4);
@@ -264,8 +273,7 @@ async fn a_dropped_connection_is_retried_for_reads() {
         }
     })
     .await;
-    let resp = client(&server)
-        .list_private_registry_list(&Default::default(), &ctx(Duration::from_secs(5)))
+    let resp = list(&client(&server), Duration::from_secs(5))
         .await
         .expect("list after resets");
     assert_eq!(resp.image_registry_infos[0].id, 3);
@@ -324,8 +332,7 @@ async fn a_host_name_that_does_not_resolve_names_the_region_it_came_from() {
         &[("ALIBABA_CLOUD_ENDPOINT_SAS", "tds.mars-north-1.invalid")],
     )
     .expect("config");
-    let err = SasClient::new(config)
-        .list_private_registry_list(&Default::default(), &ctx(Duration::from_secs(600)))
+    let err = list(&SasClient::new(config), Duration::from_secs(600))
         .await
         .expect_err("no such host");
     let text = err.to_string();
@@ -348,8 +355,7 @@ async fn a_host_name_that_does_not_resolve_names_the_region_it_came_from() {
 #[tokio::test]
 async fn signature_mismatch_is_not_retried_and_explains_itself() {
     let server = TestServer::always(Reply::error(400, "SignatureDoesNotMatch", "REQ-SIG")).await;
-    let err = client(&server)
-        .list_private_registry_list(&Default::default(), &ctx(Duration::from_secs(5)))
+    let err = list(&client(&server), Duration::from_secs(5))
         .await
         .expect_err("must fail");
     assert_eq!(server.count(), 1);
@@ -393,8 +399,7 @@ async fn no_permission_names_the_ram_action() {
 #[tokio::test]
 async fn clock_skew_gets_a_clock_hint() {
     let server = TestServer::always(Reply::error(400, "InvalidTimeStamp.Expired", "REQ-T")).await;
-    let err = client(&server)
-        .list_private_registry_list(&Default::default(), &ctx(Duration::from_secs(5)))
+    let err = list(&client(&server), Duration::from_secs(5))
         .await
         .expect_err("must fail");
     assert_eq!(server.count(), 1);
@@ -452,8 +457,7 @@ async fn the_deadline_bounds_retries() {
         Duration::from_millis(40),
     );
     let started = Instant::now();
-    let err = SasClient::new(r)
-        .list_private_registry_list(&Default::default(), &ctx(Duration::from_millis(400)))
+    let err = list(&SasClient::new(r), Duration::from_millis(400))
         .await
         .expect_err("never succeeds");
     let elapsed = started.elapsed();
@@ -487,8 +491,7 @@ async fn the_deadline_cuts_a_slow_response() {
     ))
     .await;
     let started = Instant::now();
-    let err = client(&server)
-        .list_private_registry_list(&Default::default(), &ctx(Duration::from_millis(200)))
+    let err = list(&client(&server), Duration::from_millis(200))
         .await
         .expect_err("too slow");
     assert!(started.elapsed() < Duration::from_secs(2));
@@ -516,10 +519,12 @@ async fn the_read_timeout_applies_to_each_attempt() {
     let mut cfg = static_keys(loopback_config(&server));
     cfg.client_read_timeout = Some(200);
     let started = Instant::now();
-    let resp = SasClient::new(resolved(&cfg, &[]).expect("config"))
-        .list_private_registry_list(&Default::default(), &ctx(Duration::from_secs(10)))
-        .await
-        .expect("second attempt answers");
+    let resp = list(
+        &SasClient::new(resolved(&cfg, &[]).expect("config")),
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("second attempt answers");
     assert_eq!(resp.image_registry_infos[0].id, 4);
     assert!(started.elapsed() < Duration::from_secs(5));
 }
@@ -653,8 +658,7 @@ async fn http_proxy_is_used_and_no_proxy_is_honoured() {
     });
     let proxy_url = format!("http://{}", proxy.host());
     let r = resolved(&cfg, &[("HTTP_PROXY", &proxy_url)]).expect("config");
-    let resp = SasClient::new(r)
-        .list_private_registry_list(&Default::default(), &ctx(Duration::from_secs(5)))
+    let resp = list(&SasClient::new(r), Duration::from_secs(5))
         .await
         .expect("through the proxy");
     assert_eq!(resp.image_registry_infos[0].id, 8);
@@ -673,8 +677,7 @@ async fn http_proxy_is_used_and_no_proxy_is_honoured() {
         ],
     )
     .expect("config");
-    let resp = SasClient::new(r)
-        .list_private_registry_list(&Default::default(), &ctx(Duration::from_secs(5)))
+    let resp = list(&SasClient::new(r), Duration::from_secs(5))
         .await
         .expect("direct");
     assert_eq!(resp.image_registry_infos[0].id, 6);
@@ -708,8 +711,7 @@ where
 /// endpoint, the reason and the settings that fix it, never the whole deadline.
 async fn tls_failure_of(addr: std::net::SocketAddr) -> (Error, Duration) {
     let began = std::time::Instant::now();
-    let err = https_client_of(addr)
-        .list_private_registry_list(&Default::default(), &ctx(Duration::from_secs(600)))
+    let err = list(&https_client_of(addr), Duration::from_secs(600))
         .await
         .expect_err("no TLS handshake can succeed");
     (err, began.elapsed())

@@ -2,6 +2,10 @@
 //! signature styles, every authentication failure the spec lists, parameter validation,
 //! credentials from STS and ECS metadata, introspection and out-of-band drift, persistence.
 
+#[path = "common/emulator_http.rs"]
+mod emulator_http;
+
+use emulator_http::{creds, introspect, unsigned_get};
 use http::Method;
 use sas_emulator::probe::{self, Call, Connection, Credentials};
 use sas_emulator::{ids, secret_hash, Emulator, EmulatorConfig, RunningEmulator, Secret};
@@ -9,11 +13,7 @@ use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 
 fn start() -> RunningEmulator {
-    Emulator::start(EmulatorConfig::default()).expect("emulator starts")
-}
-
-fn creds() -> Credentials {
-    Credentials::emulator_default()
+    emulator_http::start(EmulatorConfig::default())
 }
 
 /// Sends `call` signed with the emulator's key; the answer, whatever it is.
@@ -36,20 +36,6 @@ fn signed_list(emu: &RunningEmulator) -> HttpRequest {
         &creds(),
         &emu.endpoint(),
     )
-}
-
-/// An unsigned GET: introspection, or the metadata service.
-async fn unsigned_get(addr: std::net::SocketAddr, path: &str) -> probe::ProbeResponse {
-    introspect(addr, Method::GET, path, "").await
-}
-
-async fn introspect(
-    addr: std::net::SocketAddr,
-    method: Method,
-    path: &str,
-    body: &str,
-) -> probe::ProbeResponse {
-    probe::plain(addr, method, path, body).await.unwrap()
 }
 
 /// `ACS3-HMAC-SHA256` as the spec writes it, apart from the emulator's code (which the probe

@@ -8,22 +8,21 @@
 //! that goes away takes its held request with it, unacted; bad or unbounded rules are refused;
 //! shutdown lets held requests go.
 
+#[path = "common/emulator_http.rs"]
+mod emulator_http;
+
+use emulator_http::{creds, introspect, unsigned_get};
 use http::Method;
-use sas_emulator::probe::{self, Call, Credentials};
+use sas_emulator::probe::{self, Call};
 use sas_emulator::{Emulator, EmulatorConfig, FaultConfig, HoldSpec, ReleaseSpec, RunningEmulator};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
 fn start(faults: FaultConfig) -> RunningEmulator {
-    Emulator::start(EmulatorConfig {
+    emulator_http::start(EmulatorConfig {
         faults,
         ..Default::default()
     })
-    .expect("emulator starts")
-}
-
-fn creds() -> Credentials {
-    Credentials::emulator_default()
 }
 
 fn add() -> Call {
@@ -172,9 +171,7 @@ async fn latency_delays_api_requests_only() {
         t.elapsed()
     );
     let t = Instant::now();
-    let r = probe::plain(emu.addr(), Method::GET, "/_emulator/registries", "")
-        .await
-        .unwrap();
+    let r = unsigned_get(emu.addr(), "/_emulator/registries").await;
     assert_eq!(r.status, 200);
     assert!(
         t.elapsed() < Duration::from_millis(300),
@@ -222,20 +219,14 @@ async fn faults_change_at_run_time_and_spare_introspection() {
     let emu = start(FaultConfig::default());
     let set = |body: &'static str| {
         let addr = emu.addr();
-        async move {
-            probe::plain(addr, Method::POST, "/_emulator/faults", body)
-                .await
-                .unwrap()
-        }
+        async move { introspect(addr, Method::POST, "/_emulator/faults", body).await }
     };
     let r = set(r#"{"reset_rate": 1.0, "seed": 1}"#).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json["reset_rate"], 1.0);
     assert!(probe::call(emu.addr(), &add(), &creds()).await.is_err());
     // Introspection keeps working under faults.
-    let r = probe::plain(emu.addr(), Method::GET, "/_emulator/faults", "")
-        .await
-        .unwrap();
+    let r = unsigned_get(emu.addr(), "/_emulator/faults").await;
     assert_eq!(r.json["reset_rate"], 1.0);
     // Bad settings are refused and leave the old ones in force.
     for bad in [
@@ -246,9 +237,7 @@ async fn faults_change_at_run_time_and_spare_introspection() {
     ] {
         let r = set(bad).await;
         assert_eq!(r.status, 400, "{bad}: {}", r.text);
-        let now = probe::plain(emu.addr(), Method::GET, "/_emulator/faults", "")
-            .await
-            .unwrap();
+        let now = unsigned_get(emu.addr(), "/_emulator/faults").await;
         assert_eq!(
             (
                 now.json["reset_rate"].as_f64(),
@@ -307,14 +296,13 @@ async fn action_latency_delays_that_action_only_and_changes_at_run_time() {
     assert!(log[0].duration_ms.unwrap() >= 400, "{:?}", log[0]);
     assert!(log[1].duration_ms.unwrap() < 400, "{:?}", log[1]);
 
-    let r = probe::plain(
+    let r = introspect(
         emu.addr(),
         Method::POST,
         "/_emulator/faults",
         r#"{"latency_ms": 100, "action_latency_ms": {"AddPrivateRegistry": 300}}"#,
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json["action_latency_ms"]["AddPrivateRegistry"], 300);
     assert!(
@@ -332,21 +320,16 @@ async fn action_latency_delays_that_action_only_and_changes_at_run_time() {
         r#"{"action_latency_ms": {"AddPrivateRegistry": -1}}"#,
         r#"{"action_latency_ms": ["AddPrivateRegistry"]}"#,
     ] {
-        let r = probe::plain(emu.addr(), Method::POST, "/_emulator/faults", bad)
-            .await
-            .unwrap();
+        let r = introspect(emu.addr(), Method::POST, "/_emulator/faults", bad).await;
         assert_eq!(r.status, 400, "{bad}: {}", r.text);
     }
-    let r = probe::plain(emu.addr(), Method::GET, "/_emulator/faults", "")
-        .await
-        .unwrap();
+    let r = unsigned_get(emu.addr(), "/_emulator/faults").await;
     assert_eq!(r.json["action_latency_ms"]["AddPrivateRegistry"], 300);
 }
 
-async fn introspect(emu: &RunningEmulator, method: Method, path: &str, body: &str) -> Value {
-    let r = probe::plain(emu.addr(), method.clone(), path, body)
-        .await
-        .unwrap();
+/// The JSON of an unsigned request's answer, which must be 200.
+async fn answered(emu: &RunningEmulator, method: Method, path: &str, body: &str) -> Value {
+    let r = introspect(emu.addr(), method.clone(), path, body).await;
     assert_eq!(r.status, 200, "{method} {path} {body}: {}", r.text);
     r.json
 }
@@ -355,7 +338,7 @@ async fn introspect(emu: &RunningEmulator, method: Method, path: &str, body: &st
 async fn wait_held(emu: &RunningEmulator, n: usize) -> Vec<Value> {
     let started = Instant::now();
     loop {
-        let v = introspect(emu, Method::GET, "/_emulator/held", "").await;
+        let v = answered(emu, Method::GET, "/_emulator/held", "").await;
         let held = v["held"].as_array().cloned().unwrap_or_default();
         if held.len() >= n {
             return held;
@@ -378,7 +361,7 @@ fn entry(emu: &RunningEmulator, seq: u64) -> sas_emulator::introspect::LogEntry 
 #[tokio::test]
 async fn a_held_request_is_logged_on_arrival_and_acts_only_when_released() {
     let emu = start(FaultConfig::default());
-    let rule = introspect(
+    let rule = answered(
         &emu,
         Method::POST,
         "/_emulator/hold",
@@ -406,7 +389,7 @@ async fn a_held_request_is_logged_on_arrival_and_acts_only_when_released() {
     assert!(emu.registries().is_empty());
     // The rule is used up; other actions and introspection are not held.
     assert!(
-        introspect(&emu, Method::GET, "/_emulator/held", "").await["rules"]
+        answered(&emu, Method::GET, "/_emulator/held", "").await["rules"]
             .as_array()
             .unwrap()
             .is_empty()
@@ -418,7 +401,7 @@ async fn a_held_request_is_logged_on_arrival_and_acts_only_when_released() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(!call.is_finished(), "still held");
 
-    let released = introspect(
+    let released = answered(
         &emu,
         Method::POST,
         "/_emulator/release",
@@ -440,14 +423,13 @@ async fn a_held_request_is_logged_on_arrival_and_acts_only_when_released() {
     let r = probe::call(emu.addr(), &add(), &creds()).await.unwrap();
     assert_eq!(r.status, 200);
     // Releasing what is not held.
-    let r = probe::plain(
+    let r = introspect(
         emu.addr(),
         Method::POST,
         "/_emulator/release",
         &format!(r#"{{"seq": {seq}}}"#),
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(r.status, 404, "{}", r.text);
 }
 
@@ -455,7 +437,7 @@ async fn a_held_request_is_logged_on_arrival_and_acts_only_when_released() {
 async fn skip_lets_requests_pass_and_release_takes_all_or_an_action() {
     let emu = start(FaultConfig::default());
     // Hold the 2nd and 3rd adds, and the 1st delete.
-    introspect(
+    answered(
         &emu,
         Method::POST,
         "/_emulator/hold",
@@ -473,7 +455,7 @@ async fn skip_lets_requests_pass_and_release_takes_all_or_an_action() {
         held[0]["seq"].as_u64() < held[1]["seq"].as_u64(),
         "oldest first"
     );
-    introspect(
+    answered(
         &emu,
         Method::POST,
         "/_emulator/hold",
@@ -491,7 +473,7 @@ async fn skip_lets_requests_pass_and_release_takes_all_or_an_action() {
     wait_held(&emu, 3).await;
     assert_eq!(emu.registries().len(), 1);
 
-    let r = introspect(
+    let r = answered(
         &emu,
         Method::POST,
         "/_emulator/release",
@@ -502,7 +484,7 @@ async fn skip_lets_requests_pass_and_release_takes_all_or_an_action() {
     assert_eq!(delete.await.unwrap().unwrap().status, 200);
     assert!(emu.registries().is_empty());
     // No body releases everything.
-    let r = introspect(&emu, Method::POST, "/_emulator/release", "").await;
+    let r = answered(&emu, Method::POST, "/_emulator/release", "").await;
     assert_eq!(r["released"].as_array().unwrap().len(), 2);
     for call in [second, third] {
         assert_eq!(call.await.unwrap().unwrap().status, 200);
@@ -557,9 +539,7 @@ async fn a_held_request_whose_client_goes_away_is_dropped_without_acting() {
     let e = entry(&emu, seq);
     assert_eq!(e.outcome, "Abandoned", "{e:?}");
     assert!(e.http_status.is_none());
-    let r = probe::plain(emu.addr(), Method::POST, "/_emulator/release", "{}")
-        .await
-        .unwrap();
+    let r = introspect(emu.addr(), Method::POST, "/_emulator/release", "{}").await;
     assert_eq!(r.json["released"], serde_json::json!([]));
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(
@@ -573,7 +553,7 @@ async fn hold_rules_are_checked_and_bounded() {
     let emu = start(FaultConfig::default());
     let post = |path: &'static str, body: &'static str| {
         let addr = emu.addr();
-        async move { probe::plain(addr, Method::POST, path, body).await.unwrap() }
+        async move { introspect(addr, Method::POST, path, body).await }
     };
     for bad in [
         "{}",
@@ -612,11 +592,11 @@ async fn hold_rules_are_checked_and_bounded() {
     }
     let r = post("/_emulator/release", r#"{"seq": 12345}"#).await;
     assert_eq!(r.status, 404, "{}", r.text);
-    let v = introspect(&emu, Method::GET, "/_emulator/held", "").await;
+    let v = answered(&emu, Method::GET, "/_emulator/held", "").await;
     assert_eq!(v["rules"].as_array().unwrap().len(), 2);
-    let v = introspect(&emu, Method::DELETE, "/_emulator/hold", "").await;
+    let v = answered(&emu, Method::DELETE, "/_emulator/hold", "").await;
     assert_eq!(v["cancelled"], 2);
-    let v = introspect(&emu, Method::GET, "/_emulator/held", "").await;
+    let v = answered(&emu, Method::GET, "/_emulator/held", "").await;
     assert_eq!(v, serde_json::json!({"held": [], "rules": []}));
     // Nothing is held any more.
     let r = probe::call(emu.addr(), &add(), &creds()).await.unwrap();

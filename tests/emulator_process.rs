@@ -12,6 +12,10 @@ use std::time::Duration;
 
 #[path = "common/emulator_binary.rs"]
 mod emulator_binary;
+#[path = "common/emulator_http.rs"]
+mod emulator_http;
+
+use emulator_http::{introspect, unsigned_get};
 const SECRET: &str = "process-test-secret-0xC0FFEE";
 const PASSWORD: &str = "process-test-password-0xBEEF";
 
@@ -202,9 +206,7 @@ fn assert_state_has_no_password(state: &Path) {
 #[tokio::test]
 async fn action_latency_from_the_command_line_and_a_hold_let_go_on_sigterm() {
     let emu = spawn(&["--fault-action-latency-ms", "ListPrivateRegistryList=300"]);
-    let r = probe::plain(emu.addr, http::Method::GET, "/_emulator/faults", "")
-        .await
-        .unwrap();
+    let r = unsigned_get(emu.addr, "/_emulator/faults").await;
     assert_eq!(r.json["action_latency_ms"]["ListPrivateRegistryList"], 300);
     let t = std::time::Instant::now();
     assert!(add_and_list(emu.addr, 1).await.len() == 1);
@@ -214,22 +216,19 @@ async fn action_latency_from_the_command_line_and_a_hold_let_go_on_sigterm() {
         t.elapsed()
     );
 
-    let r = probe::plain(
+    let r = introspect(
         emu.addr,
         http::Method::POST,
         "/_emulator/hold",
         r#"{"action": "AddPrivateRegistry"}"#,
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let addr = emu.addr;
     let held_call = tokio::spawn(async move { probe::call(addr, &add(), &creds()).await });
     let started = std::time::Instant::now();
     loop {
-        let r = probe::plain(emu.addr, http::Method::GET, "/_emulator/held", "")
-            .await
-            .unwrap();
+        let r = unsigned_get(emu.addr, "/_emulator/held").await;
         if r.json["held"].as_array().is_some_and(|h| h.len() == 1) {
             break;
         }

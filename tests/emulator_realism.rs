@@ -2,22 +2,21 @@
 //! `--realism` sets it), all of them, off by default, and changed at run time through
 //! `/_emulator/realism`.
 
+#[path = "common/emulator_http.rs"]
+mod emulator_http;
+
+use emulator_http::{creds, introspect, unsigned_get};
 use http::Method;
-use sas_emulator::probe::{self, Call, Credentials};
+use sas_emulator::probe::{self, Call};
 use sas_emulator::realism::DEFAULT_TRANS_PER_HOUR;
-use sas_emulator::{Emulator, EmulatorConfig, RealismConfig, RunningEmulator};
+use sas_emulator::{EmulatorConfig, RealismConfig, RunningEmulator};
 use serde_json::Value;
 
 fn start(realism: RealismConfig) -> RunningEmulator {
-    Emulator::start(EmulatorConfig {
+    emulator_http::start(EmulatorConfig {
         realism,
         ..Default::default()
     })
-    .expect("emulator starts")
-}
-
-fn creds() -> Credentials {
-    Credentials::emulator_default()
 }
 
 /// A harbor registry with no Port, VpcId or TransPerHour.
@@ -152,23 +151,20 @@ async fn delayed_appearance_hides_a_new_registry_from_lists_for_a_while() {
 async fn switches_change_at_run_time_through_the_control_endpoint() {
     let emu = start(RealismConfig::default());
     let addr = emu.addr();
-    let r = probe::plain(addr, Method::GET, "/_emulator/realism", "")
-        .await
-        .unwrap();
+    let r = unsigned_get(addr, "/_emulator/realism").await;
     assert_eq!(r.status, 200);
     assert_eq!(
         serde_json::from_value::<RealismConfig>(r.json).unwrap(),
         RealismConfig::default()
     );
     add(&emu, &bare_harbor()).await;
-    let r = probe::plain(
+    let r = introspect(
         addr,
         Method::POST,
         "/_emulator/realism",
         r#"{"mask_user_name": true, "omit_unset": true}"#,
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json["mask_user_name"], true);
     assert_eq!(r.json["lowercase_domain"], false, "left out is off");
@@ -183,15 +179,11 @@ async fn switches_change_at_run_time_through_the_control_endpoint() {
         r#"{"appear_after_ms": 600000}"#,
         "nope",
     ] {
-        let r = probe::plain(addr, Method::POST, "/_emulator/realism", bad)
-            .await
-            .unwrap();
+        let r = introspect(addr, Method::POST, "/_emulator/realism", bad).await;
         assert_eq!(r.status, 400, "{bad}: {}", r.text);
     }
     emu.set_realism(RealismConfig::all()).unwrap();
-    let r = probe::plain(addr, Method::GET, "/_emulator/realism", "")
-        .await
-        .unwrap();
+    let r = unsigned_get(addr, "/_emulator/realism").await;
     assert_eq!(
         serde_json::from_value::<RealismConfig>(r.json).unwrap(),
         RealismConfig::all()
