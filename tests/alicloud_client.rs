@@ -32,6 +32,13 @@ async fn list(
         .await
 }
 
+/// [`list`] by a client of `server`, within 5 s.
+async fn list_from(
+    server: &TestServer,
+) -> Result<alicloud::ListPrivateRegistryListResponse, Error> {
+    list(&client(server), Duration::from_secs(5)).await
+}
+
 fn static_keys(mut c: ProviderConfig) -> ProviderConfig {
     c.access_key = Some(AK.into());
     c.secret_key = Some(Secret::new(SK));
@@ -231,15 +238,13 @@ async fn every_typed_operation_sends_its_action_and_parses_its_response() {
 
 #[tokio::test]
 async fn throttling_then_success_is_retried_with_fresh_signatures() {
-    let server = TestServer::start(|_, i| match i {
-        0 => Reply::error(400, "Throttling.User", "T1"),
-        1 => Reply::error(400, "Throttling", "T2"),
-        _ => Reply::ok(list_body(&[9])),
-    })
+    let server = TestServer::replying(vec![
+        Reply::error(400, "Throttling.User", "T1"),
+        Reply::error(400, "Throttling", "T2"),
+        Reply::ok(list_body(&[9])),
+    ])
     .await;
-    let resp = list(&client(&server), Duration::from_secs(5))
-        .await
-        .expect("list after throttling");
+    let resp = list_from(&server).await.expect("list after throttling");
     assert_eq!(resp.image_registry_infos[0].id, 9);
     let reqs = server.requests();
     assert_eq!(reqs.len(), 3);
@@ -250,32 +255,22 @@ async fn throttling_then_success_is_retried_with_fresh_signatures() {
 
 #[tokio::test]
 async fn service_unavailable_and_server_errors_are_retried() {
-    let server = TestServer::start(|_, i| match i {
-        0 => Reply::error(503, "ServiceUnavailable", "U1"),
-        1 => Reply::error(500, "InternalError", "U2"),
-        2 => Reply::Json(502, "<html>bad gateway</html>".into()),
-        _ => Reply::ok(list_body(&[])),
-    })
+    let server = TestServer::replying(vec![
+        Reply::error(503, "ServiceUnavailable", "U1"),
+        Reply::error(500, "InternalError", "U2"),
+        Reply::Json(502, "<html>bad gateway</html>".into()),
+        Reply::ok(list_body(&[])),
+    ])
     .await;
-    list(&client(&server), Duration::from_secs(5))
-        .await
-        .expect("list after 5xx");
+    list_from(&server).await.expect("list after 5xx");
     assert_eq!(server.count(), 4);
 }
 
 #[tokio::test]
 async fn a_dropped_connection_is_retried_for_reads() {
-    let server = TestServer::start(|_, i| {
-        if i < 2 {
-            Reply::Drop
-        } else {
-            Reply::ok(list_body(&[3]))
-        }
-    })
-    .await;
-    let resp = list(&client(&server), Duration::from_secs(5))
-        .await
-        .expect("list after resets");
+    let server =
+        TestServer::replying(vec![Reply::Drop, Reply::Drop, Reply::ok(list_body(&[3]))]).await;
+    let resp = list_from(&server).await.expect("list after resets");
     assert_eq!(resp.image_registry_infos[0].id, 3);
     assert_eq!(server.count(), 3);
 }
@@ -355,9 +350,7 @@ async fn a_host_name_that_does_not_resolve_names_the_region_it_came_from() {
 #[tokio::test]
 async fn signature_mismatch_is_not_retried_and_explains_itself() {
     let server = TestServer::always(Reply::error(400, "SignatureDoesNotMatch", "REQ-SIG")).await;
-    let err = list(&client(&server), Duration::from_secs(5))
-        .await
-        .expect_err("must fail");
+    let err = list_from(&server).await.expect_err("must fail");
     assert_eq!(server.count(), 1);
     assert_eq!(err.code(), Some("SignatureDoesNotMatch"));
     let msg = err.to_string();
@@ -399,9 +392,7 @@ async fn no_permission_names_the_ram_action() {
 #[tokio::test]
 async fn clock_skew_gets_a_clock_hint() {
     let server = TestServer::always(Reply::error(400, "InvalidTimeStamp.Expired", "REQ-T")).await;
-    let err = list(&client(&server), Duration::from_secs(5))
-        .await
-        .expect_err("must fail");
+    let err = list_from(&server).await.expect_err("must fail");
     assert_eq!(server.count(), 1);
     assert!(err.to_string().contains("clock"), "{err}");
 }
@@ -432,14 +423,8 @@ async fn a_create_answered_with_a_server_error_is_ambiguous() {
 
 #[tokio::test]
 async fn a_throttled_create_is_retried() {
-    let server = TestServer::start(|_, i| {
-        if i == 0 {
-            Reply::error(400, "Throttling.Api", "T")
-        } else {
-            add_reply(5)
-        }
-    })
-    .await;
+    let server =
+        TestServer::replying(vec![Reply::error(400, "Throttling.Api", "T"), add_reply(5)]).await;
     let resp = client(&server)
         .add_private_registry(&add_request(), &ctx(Duration::from_secs(5)))
         .await
@@ -508,13 +493,10 @@ async fn the_deadline_cuts_a_slow_response() {
 
 #[tokio::test]
 async fn the_read_timeout_applies_to_each_attempt() {
-    let server = TestServer::start(|_, i| {
-        if i == 0 {
-            Reply::After(Duration::from_secs(30), Box::new(Reply::ok(list_body(&[]))))
-        } else {
-            Reply::ok(list_body(&[4]))
-        }
-    })
+    let server = TestServer::replying(vec![
+        Reply::After(Duration::from_secs(30), Box::new(Reply::ok(list_body(&[])))),
+        Reply::ok(list_body(&[4])),
+    ])
     .await;
     let mut cfg = static_keys(loopback_config(&server));
     cfg.client_read_timeout = Some(200);

@@ -215,6 +215,12 @@ impl TestServer {
     }
 
     /// A server that always gives the same reply.
+    /// A server whose i-th answer is `replies[i]`, and the last one's after that.
+    pub async fn replying(replies: Vec<Reply>) -> TestServer {
+        assert!(!replies.is_empty(), "a server answers something");
+        TestServer::start(move |_, i| replies[i.min(replies.len() - 1)].clone()).await
+    }
+
     pub async fn always(reply: Reply) -> TestServer {
         TestServer::start(move |_, _| reply.clone()).await
     }
