@@ -2,8 +2,9 @@
 //! its type, presence, secrecy, checks and description (its doc comment), and how it travels
 //! to and from the API ([`Api`]: the create request, the modify request, the list's record).
 //! The schema and docs, the plan-time checks of single values, the `AddPrivateRegistry` and
-//! `ModifyImageRegistry` requests, the state after create, refresh and import, and the
-//! attribute an API error points at all derive from it (`crate::resources::mapping`).
+//! `ModifyImageRegistry` requests, the state after create, refresh and import, the attribute
+//! an API error points at, and the elements of `alicloud_sas_private_registries` all derive
+//! from it (`crate::resources::mapping`).
 
 use alicloud::{AddPrivateRegistryRequest, ModifyImageRegistryRequest, RegistryInfo};
 use tfplugin::framework::model::Key;
