@@ -11,7 +11,7 @@
 #[path = "common/emulator_http.rs"]
 mod emulator_http;
 
-use emulator_http::{creds, introspect, unsigned_get};
+use emulator_http::{answered, creds, post, unsigned_get};
 use http::Method;
 use sas_emulator::probe::{self, Call};
 use sas_emulator::{Emulator, EmulatorConfig, FaultConfig, HoldSpec, ReleaseSpec, RunningEmulator};
@@ -217,13 +217,14 @@ async fn a_seed_replays_the_same_faults() {
 #[tokio::test]
 async fn faults_change_at_run_time_and_spare_introspection() {
     let emu = start(FaultConfig::default());
-    let set = |body: &'static str| {
-        let addr = emu.addr();
-        async move { introspect(addr, Method::POST, "/_emulator/faults", body).await }
-    };
-    let r = set(r#"{"reset_rate": 1.0, "seed": 1}"#).await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.json["reset_rate"], 1.0);
+    let r = answered(
+        emu.addr(),
+        Method::POST,
+        "/_emulator/faults",
+        r#"{"reset_rate": 1.0, "seed": 1}"#,
+    )
+    .await;
+    assert_eq!(r["reset_rate"], 1.0);
     assert!(probe::call(emu.addr(), &add(), &creds()).await.is_err());
     // Introspection keeps working under faults.
     let r = unsigned_get(emu.addr(), "/_emulator/faults").await;
@@ -235,7 +236,7 @@ async fn faults_change_at_run_time_and_spare_introspection() {
         r#"{"typo_rate":1}"#,
         "nope",
     ] {
-        let r = set(bad).await;
+        let r = post(emu.addr(), "/_emulator/faults", bad).await;
         assert_eq!(r.status, 400, "{bad}: {}", r.text);
         let now = unsigned_get(emu.addr(), "/_emulator/faults").await;
         assert_eq!(
@@ -252,8 +253,7 @@ async fn faults_change_at_run_time_and_spare_introspection() {
             "{bad}: resets still in force"
         );
     }
-    let r = set("{}").await;
-    assert_eq!(r.status, 200);
+    answered(emu.addr(), Method::POST, "/_emulator/faults", "{}").await;
     let r = probe::call(emu.addr(), &add(), &creds()).await.unwrap();
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(emu.registries().len(), 1);
@@ -296,15 +296,14 @@ async fn action_latency_delays_that_action_only_and_changes_at_run_time() {
     assert!(log[0].duration_ms.unwrap() >= 400, "{:?}", log[0]);
     assert!(log[1].duration_ms.unwrap() < 400, "{:?}", log[1]);
 
-    let r = introspect(
+    let r = answered(
         emu.addr(),
         Method::POST,
         "/_emulator/faults",
         r#"{"latency_ms": 100, "action_latency_ms": {"AddPrivateRegistry": 300}}"#,
     )
     .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.json["action_latency_ms"]["AddPrivateRegistry"], 300);
+    assert_eq!(r["action_latency_ms"]["AddPrivateRegistry"], 300);
     assert!(
         timed(add()).await >= Duration::from_millis(400),
         "100 + 300"
@@ -320,25 +319,18 @@ async fn action_latency_delays_that_action_only_and_changes_at_run_time() {
         r#"{"action_latency_ms": {"AddPrivateRegistry": -1}}"#,
         r#"{"action_latency_ms": ["AddPrivateRegistry"]}"#,
     ] {
-        let r = introspect(emu.addr(), Method::POST, "/_emulator/faults", bad).await;
+        let r = post(emu.addr(), "/_emulator/faults", bad).await;
         assert_eq!(r.status, 400, "{bad}: {}", r.text);
     }
     let r = unsigned_get(emu.addr(), "/_emulator/faults").await;
     assert_eq!(r.json["action_latency_ms"]["AddPrivateRegistry"], 300);
 }
 
-/// The JSON of an unsigned request's answer, which must be 200.
-async fn answered(emu: &RunningEmulator, method: Method, path: &str, body: &str) -> Value {
-    let r = introspect(emu.addr(), method.clone(), path, body).await;
-    assert_eq!(r.status, 200, "{method} {path} {body}: {}", r.text);
-    r.json
-}
-
 /// Polls `GET /_emulator/held` until `n` requests are held; returns them.
 async fn wait_held(emu: &RunningEmulator, n: usize) -> Vec<Value> {
     let started = Instant::now();
     loop {
-        let v = answered(emu, Method::GET, "/_emulator/held", "").await;
+        let v = answered(emu.addr(), Method::GET, "/_emulator/held", "").await;
         let held = v["held"].as_array().cloned().unwrap_or_default();
         if held.len() >= n {
             return held;
@@ -362,7 +354,7 @@ fn entry(emu: &RunningEmulator, seq: u64) -> sas_emulator::introspect::LogEntry 
 async fn a_held_request_is_logged_on_arrival_and_acts_only_when_released() {
     let emu = start(FaultConfig::default());
     let rule = answered(
-        &emu,
+        emu.addr(),
         Method::POST,
         "/_emulator/hold",
         r#"{"action": "AddPrivateRegistry"}"#,
@@ -389,7 +381,7 @@ async fn a_held_request_is_logged_on_arrival_and_acts_only_when_released() {
     assert!(emu.registries().is_empty());
     // The rule is used up; other actions and introspection are not held.
     assert!(
-        answered(&emu, Method::GET, "/_emulator/held", "").await["rules"]
+        answered(emu.addr(), Method::GET, "/_emulator/held", "").await["rules"]
             .as_array()
             .unwrap()
             .is_empty()
@@ -402,7 +394,7 @@ async fn a_held_request_is_logged_on_arrival_and_acts_only_when_released() {
     assert!(!call.is_finished(), "still held");
 
     let released = answered(
-        &emu,
+        emu.addr(),
         Method::POST,
         "/_emulator/release",
         &format!(r#"{{"seq": {seq}}}"#),
@@ -423,9 +415,8 @@ async fn a_held_request_is_logged_on_arrival_and_acts_only_when_released() {
     let r = probe::call(emu.addr(), &add(), &creds()).await.unwrap();
     assert_eq!(r.status, 200);
     // Releasing what is not held.
-    let r = introspect(
+    let r = post(
         emu.addr(),
-        Method::POST,
         "/_emulator/release",
         &format!(r#"{{"seq": {seq}}}"#),
     )
@@ -438,7 +429,7 @@ async fn skip_lets_requests_pass_and_release_takes_all_or_an_action() {
     let emu = start(FaultConfig::default());
     // Hold the 2nd and 3rd adds, and the 1st delete.
     answered(
-        &emu,
+        emu.addr(),
         Method::POST,
         "/_emulator/hold",
         r#"{"action": "AddPrivateRegistry", "skip": 1, "count": 2}"#,
@@ -456,7 +447,7 @@ async fn skip_lets_requests_pass_and_release_takes_all_or_an_action() {
         "oldest first"
     );
     answered(
-        &emu,
+        emu.addr(),
         Method::POST,
         "/_emulator/hold",
         r#"{"action": "DeletePrivateRegistry"}"#,
@@ -474,7 +465,7 @@ async fn skip_lets_requests_pass_and_release_takes_all_or_an_action() {
     assert_eq!(emu.registries().len(), 1);
 
     let r = answered(
-        &emu,
+        emu.addr(),
         Method::POST,
         "/_emulator/release",
         r#"{"action": "DeletePrivateRegistry"}"#,
@@ -484,7 +475,7 @@ async fn skip_lets_requests_pass_and_release_takes_all_or_an_action() {
     assert_eq!(delete.await.unwrap().unwrap().status, 200);
     assert!(emu.registries().is_empty());
     // No body releases everything.
-    let r = answered(&emu, Method::POST, "/_emulator/release", "").await;
+    let r = answered(emu.addr(), Method::POST, "/_emulator/release", "").await;
     assert_eq!(r["released"].as_array().unwrap().len(), 2);
     for call in [second, third] {
         assert_eq!(call.await.unwrap().unwrap().status, 200);
@@ -539,7 +530,7 @@ async fn a_held_request_whose_client_goes_away_is_dropped_without_acting() {
     let e = entry(&emu, seq);
     assert_eq!(e.outcome, "Abandoned", "{e:?}");
     assert!(e.http_status.is_none());
-    let r = introspect(emu.addr(), Method::POST, "/_emulator/release", "{}").await;
+    let r = post(emu.addr(), "/_emulator/release", "{}").await;
     assert_eq!(r.json["released"], serde_json::json!([]));
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(
@@ -551,10 +542,6 @@ async fn a_held_request_whose_client_goes_away_is_dropped_without_acting() {
 #[tokio::test]
 async fn hold_rules_are_checked_and_bounded() {
     let emu = start(FaultConfig::default());
-    let post = |path: &'static str, body: &'static str| {
-        let addr = emu.addr();
-        async move { introspect(addr, Method::POST, path, body).await }
-    };
     for bad in [
         "{}",
         r#"{"action": ""}"#,
@@ -565,38 +552,29 @@ async fn hold_rules_are_checked_and_bounded() {
         r#"{"action": "AddPrivateRegistry", "typo": 1}"#,
         "nope",
     ] {
-        let r = post("/_emulator/hold", bad).await;
+        let r = post(emu.addr(), "/_emulator/hold", bad).await;
         assert_eq!(r.status, 400, "{bad}: {}", r.text);
     }
-    let r = post(
-        "/_emulator/hold",
-        r#"{"action": "AddPrivateRegistry", "count": 200}"#,
-    )
-    .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let r = post(
-        "/_emulator/hold",
-        r#"{"action": "DeletePrivateRegistry", "count": 57}"#,
-    )
-    .await;
-    assert_eq!(r.status, 400, "past 256 outstanding: {}", r.text);
-    let r = post(
-        "/_emulator/hold",
-        r#"{"action": "DeletePrivateRegistry", "count": 56}"#,
-    )
-    .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    // At most 256 requests held or to be held, across rules.
+    for (rule, status) in [
+        (r#"{"action": "AddPrivateRegistry", "count": 200}"#, 200),
+        (r#"{"action": "DeletePrivateRegistry", "count": 57}"#, 400),
+        (r#"{"action": "DeletePrivateRegistry", "count": 56}"#, 200),
+    ] {
+        let r = post(emu.addr(), "/_emulator/hold", rule).await;
+        assert_eq!(r.status, status, "{rule}: {}", r.text);
+    }
     for bad in [r#"{"seq": "x"}"#, r#"{"bogus": 1}"#, "5"] {
-        let r = post("/_emulator/release", bad).await;
+        let r = post(emu.addr(), "/_emulator/release", bad).await;
         assert_eq!(r.status, 400, "{bad}: {}", r.text);
     }
-    let r = post("/_emulator/release", r#"{"seq": 12345}"#).await;
+    let r = post(emu.addr(), "/_emulator/release", r#"{"seq": 12345}"#).await;
     assert_eq!(r.status, 404, "{}", r.text);
-    let v = answered(&emu, Method::GET, "/_emulator/held", "").await;
+    let v = answered(emu.addr(), Method::GET, "/_emulator/held", "").await;
     assert_eq!(v["rules"].as_array().unwrap().len(), 2);
-    let v = answered(&emu, Method::DELETE, "/_emulator/hold", "").await;
+    let v = answered(emu.addr(), Method::DELETE, "/_emulator/hold", "").await;
     assert_eq!(v["cancelled"], 2);
-    let v = answered(&emu, Method::GET, "/_emulator/held", "").await;
+    let v = answered(emu.addr(), Method::GET, "/_emulator/held", "").await;
     assert_eq!(v, serde_json::json!({"held": [], "rules": []}));
     // Nothing is held any more.
     let r = probe::call(emu.addr(), &add(), &creds()).await.unwrap();

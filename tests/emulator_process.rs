@@ -15,7 +15,7 @@ mod emulator_binary;
 #[path = "common/emulator_http.rs"]
 mod emulator_http;
 
-use emulator_http::{introspect, unsigned_get};
+use emulator_http::{post, unsigned_get};
 const SECRET: &str = "process-test-secret-0xC0FFEE";
 const PASSWORD: &str = "process-test-password-0xBEEF";
 
@@ -216,9 +216,8 @@ async fn action_latency_from_the_command_line_and_a_hold_let_go_on_sigterm() {
         t.elapsed()
     );
 
-    let r = introspect(
+    let r = post(
         emu.addr,
-        http::Method::POST,
         "/_emulator/hold",
         r#"{"action": "AddPrivateRegistry"}"#,
     )

@@ -5,8 +5,7 @@
 #[path = "common/emulator_http.rs"]
 mod emulator_http;
 
-use emulator_http::{creds, introspect, unsigned_get};
-use http::Method;
+use emulator_http::{creds, post, unsigned_get};
 use sas_emulator::probe::{self, Call};
 use sas_emulator::realism::DEFAULT_TRANS_PER_HOUR;
 use sas_emulator::{EmulatorConfig, RealismConfig, RunningEmulator};
@@ -158,9 +157,8 @@ async fn switches_change_at_run_time_through_the_control_endpoint() {
         RealismConfig::default()
     );
     add(&emu, &bare_harbor()).await;
-    let r = introspect(
+    let r = post(
         addr,
-        Method::POST,
         "/_emulator/realism",
         r#"{"mask_user_name": true, "omit_unset": true}"#,
     )
@@ -179,7 +177,7 @@ async fn switches_change_at_run_time_through_the_control_endpoint() {
         r#"{"appear_after_ms": 600000}"#,
         "nope",
     ] {
-        let r = introspect(addr, Method::POST, "/_emulator/realism", bad).await;
+        let r = post(addr, "/_emulator/realism", bad).await;
         assert_eq!(r.status, 400, "{bad}: {}", r.text);
     }
     emu.set_realism(RealismConfig::all()).unwrap();

@@ -28,3 +28,21 @@ pub async fn introspect(addr: SocketAddr, method: Method, path: &str, body: &str
 pub async fn unsigned_get(addr: SocketAddr, path: &str) -> ProbeResponse {
     introspect(addr, Method::GET, path, "").await
 }
+
+/// An unsigned `POST path` with `body`, which must be answered.
+pub async fn post(addr: SocketAddr, path: &str, body: &str) -> ProbeResponse {
+    introspect(addr, Method::POST, path, body).await
+}
+
+/// The JSON of an unsigned request's answer, which must be 200.
+pub async fn answered(
+    addr: SocketAddr,
+    method: Method,
+    path: &str,
+    body: &str,
+) -> serde_json::Value {
+    let asked = format!("{method} {path} {body}");
+    let r = introspect(addr, method, path, body).await;
+    assert_eq!(r.status, 200, "{asked}: {}", r.text);
+    r.json
+}
