@@ -2,7 +2,8 @@
 //! fields of a Rust struct, with the [`model!`](crate::model) macro. From that one declaration
 //! come the struct (`Option<T>` per attribute), a typed [`Key`] per attribute (so a misspelt
 //! name does not compile), the schema's attributes with their flags and descriptions (the doc
-//! comments), the single-attribute checks run at validate, and the conversion from a `Value`.
+//! comments), the single-attribute checks run at validate, and the conversion from a `Value`,
+//! which keeps an unknown apart from a null ([`Held`]).
 //!
 //! Each field also carries an extension `X` the provider chooses, such as how the attribute
 //! travels to and from an API; the framework only asks it to finish the schema attribute
@@ -26,7 +27,7 @@ impl<M, T> Key<M, T> {
     }
 
     /// The attribute's value in `model`.
-    pub fn get<'m>(&self, model: &'m M) -> Option<&'m T> {
+    pub fn value_in<'m>(&self, model: &'m M) -> Option<&'m T> {
         (self.field)(model)
     }
 }
@@ -506,12 +507,12 @@ macro_rules! model {
 
             /// Whether the attribute is unknown (not known until apply).
             pub fn is_unknown<T>(&self, key: $crate::framework::model::Key<Self, T>) -> bool {
-                self.held.is_unknown(key.get(self), key.name)
+                self.held.is_unknown(key.value_in(self), key.name)
             }
 
             /// Whether the attribute is null: neither a value nor unknown.
             pub fn is_null<T>(&self, key: $crate::framework::model::Key<Self, T>) -> bool {
-                self.held.is_null(key.get(self), key.name)
+                self.held.is_null(key.value_in(self), key.name)
             }
         }
 
