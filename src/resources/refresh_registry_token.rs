@@ -9,8 +9,7 @@ use tokio::time::Instant;
 use crate::provider::Account;
 use crate::resources::timeouts;
 use alicloud::{Error, RefreshRegistryTokenRequest};
-use tfplugin::framework::model::Model;
-use tfplugin::framework::{async_trait, Action, Diagnostic, Diagnostics, Progress, Schema};
+use tfplugin::framework::{async_trait, Action, Diagnostic, Diagnostics, Progress};
 use tfplugin::value::{AttributePath, Value};
 
 pub const TYPE_NAME: &str = "alicloud_sas_refresh_registry_token";
@@ -37,20 +36,10 @@ tfplugin::model! {
 
 pub struct RefreshRegistryToken;
 
+tfplugin::terraform_type!(RefreshRegistryToken: TYPE_NAME, Rotation, "Issues a self-managed registry a new token (`RefreshRegistryToken`), for scheduled rotation or after an incident. Invoke it with `terraform apply -invoke=action.alicloud_sas_refresh_registry_token.NAME`, or from a registry's `lifecycle { action_trigger { … } }`. It changes no Terraform state: the registry's `token` shows the new value after its next refresh, without a diff. Terraform 1.14 and later; needs the RAM action `yundun-sas:RefreshRegistryToken`.");
+
 #[async_trait]
 impl Action<Account> for RefreshRegistryToken {
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
-    }
-
-    fn schema(&self) -> Schema {
-        Rotation::schema("Issues a self-managed registry a new token (`RefreshRegistryToken`), for scheduled rotation or after an incident. Invoke it with `terraform apply -invoke=action.alicloud_sas_refresh_registry_token.NAME`, or from a registry's `lifecycle { action_trigger { … } }`. It changes no Terraform state: the registry's `token` shows the new value after its next refresh, without a diff. Terraform 1.14 and later; needs the RAM action `yundun-sas:RefreshRegistryToken`.")
-    }
-
-    fn validate(&self, config: &Value) -> Diagnostics {
-        Rotation::validate(config)
-    }
-
     async fn invoke(
         &self,
         account: &Account,

@@ -7,7 +7,7 @@ use crate::provider::Account;
 use crate::resources::timeouts;
 use alicloud::{ListImageRegistryRegionRequest, RegistryRegion};
 use tfplugin::framework::model::{Held, Model};
-use tfplugin::framework::{async_trait, DataSource, Diagnostic, Diagnostics, Schema};
+use tfplugin::framework::{async_trait, DataSource, Diagnostic, Diagnostics};
 use tfplugin::value::Value;
 
 pub const TYPE_NAME: &str = "alicloud_sas_image_registry_regions";
@@ -53,20 +53,10 @@ impl From<&RegistryRegion> for Region {
 
 pub struct ImageRegistryRegions;
 
+tfplugin::terraform_type!(ImageRegistryRegions: TYPE_NAME, Lookup, "The regions Security Center can register a self-managed image registry in, as `ListImageRegistryRegion` lists them: the values `registry_region_id` of `alicloud_sas_private_registry` accepts.");
+
 #[async_trait]
 impl DataSource<Account> for ImageRegistryRegions {
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
-    }
-
-    fn schema(&self) -> Schema {
-        Lookup::schema("The regions Security Center can register a self-managed image registry in, as `ListImageRegistryRegion` lists them: the values `registry_region_id` of `alicloud_sas_private_registry` accepts.")
-    }
-
-    fn validate(&self, config: &Value) -> Diagnostics {
-        Lookup::validate(config)
-    }
-
     async fn read(&self, account: &Account, config: &Value) -> Result<Value, Diagnostics> {
         let mut lookup = Lookup::from_value(config);
         let lang = lookup

@@ -114,20 +114,10 @@ pub fn schema() -> Schema {
 
 pub struct PrivateRegistries;
 
+tfplugin::terraform_type!(PrivateRegistries: TYPE_NAME, schema: schema, validate: Lookup::validate);
+
 #[async_trait]
 impl DataSource<Account> for PrivateRegistries {
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
-    }
-
-    fn schema(&self) -> Schema {
-        schema()
-    }
-
-    fn validate(&self, config: &Value) -> Diagnostics {
-        Lookup::validate(config)
-    }
-
     /// Lists (sharing the resource's lists), filters and shapes the registries.
     async fn read(&self, account: &Account, config: &Value) -> Result<Value, Diagnostics> {
         let mut lookup = Lookup::from_value(config);

@@ -9,7 +9,7 @@
 //! it is the list this process's refreshes and imports share (`Registries::list_all`).
 
 use tfplugin::framework::model::Model;
-use tfplugin::framework::{async_trait, Diagnostic, Diagnostics, Found, ListResource, Schema};
+use tfplugin::framework::{async_trait, Diagnostic, Diagnostics, Found, ListResource};
 use tfplugin::value::Value;
 
 use super::errors::failed;
@@ -43,20 +43,10 @@ fn listed_twice(id: i64, name: &str) -> Diagnostic {
     )
 }
 
+tfplugin::terraform_type!(PrivateRegistryList: TYPE_NAME, Filter, "Finds the self-managed (harbor and quay) registries Security Center knows, for `terraform query`: each with its identity, a name (domain, type and host), and with `include_resource` the registry as an import would read it.");
+
 #[async_trait]
 impl ListResource<Account> for PrivateRegistryList {
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
-    }
-
-    fn schema(&self) -> Schema {
-        Filter::schema("Finds the self-managed (harbor and quay) registries Security Center knows, for `terraform query`: each with its identity, a name (domain, type and host), and with `include_resource` the registry as an import would read it.")
-    }
-
-    fn validate(&self, config: &Value) -> Diagnostics {
-        Filter::validate(config)
-    }
-
     async fn list(
         &self,
         account: &Account,

@@ -30,27 +30,17 @@ pub use list::PrivateRegistryList;
 pub use registries::Registries;
 
 use crate::provider::Account;
-use tfplugin::framework::{async_trait, Diagnostics, Outcome, Plan, Private, Resource, Schema};
+use tfplugin::framework::{async_trait, Diagnostics, Outcome, Plan, Private, Resource};
 use tfplugin::value::Value;
 
 pub const TYPE_NAME: &str = "alicloud_sas_private_registry";
 
 pub struct PrivateRegistry;
 
+tfplugin::terraform_type!(PrivateRegistry: TYPE_NAME, schema: schema::schema, validate: validate::validate);
+
 #[async_trait]
 impl Resource<Account> for PrivateRegistry {
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
-    }
-
-    fn schema(&self) -> Schema {
-        schema::schema()
-    }
-
-    fn validate(&self, config: &Value) -> Diagnostics {
-        validate::validate(config)
-    }
-
     fn modify_plan(&self, account: Option<&Account>, plan: &mut Plan<'_>) {
         plan::modify_plan(account, plan);
     }

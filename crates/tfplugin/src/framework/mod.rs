@@ -24,7 +24,7 @@ pub use provider::{
 };
 pub use resource::{
     async_trait, Action, DataSource, Found, ListResource, Outcome, Progress, ProviderDefinition,
-    Resource,
+    Resource, TerraformType,
 };
 pub use schema::{
     Attribute, Block, IdentityAttribute, IdentitySchema, NestedBlock, Nesting, Schema,

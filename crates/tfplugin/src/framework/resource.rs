@@ -19,20 +19,53 @@ use crate::value::Value;
 /// Trait methods return boxed futures so resources of different types share one registry.
 pub use tonic::async_trait;
 
-/// A managed resource type.
-#[async_trait]
-pub trait Resource<C>: Send + Sync + 'static {
+/// What Terraform knows a resource, data source, list resource or action by: its type name,
+/// the schema of its configuration, and that configuration's checks beyond the schema. Most
+/// take all three from a model ([`terraform_type!`](crate::terraform_type)).
+pub trait TerraformType: Send + Sync + 'static {
     fn type_name(&self) -> &'static str;
 
     /// Built once, when the provider starts.
     fn schema(&self) -> Schema;
 
-    /// The resource's own plan-time checks, beyond what the schema says. Never judges an
-    /// unknown value; the server runs it again at apply, when every value is known.
+    /// The type's own checks of its configuration. Never judges an unknown value: Terraform
+    /// validates before what a value refers to exists. The server runs them again where every
+    /// value is known: a resource's at apply, an action's at plan and before the invoke.
     fn validate(&self, _config: &Value) -> Diagnostics {
         Diagnostics::new()
     }
+}
 
+/// Implements [`TerraformType`] for `$ty`, named `$name`: from a model (its schema under
+/// `$description`, its checks each field's own), or from a schema function and a check
+/// function where the type has more than its model says.
+#[macro_export]
+macro_rules! terraform_type {
+    ($ty:ty: $name:expr, $model:ty, $description:expr) => {
+        $crate::terraform_type!($ty: $name,
+            schema: || <$model as $crate::framework::model::Model>::schema($description),
+            validate: <$model as $crate::framework::model::Model>::validate);
+    };
+    ($ty:ty: $name:expr, schema: $schema:expr, validate: $validate:expr) => {
+        impl $crate::framework::TerraformType for $ty {
+            fn type_name(&self) -> &'static str {
+                $name
+            }
+
+            fn schema(&self) -> $crate::framework::Schema {
+                ($schema)()
+            }
+
+            fn validate(&self, config: &$crate::value::Value) -> $crate::framework::Diagnostics {
+                ($validate)(config)
+            }
+        }
+    };
+}
+
+/// A managed resource type.
+#[async_trait]
+pub trait Resource<C>: TerraformType {
     /// The resource's own planning rules, after the framework's (computed values unknown at
     /// create, JSON equality, replacement by flag). Not called for a destroy. `client` is
     /// `None` while the provider configuration is unknown; a rule may consult what this
@@ -98,18 +131,11 @@ pub trait Resource<C>: Send + Sync + 'static {
 /// `terraform query`). It lists objects of the managed resource type of the same name, which
 /// must have an identity schema: each result's identity is derived from the state the listing
 /// gives, so it is written once.
+///
+/// Its [`TerraformType`] is named as the managed resource type listed (Terraform requires the
+/// same name), and its schema is the `list` block's `config`: the listing's filters.
 #[async_trait]
-pub trait ListResource<C>: Send + Sync + 'static {
-    /// The managed resource type listed; Terraform requires the same name.
-    fn type_name(&self) -> &'static str;
-
-    /// The `config` block of the `list` block: the listing's filters.
-    fn schema(&self) -> Schema;
-
-    fn validate(&self, _config: &Value) -> Diagnostics {
-        Diagnostics::new()
-    }
-
+pub trait ListResource<C>: TerraformType {
     /// Gives each object that `config` selects to `found` until it says to stop (the client
     /// has its limit, or stopped reading): a listing that pages asks before each page, so it
     /// never asks the API for a page nobody will read. An error ends the listing, after what
@@ -180,19 +206,7 @@ impl Found {
 /// -invoke=action.T.N`) or on a resource's lifecycle event (`action_trigger`), which changes no
 /// state. Its configuration is a model, like a resource's.
 #[async_trait]
-pub trait Action<C>: Send + Sync + 'static {
-    fn type_name(&self) -> &'static str;
-
-    /// Built once, when the provider starts.
-    fn schema(&self) -> Schema;
-
-    /// The action's own checks of its configuration. Never judges an unknown value: Terraform
-    /// validates and plans an action before what it refers to exists. The server runs it when
-    /// Terraform validates the configuration, when it plans the action and before the invoke.
-    fn validate(&self, _config: &Value) -> Diagnostics {
-        Diagnostics::new()
-    }
-
+pub trait Action<C>: TerraformType {
     /// Plan-time rules beyond [`Self::validate`]. `client` is `None` while the provider
     /// configuration is unknown; a rule may consult what this process has seen through it,
     /// but must not call the API, and must keep nothing for the invoke.
@@ -233,15 +247,7 @@ impl Progress {
 
 /// A data source type.
 #[async_trait]
-pub trait DataSource<C>: Send + Sync + 'static {
-    fn type_name(&self) -> &'static str;
-
-    fn schema(&self) -> Schema;
-
-    fn validate(&self, _config: &Value) -> Diagnostics {
-        Diagnostics::new()
-    }
-
+pub trait DataSource<C>: TerraformType {
     /// The data source's state for `config`.
     async fn read(&self, client: &C, config: &Value) -> Result<Value, Diagnostics>;
 }

@@ -503,15 +503,14 @@ impl<D: ProviderDefinition> ProviderRpcs for ProviderServer<D> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::framework::{async_trait, Attribute, Outcome, Schema};
+    use crate::framework::{async_trait, Attribute, Outcome, Schema, TerraformType};
     use crate::value::Type;
 
     /// A resource at schema version 2 whose `title` was `name` in version 0, and whose `size`
     /// came in version 2 as a number where version 1 had text.
     struct Renamed;
 
-    #[async_trait]
-    impl Resource<()> for Renamed {
+    impl TerraformType for Renamed {
         fn type_name(&self) -> &'static str {
             "test_renamed"
         }
@@ -524,7 +523,10 @@ mod tests {
                     .attribute(Attribute::optional("size", Type::Number, "s")),
             )
         }
+    }
 
+    #[async_trait]
+    impl Resource<()> for Renamed {
         fn upgrade_state(
             &self,
             version: i64,
@@ -605,8 +607,7 @@ mod tests {
 
     static PAGES_FETCHED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
-    #[async_trait]
-    impl ListResource<()> for Pages {
+    impl TerraformType for Pages {
         fn type_name(&self) -> &'static str {
             "test_renamed"
         }
@@ -614,7 +615,10 @@ mod tests {
         fn schema(&self) -> Schema {
             Schema::new(0, Block::new("l"))
         }
+    }
 
+    #[async_trait]
+    impl ListResource<()> for Pages {
         async fn list(&self, _: &(), _: &Value, found: &mut Found) -> Result<(), Diagnostics> {
             for page in 0..10 {
                 if !found.wants_more() {
