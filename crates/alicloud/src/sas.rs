@@ -477,15 +477,14 @@ mod tests {
             registry_version: "V2".into(),
             protocol_type: 2,
             net_type: 1,
-            vpc_id: None,
             registry_host_ip: "1.2.3.4".into(),
             domain_name: "example.com".into(),
             port: Some(443),
             user_name: "u".into(),
             password: Secret::new("pw"),
             registry_region_id: "cn-hangzhou".into(),
-            trans_per_hour: None,
             extra_param: Some(Secret::new(r#"[{"namespace":"aa","authToken":"t"}]"#)),
+            ..Default::default()
         };
         let p = req.params();
         let names: Vec<&str> = p.as_slice().iter().map(|(k, _)| k.as_str()).collect();

@@ -95,24 +95,15 @@ impl RegistryRecord {
             registry_version: "V2".into(),
             protocol_type: 2,
             net_type: 1,
-            vpc_id: None,
             registry_host_ip: "1.2.3.4".into(),
             domain_name: "example.com".into(),
             port: Some(443),
             user_name: "u".into(),
             password_hash: "sha256:x".into(),
             region_id: "cn-hangzhou".into(),
-            trans_per_hour: 0,
-            trans_per_hour_unset: false,
             token: "t".into(),
             registry_name: "example.com".into(),
-            white_list: String::new(),
-            black_list: String::new(),
-            jenkins_env: String::new(),
-            persistence_day: 0,
-            extras: vec![],
-            gmt_create: String::new(),
-            gmt_modified: String::new(),
+            ..Self::default()
         }
     }
 }
