@@ -5,7 +5,7 @@
 #[path = "common/emulator_http.rs"]
 mod emulator_http;
 
-use emulator_http::{answered, creds, introspect, post, unsigned_get};
+use emulator_http::{creds, introspect, post, set_faults, unsigned_get};
 use http::Method;
 use sas_emulator::probe::{self, Call, Connection, Credentials};
 use sas_emulator::{ids, secret_hash, Emulator, EmulatorConfig, RunningEmulator, Secret};
@@ -771,13 +771,7 @@ async fn version_action_and_envelope() {
 #[tokio::test]
 async fn no_permission_for_denied_actions() {
     let emu = start();
-    answered(
-        emu.addr(),
-        Method::POST,
-        "/_emulator/faults",
-        r#"{"deny_actions":["DeletePrivateRegistry"]}"#,
-    )
-    .await;
+    set_faults(emu.addr(), r#"{"deny_actions":["DeletePrivateRegistry"]}"#).await;
     let r = send(
         &emu,
         &Call::sas("DeletePrivateRegistry").param("RegistryId", 1),

@@ -11,7 +11,7 @@
 #[path = "common/emulator_http.rs"]
 mod emulator_http;
 
-use emulator_http::{answered, creds, post, unsigned_get};
+use emulator_http::{answered, creds, post, set_faults, unsigned_get};
 use http::Method;
 use sas_emulator::probe::{self, Call};
 use sas_emulator::{Emulator, EmulatorConfig, FaultConfig, HoldSpec, ReleaseSpec, RunningEmulator};
@@ -217,13 +217,7 @@ async fn a_seed_replays_the_same_faults() {
 #[tokio::test]
 async fn faults_change_at_run_time_and_spare_introspection() {
     let emu = start(FaultConfig::default());
-    let r = answered(
-        emu.addr(),
-        Method::POST,
-        "/_emulator/faults",
-        r#"{"reset_rate": 1.0, "seed": 1}"#,
-    )
-    .await;
+    let r = set_faults(emu.addr(), r#"{"reset_rate": 1.0, "seed": 1}"#).await;
     assert_eq!(r["reset_rate"], 1.0);
     assert!(probe::call(emu.addr(), &add(), &creds()).await.is_err());
     // Introspection keeps working under faults.
@@ -253,7 +247,7 @@ async fn faults_change_at_run_time_and_spare_introspection() {
             "{bad}: resets still in force"
         );
     }
-    answered(emu.addr(), Method::POST, "/_emulator/faults", "{}").await;
+    set_faults(emu.addr(), "{}").await;
     let r = probe::call(emu.addr(), &add(), &creds()).await.unwrap();
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(emu.registries().len(), 1);
@@ -296,10 +290,8 @@ async fn action_latency_delays_that_action_only_and_changes_at_run_time() {
     assert!(log[0].duration_ms.unwrap() >= 400, "{:?}", log[0]);
     assert!(log[1].duration_ms.unwrap() < 400, "{:?}", log[1]);
 
-    let r = answered(
+    let r = set_faults(
         emu.addr(),
-        Method::POST,
-        "/_emulator/faults",
         r#"{"latency_ms": 100, "action_latency_ms": {"AddPrivateRegistry": 300}}"#,
     )
     .await;

@@ -46,3 +46,8 @@ pub async fn answered(
     assert_eq!(r.status, 200, "{asked}: {}", r.text);
     r.json
 }
+
+/// `POST /_emulator/faults` of `settings`, which must be taken: the settings now in force.
+pub async fn set_faults(addr: SocketAddr, settings: &str) -> serde_json::Value {
+    answered(addr, Method::POST, "/_emulator/faults", settings).await
+}
