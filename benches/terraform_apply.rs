@@ -11,9 +11,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::acceptance::{harbor_registries, Scenario};
-use common::terraform::{Client, Workspace};
-
-const APPLY: &[&str] = &["apply", "-auto-approve", "-input=false", "-no-color"];
+use common::terraform::{cli, Client, Workspace};
 
 /// The clients measured when `BENCH_CLIENTS` is not set.
 const DEFAULT_CLIENTS: [Client; 3] = [
@@ -106,10 +104,10 @@ fn shown(c: &Calls) -> String {
 /// A refresh that changes nothing but reads every resource: `plan -refresh-only` where the
 /// client has it (Terraform 0.15.4 on, every OpenTofu); on 0.13 a plain `plan`, which refreshes
 /// first and, the configuration being applied, plans nothing.
-fn refresh_args(client: Client) -> &'static [&'static str] {
+fn refresh_args(client: Client) -> Vec<&'static str> {
     match client {
-        Client::Terraform0_13 => &["plan", "-input=false", "-no-color"],
-        _ => &["plan", "-refresh-only", "-input=false", "-no-color"],
+        Client::Terraform0_13 => cli("plan", &[]),
+        _ => cli("plan", &["-refresh-only"]),
     }
 }
 
@@ -123,20 +121,20 @@ fn ours(client: Client, n: usize, latency_ms: u64) -> Ours {
     ));
     let emulator = s.emulator();
     emulator.clear_requests();
-    let apply = timed(&s.ws, APPLY);
+    let apply = timed(&s.ws, &cli("apply", &[]));
     let apply_calls = calls(emulator);
     assert_eq!(
         emulator.registries().len(),
         n,
         "{client}: apply made {n} registries"
     );
-    let plan = timed(&s.ws, PLAN);
+    let plan = timed(&s.ws, &cli("plan", &[]));
     emulator.clear_requests();
-    s.ws.ok(refresh_args(client));
+    s.ws.ok(&refresh_args(client));
     let refresh_requests = emulator.requests().len();
     let refresh_lists = emulator.count_actions("ListPrivateRegistryList");
     emulator.clear_requests();
-    s.ws.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    s.ws.destroy();
     let destroy_calls = calls(emulator);
     Ours {
         apply,
@@ -151,11 +149,12 @@ fn ours(client: Client, n: usize, latency_ms: u64) -> Ours {
 /// The null provider's apply, then its plan of what it applied.
 fn null(client: Client, n: usize, same_data: bool) -> (Duration, Duration) {
     let ws = Workspace::mirror(client, &null_resources(n, same_data));
-    ws.ok(&["init", "-input=false", "-no-color"]);
-    (timed(&ws, APPLY), timed(&ws, PLAN))
+    ws.init();
+    (
+        timed(&ws, &cli("apply", &[])),
+        timed(&ws, &cli("plan", &[])),
+    )
 }
-
-const PLAN: &[&str] = &["plan", "-input=false", "-no-color"];
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));

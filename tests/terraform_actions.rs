@@ -10,7 +10,7 @@ mod common;
 use common::{assert_says, flat};
 
 use common::acceptance::{harbor, resource_values, Scenario};
-use common::terraform::Client;
+use common::terraform::{cli, Client};
 
 const CLIENT: Client = Client::Terraform1_16;
 const REGISTRY: &str = "alicloud_sas_private_registry.r";
@@ -212,7 +212,7 @@ fn an_action_is_checked_at_plan_where_known_and_an_unknown_registry_is_named_on_
         s.providers(),
         rotation("bad", "\"not-an-id\"")
     ));
-    let (ok, out) = s.ws.outcome(&["validate", "-no-color"]);
+    let (ok, out) = s.ws.outcome(&cli("validate", &[]));
     assert!(!ok, "{CLIENT}: a malformed id fails validate:\n{out}");
     let text = flat(&out);
     assert!(
@@ -223,7 +223,7 @@ fn an_action_is_checked_at_plan_where_known_and_an_unknown_registry_is_named_on_
 
     // A registry id unknown until apply is no error at plan (the registry is created first).
     s.ws.write_config(&format!("{}{}", s.providers(), rotated_after_create(None)));
-    s.ws.ok(&["plan", "-input=false", "-no-color"]);
+    s.ws.ok(&cli("plan", &[]));
 
     // A registry Security Center does not have: the code, and `registry_id` named.
     s.ws.write_config(&format!(
@@ -251,10 +251,10 @@ fn an_action_is_checked_at_plan_where_known_and_an_unknown_registry_is_named_on_
 fn opentofu_1_12_6_manages_registries_with_the_action_in_the_schema() {
     let s = Scenario::on_emulator_with(Client::OpenTofu1_12, &[]);
     s.ws.write_config(&format!("{}{}", s.providers(), harbor(&[], &[])));
-    let schema = s.ws.ok(&["providers", "schema", "-json"]);
+    let schema = s.ws.providers_schema();
     assert!(schema.contains("alicloud_sas_private_registry"), "{schema}");
     s.ws.apply();
     common::acceptance::assert_plan_empty(&s.ws, "OpenTofu, after the apply");
-    s.ws.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    s.ws.destroy();
     assert!(s.emulator().registries().is_empty());
 }

@@ -5,9 +5,8 @@
 mod common;
 
 use common::acceptance::Scenario;
+use common::terraform::cli;
 use serde_json::json;
-
-const APPLY: &[&str] = &["apply", "-auto-approve", "-input=false", "-no-color"];
 
 fn registry(region: &str) -> String {
     let region = format!("\"{region}\"");
@@ -22,7 +21,7 @@ fn registry(region: &str) -> String {
 }
 
 fn failed_apply(s: &Scenario) -> String {
-    let (ok, text) = s.ws.outcome(APPLY);
+    let (ok, text) = s.ws.try_apply();
     assert!(!ok, "the apply fails:\n{text}");
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -61,7 +60,7 @@ fn a_parameter_the_api_rejects_is_named_at_its_line_and_sent_once() {
 
     // Fixing the line is all it takes.
     s.ws.write_config(&format!("{}{}", s.providers(), registry("cn-hangzhou")));
-    s.ws.ok(APPLY);
+    s.ws.apply();
     assert_eq!(emulator.registries().len(), 1);
     s.destroy();
 }
@@ -92,7 +91,7 @@ fn a_permission_denial_is_reported_once_with_its_code() {
 fn a_refused_update_leaves_the_state_as_it_was() {
     let s = Scenario::on_emulator(&[]);
     s.ws.write_config(&format!("{}{}", s.providers(), registry("cn-hangzhou")));
-    s.ws.ok(APPLY);
+    s.ws.apply();
     let emulator = s.emulator();
     emulator.set_faults(json!({"deny_actions": ["ModifyImageRegistry"]}));
     let renamed = common::acceptance::harbor(
@@ -116,9 +115,9 @@ fn a_refused_update_leaves_the_state_as_it_was() {
         "the state keeps what the API has"
     );
     emulator.set_faults(json!({}));
-    let plan = s.ws.ok(&["plan", "-input=false", "-no-color"]);
+    let plan = s.ws.ok(&cli("plan", &[]));
     assert!(plan.contains("1 to change"), "{plan}");
-    s.ws.ok(APPLY);
+    s.ws.apply();
     assert_eq!(emulator.registries()[0]["UserName"], "operator");
     s.destroy();
 }

@@ -10,7 +10,7 @@ use common::{assert_says, flat};
 
 use common::acceptance::{harbor, planned_actions, quay, resource_values, Scenario};
 use common::plan_file;
-use common::terraform::{on_clients, Client, Workspace};
+use common::terraform::{cli, on_clients, Client, Workspace};
 use serde_json::Value as Json;
 
 const HARBOR: &str = "alicloud_sas_private_registry.r";
@@ -151,8 +151,7 @@ on_clients! {
 fn every_optional_argument_removed_plans_what_the_apply_does(client: Client) {
     let schema_check = realistic(client);
     schema_check.ws.write_config(schema_check.providers());
-    let schema: Json =
-        serde_json::from_str(&schema_check.ws.ok(&["providers", "schema", "-json"])).expect("JSON");
+    let schema: Json = serde_json::from_str(&schema_check.ws.providers_schema()).expect("JSON");
     let attributes = schema["provider_schemas"]
         .as_object()
         .and_then(|p| p.values().next())
@@ -203,7 +202,7 @@ fn every_optional_argument_removed_plans_what_the_apply_does(client: Client) {
         let planned = common::acceptance::resource_change(&plan, address)["change"]["after"]
             [j.attribute]
             .clone();
-        s.ws.ok(&["apply", "-input=false", "-no-color", "unset.tfplan"]);
+        s.ws.ok(&cli("apply", &["unset.tfplan"]));
         let state = resource_values(&s.ws.state(), address);
         let after_id = state["id"].as_str().unwrap_or_default().to_string();
         let after_api = record(&s, &after_id).expect("the registry in state exists")[j.api].clone();
@@ -273,7 +272,7 @@ fn a_port_left_unset_follows_the_registry(client: Client) {
         s.providers(),
         harbor(&[("port", "443")], &[])
     ));
-    let (_, text) = s.ws.outcome(&["plan", "-input=false", "-no-color"]);
+    let (_, text) = s.ws.outcome(&cli("plan", &[]));
     assert!(
         flat(&text).contains("~ port") && text.contains("8443") && text.contains("1 to change"),
         "{client}: a configured port changed outside Terraform is drift:\n{text}"
@@ -297,7 +296,7 @@ fn an_https_provider_against_an_http_endpoint_fails_in_seconds_naming_protocol(c
         "{https}\ndata \"alicloud_sas_private_registries\" \"all\" {{}}\n"
     ));
     let began = std::time::Instant::now();
-    let (ok, text) = s.ws.outcome(&["plan", "-input=false", "-no-color"]);
+    let (ok, text) = s.ws.outcome(&cli("plan", &[]));
     let took = began.elapsed();
     assert!(
         !ok,
@@ -358,8 +357,7 @@ fn the_documented_example_keeps_secrets_out_of_plan_files(client: Client) {
         );
         assert!(!shown.contains(value), "{client}: var.{name} in show -json");
     }
-    let applied =
-        s.ws.ok(&["apply", "-input=false", "-no-color", "example.tfplan"]);
+    let applied = s.ws.ok(&cli("apply", &["example.tfplan"]));
     assert!(applied.contains("2 added"), "{client}:\n{applied}");
     let state = std::fs::read_to_string(s.ws.path().join("terraform.tfstate")).expect("state");
     for (name, value) in secrets {
@@ -437,7 +435,7 @@ fn an_import_identity_in_another_region_names_the_identity(client: Client) {
         s.providers(),
         harbor(&[], &[])
     ));
-    let (ok, text) = fresh.outcome(&["plan", "-input=false", "-no-color"]);
+    let (ok, text) = fresh.outcome(&cli("plan", &[]));
     assert!(!ok, "{client}: the region does not match:\n{text}");
     let text = flat(&text);
     assert_says(
@@ -497,7 +495,7 @@ fn a_list_blocks_bad_filter_points_at_its_line_on_terraform_1_16_4() {
     let s = realistic(Client::Terraform1_16);
     let query = "list \"alicloud_sas_private_registry\" \"bad\" {\n  provider = alicloud\n\n  config {\n    registry_type = \"acr\"\n  }\n}\n";
     std::fs::write(s.ws.path().join("bad.tfquery.hcl"), query).expect("query file");
-    let (ok, text) = s.ws.outcome(&["query", "-no-color"]);
+    let (ok, text) = s.ws.outcome(&cli("query", &[]));
     assert!(!ok, "acr cannot be listed here:\n{text}");
     assert!(
         text.contains("on bad.tfquery.hcl line 5") && text.contains("registry_type = \"acr\""),
@@ -518,7 +516,7 @@ fn a_registry_region_typo_fails_the_plan_with_a_suggestion(client: Client) {
     let s = realistic(client);
     let typo = harbor(&[("registry_region_id", "\"cn-hangzou\"")], &[]);
     s.ws.write_config(&format!("{}{typo}", s.providers()));
-    let (ok, text) = s.ws.outcome(&["plan", "-input=false", "-no-color"]);
+    let (ok, text) = s.ws.outcome(&cli("plan", &[]));
     assert!(!ok, "{client}: the typo must fail the plan:\n{text}");
     let text = flat(&text);
     assert_says(
@@ -535,7 +533,7 @@ fn a_registry_region_typo_fails_the_plan_with_a_suggestion(client: Client) {
     let newer = harbor(&[("registry_region_id", "\"mars-north-1\"")], &[]);
     let skipping = s.providers_with("skip_region_validation = true");
     s.ws.write_config(&format!("{skipping}{newer}"));
-    s.ws.ok(&["plan", "-input=false", "-no-color"]);
+    s.ws.ok(&cli("plan", &[]));
 }
 
 on_clients! {

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::backend::Emulator;
 use common::emulator_control as control;
-use common::terraform::{on_clients, Client, Workspace};
+use common::terraform::{cli, on_clients, Client, Workspace};
 use sas_emulator::{secret_hash, DEFAULT_ECS_ROLE_NAME};
 use serde_json::json;
 
@@ -42,8 +42,8 @@ fn config(provider_block: &str) -> String {
 #[test]
 fn no_credentials_anywhere_fails_the_plan_with_what_was_tried() {
     let ws = Workspace::with_mirror(&config("provider \"alicloud\" {}\n"));
-    ws.ok(&["init", "-input=false", "-no-color"]);
-    let out = ws.run(&["plan", "-input=false", "-no-color"]);
+    ws.init();
+    let out = ws.run(&cli("plan", &[]));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "plan must fail without credentials");
     assert!(stderr.contains("No Alibaba Cloud credentials"), "{stderr}");
@@ -76,8 +76,8 @@ provider "alicloud" {
 }
 "#;
     let ws = Workspace::with_mirror(&config(provider));
-    ws.ok(&["init", "-input=false", "-no-color"]);
-    let out = ws.ok(&["plan", "-input=false", "-no-color"]);
+    ws.init();
+    let out = ws.ok(&cli("plan", &[]));
     assert!(out.contains("2 to add"), "{out}");
     assert!(
         !out.contains("secret-known-at-plan"),
@@ -118,10 +118,10 @@ fn keyless_lifecycle(client: Client, emulator: &Emulator, provider: &str, env: &
     for (k, v) in env {
         ws.set_env(k, v);
     }
-    ws.ok(&["init", "-input=false", "-no-color"]);
-    ws.ok(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    ws.init();
+    ws.apply();
     assert_eq!(emulator.registries().len(), 1, "{client}: created");
-    ws.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    ws.destroy();
     assert!(emulator.registries().is_empty(), "{client}: destroyed");
 }
 
@@ -191,13 +191,10 @@ fn rrsa_variables_alone(client: Client) {
     let mut ws = Workspace::mirror(client, &config(&endpoints_only(&emulator)));
     let token = control::oidc_token(&emulator, json!({}));
     rrsa_env(&mut ws, &emulator, &token);
-    ws.ok(&["init", "-input=false", "-no-color"]);
+    ws.init();
     ws.set_env("TF_LOG", "trace");
     let mut printed = String::new();
-    for args in [
-        &["apply", "-auto-approve", "-input=false", "-no-color"][..],
-        &["destroy", "-auto-approve", "-input=false", "-no-color"][..],
-    ] {
+    for args in [&cli("apply", &[])[..], &cli("destroy", &[])[..]] {
         let out = ws.run(args);
         let text = format!(
             "{}{}",
@@ -250,12 +247,9 @@ fn token_rotated_and_credentials_expired_mid_apply(client: Client) {
     let mut ws = Workspace::mirror(client, &config(&endpoints_only(&emulator)));
     let first = control::oidc_token(&emulator, json!({ "expires_in": 200 }));
     let file = rrsa_env(&mut ws, &emulator, &first);
-    ws.ok(&["init", "-input=false", "-no-color"]);
+    ws.init();
     control::hold(&emulator, "AddPrivateRegistry", 0, 1);
-    let mut apply = ws.spawn(
-        "apply",
-        &["apply", "-auto-approve", "-input=false", "-no-color"],
-    );
+    let mut apply = ws.spawn("apply", &cli("apply", &[]));
     let held = control::wait_held(&emulator, "AddPrivateRegistry", 1, Duration::from_secs(90));
     control::advance_clock(&emulator, 301);
     let rotated = control::oidc_token(&emulator, json!({}));
@@ -293,7 +287,7 @@ fn token_rotated_and_credentials_expired_mid_apply(client: Client) {
         "{client}: the token file was read again at renewal"
     );
     assert!(!printed.contains(&rotated) && !printed.contains(&first));
-    ws.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    ws.destroy();
     assert!(emulator.registries().is_empty(), "{client}: destroyed");
 }
 
@@ -353,11 +347,11 @@ fn new_profile_modes(client: Client) {
     let mut ws = Workspace::mirror(client, &config(&endpoints_only(&emulator)));
     let file = profile_file(&ws, &emulator);
     ws.set_env("ALIBABA_CLOUD_CREDENTIALS_FILE", &file.to_string_lossy());
-    ws.ok(&["init", "-input=false", "-no-color"]);
+    ws.init();
     for profile in ["chained", "external", "sso"] {
         emulator.clear_requests();
         ws.set_env("ALIBABA_CLOUD_PROFILE", profile);
-        ws.ok(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+        ws.apply();
         assert_eq!(
             emulator.registries().len(),
             1,
@@ -389,7 +383,7 @@ fn new_profile_modes(client: Client) {
                 );
             }
         }
-        ws.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+        ws.destroy();
         assert!(
             emulator.registries().is_empty(),
             "{client}: {profile}: destroyed"
@@ -416,9 +410,9 @@ fn keyless_mistakes_are_named(client: Client) {
     let wrong_audience = control::oidc_token(&emulator, json!({ "audience": "api://elsewhere" }));
     let expired = control::oidc_token(&emulator, json!({ "expires_in": -60 }));
     let file = rrsa_env(&mut ws, &emulator, &wrong_audience);
-    ws.ok(&["init", "-input=false", "-no-color"]);
+    ws.init();
     let plan = |ws: &Workspace| {
-        let (ok, printed) = ws.outcome(&["plan", "-input=false", "-no-color"]);
+        let (ok, printed) = ws.outcome(&cli("plan", &[]));
         assert!(!ok, "{client}: the plan must fail:\n{printed}");
         assert!(
             !printed.contains(&wrong_audience) && !printed.contains(&expired),

@@ -8,9 +8,8 @@
 mod common;
 
 use common::acceptance::Scenario;
+use common::terraform::cli;
 use serde_json::Value as Json;
-
-const APPLY: &[&str] = &["apply", "-auto-approve", "-input=false", "-no-color"];
 
 /// Two resources, one registry: a fixed domain name under `count`.
 fn two_of_one() -> String {
@@ -38,7 +37,7 @@ fn a_count_with_a_fixed_domain_creates_one_registry_and_names_it_for_the_other()
     let emulator = s.emulator();
     s.ws.write_config(&format!("{}\n{}", s.providers(), two_of_one()));
 
-    let apply = s.ws.run(APPLY);
+    let apply = s.ws.run(&cli("apply", &[]));
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&apply.stdout),

@@ -9,7 +9,7 @@
 mod common;
 
 use common::acceptance::Scenario;
-use common::terraform::{on_clients, Client};
+use common::terraform::{cli, on_clients, Client};
 use serde_json::json;
 
 /// Twenty registries in ten lookalike pairs: `r<i/2>.example.com` on host `192.0.2.<i/2+1>`,
@@ -87,13 +87,7 @@ fn apply_under_faults(s: &Scenario, apply: &[&str], user: &str, when: &str) {
 
 fn apply_and_destroy_converge_under_faults_without_duplicates(client: Client) {
     let s = Scenario::on_emulator_with(client, &[]);
-    let args = [
-        "-auto-approve",
-        "-input=false",
-        "-no-color",
-        "-parallelism=10",
-    ];
-    let apply = [&["apply"][..], &args].concat();
+    let apply = cli("apply", &["-parallelism=10"]);
 
     apply_under_faults(&s, &apply, "admin", "after the apply");
 
@@ -101,7 +95,7 @@ fn apply_and_destroy_converge_under_faults_without_duplicates(client: Client) {
     apply_under_faults(&s, &apply, "operator", "after the update");
 
     s.emulator().set_faults(faults());
-    succeeds_at_once(&s, &[&["destroy"][..], &args].concat());
+    succeeds_at_once(&s, &cli("destroy", &["-parallelism=10"]));
     s.emulator().set_faults(json!({}));
     assert!(
         s.emulator().registries().is_empty(),

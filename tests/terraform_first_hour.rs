@@ -7,7 +7,7 @@ mod common;
 
 use common::acceptance::{harbor, planned_actions, resource_values, Scenario, Step};
 use common::plan_file;
-use common::terraform::{on_clients, Client, Workspace};
+use common::terraform::{cli, on_clients, Client, Workspace};
 use serde_json::Value as Json;
 
 const NEWEST: Client = Client::Terraform1_16;
@@ -53,11 +53,11 @@ fn destroy_finishes_after_an_imported_registry_vanished(client: Client) {
         harbor(&[], &["password"]),
         import_block(HARBOR, &id)
     ));
-    adopted.ok(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    adopted.apply();
     assert_eq!(resources_in_state(&adopted), 1, "imported");
 
     s.emulator().delete(&id);
-    let (ok, text) = adopted.outcome(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    let (ok, text) = adopted.outcome(&cli("destroy", &[]));
     assert!(ok, "{client}: destroy must finish:\n{text}");
     assert!(text.contains("0 destroyed"), "{client}:\n{text}");
     assert!(!text.contains("needs a password"), "{client}:\n{text}");
@@ -73,7 +73,7 @@ fn a_new_registry_without_what_adding_needs_is_refused_at_plan_on_terraform_1_16
     let s = Scenario::on_emulator_with(NEWEST, &["--realism", "all"]);
     let bare = harbor(&[("registry_type", "\"quay\"")], &["user_name", "password"]);
     s.ws.write_config(&format!("{}{bare}", s.providers()));
-    let (ok, text) = s.ws.outcome(&["plan", "-input=false", "-no-color"]);
+    let (ok, text) = s.ws.outcome(&cli("plan", &[]));
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(!ok, "{NEWEST}: the plan must fail:\n{text}");
     for summary in [
@@ -203,7 +203,7 @@ fn an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state(client: Clie
         import_block(QUAY, &id)
     ));
     s.emulator().clear_requests();
-    adopted.ok(&["plan", "-input=false", "-no-color", "-out=import.tfplan"]);
+    adopted.ok(&cli("plan", &["-out=import.tfplan"]));
     let plan_path = adopted.path().join("import.tfplan");
     assert_eq!(
         plan_file::occurrences(&plan_path, TOKEN),
@@ -218,7 +218,7 @@ fn an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state(client: Clie
         actions == serde_json::json!(["update"]) || actions == serde_json::json!(["no-op"]),
         "{client}: importing records the version, never replaces: {actions}"
     );
-    adopted.ok(&["apply", "-input=false", "-no-color", "import.tfplan"]);
+    adopted.ok(&cli("apply", &["import.tfplan"]));
     // The API masks the user name, so the import has none and the configured one is sent;
     // nothing about the tokens is sent, and nothing is replaced.
     assert_eq!(
@@ -240,7 +240,7 @@ fn an_imported_quay_registry_keeps_its_tokens_out_of_plan_and_state(client: Clie
         s.providers(),
         quay(&wo_tokens(&literal("quay-second-token"), 2))
     ));
-    let (ok, text) = adopted.outcome(&["plan", "-input=false", "-no-color"]);
+    let (ok, text) = adopted.outcome(&cli("plan", &[]));
     assert!(!ok, "{client}: the replacement needs a password:\n{text}");
     assert!(
         text.contains("Replacing this registry needs a password")
@@ -299,7 +299,7 @@ fn a_region_typo_is_named_at_plan_and_an_unresolvable_endpoint_fails_fast(client
     };
     let mut ws = s.fresh_workspace();
     ws.write_config(&format!("{}{}", provider(""), harbor(&[], &[])));
-    let (ok, text) = ws.outcome(&["plan", "-input=false", "-no-color"]);
+    let (ok, text) = ws.outcome(&cli("plan", &[]));
     assert!(!ok, "{client}: the typo must fail the plan:\n{text}");
     assert!(
         text.contains("Invalid provider argument region")
@@ -315,7 +315,7 @@ fn a_region_typo_is_named_at_plan_and_an_unresolvable_endpoint_fails_fast(client
         harbor(&[], &[])
     ));
     ws.set_env("ALIBABA_CLOUD_ENDPOINT_SAS", "tds.mars-north-1.invalid");
-    let (ok, text) = ws.outcome(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    let (ok, text) = ws.try_apply();
     assert!(!ok, "{client}: nothing answers there:\n{text}");
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     for wanted in [
@@ -333,25 +333,16 @@ fn a_region_typo_is_named_at_plan_and_an_unresolvable_endpoint_fails_fast(client
     );
 }
 
+on_clients! { warnings_in_plan_json:
+    a_warning_appears_once_in_plan_json_on_terraform_1_16_4 => Terraform1_16(1),
+    a_warning_appears_twice_in_plan_json_on_terraform_1_8_5 => Terraform1_8(2),
+    a_warning_appears_twice_in_plan_json_on_opentofu_1_12_6 => OpenTofu1_12(2),
+}
+
 /// Item 4. A warning is one diagnostic, the same at validate and at plan, so a client that
 /// merges the two walks' diagnostics shows it once. Terraform 1.16.4 does; Terraform 1.8.5 and
 /// OpenTofu 1.12.6 print both walks' (the provider cannot tell the walks apart without losing
 /// the warnings on values only the plan knows).
-#[test]
-fn a_warning_appears_once_in_plan_json_on_terraform_1_16_4() {
-    warnings_in_plan_json(NEWEST, 1);
-}
-
-#[test]
-fn a_warning_appears_twice_in_plan_json_on_terraform_1_8_5() {
-    warnings_in_plan_json(Client::Terraform1_8, 2);
-}
-
-#[test]
-fn a_warning_appears_twice_in_plan_json_on_opentofu_1_12_6() {
-    warnings_in_plan_json(Client::OpenTofu1_12, 2);
-}
-
 fn warnings_in_plan_json(client: Client, expected: usize) {
     let s = Scenario::on_emulator_with(client, &[]);
     s.ws.write_config(&format!(
@@ -359,13 +350,13 @@ fn warnings_in_plan_json(client: Client, expected: usize) {
         s.providers(),
         harbor(&[("net_type", "2")], &[])
     ));
-    let validated = s.ws.ok(&["validate", "-json", "-no-color"]);
+    let validated = s.ws.ok(&cli("validate", &["-json"]));
     assert_eq!(
         validated.matches("VPC registry without vpc_id").count(),
         1,
         "{client}: validate -json:\n{validated}"
     );
-    let planned = s.ws.ok(&["plan", "-json", "-input=false", "-no-color"]);
+    let planned = s.ws.ok(&cli("plan", &["-json"]));
     let warnings = planned
         .lines()
         .filter(|l| {

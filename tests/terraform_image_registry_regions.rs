@@ -5,7 +5,7 @@
 mod common;
 
 use common::acceptance::{Scenario, Step};
-use common::terraform::{on_clients, Client, Workspace};
+use common::terraform::{cli, on_clients, Client, Workspace};
 
 /// The regions in both languages, and a registry in the first.
 fn config() -> String {
@@ -106,7 +106,7 @@ data "alicloud_sas_image_registry_regions" "fr" {
 }
 "#;
         let ws = Workspace::dev(client, config);
-        let out = ws.run(&["validate", "-no-color"]);
+        let out = ws.run(&cli("validate", &[]));
         assert!(
             !out.status.success(),
             "{client}: `lang = \"fr\"` must not validate"

@@ -16,9 +16,8 @@ use common::acceptance::{harbor_registries, Scenario};
 use common::backend::Emulator;
 use common::emulator_control as control;
 use common::plugin_client::wait_exit;
-use common::terraform::{on_clients, Client};
+use common::terraform::{cli, on_clients, Client};
 
-const APPLY: &[&str] = &["apply", "-auto-approve", "-input=false", "-no-color"];
 const ADD: &str = "AddPrivateRegistry";
 const LIST: &str = "ListPrivateRegistryList";
 
@@ -95,7 +94,7 @@ fn a_provider_killed_mid_create_leaves_a_registry_the_next_apply_names_for_impor
     // that a hold on the next list takes the list that reconciles it.
     emulator.set_faults(serde_json::json!({"lose_response_every": {(ADD): 1}}));
     control::hold(emulator, ADD, 0, 1);
-    let mut apply = s.ws.spawn("apply", APPLY);
+    let mut apply = s.ws.spawn("apply", &cli("apply", &[]));
     let add = wait_held("the add arrived", &mut apply, emulator, ADD);
     control::hold(emulator, LIST, 0, 1);
     control::release(emulator, add);
@@ -118,7 +117,7 @@ fn a_provider_killed_mid_create_leaves_a_registry_the_next_apply_names_for_impor
     assert_eq!(orphan.len(), 1, "the create committed before the kill");
     assert!(ids_in_state(&s).is_empty(), "the state never heard of it");
 
-    let (ok, text) = s.ws.outcome(APPLY);
+    let (ok, text) = s.ws.try_apply();
     assert!(!ok, "no silent adoption:\n{text}");
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
@@ -135,14 +134,11 @@ fn a_provider_killed_mid_create_leaves_a_registry_the_next_apply_names_for_impor
     assert_eq!(ids_in_emulator(emulator), orphan, "no duplicate");
 
     // Following the advice converges on the one registry.
-    s.ws.ok(&[
+    s.ws.ok(&cli(
         "import",
-        "-input=false",
-        "-no-color",
-        "alicloud_sas_private_registry.r[0]",
-        &orphan[0],
-    ]);
-    s.ws.ok(APPLY);
+        &["alicloud_sas_private_registry.r[0]", &orphan[0]],
+    ));
+    s.ws.apply();
     assert_eq!(ids_in_emulator(emulator), orphan);
     assert_eq!(ids_in_state(&s), orphan);
     s.assert_plan_empty(1);
@@ -171,7 +167,7 @@ fn ctrl_c_during_a_create_stops_cleanly_and_state_records_what_exists(client: Cl
     // Hold the second create's add on arrival: the first create is then done, and the second
     // is in flight with nothing created by it yet.
     control::hold(emulator, ADD, 1, 1);
-    let mut apply = s.ws.spawn("apply", &[APPLY, &["-parallelism=1"]].concat());
+    let mut apply = s.ws.spawn("apply", &cli("apply", &["-parallelism=1"]));
     let add = wait_held("the second add arrived", &mut apply, emulator, ADD);
     assert_eq!(
         ids_in_emulator(emulator).len(),
@@ -231,7 +227,7 @@ fn ctrl_c_during_a_create_stops_cleanly_and_state_records_what_exists(client: Cl
         .count();
     assert_eq!(tainted, 0, "{client}: healthy registries are not tainted");
 
-    let rest = s.ws.ok(APPLY);
+    let rest = s.ws.apply();
     assert!(
         rest.contains("2 added, 0 changed, 0 destroyed"),
         "{client}: the next apply creates only the rest:\n{rest}"

@@ -5,7 +5,7 @@
 mod common;
 
 use common::acceptance::{assert_plan_empty, changed_attributes, resource_change, Scenario, Step};
-use common::terraform::{on_clients, Client};
+use common::terraform::{cli, on_clients, Client};
 
 const ADDR: &str = "alicloud_sas_private_registry.r";
 
@@ -46,13 +46,10 @@ fn generated_config(client: Client) {
         "{}\nimport {{\n  to = {ADDR}\n  id = \"{id}\"\n}}\n",
         made.providers()
     ));
-    let out = ws.run(&[
+    let out = ws.run(&cli(
         "plan",
-        "-input=false",
-        "-no-color",
-        "-generate-config-out=generated.tf",
-        "-out=import.tfplan",
-    ]);
+        &["-generate-config-out=generated.tf", "-out=import.tfplan"],
+    ));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success(),
@@ -75,7 +72,7 @@ fn generated_config(client: Client) {
         client != Client::Terraform1_16,
         "{client}: who wrote the configuration:\n{generated}"
     );
-    let validate = ws.run(&["validate", "-no-color"]);
+    let validate = ws.run(&cli("validate", &[]));
     assert!(
         validate.status.success(),
         "{client}: the generated configuration must validate:\n{generated}\n{}",
@@ -110,7 +107,7 @@ fn generated_config(client: Client) {
         "{client}: password line in:\n{generated}"
     );
     std::fs::write(ws.path().join("generated.tf"), &filled).expect("edit generated.tf");
-    ws.ok(&["plan", "-input=false", "-no-color", "-out=import.tfplan"]);
+    ws.ok(&cli("plan", &["-out=import.tfplan"]));
     let planned: serde_json::Value =
         serde_json::from_str(&ws.ok(&["show", "-json", "import.tfplan"])).expect("plan JSON");
     let change = resource_change(&planned, ADDR);
@@ -119,23 +116,18 @@ fn generated_config(client: Client) {
         vec!["password".to_string()],
         "{client}: only the password, which nobody could read back, is set"
     );
-    ws.ok(&["apply", "-input=false", "-no-color", "import.tfplan"]);
+    ws.ok(&cli("apply", &["import.tfplan"]));
     assert_plan_empty(&ws, "after importing with the generated configuration");
     let regs = made.emulator().registries();
     assert_eq!(regs.len(), 1, "{client}: still one registry");
     assert_eq!(regs[0]["Id"].to_string(), id);
 }
 
-#[test]
-fn an_unknown_provider_function_is_reported_as_such_on_terraform_1_16_4() {
-    // Terraform finds no such function in the schema (which declares none) and says so itself.
-    unknown_function(Client::Terraform1_16, "Unknown provider function");
-}
-
-#[test]
-fn an_unknown_provider_function_is_reported_as_such_on_opentofu_1_12_6() {
-    // OpenTofu asks GetFunctions, which answers an empty list rather than Unimplemented.
-    unknown_function(Client::OpenTofu1_12, "Function not found in provider");
+// Terraform finds no such function in the schema (which declares none) and says so; OpenTofu
+// asks GetFunctions, which answers an empty list rather than Unimplemented.
+on_clients! { unknown_function:
+    an_unknown_provider_function_is_reported_as_such_on_terraform_1_16_4 => Terraform1_16("Unknown provider function"),
+    an_unknown_provider_function_is_reported_as_such_on_opentofu_1_12_6 => OpenTofu1_12("Function not found in provider"),
 }
 
 /// `provider::alicloud::no_such_function()`: the plan fails naming the function, with no raw
@@ -146,40 +138,28 @@ fn unknown_function(client: Client, expected: &str) {
         "{}\noutput \"x\" {{\n  value = provider::alicloud::no_such_function()\n}}\n",
         s.providers()
     ));
-    let out = s.ws.run(&["plan", "-input=false", "-no-color"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{client}: plan must fail");
+    plan_refused(&s, &[expected, "no_such_function"]);
+}
+
+/// `plan`, which must fail saying each of `says`, and with no raw gRPC error.
+fn plan_refused(s: &Scenario, says: &[&str]) {
+    let client = s.client();
+    let text = s.ws.fails(&cli("plan", &[]));
+    common::assert_says(client, &text, says);
     assert!(
-        stderr.contains(expected) && stderr.contains("no_such_function"),
-        "{client}: {expected:?} naming the function:\n{stderr}"
-    );
-    assert!(
-        !stderr.contains("rpc error") && !stderr.contains("Unimplemented"),
-        "{client}: no raw gRPC error reaches the user:\n{stderr}"
+        !text.contains("rpc error") && !text.contains("Unimplemented"),
+        "{client}: no raw gRPC error reaches the user:\n{text}"
     );
 }
 
-#[test]
-fn a_moved_block_across_types_gets_a_diagnostic_on_opentofu_1_12_6() {
-    moved_across_types(Client::OpenTofu1_12, "Resource state cannot be moved");
+// Terraform checks the capability we do not advertise and refuses by itself.
+on_clients! { moved_across_types:
+    a_moved_block_across_types_gets_a_diagnostic_on_opentofu_1_12_6 => OpenTofu1_12("Resource state cannot be moved"),
+    a_moved_block_across_types_gets_a_diagnostic_on_terraform_1_8_5 => Terraform1_8(TERRAFORM_REFUSES_MOVED),
+    a_moved_block_across_types_gets_a_diagnostic_on_terraform_1_16_4 => Terraform1_16(TERRAFORM_REFUSES_MOVED),
 }
 
-#[test]
-fn a_moved_block_across_types_gets_a_diagnostic_on_terraform_1_8_5() {
-    // Terraform checks the capability we do not advertise and refuses by itself.
-    moved_across_types(
-        Client::Terraform1_8,
-        "does not support moved operations across resource types",
-    );
-}
-
-#[test]
-fn a_moved_block_across_types_gets_a_diagnostic_on_terraform_1_16_4() {
-    moved_across_types(
-        Client::Terraform1_16,
-        "does not support moved operations across resource types",
-    );
-}
+const TERRAFORM_REFUSES_MOVED: &str = "does not support moved operations across resource types";
 
 /// A `null_resource` in state, then a `moved` block onto the registry type: the plan fails with
 /// a message a user can act on, never a raw gRPC error.
@@ -191,18 +171,7 @@ fn moved_across_types(client: Client, expected: &str) {
         s.providers(),
         registry()
     ));
-    let out = s.ws.run(&["plan", "-input=false", "-no-color"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let flat = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(!out.status.success(), "{client}: plan must fail");
-    assert!(
-        flat.contains(expected),
-        "{client}: {expected:?} in:\n{stderr}"
-    );
-    assert!(
-        !flat.contains("rpc error") && !flat.contains("Unimplemented"),
-        "{client}: no raw gRPC error reaches the user:\n{stderr}"
-    );
+    plan_refused(&s, &[expected]);
     assert!(
         s.emulator().registries().is_empty(),
         "{client}: nothing was created"
@@ -227,7 +196,7 @@ fn terraform_1_16_4_as_built_here_refuses_the_s3_backend_and_keeps_local_state()
     s.ws.write_config(&with_backend(
         "\"s3\" {\n    bucket = \"b\"\n    key    = \"k\"\n    region = \"us-east-1\"\n  }",
     ));
-    let out = s.ws.run(&["init", "-input=false", "-no-color"]);
+    let out = s.ws.run(&cli("init", &[]));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{client}: init with s3 must fail");
     assert!(
@@ -239,8 +208,8 @@ fn terraform_1_16_4_as_built_here_refuses_the_s3_backend_and_keeps_local_state()
     s.ws.write_config(&with_backend(
         "\"local\" {\n    path = \"kept/elsewhere.tfstate\"\n  }",
     ));
-    s.ws.ok(&["init", "-reconfigure", "-input=false", "-no-color"]);
-    s.ws.ok(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    s.ws.ok(&cli("init", &["-reconfigure"]));
+    s.ws.apply();
     let id = s.emulator().registries()[0]["Id"].to_string();
     let stored = std::fs::read_to_string(s.ws.path().join("kept/elsewhere.tfstate"))
         .unwrap_or_else(|e| panic!("{client}: no state at the backend's path: {e}"));
@@ -249,6 +218,6 @@ fn terraform_1_16_4_as_built_here_refuses_the_s3_backend_and_keeps_local_state()
         "{client}: the local backend holds the registry {id}:\n{stored}"
     );
     assert_plan_empty(&s.ws, "with the local backend");
-    s.ws.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    s.ws.destroy();
     assert!(s.emulator().registries().is_empty(), "{client}: destroyed");
 }

@@ -8,7 +8,7 @@ mod common;
 
 use alicloud::{AddPrivateRegistryRequest, Secret};
 use common::acceptance::Scenario;
-use common::terraform::{Client, Workspace};
+use common::terraform::{cli, Client, Workspace};
 
 const CLIENT: Client = Client::Terraform1_16;
 const ALL: &str = "list.alicloud_sas_private_registry.all";
@@ -123,13 +123,13 @@ fn adopt(n: usize) {
     // their name.
     let ws = s.fresh_workspace();
     use_example(&ws, EVERY_REGISTRY);
-    let (ok, out) = ws.outcome(&["query", "-no-color"]);
+    let (ok, out) = ws.outcome(&cli("query", &[]));
     assert!(ok, "{CLIENT}: query fails:\n{out}");
     let all = results(&out, ALL);
     assert_eq!(all.len(), n, "{CLIENT}: every registry is listed:\n{out}");
     let subset = s.fresh_workspace();
     use_example(&subset, A_SUBSET);
-    let (ok, subset_out) = subset.outcome(&["query", "-no-color"]);
+    let (ok, subset_out) = subset.outcome(&cli("query", &[]));
     assert!(ok, "{CLIENT}: query fails:\n{subset_out}");
     let filtered = results(&subset_out, QUAY_PROD);
     assert_eq!(
@@ -181,7 +181,7 @@ fn adopt(n: usize) {
     // -generate-config-out: configuration for each, written through GenerateResourceConfig.
     let gen = s.fresh_workspace();
     use_example(&gen, EVERY_REGISTRY);
-    gen.ok(&["query", "-no-color", "-generate-config-out=generated.tf"]);
+    gen.ok(&cli("query", &["-generate-config-out=generated.tf"]));
     let generated = std::fs::read_to_string(gen.path().join("generated.tf")).unwrap_or_default();
     assert_eq!(
         generated
@@ -219,7 +219,7 @@ fn adopt(n: usize) {
         "password_wo            = \"the-password\"",
     );
     std::fs::write(gen.path().join("generated.tf"), &with_secret).expect("write generated.tf");
-    let plan = gen.ok(&["plan", "-input=false", "-no-color", "-out=adopt.tfplan"]);
+    let plan = gen.ok(&cli("plan", &["-out=adopt.tfplan"]));
     if n == 0 {
         assert!(plan.contains("No changes."), "{plan}");
     } else {
@@ -230,13 +230,13 @@ fn adopt(n: usize) {
             "{CLIENT}: the generated configuration plans {n} imports and nothing else:\n{plan}"
         );
     }
-    let applied = gen.ok(&["apply", "-input=false", "-no-color", "adopt.tfplan"]);
+    let applied = gen.ok(&cli("apply", &["adopt.tfplan"]));
     let imported = match n {
         0 => "Resources: 0 added, 0 changed, 0 destroyed.".to_string(),
         n => format!("Resources: {n} imported, 0 added, 0 changed, 0 destroyed."),
     };
     assert!(applied.contains(&imported), "{applied}");
-    let again = gen.ok(&["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
+    let again = gen.ok(&cli("plan", &["-detailed-exitcode"]));
     assert!(
         again.contains("No changes."),
         "{CLIENT}: after the import the plan is empty:\n{again}"
@@ -296,7 +296,7 @@ fn a_throttled_list_is_retried_and_a_refused_one_is_reported_on_terraform_1_16_4
 
     s.emulator()
         .set_faults(serde_json::json!({"throttle_rate": 0.5, "seed": 3}));
-    let out = ws.ok(&["query", "-no-color"]);
+    let out = ws.ok(&cli("query", &[]));
     assert_eq!(results(&out, ALL).len(), 3, "{out}");
     let outcomes: Vec<String> = s
         .emulator()
@@ -317,7 +317,7 @@ fn a_throttled_list_is_retried_and_a_refused_one_is_reported_on_terraform_1_16_4
 
     s.emulator()
         .set_faults(serde_json::json!({"deny_actions": ["ListPrivateRegistryList"]}));
-    let (ok, text) = ws.outcome(&["query", "-no-color"]);
+    let (ok, text) = ws.outcome(&cli("query", &[]));
     assert!(!ok, "a refused list fails the query:\n{text}");
     common::assert_says(
         CLIENT,
@@ -344,11 +344,11 @@ fn opentofu_1_12_6_ignores_the_list_resource_and_the_query_files() {
         s.providers(),
         common::acceptance::harbor(&[], &[])
     ));
-    s.ws.ok(&["validate", "-no-color"]);
-    s.ws.ok(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    s.ws.ok(&cli("validate", &[]));
+    s.ws.apply();
     common::acceptance::assert_plan_empty(&s.ws, "after the apply");
     assert_eq!(s.emulator().registries().len(), 1);
-    s.ws.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    s.ws.destroy();
     assert!(s.emulator().registries().is_empty());
 }
 
@@ -363,7 +363,7 @@ fn list_blocks_that_overlap_are_warned_of_and_the_examples_import_each_registry_
     let quay_prod = (0..n).filter(|i| i % 3 == 2 && env(*i) == "Prod").count();
     assert!(quay_prod > 0, "the subset must overlap the whole");
     let imports = |ws: &Workspace| {
-        let (ok, out) = ws.outcome(&["query", "-no-color", "-generate-config-out=generated.tf"]);
+        let (ok, out) = ws.outcome(&cli("query", &["-generate-config-out=generated.tf"]));
         assert!(ok, "{CLIENT}: query fails:\n{out}");
         let generated = std::fs::read_to_string(ws.path().join("generated.tf")).unwrap_or_default();
         (generated.matches("import {").count(), out)

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use common::cross::Platform;
 use common::registry::{Registry, Release, HOST, NAMESPACE, TYPE};
-use common::terraform::{on_clients, Client, Workspace};
+use common::terraform::{cli, on_clients, Client, Workspace};
 use sha2::Digest as _;
 
 /// A throwaway GnuPG home. Its agent is stopped once the keys have done their work.
@@ -187,7 +187,7 @@ fn through(registry: &Registry, client: Client) -> Workspace {
 
 /// The installed provider runs: the client reads its schema.
 fn assert_runs(ws: &Workspace) {
-    let schema = ws.ok(&["providers", "schema", "-json"]);
+    let schema = ws.providers_schema();
     assert!(
         schema.contains("alicloud_sas_private_registry"),
         "{}: the installed provider serves its schema",
@@ -201,7 +201,7 @@ fn installs_from_the_registry(client: Client) {
     let release = &fx.release;
     let registry = Registry::start(release);
     let ws = through(&registry, client);
-    let (ok, text) = ws.outcome(&["init", "-input=false", "-no-color"]);
+    let (ok, text) = ws.outcome(&cli("init", &[]));
     assert!(ok, "{client}: init from the registry:\n{text}");
     let address = format!("{HOST}/{NAMESPACE}/{TYPE} v{}", release.version);
     assert!(
@@ -247,14 +247,14 @@ fn installs_from_the_registry(client: Client) {
     );
     let genuine_sig = registry.files.lock().expect("files")[&sig_name].clone();
     registry.replace_file(&release.zip_name(), tampered);
-    let (ok, text) = through(&registry, client).outcome(&["init", "-input=false", "-no-color"]);
+    let (ok, text) = through(&registry, client).outcome(&cli("init", &[]));
     assert!(
         !ok && text.contains("checksum list has unexpected SHA-256 hash"),
         "{client}: a tampered zip must stop init:\n{text}"
     );
     registry.replace_file(&release.zip_name(), release.zip());
     registry.replace_file(&sig_name, fx.foreign_signature.clone());
-    let (ok, text) = through(&registry, client).outcome(&["init", "-input=false", "-no-color"]);
+    let (ok, text) = through(&registry, client).outcome(&cli("init", &[]));
     assert!(
         !ok && text.contains("authentication signature from unknown issuer"),
         "{client}: a signature by another key must stop init:\n{text}"
@@ -275,7 +275,7 @@ fn installs_from_the_registry(client: Client) {
     if lock.exists() {
         std::fs::copy(&lock, offline.path().join(".terraform.lock.hcl")).expect("copy lock");
     }
-    let (ok, text) = offline.outcome(&["init", "-input=false", "-no-color"]);
+    let (ok, text) = offline.outcome(&cli("init", &[]));
     assert!(ok, "{client}: init from the mirror, offline:\n{text}");
     assert_runs(&offline);
 }
@@ -335,7 +335,7 @@ fn locks_every_platform(client: Client) {
     let fx = fixture();
     let registry = Registry::start(&fx.release);
     let ws = through(&registry, client);
-    let mut args = vec!["providers", "lock", "-no-color"];
+    let mut args = cli("providers lock", &[]);
     let flags: Vec<String> = Platform::ALL
         .iter()
         .map(|p| format!("-platform={}", p.name()))

@@ -18,7 +18,7 @@ provider "alicloud" {
 "#;
 
 fn schema_via_terraform(ws: &Workspace) -> serde_json::Value {
-    let stdout = ws.ok(&["providers", "schema", "-json"]);
+    let stdout = ws.providers_schema();
     serde_json::from_str(&stdout).expect("schema JSON")
 }
 

@@ -6,6 +6,7 @@ mod common;
 
 use common::acceptance::Scenario;
 use common::backend::EMULATOR_KEY_SECRET;
+use common::terraform::cli;
 
 const PASSWORD: &str = "Pw-DISTINCT-8c1f0b";
 const AUTH_TOKEN: &str = "Tok-DISTINCT-3e9a41";
@@ -36,10 +37,10 @@ fn secrets_never_reach_output_logs_or_the_api_log() {
 
     let mut transcript = String::new();
     for args in [
-        &["plan", "-input=false", "-no-color"][..],
-        &["apply", "-auto-approve", "-input=false", "-no-color"],
-        &["plan", "-input=false", "-no-color"],
-        &["destroy", "-auto-approve", "-input=false", "-no-color"],
+        &cli("plan", &[])[..],
+        &cli("apply", &[]),
+        &cli("plan", &[]),
+        &cli("destroy", &[]),
     ] {
         let out = s.ws.run(args);
         let stdout = String::from_utf8_lossy(&out.stdout);

@@ -44,10 +44,10 @@ fn upgrades(client: Client) {
         ws.set_env(&k, &v);
     }
     std::fs::copy(data("v0.tfstate"), ws.path().join("terraform.tfstate")).expect("copy state");
-    ws.ok(&["init", "-input=false", "-no-color"]);
+    ws.init();
     assert_plan_empty(&ws, "the v0 state, upgraded");
 
-    ws.ok(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    ws.apply();
     let raw: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(ws.path().join("terraform.tfstate")).expect("state"),
     )

@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 
 use common::backend::Emulator;
-use common::terraform::{on_clients, Client, Workspace};
+use common::terraform::{cli, on_clients, Client, Workspace};
 
 on_clients! {
     example_module_test:
@@ -29,9 +29,9 @@ fn example_module_test(client: Client) {
     for (k, v) in emulator.provider_env() {
         ws.set_env(&k, &v);
     }
-    ws.ok(&["init", "-input=false", "-no-color"]);
+    ws.init();
 
-    let out = ws.run(&["test", "-no-color"]);
+    let out = ws.run(&cli("test", &[]));
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),

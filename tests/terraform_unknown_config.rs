@@ -8,7 +8,7 @@ mod common;
 
 use common::acceptance::{assert_plan_empty, planned_actions};
 use common::backend::Emulator;
-use common::terraform::{on_clients, Client, Workspace};
+use common::terraform::{cli, on_clients, Client, Workspace};
 
 const HEADER: &str = r#"terraform {
   required_providers {
@@ -55,13 +55,13 @@ fn unknown_region(client: Client) {
     for (k, v) in emulator.provider_env() {
         ws.set_env(&k, &v);
     }
-    ws.ok(&["init", "-input=false", "-no-color"]);
-    ws.ok(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    ws.init();
+    ws.apply();
     assert_eq!(emulator.registries().len(), 1, "{client}: created");
 
     ws.write_config(&format!("{HEADER}{}{}", region_after("later"), registry()));
     emulator.clear_requests();
-    ws.ok(&["plan", "-input=false", "-no-color", "-out=unknown.tfplan"]);
+    ws.ok(&cli("plan", &["-out=unknown.tfplan"]));
     assert_eq!(
         emulator.requests().len(),
         0,
@@ -75,7 +75,7 @@ fn unknown_region(client: Client) {
         serde_json::json!(["no-op"]),
         "{client}: the registry is kept, not dropped and planned for creation"
     );
-    ws.ok(&["apply", "-input=false", "-no-color", "unknown.tfplan"]);
+    ws.ok(&cli("apply", &["unknown.tfplan"]));
     assert_eq!(
         emulator.registries().len(),
         1,
@@ -90,7 +90,7 @@ fn unknown_region(client: Client) {
         registry()
     ));
     emulator.clear_requests();
-    let out = ws.run(&["plan", "-input=false", "-no-color"]);
+    let out = ws.run(&cli("plan", &[]));
     let stderr = String::from_utf8_lossy(&out.stderr);
     let flat = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::terraform::{on_clients, Client, Workspace};
+use common::terraform::{cli, on_clients, Client, Workspace};
 
 const PROVIDERS: &str = r#"terraform {
   required_providers {
@@ -52,7 +52,7 @@ fn validate_matrix(client: Client) {
 fn a_valid_registry_validates(ws: &Workspace) {
     let (config, _) = config_with("port", "5000");
     ws.write_config(&config);
-    let out = ws.ok(&["validate", "-no-color"]);
+    let out = ws.ok(&cli("validate", &[]));
     assert!(out.contains("Success"), "{}: {out}", ws.client);
 }
 
@@ -90,7 +90,7 @@ fn each_bad_value_is_reported_at_its_line(ws: &Workspace) {
     for (attr, value, message) in cases {
         let (config, line) = config_with(attr, value);
         ws.write_config(&config);
-        let out = ws.run(&["validate", "-no-color"]);
+        let out = ws.run(&cli("validate", &[]));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
             !out.status.success(),
@@ -112,7 +112,7 @@ fn each_bad_value_is_reported_at_its_line(ws: &Workspace) {
 fn a_quay_registry_validates_without_its_tokens(ws: &Workspace) {
     let (config, _) = config_with("registry_type", "\"quay\"");
     ws.write_config(&config);
-    let out = ws.ok(&["validate", "-no-color"]);
+    let out = ws.ok(&cli("validate", &[]));
     assert!(out.contains("Success"), "{}: {out}", ws.client);
 }
 
@@ -121,7 +121,7 @@ fn a_variable_without_a_value_is_not_judged_at_validate(ws: &Workspace) {
     let (config, _) = config_with("registry_type", "var.kind");
     let config = format!("{config}\nvariable \"kind\" {{\n  type = string\n}}\n");
     ws.write_config(&config);
-    ws.ok(&["validate", "-no-color"]);
+    ws.ok(&cli("validate", &[]));
 }
 
 #[test]
@@ -131,7 +131,7 @@ fn examples_are_terraform_fmt_clean() {
     common::succeeds(
         "terraform fmt -check (it would change these examples)",
         std::process::Command::new(Client::Terraform1_16.binary())
-            .args(["fmt", "-check", "-recursive", "-diff", "-no-color"])
+            .args(cli("fmt", &["-check", "-recursive", "-diff"]))
             .arg(&examples),
     );
 }
@@ -170,7 +170,7 @@ fn examples_validate_on_opentofu_1_12_6() {
             }
         }
         let ws = Workspace::dev(Client::OpenTofu1_12, &config);
-        let out = ws.run(&["validate", "-no-color"]);
+        let out = ws.run(&cli("validate", &[]));
         assert!(
             out.status.success(),
             "examples/{dir} must validate:\n{}",

@@ -6,7 +6,7 @@ mod common;
 
 use common::acceptance::{assert_plan_empty, resource_change, resource_values, Scenario, Step};
 use common::backend::Backend;
-use common::terraform::{on_clients, Client, Workspace};
+use common::terraform::{cli, on_clients, Client, Workspace};
 use sas_emulator::secret::secret_hash;
 use serde_json::Value as Json;
 
@@ -162,7 +162,7 @@ fn write_only_refused(client: Client) {
         .expect("password_wo line")
         + 1;
     let ws = Workspace::dev(client, &config);
-    let out = ws.run(&["validate", "-no-color"]);
+    let out = ws.run(&cli("validate", &[]));
     let stderr = String::from_utf8_lossy(&out.stderr);
     let flat = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(!out.status.success(), "{client}: validate must fail");
@@ -208,7 +208,7 @@ fn import_by_identity(client: Client) {
     fresh.write_config(&format!(
         "{config}\nimport {{\n  to       = {ADDR}\n  identity = {{\n    id        = \"{id}\"\n    region_id = \"ap-southeast-1\"\n  }}\n}}\n"
     ));
-    let out = fresh.run(&["plan", "-input=false", "-no-color"]);
+    let out = fresh.run(&cli("plan", &[]));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{client}: wrong region must fail");
     assert!(
@@ -219,7 +219,7 @@ fn import_by_identity(client: Client) {
     fresh.write_config(&format!(
         "{config}\nimport {{\n  to       = {ADDR}\n  identity = {{\n    id = \"{id}\"\n  }}\n}}\n"
     ));
-    fresh.ok(&["plan", "-input=false", "-no-color", "-out=identity.tfplan"]);
+    fresh.ok(&cli("plan", &["-out=identity.tfplan"]));
     let planned: Json =
         serde_json::from_str(&fresh.ok(&["show", "-json", "identity.tfplan"])).expect("plan");
     let change = resource_change(&planned, ADDR);
@@ -234,7 +234,7 @@ fn import_by_identity(client: Client) {
         vec!["password_wo_version".to_string()],
         "{client}: {change}"
     );
-    fresh.ok(&["apply", "-input=false", "-no-color", "identity.tfplan"]);
+    fresh.ok(&cli("apply", &["identity.tfplan"]));
     let imported = resource_values(&fresh.state(), ADDR);
     for key in [
         "id",
@@ -252,7 +252,7 @@ fn import_by_identity(client: Client) {
         "{client}: same identity"
     );
     assert_plan_empty(&fresh, "after import by identity");
-    fresh.ok(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    fresh.apply();
     assert_eq!(
         instance_identity(&fresh),
         identity,

@@ -9,7 +9,7 @@ use std::path::Path;
 use serde_json::Value as Json;
 
 use super::backend::Backend;
-use super::terraform::{Client, Workspace};
+use super::terraform::{cli, Client, Workspace};
 
 /// What Terraform should plan for one resource address.
 pub type ExpectedAction = (&'static str, &'static [&'static str]);
@@ -241,7 +241,7 @@ impl Scenario {
         for (k, v) in backend.provider_env() {
             ws.set_env(&k, &v);
         }
-        ws.ok(&["init", "-input=false", "-no-color"]);
+        ws.init();
     }
 
     pub fn client(&self) -> Client {
@@ -283,9 +283,7 @@ impl Scenario {
         }
         self.ws
             .write_config(&format!("{}\n{}", self.providers, step.config));
-        let plan = self
-            .ws
-            .run(&["plan", "-input=false", "-no-color", "-out=step.tfplan"]);
+        let plan = self.ws.run(&cli("plan", &["-out=step.tfplan"]));
         if let Some(expected) = step.expect_error {
             let mut output = String::from_utf8_lossy(&plan.stderr).into_owned();
             if plan.status.success() {
@@ -372,7 +370,7 @@ impl Scenario {
     pub fn import_verify(&self, address: &str, ignore: &[&str]) {
         let (managed, id) = self.managed(address);
         let fresh = self.fresh_workspace();
-        fresh.ok(&["import", "-input=false", "-no-color", address, &id]);
+        fresh.ok(&cli("import", &[address, &id]));
         self.compare_imported(&fresh, address, &managed, ignore, "CLI import");
     }
 
@@ -387,7 +385,7 @@ impl Scenario {
         fresh.write_config(&format!(
             "{config}\nimport {{\n  to = {address}\n  id = \"{id}\"\n}}\n"
         ));
-        fresh.ok(&["plan", "-input=false", "-no-color", "-out=import.tfplan"]);
+        fresh.ok(&cli("plan", &["-out=import.tfplan"]));
         let planned: Json = serde_json::from_str(&fresh.ok(&["show", "-json", "import.tfplan"]))
             .expect("plan JSON");
         let change = resource_change(&planned, address);
@@ -400,7 +398,7 @@ impl Scenario {
             changed.iter().all(|a| ignore.contains(&a.as_str())),
             "{client}: importing {address} changes only {ignore:?}, not {changed:?}"
         );
-        fresh.ok(&["apply", "-input=false", "-no-color", "import.tfplan"]);
+        fresh.ok(&cli("apply", &["import.tfplan"]));
         self.compare_imported(&fresh, address, &managed, ignore, "import block");
         assert_plan_empty(&fresh, "after the import block");
     }
@@ -439,14 +437,13 @@ impl Scenario {
     }
 
     pub fn destroy(&self) {
-        self.ws
-            .ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+        self.ws.destroy();
     }
 }
 
 /// The plan in `ws` must be empty (`-detailed-exitcode` 0).
 pub fn assert_plan_empty(ws: &Workspace, when: &str) {
-    let out = ws.run(&["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
+    let out = ws.run(&cli("plan", &["-detailed-exitcode"]));
     assert_eq!(
         out.status.code(),
         Some(0),

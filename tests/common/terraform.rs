@@ -5,16 +5,17 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// One `#[test]` per client, each running the same scenario with it: `on_clients! { run:
-/// run_on_terraform_1_16_4 => Terraform1_16, ... }`. The names stay written out, so a failure
-/// names its client and `cargo test NAME` finds it.
+/// run_on_terraform_1_16_4 => Terraform1_16, ... }`; what a client is expected to do differently
+/// follows it in parentheses, `=> Terraform1_8("its message")`, passed after the client. The
+/// names stay written out, so a failure names its client and `cargo test NAME` finds it.
 #[allow(unused_macros)]
 macro_rules! on_clients {
-    ($run:ident: $( $(#[$meta:meta])* $test:ident => $client:ident ),+ $(,)?) => {
+    ($run:ident: $( $(#[$meta:meta])* $test:ident => $client:ident $(($($arg:expr),*))? ),+ $(,)?) => {
         $(
             $(#[$meta])*
             #[test]
             fn $test() {
-                $run($crate::common::terraform::Client::$client)
+                $run($crate::common::terraform::Client::$client $($(, $arg)*)?)
             }
         )+
     };
@@ -22,8 +23,28 @@ macro_rules! on_clients {
 #[allow(unused_imports)]
 pub(crate) use on_clients;
 
-/// `apply` as the tests run it: approved, never asking, plain text.
-pub const APPLY: [&str; 4] = ["apply", "-auto-approve", "-input=false", "-no-color"];
+/// `<command> <flags> <extra>`: a client command as the tests run it, the one place its flags
+/// are written. Never asking (`-input=false` where the command takes it), plain text, and
+/// `apply` and `destroy` approved, but for an `apply` of a saved plan (a plan file in `extra`),
+/// which asks for no approval. `command` may name a subcommand: `"providers lock"`.
+pub fn cli<'a>(command: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args: Vec<&str> = command.split_whitespace().collect();
+    let saved_plan = extra.iter().any(|a| !a.starts_with('-'));
+    match args.first().copied() {
+        Some("apply") if saved_plan => {}
+        Some("apply" | "destroy") => args.push("-auto-approve"),
+        _ => {}
+    }
+    if args
+        .first()
+        .is_some_and(|c| ["init", "plan", "apply", "destroy", "import", "refresh"].contains(c))
+    {
+        args.push("-input=false");
+    }
+    args.push("-no-color");
+    args.extend_from_slice(extra);
+    args
+}
 
 /// A client the suite runs against: which binary, and what it can do. The versions are the
 /// ones `scripts/install-tools.sh` pins; its install paths hold them.
@@ -230,7 +251,7 @@ impl Workspace {
     pub fn dev(client: Client, main_tf: &str) -> Self {
         if !client.has_dev_overrides() {
             let ws = Self::mirror(client, main_tf);
-            ws.ok(&["init", "-input=false", "-no-color"]);
+            ws.init();
             return ws;
         }
         let dir = tempfile::tempdir().expect("temp dir");
@@ -416,10 +437,8 @@ impl Workspace {
     /// the same changes.
     pub fn apply_saved(&self, plan_file: &str) -> Output {
         match self.client {
-            Client::Terraform0_13 => {
-                self.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
-            }
-            _ => self.run(&["apply", "-input=false", "-no-color", plan_file]),
+            Client::Terraform0_13 => self.run(&cli("apply", &[])),
+            _ => self.run(&cli("apply", &[plan_file])),
         }
     }
 
@@ -448,6 +467,21 @@ impl Workspace {
         stdout
     }
 
+    /// `init`, which must succeed; its output.
+    pub fn init(&self) -> String {
+        self.ok(&cli("init", &[]))
+    }
+
+    /// `providers schema -json`, which must succeed: the schemas as JSON text.
+    pub fn providers_schema(&self) -> String {
+        self.ok(&["providers", "schema", "-json"])
+    }
+
+    /// `destroy -auto-approve`, which must succeed; its output.
+    pub fn destroy(&self) -> String {
+        self.ok(&cli("destroy", &[]))
+    }
+
     /// `apply -auto-approve`, which must succeed; its output.
     pub fn apply(&self) -> String {
         self.apply_with(&[])
@@ -455,7 +489,7 @@ impl Workspace {
 
     /// `apply -auto-approve` and `extra` (`-invoke=…`, `-refresh-only`), which must succeed.
     pub fn apply_with(&self, extra: &[&str]) -> String {
-        self.ok(&[&APPLY[..], extra].concat())
+        self.ok(&cli("apply", extra))
     }
 
     /// `apply -auto-approve`: whether it succeeded, and its output.
@@ -465,7 +499,7 @@ impl Workspace {
 
     /// `apply -auto-approve` and `extra`: whether it succeeded, and its output.
     pub fn try_apply_with(&self, extra: &[&str]) -> (bool, String) {
-        self.outcome(&[&APPLY[..], extra].concat())
+        self.outcome(&cli("apply", extra))
     }
 
     /// `<client> <args>`, which must fail: its output.
@@ -477,7 +511,7 @@ impl Workspace {
 
     /// `plan -out=<file>`: whether it succeeded, and its output.
     pub fn plan_to(&self, file: &str) -> (bool, String) {
-        self.outcome(&["plan", "-input=false", "-no-color", &format!("-out={file}")])
+        self.outcome(&cli("plan", &[&format!("-out={file}")]))
     }
 
     /// `show -json` of the current state. The 0.13.4 build's `show` reads only plan files (it
