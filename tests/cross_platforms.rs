@@ -41,9 +41,7 @@ fn lifecycle_through(platform: Platform) -> Vec<String> {
     let programs = tempfile::tempdir().expect("temp dir");
     let program = wrapper(platform, programs.path());
     let mut s = Scenario::on_emulator_running(Client::Terraform1_16, &[], &program);
-    let log = s.ws.path().join("client.log");
-    s.ws.set_env("TF_LOG", "DEBUG");
-    s.ws.set_env("TF_LOG_PATH", &log.to_string_lossy());
+    let log = s.ws.log_to("DEBUG", "client.log");
     s.ws.write_config(&format!("{}{}", s.providers(), harbor(&[], &[])));
     let applied = s.ws.apply();
     assert!(

@@ -146,12 +146,9 @@ fn an_after_create_trigger_rotates_the_new_registrys_token_through_caller_on_ter
 fn a_denied_rotation_fails_the_apply_under_halt_naming_the_code_on_terraform_1_16_4() {
     let s = Scenario::on_emulator_with(CLIENT, &["--deny-action", "RefreshRegistryToken"]);
     s.ws.write_config(&format!("{}{}", s.providers(), rotated_after_create(None)));
-    let (ok, out) = s.ws.try_apply();
-    assert!(!ok, "{CLIENT}: halt fails the apply:\n{out}");
-    let text = flat(&out);
-    assert_says(
-        CLIENT,
-        &text,
+    // Halt fails the apply.
+    s.ws.fails_saying(
+        &cli("apply", &[]),
         &[
             "Action failed: action.alicloud_sas_refresh_registry_token.rotate",
             "NoPermission",
@@ -231,13 +228,12 @@ fn an_action_is_checked_at_plan_where_known_and_an_unknown_registry_is_named_on_
         s.providers(),
         rotation("gone", "\"424242\"")
     ));
-    let (ok, out) =
-        s.ws.try_apply_with(&["-invoke=action.alicloud_sas_refresh_registry_token.gone"]);
-    assert!(!ok, "{CLIENT}: no such registry:\n{out}");
-    let text = flat(&out);
-    assert_says(
-        CLIENT,
-        &text,
+    // No such registry.
+    s.ws.fails_saying(
+        &cli(
+            "apply",
+            &["-invoke=action.alicloud_sas_refresh_registry_token.gone"],
+        ),
         &[
             "Security Center has no registry 424242",
             "RequestId",

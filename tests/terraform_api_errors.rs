@@ -23,7 +23,7 @@ fn registry(region: &str) -> String {
 fn failed_apply(s: &Scenario) -> String {
     let (ok, text) = s.ws.try_apply();
     assert!(!ok, "the apply fails:\n{text}");
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    common::flat(&text)
 }
 
 #[test]

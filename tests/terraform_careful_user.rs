@@ -389,15 +389,9 @@ fn two_instances_describing_one_registry_are_told_apart(client: Client) {
     let s = realistic(client);
     let twins = harbor(&[], &[]).replacen("{\n", "{\n  count = 2\n", 1);
     s.ws.write_config(&format!("{}{twins}", s.providers()));
-    let (ok, text) = s.ws.try_apply();
-    assert!(
-        !ok,
-        "{client}: one registry cannot be two resources:\n{text}"
-    );
-    let text = flat(&text);
-    assert_says(
-        client,
-        &text,
+    // One registry cannot be two resources.
+    let text = s.ws.fails_saying(
+        &cli("apply", &[]),
         &[
             "Another resource of this configuration manages this registry",
             "give each its own domain_name",
@@ -435,12 +429,9 @@ fn an_import_identity_in_another_region_names_the_identity(client: Client) {
         s.providers(),
         harbor(&[], &[])
     ));
-    let (ok, text) = fresh.outcome(&cli("plan", &[]));
-    assert!(!ok, "{client}: the region does not match:\n{text}");
-    let text = flat(&text);
-    assert_says(
-        client,
-        &text,
+    // The region does not match.
+    fresh.fails_saying(
+        &cli("plan", &[]),
         &[
             "does not match the identity's region_id".to_string(),
             format!("identity {{ id = \"{id}\", region_id = \"cn-shanghai\" }}"),
@@ -469,12 +460,9 @@ fn an_update_of_a_registry_deleted_outside_terraform_says_it_is_gone(client: Cli
         s.providers(),
         harbor(&[("port", "8443")], &[])
     ));
-    let (ok, text) = s.ws.try_apply_with(&["-refresh=false"]);
-    assert!(!ok, "{client}: it cannot be updated:\n{text}");
-    let text = flat(&text);
-    assert_says(
-        client,
-        &text,
+    // It cannot be updated.
+    s.ws.fails_saying(
+        &cli("apply", &["-refresh=false"]),
         &[
             "Registry deleted outside Terraform".to_string(),
             format!("Registry {id} no longer exists"),
@@ -516,12 +504,9 @@ fn a_registry_region_typo_fails_the_plan_with_a_suggestion(client: Client) {
     let s = realistic(client);
     let typo = harbor(&[("registry_region_id", "\"cn-hangzou\"")], &[]);
     s.ws.write_config(&format!("{}{typo}", s.providers()));
-    let (ok, text) = s.ws.outcome(&cli("plan", &[]));
-    assert!(!ok, "{client}: the typo must fail the plan:\n{text}");
-    let text = flat(&text);
-    assert_says(
-        client,
-        &text,
+    // The typo must fail the plan.
+    s.ws.fails_saying(
+        &cli("plan", &[]),
         &[
             "Unknown registry region",
             "Did you mean \"cn-hangzhou\"?",

@@ -419,7 +419,7 @@ fn keyless_mistakes_are_named(client: Client) {
             "{client}: a token was printed"
         );
         // As one line: the client wraps long diagnostics.
-        printed.split_whitespace().collect::<Vec<_>>().join(" ")
+        common::flat(&printed)
     };
     let printed = plan(&ws);
     assert!(

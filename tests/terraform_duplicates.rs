@@ -37,20 +37,9 @@ fn a_count_with_a_fixed_domain_creates_one_registry_and_names_it_for_the_other()
     let emulator = s.emulator();
     s.ws.write_config(&format!("{}\n{}", s.providers(), two_of_one()));
 
-    let apply = s.ws.run(&cli("apply", &[]));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&apply.stdout),
-        String::from_utf8_lossy(&apply.stderr)
-    );
-    assert!(
-        !apply.status.success(),
-        "{client}: the apply fails:\n{text}"
-    );
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(
-        flat.contains("Another resource of this configuration manages this registry"),
-        "{client}: names the problem:\n{text}"
+    let text = s.ws.fails_saying(
+        &cli("apply", &[]),
+        &["Another resource of this configuration manages this registry"],
     );
 
     let registries = emulator.registries();
@@ -66,9 +55,9 @@ fn a_count_with_a_fixed_domain_creates_one_registry_and_names_it_for_the_other()
     );
     let id = registries[0]["Id"].to_string();
     assert!(
-        flat.contains(&format!("This apply created registry {id}"))
-            && flat.contains(&format!("Do not import {id}"))
-            && !flat.contains("terraform import"),
+        text.contains(&format!("This apply created registry {id}"))
+            && text.contains(&format!("Do not import {id}"))
+            && !text.contains("terraform import"),
         "{client}: the refused create gives the id of the one made, and no advice to import it twice:\n{text}"
     );
 

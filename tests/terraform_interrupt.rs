@@ -117,19 +117,16 @@ fn a_provider_killed_mid_create_leaves_a_registry_the_next_apply_names_for_impor
     assert_eq!(orphan.len(), 1, "the create committed before the kill");
     assert!(ids_in_state(&s).is_empty(), "the state never heard of it");
 
-    let (ok, text) = s.ws.try_apply();
-    assert!(!ok, "no silent adoption:\n{text}");
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(
-        flat.contains("Registry already exists"),
-        "names the problem:\n{text}"
-    );
-    assert!(
-        flat.contains(&format!(
-            "terraform import '<address of this resource>' {}",
-            orphan[0]
-        )),
-        "gives the id and the import command:\n{text}"
+    // No silent adoption: the error names the problem, and gives the id and the import command.
+    s.ws.fails_saying(
+        &cli("apply", &[]),
+        &[
+            "Registry already exists".to_string(),
+            format!(
+                "terraform import '<address of this resource>' {}",
+                orphan[0]
+            ),
+        ],
     );
     assert_eq!(ids_in_emulator(emulator), orphan, "no duplicate");
 
@@ -159,9 +156,7 @@ fn ctrl_c_during_a_create_stops_cleanly_and_state_records_what_exists(client: Cl
     let mut s = Scenario::on_emulator_with(client, &[]);
     // The provider logs that StopProvider reached it (at INFO), into Terraform's log; the
     // output below is read for what a user sees, so nothing louder is logged.
-    let log = s.ws.path().join("terraform.log");
-    s.ws.set_env("TF_LOG", "INFO");
-    s.ws.set_env("TF_LOG_PATH", &log.to_string_lossy());
+    let log = s.ws.log_to("INFO", "terraform.log");
     configure_registries(&s, 4);
     let emulator = s.emulator();
     // Hold the second create's add on arrival: the first create is then done, and the second

@@ -162,7 +162,7 @@ fn adopt(n: usize) {
             "{CLIENT}: identity and a name a person knows (domain, type, host): {line}"
         );
     } else {
-        let flat = out.split_whitespace().collect::<Vec<_>>().join(" ");
+        let flat = common::flat(&out);
         assert!(
             flat.contains("returned 0 results"),
             "{CLIENT}: says so:\n{out}"
@@ -383,7 +383,7 @@ fn list_blocks_that_overlap_are_warned_of_and_the_examples_import_each_registry_
         n + quay_prod,
         "{CLIENT}: Terraform writes one per result"
     );
-    let flat = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = common::flat(&out);
     // Terraform shows the first of several like warnings, and counts the rest.
     let more = match quay_prod - 1 {
         0 => String::new(),

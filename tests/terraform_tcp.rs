@@ -17,10 +17,8 @@ on_clients! {
 
 fn the_lifecycle_runs_over_loopback_tcp(client: Client) {
     let mut s = Scenario::on_emulator_with(client, &[]);
-    let log = s.ws.path().join("client.log");
     s.ws.set_env("TFPLUGIN_TRANSPORT", "tcp");
-    s.ws.set_env("TF_LOG", "DEBUG");
-    s.ws.set_env("TF_LOG_PATH", &log.to_string_lossy());
+    let log = s.ws.log_to("DEBUG", "client.log");
     s.ws.write_config(&format!("{}{}", s.providers(), harbor(&[], &[])));
     let applied = s.ws.apply();
     assert!(applied.contains("1 added"), "{client}:\n{applied}");

@@ -90,16 +90,10 @@ fn unknown_region(client: Client) {
         registry()
     ));
     emulator.clear_requests();
-    let out = ws.run(&cli("plan", &[]));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let flat = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(
-        !out.status.success(),
-        "{client}: the data source cannot be read"
-    );
-    assert!(
-        flat.contains("Provider configuration not known yet") && flat.contains("`region`"),
-        "{client}: names the unknown argument: {stderr}"
+    // The data source cannot be read, and the error names the unknown argument.
+    ws.fails_saying(
+        &cli("plan", &[]),
+        &["Provider configuration not known yet", "`region`"],
     );
     assert_eq!(emulator.requests().len(), 0, "{client}: still no request");
 }

@@ -373,6 +373,14 @@ impl Workspace {
         self.env.push((key.into(), value.into()));
     }
 
+    /// Has the client log at `level` into `file` in the workspace: the log's path.
+    pub fn log_to(&mut self, level: &str, file: &str) -> PathBuf {
+        let log = self.path().join(file);
+        self.set_env("TF_LOG", level);
+        self.set_env("TF_LOG_PATH", &log.to_string_lossy());
+        log
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
@@ -507,6 +515,14 @@ impl Workspace {
         let (ok, text) = self.outcome(args);
         assert!(!ok, "{}: {args:?} must fail:\n{text}", self.client);
         text
+    }
+
+    /// `<client> <args>`, which must fail saying each of `says` (the client's wrapping folded,
+    /// as a user reads it): its output, folded.
+    pub fn fails_saying<S: AsRef<str>>(&self, args: &[&str], says: &[S]) -> String {
+        let text = self.fails(args);
+        super::assert_says(self.client, &text, says);
+        super::flat(&text)
     }
 
     /// `plan -out=<file>`: whether it succeeded, and its output.
