@@ -58,13 +58,11 @@ fn in_profile(name: &str, path: &std::path::Path) -> ProviderConfig {
 /// Base keys that assume role `r`.
 fn assuming_role() -> ProviderConfig {
     ProviderConfig {
-        access_key: Some("base-id".into()),
-        secret_key: Some(Secret::new("base-secret")),
         assume_role: Some(AssumeRoleConfig {
             role_arn: Some("acs:ram::1:role/r".into()),
             ..Default::default()
         }),
-        ..Default::default()
+        ..keys("base-id", "base-secret")
     }
 }
 
@@ -87,16 +85,7 @@ async fn sts_server(expires_in: time::Duration) -> TestServer {
 #[tokio::test]
 async fn static_keys_from_the_provider_block() {
     let server = sas().await;
-    let cfg = with_endpoints(
-        ProviderConfig {
-            access_key: Some("block-id".into()),
-            secret_key: Some(Secret::new("block-secret")),
-            ..Default::default()
-        },
-        &server,
-        None,
-        None,
-    );
+    let cfg = with_endpoints(keys("block-id", "block-secret"), &server, None, None);
     // the environment loses to the block
     let r = resolved(
         &cfg,
@@ -107,8 +96,7 @@ async fn static_keys_from_the_provider_block() {
     )
     .expect("config");
     let seen = list_once(&SasClient::new(r), &server).await;
-    assert_eq!(seen.access_key_id().as_deref(), Some("block-id"));
-    assert!(seen.v3_signature_valid("block-secret"));
+    seen.assert_signed_by("block-id", None, "block-secret");
     assert_eq!(seen.security_token(), None);
 }
 
@@ -153,11 +141,9 @@ async fn sts_token_travels_as_a_signed_parameter_with_v2() {
     let server = sas().await;
     let cfg = with_endpoints(
         ProviderConfig {
-            access_key: Some("STS.id".into()),
-            secret_key: Some(Secret::new("s")),
             security_token: Some(Secret::new("the-token")),
             signature_version: Some("v2".into()),
-            ..Default::default()
+            ..keys("STS.id", "s")
         },
         &server,
         None,
@@ -203,8 +189,7 @@ async fn profile_file_in_ak_and_sts_token_modes() {
         &server,
     )
     .await;
-    assert_eq!(seen.access_key_id().as_deref(), Some("prof-id"));
-    assert!(seen.v3_signature_valid("prof-secret"));
+    seen.assert_signed_by("prof-id", None, "prof-secret");
 
     // a named profile from an explicit file, through the environment
     let server = sas().await;
@@ -219,9 +204,7 @@ async fn profile_file_in_ak_and_sts_token_modes() {
     )
     .expect("config");
     let seen = list_once(&SasClient::new(r), &server).await;
-    assert_eq!(seen.access_key_id().as_deref(), Some("STS.prof"));
-    assert_eq!(seen.security_token().as_deref(), Some("prof-token"));
-    assert!(seen.v3_signature_valid("prof-sts-secret"));
+    seen.assert_signed_by("STS.prof", Some("prof-token"), "prof-sts-secret");
 }
 
 #[tokio::test]
@@ -237,17 +220,14 @@ async fn profile_file_in_ram_role_arn_mode_assumes_the_role() {
     )
     .await;
     let sts_req = &sts.requests()[0];
-    assert_eq!(sts_req.access_key_id().as_deref(), Some("role-base-id"));
-    assert!(sts_req.v3_signature_valid("role-base-secret"));
+    sts_req.assert_signed_by("role-base-id", None, "role-base-secret");
     assert_eq!(sts_req.header("x-acs-version"), Some("2015-04-01"));
     assert_eq!(
         sts_req.param("RoleArn").as_deref(),
         Some("acs:ram::123:role/deployer")
     );
     assert_eq!(sts_req.param("RoleSessionName").as_deref(), Some("ci"));
-    assert_eq!(seen.access_key_id().as_deref(), Some("STS.id-0"));
-    assert_eq!(seen.security_token().as_deref(), Some("sts-token-0"));
-    assert!(seen.v3_signature_valid("sts-secret-0"));
+    seen.assert_signed_by("STS.id-0", Some("sts-token-0"), "sts-secret-0");
 }
 
 #[tokio::test]
@@ -276,8 +256,7 @@ async fn profile_file_in_ecs_ram_role_mode_reads_the_metadata_service() {
         reads,
         ["/latest/meta-data/ram/security-credentials/instance-role"]
     );
-    assert_eq!(seen.access_key_id().as_deref(), Some("STS.ecs"));
-    assert!(seen.v3_signature_valid("ecs-secret"));
+    seen.assert_signed_by("STS.ecs", Some("ecs-token"), "ecs-secret");
 }
 
 #[tokio::test]
@@ -315,8 +294,7 @@ async fn ecs_role_name_reads_the_metadata_service_once_while_fresh() {
         ],
         "credentials are cached until near expiry"
     );
-    assert_eq!(seen.security_token().as_deref(), Some("ecs-token"));
-    assert!(seen.v3_signature_valid("ecs-secret"));
+    seen.assert_signed_by("STS.ecs", Some("ecs-token"), "ecs-secret");
 }
 
 #[tokio::test]
@@ -341,8 +319,6 @@ async fn assume_role_signs_with_base_keys_and_caches_the_result() {
     let server = sas().await;
     let cfg = with_endpoints(
         ProviderConfig {
-            access_key: Some("base-id".into()),
-            secret_key: Some(Secret::new("base-secret")),
             assume_role: Some(AssumeRoleConfig {
                 role_arn: Some("acs:ram::123:role/tf".into()),
                 session_name: Some("tf-session".into()),
@@ -350,7 +326,7 @@ async fn assume_role_signs_with_base_keys_and_caches_the_result() {
                 session_expiration: Some(1200),
                 external_id: Some("ext-1".into()),
             }),
-            ..Default::default()
+            ..keys("base-id", "base-secret")
         },
         &server,
         Some(&sts),
@@ -372,9 +348,7 @@ async fn assume_role_signs_with_base_keys_and_caches_the_result() {
         Some(r#"{"Version":"1","Statement":[]}"#)
     );
     for seen in [first, second] {
-        assert_eq!(seen.access_key_id().as_deref(), Some("STS.id-0"));
-        assert_eq!(seen.security_token().as_deref(), Some("sts-token-0"));
-        assert!(seen.v3_signature_valid("sts-secret-0"));
+        seen.assert_signed_by("STS.id-0", Some("sts-token-0"), "sts-secret-0");
     }
 }
 
@@ -385,16 +359,7 @@ async fn assume_role_refreshes_credentials_close_to_expiry() {
     // stale after at most 4.)
     let sts = sts_server(time::Duration::seconds(6)).await;
     let server = sas().await;
-    let cfg = with_endpoints(
-        ProviderConfig {
-            access_key: Some("base-id".into()),
-            secret_key: Some(Secret::new("base-secret")),
-            ..Default::default()
-        },
-        &server,
-        Some(&sts),
-        None,
-    );
+    let cfg = with_endpoints(keys("base-id", "base-secret"), &server, Some(&sts), None);
     let client = SasClient::new(
         resolved(&cfg, &[("ALIBABA_CLOUD_ROLE_ARN", "acs:ram::1:role/r")]).expect("config"),
     );

@@ -47,11 +47,7 @@ fn client(endpoint: &str, mut cfg: ProviderConfig, env: &[(&str, &str)]) -> SasC
 }
 
 fn static_keys() -> ProviderConfig {
-    ProviderConfig {
-        access_key: Some(DEFAULT_ACCESS_KEY_ID.into()),
-        secret_key: Some(Secret::new(DEFAULT_ACCESS_KEY_SECRET)),
-        ..Default::default()
-    }
+    support::keys(DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET)
 }
 
 fn harbor() -> AddPrivateRegistryRequest {

@@ -103,6 +103,20 @@ impl Recorded {
 
     /// Recomputes the V3 signature from what arrived on the wire, with the emulator's
     /// verifier (written apart from the client's signer, so a signer bug cannot hide here).
+    /// Asserts the request is signed (V3) by key `id` with `secret`, carrying `token` or none.
+    pub fn assert_signed_by(&self, id: &str, token: Option<&str>, secret: &str) {
+        assert_eq!(self.access_key_id().as_deref(), Some(id), "access key");
+        assert_eq!(
+            self.security_token().as_deref(),
+            token,
+            "{id}: security token"
+        );
+        assert!(
+            self.v3_signature_valid(secret),
+            "{id}: not signed with its secret"
+        );
+    }
+
     pub fn v3_signature_valid(&self, secret: &str) -> bool {
         let Some(auth) = self.header("authorization") else {
             return false;
@@ -314,6 +328,15 @@ pub const AK: &str = "LTAI-test-id";
 pub const SK: &str = "test-secret-value";
 
 /// A provider block pointing Sas (and optionally STS / metadata) at loopback servers over HTTP.
+/// Static keys in the provider block.
+pub fn keys(id: &str, secret: &str) -> ProviderConfig {
+    ProviderConfig {
+        access_key: Some(id.into()),
+        secret_key: Some(Secret::new(secret)),
+        ..Default::default()
+    }
+}
+
 pub fn loopback_config(sas: &TestServer) -> ProviderConfig {
     ProviderConfig {
         protocol: Some("HTTP".into()),

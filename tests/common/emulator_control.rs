@@ -29,20 +29,27 @@ fn call(emulator: &Emulator, method: reqwest::Method, path: &str, body: Option<J
     })
 }
 
+fn get(emulator: &Emulator, path: &str) -> Json {
+    call(emulator, reqwest::Method::GET, path, None)
+}
+
+fn post(emulator: &Emulator, path: &str, body: Json) -> Json {
+    call(emulator, reqwest::Method::POST, path, Some(body))
+}
+
 /// Holds the requests of `action` after the first `skip`, `count` of them, on arrival; returns
 /// the rule. Each held request waits for a release (or the emulator's two-minute timeout).
 pub fn hold(emulator: &Emulator, action: &str, skip: u32, count: u32) -> Json {
-    call(
+    post(
         emulator,
-        reqwest::Method::POST,
         "/_emulator/hold",
-        Some(json!({"action": action, "skip": skip, "count": count})),
+        json!({"action": action, "skip": skip, "count": count}),
     )
 }
 
 /// The requests being held now, oldest first: `seq`, `action`, `request_id`, `held_ms`, ...
 pub fn held(emulator: &Emulator) -> Vec<Json> {
-    let v = call(emulator, reqwest::Method::GET, "/_emulator/held", None);
+    let v = get(emulator, "/_emulator/held");
     v["held"].as_array().cloned().unwrap_or_default()
 }
 
@@ -74,22 +81,12 @@ pub fn wait_held(emulator: &Emulator, action: &str, n: usize, timeout: Duration)
 
 /// Lets the held request `seq` go (it must be held).
 pub fn release(emulator: &Emulator, seq: u64) {
-    call(
-        emulator,
-        reqwest::Method::POST,
-        "/_emulator/release",
-        Some(json!({ "seq": seq })),
-    );
+    post(emulator, "/_emulator/release", json!({ "seq": seq }));
 }
 
 /// Lets every held request go; returns their `seq`s.
 pub fn release_all(emulator: &Emulator) -> Vec<u64> {
-    let v = call(
-        emulator,
-        reqwest::Method::POST,
-        "/_emulator/release",
-        Some(json!({})),
-    );
+    let v = post(emulator, "/_emulator/release", json!({}));
     v["released"]
         .as_array()
         .into_iter()
@@ -115,38 +112,27 @@ pub fn request(emulator: &Emulator, seq: u64) -> Option<Json> {
 
 /// The emulator's OIDC provider: `provider_arn`, `issuer` and `audience`.
 pub fn oidc(emulator: &Emulator) -> Json {
-    call(emulator, reqwest::Method::GET, "/_emulator/oidc", None)
+    get(emulator, "/_emulator/oidc")
 }
 
 /// A JWT signed by the emulator's issuer; `claims` as `POST /_emulator/oidc/token` takes them
 /// (`subject`, `audience`, `expires_in`, `issuer`, each optional).
 pub fn oidc_token(emulator: &Emulator, claims: Json) -> String {
-    let v = call(
-        emulator,
-        reqwest::Method::POST,
-        "/_emulator/oidc/token",
-        Some(claims),
-    );
+    let v = post(emulator, "/_emulator/oidc/token", claims);
     v["token"].as_str().expect("a token").to_string()
 }
 
 /// Moves the emulator's clock `seconds` forward: every expiry is judged by it.
 pub fn advance_clock(emulator: &Emulator, seconds: i64) {
-    call(
+    post(
         emulator,
-        reqwest::Method::POST,
         "/_emulator/clock",
-        Some(json!({ "advance_seconds": seconds })),
+        json!({ "advance_seconds": seconds }),
     );
 }
 
 /// The temporary keys the emulator issued that are still valid, secrets in full.
 pub fn temporary_credentials(emulator: &Emulator) -> Vec<Json> {
-    let v = call(
-        emulator,
-        reqwest::Method::GET,
-        "/_emulator/temporary-credentials",
-        None,
-    );
+    let v = get(emulator, "/_emulator/temporary-credentials");
     v.as_array().cloned().unwrap_or_default()
 }
