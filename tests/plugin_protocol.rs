@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::cert::ClientIdentity;
 use common::plugin_client::{
-    assert_tcp_mutual_tls, connect, provider_binary, refused, start_provider, wait_exit,
+    assert_tcp_mutual_tls, connect, provider_binary, refused, schema_v6, start_provider, wait_exit,
     DebugSession, RunningProvider, COOKIE,
 };
 use tfplugin::proto::{plugin, tfplugin5, tfplugin6};
@@ -74,12 +74,7 @@ async fn v6_schema_over_mutual_tls_with_a_p521_client() {
     let channel = connect(&p, Some(&id))
         .await
         .expect("Terraform's certificate is admitted");
-    let mut client = tfplugin6::provider_client::ProviderClient::new(channel);
-    let schema = client
-        .get_provider_schema(tfplugin6::get_provider_schema::Request::default())
-        .await
-        .expect("schema")
-        .into_inner();
+    let schema = schema_v6(channel).await.expect("schema");
     let provider = schema.provider.expect("provider schema present");
     let names = attribute_names(&provider.block);
     for expected in ["access_key", "secret_key", "region", "profile"] {

@@ -256,16 +256,22 @@ pub async fn connect(
         .await
 }
 
+/// `GetProviderSchema` (tfplugin6) over `channel`.
+pub async fn schema_v6(
+    channel: Channel,
+) -> Result<tfplugin6::get_provider_schema::Response, tonic::Status> {
+    tfplugin6::provider_client::ProviderClient::new(channel)
+        .get_provider_schema(tfplugin6::get_provider_schema::Request::default())
+        .await
+        .map(tonic::Response::into_inner)
+}
+
 /// Whether the provider turns `id` away: no channel, or a failed call.
 pub async fn refused(p: &RunningProvider, id: Option<&ClientIdentity>) -> bool {
     let Ok(channel) = connect(p, id).await else {
         return true;
     };
-    let mut client = tfplugin6::provider_client::ProviderClient::new(channel);
-    client
-        .get_provider_schema(tfplugin6::get_provider_schema::Request::default())
-        .await
-        .is_err()
+    schema_v6(channel).await.is_err()
 }
 
 /// The provider at `binary`, started as go-plugin starts it on Windows (with `env` added): it
@@ -292,11 +298,7 @@ pub async fn assert_tcp_mutual_tls(binary: &std::path::Path, env: &[(&str, &str)
     );
     assert!(refused(&p, None).await, "no certificate is refused");
     let channel = connect(&p, Some(&id)).await.expect("connects");
-    let schema = tfplugin6::provider_client::ProviderClient::new(channel)
-        .get_provider_schema(tfplugin6::get_provider_schema::Request::default())
-        .await
-        .expect("schema over tcp")
-        .into_inner();
+    let schema = schema_v6(channel).await.expect("schema over tcp");
     let provider = schema
         .provider
         .and_then(|s| s.block)
