@@ -12,6 +12,13 @@ use sas_emulator::{ids, secret_hash, Emulator, EmulatorConfig, RunningEmulator, 
 use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 
+/// Asserts `v` has each of `fields`.
+fn assert_has(v: &Value, fields: &[&str]) {
+    for field in fields {
+        assert!(v.get(field).is_some(), "missing {field} in {v}");
+    }
+}
+
 fn start() -> RunningEmulator {
     emulator_http::start(EmulatorConfig::default())
 }
@@ -344,28 +351,29 @@ async fn registry_lifecycle() {
     let items = probe::listed(addr, &creds()).await;
     assert_eq!(items.len(), 2);
     let first = &items[0];
-    for field in [
-        "Id",
-        "AliUid",
-        "DomainName",
-        "RegistryHostIp",
-        "Port",
-        "NetType",
-        "ProtocolType",
-        "RegionId",
-        "RegistryName",
-        "RegistryType",
-        "RegistryVersion",
-        "Token",
-        "TransPerHour",
-        "UserName",
-        "Password",
-        "WhiteList",
-        "JenkinsEnv",
-        "PersistenceDay",
-    ] {
-        assert!(first.get(field).is_some(), "missing {field} in {first}");
-    }
+    assert_has(
+        first,
+        &[
+            "Id",
+            "AliUid",
+            "DomainName",
+            "RegistryHostIp",
+            "Port",
+            "NetType",
+            "ProtocolType",
+            "RegionId",
+            "RegistryName",
+            "RegistryType",
+            "RegistryVersion",
+            "Token",
+            "TransPerHour",
+            "UserName",
+            "Password",
+            "WhiteList",
+            "JenkinsEnv",
+            "PersistenceDay",
+        ],
+    );
     assert_eq!(first["Port"], 443);
     assert_eq!(first["Password"], "******");
 
@@ -410,17 +418,18 @@ async fn registry_lifecycle() {
         .await
         .unwrap();
     assert_eq!(r.status, 200, "{}", r.text);
-    for field in [
-        "Code",
-        "Data",
-        "HttpStatusCode",
-        "Message",
-        "RequestId",
-        "Success",
-        "TimeCost",
-    ] {
-        assert!(r.json.get(field).is_some(), "missing {field}");
-    }
+    assert_has(
+        &r.json,
+        &[
+            "Code",
+            "Data",
+            "HttpStatusCode",
+            "Message",
+            "RequestId",
+            "Success",
+            "TimeCost",
+        ],
+    );
     assert_eq!(r.json["Success"], true);
     let rec = emu.registries().into_iter().find(|r| r.id == 1).unwrap();
     assert_eq!(rec.domain_name, "harbor2.example.com");
