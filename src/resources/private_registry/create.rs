@@ -10,10 +10,11 @@
 //! is what state records. Lists may not show the registry for a while; a refresh in that window
 //! keeps it (`Registries::made_recently`), so no list has to be waited for here.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::OwnedMutexGuard;
+use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 use tokio::time::Instant;
 
 use super::api::{AddPrivateRegistryRequest, Error, RegistryApi, RegistryInfo};
@@ -23,7 +24,6 @@ use super::fields::Fields;
 use super::identity::{self, SameRegistry};
 use super::registries::Registries;
 use super::settle::{Polled, LIST_LAG_WINDOW};
-use crate::resources::list_cache::Since;
 use crate::resources::timeouts::{self, Operation};
 use tfplugin::framework::{Diagnostic, Diagnostics, Outcome, Private};
 use tfplugin::value::Value;
@@ -60,6 +60,50 @@ enum Reconciled {
     Several(Vec<i64>),
     /// Neither shown nor ruled out before the create's timeout (or a stop); why.
     Unknown(String),
+}
+
+/// What this process's creates share, apart from the registries' other operations: whose turn
+/// it is to create each registry, and which registries they made or adopted.
+#[derive(Default)]
+pub(super) struct Creates {
+    /// Creates of one registry (one [`SameRegistry`]) run one at a time: each holds its key's
+    /// lock across the duplicate check and the add, and leaves behind when it finished, so the
+    /// next create of that key checks a list sent after it (and finds what it made). Creates
+    /// of different keys do not wait for each other. One entry per registry created, for the
+    /// life of the process.
+    turns: std::sync::Mutex<HashMap<SameRegistry, Arc<AsyncMutex<Option<Instant>>>>>,
+    /// Registries made or adopted: a create that lost its answer adopts only a registry no
+    /// other resource claimed.
+    claimed: std::sync::Mutex<HashSet<i64>>,
+}
+
+impl Creates {
+    /// Claims registry `id` for the create asking; false if another create of this process
+    /// made or adopted it already.
+    fn claim(&self, id: i64) -> bool {
+        self.claimed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id)
+    }
+
+    /// Whether a create of this process made or adopted registry `id`.
+    fn is_claimed(&self, id: i64) -> bool {
+        self.claimed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&id)
+    }
+
+    /// The lock creates of the registry `new` describes take turns on.
+    fn turn_of(&self, new: &AddPrivateRegistryRequest) -> Arc<AsyncMutex<Option<Instant>>> {
+        self.turns
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(SameRegistry::of_request(new))
+            .or_default()
+            .clone()
+    }
 }
 
 /// Holds a create's key; when dropped (the create finished, however it ended, or its request
@@ -113,20 +157,11 @@ impl<A: RegistryApi> Registries<A> {
         // creates of one apply share a few lists instead of sending one each. Only our own
         // creates of this registry and our modifies need a list sent after them.
         let mut recent = began.checked_sub(DUPLICATE_CHECK_WINDOW).unwrap_or(began);
-        if let Some(at) = *self.reshaped_at.lock().unwrap_or_else(|e| e.into_inner()) {
-            recent = recent.max(at);
-        }
         if let Some(at) = *turn.0 {
             recent = recent.max(at);
         }
         let before = match self
-            .lists
-            .get_since(
-                &new.registry_type,
-                Since::Read(recent),
-                &self.ctx(deadline),
-                || self.api.list(Some(&new.registry_type), deadline),
-            )
+            .list_since_changes(&new.registry_type, recent, deadline)
             .await
         {
             Ok(list) => list,
@@ -159,7 +194,7 @@ impl<A: RegistryApi> Registries<A> {
             Ok(made) => made,
             Err(d) => return Outcome::failed(d),
         };
-        self.lists.invalidate();
+        self.lists_outdated();
         let mut private = Private::default();
         if let Added::Answered(record) = &made {
             // Lists may not show it yet: a refresh keeps it for the lag window.
@@ -178,7 +213,7 @@ impl<A: RegistryApi> Registries<A> {
         new: &AddPrivateRegistryRequest,
         deadline: Instant,
     ) -> Option<Diagnostics> {
-        if self.is_claimed(existing) {
+        if self.creates().is_claimed(existing) {
             return Some(already_exists(new, existing, true).into());
         }
         let waited = Instant::now() + LIST_LAG_WINDOW;
@@ -206,13 +241,7 @@ impl<A: RegistryApi> Registries<A> {
         new: &AddPrivateRegistryRequest,
         deadline: Instant,
     ) -> Result<CreateTurn, Diagnostics> {
-        let key = self
-            .creates
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(SameRegistry::of_request(new))
-            .or_default()
-            .clone();
+        let key = self.creates().turn_of(new);
         // The usual case, no other create of this registry: nothing to wait for.
         if let Ok(guard) = key.clone().try_lock_owned() {
             return Ok(CreateTurn(guard));
@@ -223,7 +252,7 @@ impl<A: RegistryApi> Registries<A> {
         );
         tokio::select! {
             biased;
-            _ = self.api.stop_token().cancelled() => Err(Diagnostic::error(
+            _ = self.api().stop_token().cancelled() => Err(Diagnostic::error(
                 "Create cancelled",
                 format!("{what} Terraform asked the provider to stop while this create waited for that one to finish; nothing was created for this resource."),
             )
@@ -253,7 +282,7 @@ impl<A: RegistryApi> Registries<A> {
         else {
             return Ok(true);
         };
-        let namespaces = self.api.quay_namespaces(candidate.id, deadline).await?;
+        let namespaces = self.api().quay_namespaces(candidate.id, deadline).await?;
         Ok(tfplugin::framework::plan::json_equivalent(
             &convert::extra_param_json(&namespaces),
             wanted.expose(),
@@ -272,9 +301,9 @@ impl<A: RegistryApi> Registries<A> {
     ) -> Result<Added, Diagnostics> {
         let mut last: Option<Error> = None;
         for attempt in 1..=CREATE_ATTEMPTS {
-            let f = match self.api.add(new, deadline).await {
+            let f = match self.api().add(new, deadline).await {
                 Ok(record) => {
-                    self.claim(record.id);
+                    self.creates().claim(record.id);
                     return Ok(Added::Answered(record));
                 }
                 Err(f) if f.is_ambiguous() => f,
@@ -322,14 +351,14 @@ impl<A: RegistryApi> Registries<A> {
         deadline: Instant,
     ) -> Reconciled {
         let window_ends = Instant::now() + LIST_LAG_WINDOW;
+        let creates = self.creates();
         let polled = self
             .poll_list(Some(&new.registry_type), window_ends, deadline, |list| {
-                let claimed = self.claimed.lock().unwrap_or_else(|e| e.into_inner());
                 let appeared: Vec<RegistryInfo> = list
                     .iter()
                     .filter(|r| {
                         !known.contains(&r.id)
-                            && !claimed.contains(&r.id)
+                            && !creates.is_claimed(r.id)
                             && what_this_create_makes(r, new, planned)
                     })
                     .cloned()
@@ -339,7 +368,7 @@ impl<A: RegistryApi> Registries<A> {
             .await;
         match polled {
             Polled::Seen(mut records) => match records.as_slice() {
-                [one] if self.claim(one.id) => Reconciled::Made(Box::new(records.remove(0))),
+                [one] if creates.claim(one.id) => Reconciled::Made(Box::new(records.remove(0))),
                 [_] => Reconciled::Unknown("another resource claimed the registry that appeared".into()),
                 _ => Reconciled::Several(records.iter().map(|r| r.id).collect()),
             },
@@ -355,23 +384,6 @@ impl<A: RegistryApi> Registries<A> {
                 "Terraform asked the provider to stop before the list could show it".into(),
             ),
         }
-    }
-
-    /// Claims registry `id` for the create asking; false if another create of this process
-    /// made or adopted it already.
-    fn claim(&self, id: i64) -> bool {
-        self.claimed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(id)
-    }
-
-    /// Whether a create of this process made or adopted registry `id`.
-    fn is_claimed(&self, id: i64) -> bool {
-        self.claimed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .contains(&id)
     }
 }
 

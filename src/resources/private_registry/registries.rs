@@ -6,16 +6,16 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use tokio::sync::Mutex as AsyncMutex;
 use tokio::time::Instant;
 
 use super::api::{Error, RegistryApi, RegistryInfo};
+use super::create::Creates;
 use super::errors::failed;
 use super::fields::{Fields, Registry};
 use super::identity::SameRegistry;
 use super::settle::{Polled, LIST_LAG_WINDOW};
 use super::{convert, schema};
-use crate::resources::list_cache::{ListCache, WaitEnded};
+use crate::resources::list_cache::{ListCache, Since, WaitEnded};
 use crate::resources::timeouts::{self, Operation};
 use alicloud::context::CallContext;
 use tfplugin::framework::{Diagnostic, Diagnostics, Outcome, Private};
@@ -25,7 +25,7 @@ use tfplugin::value::Value;
 const LIST_TTL: Duration = Duration::from_secs(5);
 
 /// The list cache's key for a list of every type.
-pub(super) const ALL_TYPES: &str = "*";
+const ALL_TYPES: &str = "*";
 
 /// The entry kept beside a new registry's state: when it was made (Unix milliseconds), until
 /// a list shows it.
@@ -43,20 +43,12 @@ struct Made {
 }
 
 pub struct Registries<A> {
-    pub(super) api: A,
-    pub(super) lists: ListCache<RegistryInfo>,
+    api: A,
+    lists: ListCache<RegistryInfo>,
     /// When we last deleted or changed a registry. A list sent before then may show one as it
     /// no longer is, so the duplicate check never uses such a list.
-    pub(super) reshaped_at: std::sync::Mutex<Option<Instant>>,
-    /// Creates of one registry (one [`SameRegistry`]) in this process run one at a time: each
-    /// holds its key's lock across the duplicate check and the add, and leaves
-    /// behind when it finished, so the next create of that key checks a list sent after it
-    /// (and finds what it made). Creates of different keys do not wait for each other. One
-    /// entry per registry created, for the life of the process.
-    pub(super) creates: std::sync::Mutex<HashMap<SameRegistry, Arc<AsyncMutex<Option<Instant>>>>>,
-    /// Registries this process's creates made or adopted: a create that lost its answer
-    /// adopts only a registry no other resource claimed.
-    pub(super) claimed: std::sync::Mutex<HashSet<i64>>,
+    reshaped_at: std::sync::Mutex<Option<Instant>>,
+    creates: Creates,
     /// When this process's creates made each registry, from the answer: lists may not show
     /// one yet, and a refresh keeps it meanwhile ([`Registries::made_recently`]).
     made: std::sync::Mutex<HashMap<i64, Made>>,
@@ -114,8 +106,7 @@ impl<A: RegistryApi> Registries<A> {
             api,
             lists: ListCache::new(LIST_TTL),
             reshaped_at: std::sync::Mutex::new(None),
-            creates: std::sync::Mutex::new(HashMap::new()),
-            claimed: std::sync::Mutex::new(HashSet::new()),
+            creates: Creates::default(),
             made: std::sync::Mutex::new(HashMap::new()),
             deleted: std::sync::Mutex::new(HashSet::new()),
             vanished: std::sync::Mutex::new(HashSet::new()),
@@ -127,6 +118,62 @@ impl<A: RegistryApi> Registries<A> {
     /// The limits of an operation ending at `deadline`, for the waits it does itself.
     pub(super) fn ctx(&self, deadline: Instant) -> CallContext {
         CallContext::new(deadline, self.api.stop_token().clone())
+    }
+
+    /// The API this process calls.
+    pub(super) fn api(&self) -> &A {
+        &self.api
+    }
+
+    /// What the creates of this process share.
+    pub(super) fn creates(&self) -> &Creates {
+        &self.creates
+    }
+
+    /// After a create: every list sent so far lacks what it made.
+    pub(super) fn lists_outdated(&self) {
+        self.lists.invalidate();
+    }
+
+    /// A list of `registry_type` sent at `since` or later, and after this process last
+    /// changed or deleted a registry (a list sent before may show one as it no longer is):
+    /// what the duplicate check may trust. The creates of one apply share it.
+    pub(super) async fn list_since_changes(
+        &self,
+        registry_type: &str,
+        since: Instant,
+        deadline: Instant,
+    ) -> Result<Arc<Vec<RegistryInfo>>, Error> {
+        let mut since = since;
+        if let Some(at) = *self.reshaped_at.lock().unwrap_or_else(|e| e.into_inner()) {
+            since = since.max(at);
+        }
+        self.lists
+            .get_since(
+                registry_type,
+                Since::Read(since),
+                &self.ctx(deadline),
+                || self.api.list(Some(registry_type), deadline),
+            )
+            .await
+    }
+
+    /// A list of `registry_type` (every type when `None`) sent at `since` or later: what a
+    /// wait for a change to show may trust. Waiters share it.
+    pub(super) async fn list_sent_after(
+        &self,
+        registry_type: Option<&str>,
+        since: Instant,
+        deadline: Instant,
+    ) -> Result<Arc<Vec<RegistryInfo>>, Error> {
+        self.lists
+            .get_since(
+                registry_type.unwrap_or(ALL_TYPES),
+                Since::Confirm(since),
+                &self.ctx(deadline),
+                || self.api.list(registry_type, deadline),
+            )
+            .await
     }
 
     /// After a delete or a modify: every list sent so far is out of date.

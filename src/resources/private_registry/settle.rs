@@ -13,9 +13,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::api::{Error, RegistryApi, RegistryInfo};
-use super::registries::ALL_TYPES;
 use super::Registries;
-use crate::resources::list_cache::Since;
 
 /// The first pause after a list that did not show what we wait for.
 const FIRST_PAUSE: Duration = Duration::from_millis(200);
@@ -58,15 +56,7 @@ impl<A: RegistryApi> Registries<A> {
         loop {
             // Only a list sent after the last miss can tell more; waiters share it.
             let since = Instant::now();
-            let fetched = self
-                .lists
-                .get_since(
-                    registry_type.unwrap_or(ALL_TYPES),
-                    Since::Confirm(since),
-                    &self.ctx(deadline),
-                    || self.api.list(registry_type, deadline),
-                )
-                .await;
+            let fetched = self.list_sent_after(registry_type, since, deadline).await;
             let last_error = match fetched {
                 Ok(list) => match seen(&list) {
                     Some(found) => return Polled::Seen(found),
@@ -86,7 +76,7 @@ impl<A: RegistryApi> Registries<A> {
             }
             tokio::select! {
                 biased;
-                _ = self.api.stop_token().cancelled() => return Polled::Stopped,
+                _ = self.api().stop_token().cancelled() => return Polled::Stopped,
                 _ = tokio::time::sleep(pause.min(until.saturating_duration_since(now))) => {}
             }
             pause = (pause * 2).min(LONGEST_PAUSE);
