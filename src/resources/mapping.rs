@@ -266,7 +266,7 @@ impl<M: ApiTypes + Model<Ext = Api<M>>> Mapping<M> {
     }
 
     /// A `*_wo_version`: says when to send its write-only value again.
-    fn is_write_only_version(field: &ApiField<M>) -> bool {
+    pub(crate) fn is_write_only_version(field: &ApiField<M>) -> bool {
         field.name().ends_with("_wo_version")
     }
 

@@ -140,6 +140,35 @@ impl AttemptStamp {
     }
 }
 
+/// One call, as each of its attempts sends it again: the action, where to, with what, by whom,
+/// and within what limits.
+#[derive(Clone, Copy)]
+struct Call<'a> {
+    host: &'a str,
+    op: &'a Operation,
+    params: &'a Params,
+    caller: Caller<'a>,
+    ctx: &'a CallContext,
+}
+
+impl<'a> Call<'a> {
+    fn new(
+        host: &'a str,
+        op: &'a Operation,
+        params: &'a Params,
+        caller: Caller<'a>,
+        ctx: &'a CallContext,
+    ) -> Self {
+        Self {
+            host,
+            op,
+            params,
+            caller,
+            ctx,
+        }
+    }
+}
+
 /// Who makes a call: the holder of credentials, or nobody (an anonymous STS call).
 #[derive(Clone, Copy)]
 pub(crate) enum Caller<'a> {
@@ -419,7 +448,7 @@ impl Rpc {
         creds: &dyn CredentialProvider,
         ctx: &CallContext,
     ) -> Result<T, Error> {
-        self.call_as(host, op, params, Caller::Signed(creds), ctx)
+        self.call_as(Call::new(host, op, params, Caller::Signed(creds), ctx))
             .await
     }
 
@@ -431,17 +460,12 @@ impl Rpc {
         params: &Params,
         ctx: &CallContext,
     ) -> Result<T, Error> {
-        self.call_as(host, op, params, Caller::Anonymous, ctx).await
+        self.call_as(Call::new(host, op, params, Caller::Anonymous, ctx))
+            .await
     }
 
-    async fn call_as<T: DeserializeOwned>(
-        &self,
-        host: &str,
-        op: &Operation,
-        params: &Params,
-        caller: Caller<'_>,
-        ctx: &CallContext,
-    ) -> Result<T, Error> {
+    async fn call_as<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T, Error> {
+        let Call { op, ctx, .. } = call;
         let mut attempts: u32 = 0;
         let mut last: Option<Error> = None;
         let mut renewed = false;
@@ -459,7 +483,7 @@ impl Rpc {
                 });
             }
             attempts += 1;
-            let error = match self.attempt(host, op, params, caller, ctx, attempts).await {
+            let error = match self.attempt(call, attempts).await {
                 Ok(v) => return Ok(v),
                 Err(AttemptEnd::Cancelled { in_flight }) => {
                     let e = Error::Cancelled {
@@ -532,13 +556,16 @@ impl Rpc {
 
     async fn attempt<T: DeserializeOwned>(
         &self,
-        host: &str,
-        op: &Operation,
-        params: &Params,
-        caller: Caller<'_>,
-        ctx: &CallContext,
+        call: Call<'_>,
         attempt: u32,
     ) -> Result<T, AttemptEnd> {
+        let Call {
+            host,
+            op,
+            params,
+            caller,
+            ctx,
+        } = call;
         let transport = self.transport().await.map_err(AttemptEnd::Failed)?;
         let signer = match caller {
             Caller::Signed(creds) => Some((
@@ -624,6 +651,8 @@ impl Rpc {
 mod tests {
     use super::*;
     use time::macros::datetime;
+    use Protocol::{Http, Https};
+    use SignatureVersion::{V2, V3};
 
     const OP: Operation = Operation::of::<crate::ListPrivateRegistryListRequest>(&SAS, true);
 
@@ -657,23 +686,20 @@ mod tests {
         }
     }
 
-    /// The request `op` makes of `params` at [`stamp`], as the tests compare it.
+    /// The request `op` makes of `params` at [`stamp`], signed as `signing` says, with a
+    /// security token when given: what the tests compare.
     fn request(
-        version: SignatureVersion,
-        protocol: Protocol,
+        signing: (SignatureVersion, Protocol),
         host: &str,
         op: &Operation,
-        params: &[(String, String)],
+        params: &[(&str, &str)],
         token: Option<&str>,
     ) -> HttpRequest {
-        build_request(
-            (version, protocol),
-            host,
-            op,
-            params,
-            &creds(token),
-            &stamp(),
-        )
+        let params: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        build_request(signing, host, op, &params, &creds(token), &stamp())
     }
 
     #[test]
@@ -684,15 +710,8 @@ mod tests {
 
     #[test]
     fn v3_request_shape() {
-        let params = vec![("RegistryType".to_string(), "CI/CD".to_string())];
-        let r = request(
-            SignatureVersion::V3,
-            Protocol::Http,
-            "127.0.0.1:8080",
-            &OP,
-            &params,
-            Some("tok"),
-        );
+        let params = [("RegistryType", "CI/CD")];
+        let r = request((V3, Http), "127.0.0.1:8080", &OP, &params, Some("tok"));
         // RegistryType travels in the query, as the SDK sends it (`placement`).
         assert_eq!(r.url, "http://127.0.0.1:8080/?RegistryType=CI%2FCD");
         assert_eq!(r.body, b"");
@@ -710,33 +729,16 @@ mod tests {
     #[test]
     fn parameters_go_where_the_sdk_puts_them() {
         const MODIFY: Operation = Operation::of::<crate::ModifyImageRegistryRequest>(&SAS, true);
-        let params: Vec<(String, String)> = [
+        let params = [
             ("Id", "7"),
             ("Password", "p w"),
             ("DomainName", "h.example"),
             ("Port", "443"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        let v3 = request(
-            SignatureVersion::V3,
-            Protocol::Http,
-            "h",
-            &MODIFY,
-            &params,
-            None,
-        );
+        ];
+        let v3 = request((V3, Http), "h", &MODIFY, &params, None);
         assert_eq!(v3.url, "http://h/?DomainName=h.example&Port=443");
         assert_eq!(v3.body, b"Id=7&Password=p%20w");
-        let v2 = request(
-            SignatureVersion::V2,
-            Protocol::Http,
-            "h",
-            &MODIFY,
-            &params,
-            None,
-        );
+        let v2 = request((V2, Http), "h", &MODIFY, &params, None);
         assert!(v2.url.contains("&DomainName=h.example&"), "{}", v2.url);
         assert!(v2.url.contains("&Port=443&"), "{}", v2.url);
         assert!(
@@ -783,15 +785,8 @@ mod tests {
 
     #[test]
     fn v2_request_shape() {
-        let params = vec![("Password".to_string(), "p w".to_string())];
-        let r = request(
-            SignatureVersion::V2,
-            Protocol::Https,
-            "tds.aliyuncs.com",
-            &OP,
-            &params,
-            Some("tok"),
-        );
+        let params = [("Password", "p w")];
+        let r = request((V2, Https), "tds.aliyuncs.com", &OP, &params, Some("tok"));
         assert!(r.url.starts_with("https://tds.aliyuncs.com/?"));
         for p in [
             "Action=ListPrivateRegistryList",

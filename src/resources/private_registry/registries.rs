@@ -544,7 +544,7 @@ fn gone_before_update(id: i64, e: &Error) -> Diagnostics {
 #[cfg(test)]
 mod tests {
     use super::super::fake::{planned, planned_with, setup, Fake};
-    use super::{unix_ms, Registries, Registry, LIST_LAG_WINDOW, MADE_AT};
+    use super::{unix_ms, Fields, Registries, Registry, LIST_LAG_WINDOW, MADE_AT};
     use sas_emulator::lag::LagCounts;
     use std::sync::atomic::Ordering;
     use std::sync::Arc;
@@ -689,29 +689,40 @@ mod tests {
         assert_eq!(fake.count(), 1);
     }
 
-    /// Every in-place attribute reaches the API under its own parameter: a change of each one,
-    /// read back, is no drift.
+    /// Every in-place attribute the model declares reaches the API under its own parameter: a
+    /// change of each one, read back, is no drift. (A write-only value goes with its version,
+    /// which the write-only tests change.)
     #[tokio::test]
     async fn every_in_place_change_reaches_the_api() {
+        use crate::resources::mapping::Change;
+        use tfplugin::framework::model::Model;
         let (fake, regs) = setup();
         let created = regs.create(&planned(), &planned()).await.state;
         let mut changed = created.clone();
-        for (k, v) in [
-            ("registry_host_ip", Value::from("198.51.100.9")),
-            ("domain_name", "changed.example.com".into()),
-            ("port", Value::int(8443)),
-            ("user_name", "operator".into()),
-            ("password", "n3w".into()),
-            ("trans_per_hour", Value::int(35)),
-        ] {
-            changed.set_attr(k, v);
+        let in_place = Registry::fields().iter().filter(|f| {
+            matches!(f.ext.change, Change::InPlace(_))
+                && !f.attribute.write_only
+                && !Fields::is_write_only_version(f)
+        });
+        let mut named = Vec::new();
+        for (n, f) in (1..).zip(in_place) {
+            let new = match f.attribute.ty {
+                tfplugin::value::Type::Number => Value::int(8000 + n),
+                _ => Value::from(format!("changed-{n}.example.com").as_str()),
+            };
+            changed.set_attr(f.name(), new);
+            named.push(f.name());
         }
+        assert!(named.len() >= 6, "{named:?}");
         let updated = regs.update(&created, &changed, &changed).await;
         assert!(updated.diagnostics.is_empty(), "{:?}", updated.diagnostics);
         assert_eq!(updated.state, changed);
         regs.lists.invalidate();
-        assert_eq!(regs.read(&changed).await.unwrap(), Some(changed));
-        assert_eq!(fake.passwords.lock().unwrap()[&1], "n3w");
+        assert_eq!(regs.read(&changed).await.unwrap(), Some(changed.clone()));
+        assert_eq!(
+            fake.passwords.lock().unwrap()[&1],
+            changed.attr("password").as_str().unwrap_or_default()
+        );
     }
 
     /// A registry created, then lists lagging behind changes as `lag` sets.

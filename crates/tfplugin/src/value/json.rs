@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
-use super::{AttributePath, DecodeError, Number, Type, Value, MAX_DEPTH};
+use super::{within_depth, AttributePath, DecodeError, Number, Type, Value};
 
 pub fn decode_json(bytes: &[u8], ty: &Type) -> Result<Value, DecodeError> {
     let json: Json = serde_json::from_slice(bytes)
@@ -19,9 +19,7 @@ fn from_json(
     path: &AttributePath,
     depth: usize,
 ) -> Result<Value, DecodeError> {
-    if depth > MAX_DEPTH {
-        return Err(DecodeError::TooDeep(MAX_DEPTH));
-    }
+    within_depth(depth)?;
     let mismatch = || DecodeError::invalid(path, format!("expected {}", ty.friendly_name()));
     Ok(match (ty, json) {
         (_, Json::Null) => Value::Null,

@@ -56,3 +56,12 @@ pub struct EncodeError {
 /// Nesting limit for decoding: far beyond any schema of ours, low enough that hostile input
 /// cannot exhaust the stack.
 pub const MAX_DEPTH: usize = 64;
+
+/// Refuses a value nested deeper than [`MAX_DEPTH`], before a decoder descends into it.
+fn within_depth(depth: usize) -> Result<(), DecodeError> {
+    if depth > MAX_DEPTH {
+        Err(DecodeError::TooDeep(MAX_DEPTH))
+    } else {
+        Ok(())
+    }
+}

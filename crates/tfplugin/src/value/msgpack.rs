@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{AttributePath, DecodeError, EncodeError, Number, Type, Value, MAX_DEPTH};
+use super::{within_depth, AttributePath, DecodeError, EncodeError, Number, Type, Value};
 
 /// Extension type 0 with one zero byte: how cty spells "unknown".
 const UNKNOWN: [u8; 3] = [0xd4, 0x00, 0x00];
@@ -142,9 +142,7 @@ impl<'a> Reader<'a> {
         path: &AttributePath,
         depth: usize,
     ) -> Result<Value, DecodeError> {
-        if depth > MAX_DEPTH {
-            return Err(DecodeError::TooDeep(MAX_DEPTH));
-        }
+        within_depth(depth)?;
         let head = self.head()?;
         match head {
             Head::Nil => return Ok(Value::Null),
@@ -596,7 +594,7 @@ mod tests {
         }
         assert_eq!(
             decode_msgpack(&[0x91; 100], &deep),
-            Err(DecodeError::TooDeep(MAX_DEPTH))
+            Err(DecodeError::TooDeep(super::super::MAX_DEPTH))
         );
     }
 
