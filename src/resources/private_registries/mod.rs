@@ -185,23 +185,13 @@ mod tests {
         Listed::from(r).to_value()
     }
 
+    /// A registry listed with every field the element shows.
     fn full() -> RegistryInfo {
         RegistryInfo {
-            id: 7,
-            registry_type: Some("harbor".into()),
-            registry_version: Some("V2".into()),
             registry_name: Some("h.example.com".into()),
-            protocol_type: Some(2),
             net_type: Some(2),
             vpc_id: Some("vpc-1".into()),
-            registry_host_ip: Some("192.0.2.10".into()),
-            domain_name: Some("h.example.com".into()),
-            port: Some(443),
-            user_name: Some("admin".into()),
-            region_id: Some("cn-hangzhou".into()),
-            trans_per_hour: Some(10),
-            token: Some("tok".into()),
-            ..Default::default()
+            ..crate::resources::private_registry::fake::listed()
         }
     }
 

@@ -42,6 +42,7 @@ pub fn change(
 
 #[cfg(test)]
 mod tests {
+    use super::super::fake::listed as record;
     use super::*;
     use alicloud::{RegistryInfo, Secret};
 
@@ -55,24 +56,6 @@ mod tests {
 
     fn imported(r: &RegistryInfo, e: &Value) -> Value {
         Fields::imported(r, e)
-    }
-
-    fn record() -> RegistryInfo {
-        RegistryInfo {
-            id: 7,
-            registry_type: Some("harbor".into()),
-            registry_version: Some("V2".into()),
-            protocol_type: Some(2),
-            net_type: Some(1),
-            registry_host_ip: Some("192.0.2.10".into()),
-            domain_name: Some("h.example.com".into()),
-            port: Some(443),
-            user_name: Some("admin".into()),
-            region_id: Some("cn-hangzhou".into()),
-            trans_per_hour: Some(10),
-            token: Some("tok".into()),
-            ..Default::default()
-        }
     }
 
     #[test]

@@ -248,6 +248,25 @@ impl RegistryApi for Arc<Fake> {
     }
 }
 
+/// A harbor registry as a list shows it: every field the provider reads, none masked.
+pub fn listed() -> RegistryInfo {
+    RegistryInfo {
+        id: 7,
+        registry_type: Some("harbor".into()),
+        registry_version: Some("V2".into()),
+        protocol_type: Some(2),
+        net_type: Some(1),
+        registry_host_ip: Some("192.0.2.10".into()),
+        domain_name: Some("h.example.com".into()),
+        port: Some(443),
+        user_name: Some("admin".into()),
+        region_id: Some("cn-hangzhou".into()),
+        trans_per_hour: Some(10),
+        token: Some("tok".into()),
+        ..Default::default()
+    }
+}
+
 /// A valid harbor configuration, every other attribute null.
 pub fn harbor_config() -> Value {
     let mut v = super::schema::schema().block.empty_value();

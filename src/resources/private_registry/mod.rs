@@ -15,7 +15,7 @@ mod convert;
 mod create;
 mod errors;
 #[cfg(test)]
-mod fake;
+pub(crate) mod fake;
 mod fields;
 mod identity;
 mod list;
