@@ -7,17 +7,13 @@ mod common;
 
 use std::time::Duration;
 
-use common::plugin_client::{connect, start_provider, RunningProvider};
+use common::plugin_client::{
+    msgpack, plan_registry, registry, registry_type, start_offline_v6, REGISTRY,
+};
 use tfplugin::framework::ProviderRpcs;
 use tfplugin::proto::tfplugin6::{self, provider_client::ProviderClient, Diagnostic};
-use tfplugin::value::{encode_msgpack, Type, Value};
+use tfplugin::value::{encode_msgpack, Value};
 use tonic::transport::Channel;
-
-const REGISTRY: &str = "alicloud_sas_private_registry";
-
-fn registry_type() -> Type {
-    alicloud_provider::provider::new().schema().resources[REGISTRY].value_type()
-}
 
 fn harbor(overrides: &[(&str, Value)]) -> Value {
     let mut v = Value::object([
@@ -45,17 +41,6 @@ fn harbor(overrides: &[(&str, Value)]) -> Value {
     v
 }
 
-fn dynamic(bytes: Vec<u8>) -> Option<tfplugin6::DynamicValue> {
-    Some(tfplugin6::DynamicValue {
-        msgpack: bytes,
-        json: Vec::new(),
-    })
-}
-
-fn encoded(v: &Value) -> Option<tfplugin6::DynamicValue> {
-    dynamic(encode_msgpack(v, &registry_type()).expect("encodes"))
-}
-
 /// msgpack for a map holding only `registry_type = "harbor"`.
 fn missing_attributes() -> Vec<u8> {
     let mut b = vec![0x81, 0xad];
@@ -78,16 +63,6 @@ fn deeply_nested() -> Vec<u8> {
     let mut b = vec![0x91; 100_000];
     b.push(0xc0);
     b
-}
-
-async fn start() -> (RunningProvider, ProviderClient<Channel>) {
-    // Were a call ever to reach the network, it would find nothing listening here.
-    let p = start_provider(&[
-        ("PLUGIN_PROTOCOL_VERSIONS", "6"),
-        ("ALIBABA_CLOUD_ENDPOINT_SAS", "127.0.0.1:9"),
-    ]);
-    let channel = connect(&p, None).await.expect("connects");
-    (p, ProviderClient::new(channel))
 }
 
 fn error_text(diags: &[Diagnostic]) -> String {
@@ -128,7 +103,7 @@ async fn validate(
 
 #[tokio::test]
 async fn malformed_values_get_diagnostics_and_the_provider_keeps_serving() {
-    let (mut p, mut c) = start().await;
+    let (mut p, mut c) = start_offline_v6().await;
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("garbage bytes", vec![0xc1, 0xff, 0x00], "msgpack"),
         (
@@ -155,7 +130,7 @@ async fn malformed_values_get_diagnostics_and_the_provider_keeps_serving() {
         ("a claimed 4 GiB string", claimed_huge_string(), "truncated"),
     ];
     for (what, bytes, mentions) in cases {
-        let errors = validate(&mut c, what, REGISTRY, dynamic(bytes)).await;
+        let errors = validate(&mut c, what, REGISTRY, msgpack(bytes)).await;
         eprintln!("{what}: {errors}");
         assert!(!errors.is_empty(), "{what}: an error diagnostic");
         assert!(
@@ -167,7 +142,7 @@ async fn malformed_values_get_diagnostics_and_the_provider_keeps_serving() {
     let mut wrong = vec![0x81, 0xad];
     wrong.extend_from_slice(b"registry_type");
     wrong.push(0xc3);
-    let errors = validate(&mut c, "a bool for a string", REGISTRY, dynamic(wrong)).await;
+    let errors = validate(&mut c, "a bool for a string", REGISTRY, msgpack(wrong)).await;
     assert!(
         errors.contains("registry_type"),
         "names the attribute: {errors}"
@@ -195,7 +170,7 @@ async fn malformed_values_get_diagnostics_and_the_provider_keeps_serving() {
         &mut c,
         "an unknown resource type",
         "alicloud_nope",
-        encoded(&harbor(&[])),
+        registry(&harbor(&[])),
     )
     .await;
     assert!(errors.contains("alicloud_nope"), "names the type: {errors}");
@@ -206,7 +181,7 @@ async fn malformed_values_get_diagnostics_and_the_provider_keeps_serving() {
         &mut c,
         "a 2 MiB domain name",
         REGISTRY,
-        encoded(&harbor(&[("domain_name", Value::from(long.as_str()))])),
+        registry(&harbor(&[("domain_name", Value::from(long.as_str()))])),
     )
     .await;
     assert!(
@@ -235,7 +210,7 @@ async fn malformed_values_get_diagnostics_and_the_provider_keeps_serving() {
 
 #[tokio::test]
 async fn unknown_where_a_known_value_is_required_is_refused_at_apply() {
-    let (mut p, mut c) = start().await;
+    let (mut p, mut c) = start_offline_v6().await;
     let provider = alicloud_provider::provider::new();
     let mut config = provider.schema().provider.block.empty_value();
     for (k, v) in [
@@ -249,7 +224,7 @@ async fn unknown_where_a_known_value_is_required_is_refused_at_apply() {
         "configure",
         c.configure_provider(tfplugin6::configure_provider::Request {
             terraform_version: "1.0.3".into(),
-            config: dynamic(
+            config: msgpack(
                 encode_msgpack(&config, &provider.schema().provider.value_type()).expect("encodes"),
             ),
             ..Default::default()
@@ -273,9 +248,9 @@ async fn unknown_where_a_known_value_is_required_is_refused_at_apply() {
         "apply with an unknown domain",
         c.apply_resource_change(tfplugin6::apply_resource_change::Request {
             type_name: REGISTRY.into(),
-            prior_state: encoded(&prior),
-            planned_state: encoded(&planned),
-            config: encoded(&config),
+            prior_state: registry(&prior),
+            planned_state: registry(&planned),
+            config: registry(&config),
             ..Default::default()
         }),
     )
@@ -291,13 +266,11 @@ async fn unknown_where_a_known_value_is_required_is_refused_at_apply() {
     // Planning and applying with bytes that do not decode: diagnostics, not crashes.
     let r = within(
         "plan with garbage",
-        c.plan_resource_change(tfplugin6::plan_resource_change::Request {
-            type_name: REGISTRY.into(),
-            prior_state: dynamic(vec![0xc1]),
-            proposed_new_state: dynamic(vec![0xc1]),
-            config: dynamic(vec![0xc1]),
-            ..Default::default()
-        }),
+        c.plan_resource_change(plan_registry(
+            msgpack(vec![0xc1]),
+            msgpack(vec![0xc1]),
+            msgpack(vec![0xc1]),
+        )),
     )
     .await
     .expect("plan answers")
@@ -307,7 +280,7 @@ async fn unknown_where_a_known_value_is_required_is_refused_at_apply() {
         "read with garbage",
         c.read_resource(tfplugin6::read_resource::Request {
             type_name: REGISTRY.into(),
-            current_state: dynamic(vec![0x92, 0xc0]),
+            current_state: msgpack(vec![0x92, 0xc0]),
             ..Default::default()
         }),
     )

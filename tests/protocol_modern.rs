@@ -5,17 +5,10 @@
 
 mod common;
 
-use common::plugin_client::{connect, start_provider, RunningProvider};
+use common::plugin_client::{plan_registry, registry, registry_type, start_offline_v6, REGISTRY};
 use tfplugin::framework::ProviderRpcs;
-use tfplugin::proto::tfplugin6::{self, provider_client::ProviderClient};
-use tfplugin::value::{decode_msgpack, encode_msgpack, Type, Value};
-use tonic::transport::Channel;
-
-const REGISTRY: &str = "alicloud_sas_private_registry";
-
-fn registry_type() -> Type {
-    alicloud_provider::provider::new().schema().resources[REGISTRY].value_type()
-}
+use tfplugin::proto::tfplugin6;
+use tfplugin::value::{decode_msgpack, Type, Value};
 
 /// A harbor registry's configuration with the password given write-only.
 fn write_only_config() -> Value {
@@ -39,22 +32,6 @@ fn write_only_config() -> Value {
     v
 }
 
-fn dynamic(v: &Value) -> Option<tfplugin6::DynamicValue> {
-    Some(tfplugin6::DynamicValue {
-        msgpack: encode_msgpack(v, &registry_type()).expect("encodes"),
-        json: Vec::new(),
-    })
-}
-
-async fn start() -> (RunningProvider, ProviderClient<Channel>) {
-    let p = start_provider(&[
-        ("PLUGIN_PROTOCOL_VERSIONS", "6"),
-        ("ALIBABA_CLOUD_ENDPOINT_SAS", "127.0.0.1:9"),
-    ]);
-    let channel = connect(&p, None).await.expect("connects");
-    (p, ProviderClient::new(channel))
-}
-
 fn errors(diags: &[tfplugin6::Diagnostic]) -> Vec<&tfplugin6::Diagnostic> {
     diags
         .iter()
@@ -72,10 +49,10 @@ fn attribute_of(d: &tfplugin6::Diagnostic) -> Option<String> {
 
 #[tokio::test]
 async fn write_only_needs_a_client_that_allows_it() {
-    let (_p, mut c) = start().await;
+    let (_p, mut c) = start_offline_v6().await;
     let validate = |allowed: Option<bool>| tfplugin6::validate_resource_config::Request {
         type_name: REGISTRY.into(),
-        config: dynamic(&write_only_config()),
+        config: registry(&write_only_config()),
         client_capabilities: allowed.map(|a| tfplugin6::ClientCapabilities {
             write_only_attributes_allowed: a,
             ..Default::default()
@@ -112,16 +89,14 @@ async fn write_only_needs_a_client_that_allows_it() {
 
 #[tokio::test]
 async fn write_only_values_are_null_in_the_plan_and_a_create_has_no_identity_yet() {
-    let (_p, mut c) = start().await;
+    let (_p, mut c) = start_offline_v6().await;
     let config = write_only_config();
     let r = c
-        .plan_resource_change(tfplugin6::plan_resource_change::Request {
-            type_name: REGISTRY.into(),
-            prior_state: dynamic(&Value::Null),
-            proposed_new_state: dynamic(&config),
-            config: dynamic(&config),
-            ..Default::default()
-        })
+        .plan_resource_change(plan_registry(
+            registry(&Value::Null),
+            registry(&config),
+            registry(&config),
+        ))
         .await
         .expect("answers")
         .into_inner();
@@ -148,13 +123,11 @@ async fn write_only_values_are_null_in_the_plan_and_a_create_has_no_identity_yet
     let mut proposed = prior.clone();
     proposed.set_attr("password_wo", "write-only-secret".into());
     let r = c
-        .plan_resource_change(tfplugin6::plan_resource_change::Request {
-            type_name: REGISTRY.into(),
-            prior_state: dynamic(&prior),
-            proposed_new_state: dynamic(&proposed),
-            config: dynamic(&config),
-            ..Default::default()
-        })
+        .plan_resource_change(plan_registry(
+            registry(&prior),
+            registry(&proposed),
+            registry(&config),
+        ))
         .await
         .expect("answers")
         .into_inner();
@@ -181,7 +154,7 @@ async fn write_only_values_are_null_in_the_plan_and_a_create_has_no_identity_yet
 
 #[tokio::test]
 async fn the_identity_schema_and_its_upgrade() {
-    let (_p, mut c) = start().await;
+    let (_p, mut c) = start_offline_v6().await;
     let schemas = c
         .get_resource_identity_schemas(tfplugin6::get_resource_identity_schemas::Request {})
         .await
@@ -230,7 +203,7 @@ async fn the_identity_schema_and_its_upgrade() {
 
 #[tokio::test]
 async fn state_upgrades_honour_the_version_and_keep_big_numbers_exact() {
-    let (_p, mut c) = start().await;
+    let (_p, mut c) = start_offline_v6().await;
     // A state as Terraform stores it at version 0, before the write-only attributes existed,
     // with a number beyond both f64 and i64 precision.
     let raw = br#"{"id":"7","registry_type":"harbor","registry_version":"V2","protocol_type":2,"net_type":1,"vpc_id":null,"registry_host_ip":"192.0.2.1","domain_name":"big.example.com","port":null,"user_name":"admin","password":"pw","registry_region_id":"cn-hangzhou","trans_per_hour":123456789012345678901234567890,"extra_param":null,"token":"t","region_id":"cn-hangzhou","timeouts":null}"#;

@@ -408,17 +408,22 @@ mod tests {
         Ok(vec![value])
     }
 
+    /// A harbor list that takes a minute, started in the background on its own limits.
+    fn minute_long_harbor_list(
+        cache: &Arc<ListCache<u32>>,
+    ) -> tokio::task::JoinHandle<Result<Arc<Vec<u32>>, Failure>> {
+        let cache = cache.clone();
+        tokio::spawn(async move {
+            cache
+                .get("harbor", &ctx(), || slow_list(1, Duration::from_secs(60)))
+                .await
+        })
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_slow_list_of_one_type_does_not_delay_another() {
         let cache = Arc::new(ListCache::<u32>::new(Duration::from_secs(5)));
-        let harbor = {
-            let cache = cache.clone();
-            tokio::spawn(async move {
-                cache
-                    .get("harbor", &ctx(), || slow_list(1, Duration::from_secs(60)))
-                    .await
-            })
-        };
+        let harbor = minute_long_harbor_list(&cache);
         tokio::time::sleep(Duration::from_millis(10)).await;
         let asked = Instant::now();
         let quay_ctx = CallContext::with_timeout(Duration::from_secs(2), CancellationToken::new());
@@ -484,14 +489,7 @@ mod tests {
         let limits = CallContext::with_timeout(Duration::from_secs(300), stop.clone());
         // The slow fetch keeps to its own limits as a real one does (not tested here): it gets
         // a separate token so that it is still running when the waiters give up.
-        let slow = {
-            let cache = cache.clone();
-            tokio::spawn(async move {
-                cache
-                    .get("harbor", &ctx(), || slow_list(1, Duration::from_secs(60)))
-                    .await
-            })
-        };
+        let slow = minute_long_harbor_list(&cache);
         tokio::time::sleep(Duration::from_millis(10)).await;
         let mut waiters = Vec::new();
         for _ in 0..5 {

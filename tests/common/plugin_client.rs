@@ -396,3 +396,54 @@ pub fn wait_exit(child: &mut Child, limit: Duration) -> Option<Duration> {
     }
     None
 }
+
+/// The registry resource, as the protocol tests send it.
+pub const REGISTRY: &str = "alicloud_sas_private_registry";
+
+/// The registry's object type, from the provider's own schema.
+pub fn registry_type() -> tfplugin::value::Type {
+    use tfplugin::framework::ProviderRpcs;
+    alicloud_provider::provider::new().schema().resources[REGISTRY].value_type()
+}
+
+/// `bytes` as a protocol 6 value (msgpack), whether they decode or not.
+pub fn msgpack(bytes: Vec<u8>) -> Option<tfplugin6::DynamicValue> {
+    Some(tfplugin6::DynamicValue {
+        msgpack: bytes,
+        json: Vec::new(),
+    })
+}
+
+/// A registry value as Terraform sends it.
+pub fn registry(v: &tfplugin::value::Value) -> Option<tfplugin6::DynamicValue> {
+    msgpack(tfplugin::value::encode_msgpack(v, &registry_type()).expect("encodes"))
+}
+
+/// PlanResourceChange of the registry, each value already encoded.
+pub fn plan_registry(
+    prior: Option<tfplugin6::DynamicValue>,
+    proposed: Option<tfplugin6::DynamicValue>,
+    config: Option<tfplugin6::DynamicValue>,
+) -> tfplugin6::plan_resource_change::Request {
+    tfplugin6::plan_resource_change::Request {
+        type_name: REGISTRY.into(),
+        prior_state: prior,
+        proposed_new_state: proposed,
+        config,
+        ..Default::default()
+    }
+}
+
+/// Our provider on protocol 6, connected; its API endpoint is a loopback port nothing listens
+/// on, so a call that ever reached the network would find nothing there.
+pub async fn start_offline_v6() -> (
+    RunningProvider,
+    tfplugin6::provider_client::ProviderClient<Channel>,
+) {
+    let p = start_provider(&[
+        ("PLUGIN_PROTOCOL_VERSIONS", "6"),
+        ("ALIBABA_CLOUD_ENDPOINT_SAS", "127.0.0.1:9"),
+    ]);
+    let channel = connect(&p, None).await.expect("connects");
+    (p, tfplugin6::provider_client::ProviderClient::new(channel))
+}
