@@ -39,6 +39,32 @@ async fn list_from(
     list(&client(server), Duration::from_secs(5)).await
 }
 
+/// A server that answers every request with `reply`, `after` it arrived.
+async fn answering_after(after: Duration, reply: Reply) -> TestServer {
+    TestServer::always(Reply::After(after, Box::new(reply))).await
+}
+
+/// A call context of `limit` that Terraform stops after `after`.
+fn stopped_after(after: Duration, limit: Duration) -> CallContext {
+    let cancel = CancellationToken::new();
+    let cx = CallContext::with_timeout(limit, cancel.clone());
+    let trigger = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(after).await;
+        trigger.cancel();
+    });
+    cx
+}
+
+/// The registry ids a list shows once a server has answered `replies` in turn, and every
+/// request it was sent: for the retry tests.
+async fn listed_after(replies: Vec<Reply>) -> (Vec<i64>, Vec<Recorded>) {
+    let server = TestServer::replying(replies).await;
+    let resp = list_from(&server).await.expect("a list in the end");
+    let ids = resp.image_registry_infos.iter().map(|r| r.id).collect();
+    (ids, server.requests())
+}
+
 fn static_keys(mut c: ProviderConfig) -> ProviderConfig {
     c.access_key = Some(AK.into());
     c.secret_key = Some(Secret::new(SK));
@@ -236,43 +262,38 @@ async fn every_typed_operation_sends_its_action_and_parses_its_response() {
     assert!(reqs.iter().all(|r| r.v3_signature_valid(SK)));
 }
 
+/// What a read retries until the list comes: throttling, 5xx (whatever the body), a dropped
+/// connection; each attempt signed afresh, with a nonce of its own.
 #[tokio::test]
-async fn throttling_then_success_is_retried_with_fresh_signatures() {
-    let server = TestServer::replying(vec![
+async fn throttling_server_errors_and_dropped_connections_are_retried_with_fresh_signatures() {
+    let throttled = vec![
         Reply::error(400, "Throttling.User", "T1"),
         Reply::error(400, "Throttling", "T2"),
         Reply::ok(list_body(&[9])),
-    ])
-    .await;
-    let resp = list_from(&server).await.expect("list after throttling");
-    assert_eq!(resp.image_registry_infos[0].id, 9);
-    let reqs = server.requests();
-    assert_eq!(reqs.len(), 3);
-    let nonces: std::collections::HashSet<_> = reqs.iter().filter_map(|r| r.nonce()).collect();
-    assert_eq!(nonces.len(), 3, "each attempt needs its own nonce");
-    assert!(reqs.iter().all(|r| r.v3_signature_valid(SK)));
-}
-
-#[tokio::test]
-async fn service_unavailable_and_server_errors_are_retried() {
-    let server = TestServer::replying(vec![
+    ];
+    let unavailable = vec![
         Reply::error(503, "ServiceUnavailable", "U1"),
         Reply::error(500, "InternalError", "U2"),
         Reply::Json(502, "<html>bad gateway</html>".into()),
-        Reply::ok(list_body(&[])),
-    ])
-    .await;
-    list_from(&server).await.expect("list after 5xx");
-    assert_eq!(server.count(), 4);
-}
-
-#[tokio::test]
-async fn a_dropped_connection_is_retried_for_reads() {
-    let server =
-        TestServer::replying(vec![Reply::Drop, Reply::Drop, Reply::ok(list_body(&[3]))]).await;
-    let resp = list_from(&server).await.expect("list after resets");
-    assert_eq!(resp.image_registry_infos[0].id, 3);
-    assert_eq!(server.count(), 3);
+        Reply::ok(list_body(&[4])),
+    ];
+    let dropped = vec![Reply::Drop, Reply::Drop, Reply::ok(list_body(&[3]))];
+    for (what, replies, id) in [
+        ("throttled", throttled, 9),
+        ("unavailable", unavailable, 4),
+        ("dropped", dropped, 3),
+    ] {
+        let attempts = replies.len();
+        let (ids, reqs) = listed_after(replies).await;
+        assert_eq!((ids, reqs.len()), (vec![id], attempts), "{what}");
+        let nonces: std::collections::HashSet<_> = reqs.iter().filter_map(|r| r.nonce()).collect();
+        assert_eq!(
+            nonces.len(),
+            attempts,
+            "{what}: each attempt needs its own nonce"
+        );
+        assert!(reqs.iter().all(|r| r.v3_signature_valid(SK)), "{what}");
+    }
 }
 
 #[tokio::test]
@@ -470,11 +491,7 @@ async fn the_deadline_bounds_retries() {
 
 #[tokio::test]
 async fn the_deadline_cuts_a_slow_response() {
-    let server = TestServer::always(Reply::After(
-        Duration::from_secs(30),
-        Box::new(Reply::ok(list_body(&[]))),
-    ))
-    .await;
+    let server = answering_after(Duration::from_secs(30), Reply::ok(list_body(&[]))).await;
     let started = Instant::now();
     let err = list(&client(&server), Duration::from_millis(200))
         .await
@@ -513,19 +530,9 @@ async fn the_read_timeout_applies_to_each_attempt() {
 
 #[tokio::test]
 async fn cancellation_stops_an_attempt_in_flight() {
-    let server = TestServer::always(Reply::After(
-        Duration::from_secs(30),
-        Box::new(Reply::ok(list_body(&[]))),
-    ))
-    .await;
+    let server = answering_after(Duration::from_secs(30), Reply::ok(list_body(&[]))).await;
     let c = client(&server);
-    let cancel = CancellationToken::new();
-    let cx = CallContext::with_timeout(Duration::from_secs(60), cancel.clone());
-    let trigger = cancel.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        trigger.cancel();
-    });
+    let cx = stopped_after(Duration::from_millis(100), Duration::from_secs(60));
     let started = Instant::now();
     let err = c
         .list_private_registry_list(&Default::default(), &cx)
@@ -548,13 +555,7 @@ async fn cancellation_stops_an_attempt_in_flight() {
 async fn cancellation_interrupts_a_backoff() {
     let server = TestServer::always(Reply::error(503, "ServiceUnavailable", "U")).await;
     let r = backing_off(&server, Duration::from_secs(20), Duration::from_secs(20));
-    let cancel = CancellationToken::new();
-    let cx = CallContext::with_timeout(Duration::from_secs(600), cancel.clone());
-    let trigger = cancel.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(150)).await;
-        trigger.cancel();
-    });
+    let cx = stopped_after(Duration::from_millis(150), Duration::from_secs(600));
     let started = Instant::now();
     let mut err = None;
     // full jitter may draw a near-zero delay; keep calling until one call sleeps long
@@ -581,24 +582,14 @@ async fn cancellation_interrupts_a_backoff() {
 #[tokio::test]
 async fn a_create_already_sent_finishes_when_terraform_stops() {
     // Abandoning it would leave a registry the state never hears of.
-    let server = TestServer::always(Reply::After(
-        Duration::from_millis(600),
-        Box::new(add_reply(1)),
-    ))
-    .await;
-    let cancel = CancellationToken::new();
-    let cx = CallContext::with_timeout(Duration::from_secs(60), cancel.clone());
-    let trigger = cancel.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        trigger.cancel();
-    });
+    let server = answering_after(Duration::from_millis(600), add_reply(1)).await;
+    let cx = stopped_after(Duration::from_millis(100), Duration::from_secs(60));
     let id = client(&server)
         .add_private_registry(&add_request(), &cx)
         .await
         .expect("the create in flight completes");
     assert_eq!(id.data.id, 1);
-    assert!(cancel.is_cancelled());
+    assert!(cx.cancel.is_cancelled());
     // nothing new starts once stopped
     let err = client(&server)
         .add_private_registry(&add_request(), &cx)
@@ -610,11 +601,7 @@ async fn a_create_already_sent_finishes_when_terraform_stops() {
 
 #[tokio::test]
 async fn a_create_past_its_deadline_in_flight_is_ambiguous() {
-    let server = TestServer::always(Reply::After(
-        Duration::from_secs(30),
-        Box::new(add_reply(1)),
-    ))
-    .await;
+    let server = answering_after(Duration::from_secs(30), add_reply(1)).await;
     let cx = CallContext::with_timeout(Duration::from_millis(300), CancellationToken::new());
     let err = client(&server)
         .add_private_registry(&add_request(), &cx)
