@@ -402,15 +402,13 @@ pub fn harbor_request(host_ip: &str, user: &str, password: &str) -> AddPrivateRe
         registry_version: "V2".into(),
         protocol_type: 2,
         net_type: 1,
-        vpc_id: None,
         registry_host_ip: host_ip.into(),
         domain_name: "harbor.example.com".into(),
         port: Some(443),
         user_name: user.into(),
         password: Secret::new(password),
         registry_region_id: "cn-hangzhou".into(),
-        trans_per_hour: None,
-        extra_param: None,
+        ..Default::default()
     }
 }
 

@@ -193,12 +193,11 @@ async fn our_calls(c: &SasClient) {
                 vpc_id: Some("vpc-123".into()),
                 registry_host_ip: "192.168.1.9".into(),
                 domain_name: "quay.example.com".into(),
-                port: None,
                 user_name: "quay user".into(),
                 password: Secret::new(QUAY_PASSWORD),
                 registry_region_id: "cn-shanghai".into(),
-                trans_per_hour: None,
                 extra_param: Some(Secret::new(QUAY_EXTRA)),
+                ..Default::default()
             },
             &cx,
         )

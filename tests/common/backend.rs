@@ -368,7 +368,7 @@ impl Cloud {
             user_name: s("UserName"),
             port: fields["Port"].as_i64(),
             trans_per_hour: fields["TransPerHour"].as_i64(),
-            password: None,
+            ..Default::default()
         };
         block_on(self.client.modify_image_registry(&req, &Self::ctx()))
             .unwrap_or_else(|e| panic!("modify: {e}"));
