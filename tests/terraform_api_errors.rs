@@ -121,3 +121,36 @@ fn a_refused_update_leaves_the_state_as_it_was() {
     assert_eq!(emulator.registries()[0]["UserName"], "operator");
     s.destroy();
 }
+
+/// A refusal every create's duplicate check meets is a fact about the account, not about one
+/// registry: the creates waiting on one list all get its answer, so an apply of many sends a
+/// few lists, not one per registry in a row.
+#[test]
+fn a_refused_list_is_shared_by_the_creates_waiting_for_it() {
+    let s = Scenario::on_emulator(&[]);
+    let count = 30;
+    s.ws.write_config(&format!(
+        "{}{}",
+        s.providers(),
+        common::acceptance::harbor_registries(count, "refused")
+    ));
+    let emulator = s.emulator();
+    emulator.set_faults(json!({"deny_actions": ["ListPrivateRegistryList"]}));
+    let text = failed_apply(&s);
+    for expected in ["NoPermission", "RequestId", "ListPrivateRegistryList"] {
+        assert!(text.contains(expected), "{expected:?} in:\n{text}");
+    }
+    assert_eq!(
+        text.matches("Error: ").count(),
+        count,
+        "each registry reports it:\n{text}"
+    );
+    let lists = emulator.count_actions("ListPrivateRegistryList");
+    eprintln!("{count} creates whose list is refused: {lists} list calls");
+    assert!(
+        lists <= count / 10 + 5,
+        "{count} creates refused the same list made {lists} list calls"
+    );
+    assert_eq!(emulator.count_actions("AddPrivateRegistry"), 0);
+    assert!(emulator.registries().is_empty());
+}

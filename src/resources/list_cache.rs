@@ -12,6 +12,11 @@
 //! asks the provider to stop, whatever the list being waited for is doing; the caller gets its
 //! own error type, built from [`WaitEnded`].
 //!
+//! A list that fails answers, with its error, the callers a list sent when it failed would
+//! have answered ([`ListFailure::shared`]): a refusal or an unreachable endpoint is the
+//! account's, not one caller's, and sending the same doomed list once per caller, one after
+//! another, would make a failing apply of N cost N lists and N times the retries.
+//!
 //! A write confirms itself with a list sent after it ([`Since::Confirm`]). Terraform
 //! runs several writes at once, but they reach this process a little apart, so each would send
 //! its own list. Writes say they are under way ([`ListCache::writing`]); a confirmation about
@@ -41,6 +46,26 @@ pub enum WaitEnded {
 /// The newest list of one key, with when its request was sent.
 type Latest<T> = Option<(Instant, Arc<Vec<T>>)>;
 
+/// A failed list's error, and whether the callers queued behind the list get it too.
+pub trait ListFailure: From<WaitEnded> + Sized {
+    /// The failure as another caller waiting for the same list gets it; `None` when it was
+    /// the fetching caller's own end (its deadline, its stop), which says nothing of what the
+    /// list would do within another caller's limits.
+    fn shared(&self) -> Option<Self>;
+}
+
+/// What the fetches of one key left behind.
+struct Fetched<T, E> {
+    latest: Latest<T>,
+    /// The last fetch's failure, when it was shared and no list has come since.
+    failed: Option<Failed<E>>,
+}
+
+/// A failed list, with when it failed: it answers the callers a list sent at that moment
+/// would have. Not when it was sent: a failure after retries is news of its last attempt, and
+/// a create that began during the retries is as doomed as the one that sent it.
+type Failed<E> = (Instant, E);
+
 /// How fresh a list a caller needs, and why.
 #[derive(Debug, Clone, Copy)]
 pub enum Since {
@@ -56,34 +81,34 @@ pub enum Since {
 pub const GATHER_LIMIT: Duration = Duration::from_millis(25);
 
 /// One key's lists and who needs them.
-struct Slot<T> {
+struct Slot<T, E> {
     /// Held across a fetch, so callers arriving meanwhile wait for its result instead of
     /// sending their own request alongside it.
-    latest: Mutex<Latest<T>>,
+    fetched: Mutex<Fetched<T, E>>,
     /// Callers waiting for a list of this key, the one fetching included.
     waiting: AtomicUsize,
     /// Writes of this key under way ([`ListCache::writing`]).
     writers: AtomicUsize,
 }
 
-pub struct ListCache<T> {
+pub struct ListCache<T, E> {
     ttl: Duration,
     /// Lists sent before this are too old for [`ListCache::get`]: moved on by our own writes.
     written_at: std::sync::Mutex<Option<Instant>>,
     /// One slot per key; callers of other keys are not held up.
-    slots: std::sync::Mutex<HashMap<String, Arc<Slot<T>>>>,
+    slots: std::sync::Mutex<HashMap<String, Arc<Slot<T, E>>>>,
 }
 
 /// A write under way, counted by its key's slot until dropped.
-pub struct Writing<T>(Arc<Slot<T>>);
+pub struct Writing<T, E>(Arc<Slot<T, E>>);
 
-impl<T> Drop for Writing<T> {
+impl<T, E> Drop for Writing<T, E> {
     fn drop(&mut self) {
         self.0.writers.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
-impl<T> ListCache<T> {
+impl<T, E: ListFailure> ListCache<T, E> {
     pub fn new(ttl: Duration) -> Self {
         Self {
             ttl,
@@ -93,7 +118,7 @@ impl<T> ListCache<T> {
     }
 
     /// A list for `key` no older than the time-to-live and sent after our last write.
-    pub async fn get<F, Fut, E>(
+    pub async fn get<F, Fut>(
         &self,
         key: &str,
         ctx: &CallContext,
@@ -102,7 +127,6 @@ impl<T> ListCache<T> {
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Vec<T>, E>>,
-        E: From<WaitEnded>,
     {
         let by_age = Instant::now().checked_sub(self.ttl);
         let written = *self.written_at.lock().unwrap_or_else(|e| e.into_inner());
@@ -112,7 +136,7 @@ impl<T> ListCache<T> {
 
     /// A list for `key` whose request was sent at or after a moment; one that confirms a
     /// write first gathers the other writes of `key` under way (up to [`GATHER_LIMIT`]).
-    pub async fn get_since<F, Fut, E>(
+    pub async fn get_since<F, Fut>(
         &self,
         key: &str,
         since: Since,
@@ -122,7 +146,6 @@ impl<T> ListCache<T> {
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Vec<T>, E>>,
-        E: From<WaitEnded>,
     {
         let (at, gather) = match since {
             Since::Read(at) => (at, false),
@@ -133,20 +156,23 @@ impl<T> ListCache<T> {
 
     /// Says a write of `key` is under way until the guard is dropped, so confirmations of
     /// `key` wait for it to need their list too.
-    pub fn writing(&self, key: &str) -> Writing<T> {
+    pub fn writing(&self, key: &str) -> Writing<T, E> {
         let slot = self.slot(key);
         slot.writers.fetch_add(1, Ordering::SeqCst);
         Writing(slot)
     }
 
     /// The slot of `key`, made on first use.
-    fn slot(&self, key: &str) -> Arc<Slot<T>> {
+    fn slot(&self, key: &str) -> Arc<Slot<T, E>> {
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         slots
             .entry(key.to_string())
             .or_insert_with(|| {
                 Arc::new(Slot {
-                    latest: Mutex::new(None),
+                    fetched: Mutex::new(Fetched {
+                        latest: None,
+                        failed: None,
+                    }),
                     waiting: AtomicUsize::new(0),
                     writers: AtomicUsize::new(0),
                 })
@@ -158,7 +184,7 @@ impl<T> ListCache<T> {
     /// the same limits and is expected to keep to them itself (every `RegistryApi` call does),
     /// so that it can report how its last attempt failed. With `gather`, before sending, it
     /// waits for the writes of `key` under way to need the list too.
-    async fn fetch_if_older<F, Fut, E>(
+    async fn fetch_if_older<F, Fut>(
         &self,
         key: &str,
         since: Option<Instant>,
@@ -169,31 +195,47 @@ impl<T> ListCache<T> {
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Vec<T>, E>>,
-        E: From<WaitEnded>,
     {
         let slot = self.slot(key);
         slot.waiting.fetch_add(1, Ordering::SeqCst);
         let _waiting = scopeguard(&slot.waiting);
         // Giving up drops the lock request: the caller leaves the queue, and the list in
         // flight carries on for those still waiting.
-        let mut latest = tokio::select! {
+        let mut fetched = tokio::select! {
             biased;
             _ = ctx.cancel.cancelled() => return Err(WaitEnded::Stopped.into()),
             _ = tokio::time::sleep_until(ctx.deadline) => return Err(WaitEnded::Deadline.into()),
-            latest = slot.latest.lock() => latest,
+            fetched = slot.fetched.lock() => fetched,
         };
-        if let Some((sent, list)) = latest.as_ref() {
-            if since.is_none_or(|s| *sent >= s) {
+        let new_enough = |sent: Instant| since.is_none_or(|s| sent >= s);
+        if let Some((sent, list)) = fetched.latest.as_ref() {
+            if new_enough(*sent) {
                 return Ok(list.clone());
+            }
+        }
+        if let Some((sent, error)) = fetched.failed.as_ref() {
+            if new_enough(*sent) {
+                if let Some(error) = error.shared() {
+                    return Err(error);
+                }
             }
         }
         if gather {
             gathered(&slot, ctx).await?;
         }
         let sent = Instant::now();
-        let list = Arc::new(fetch().await?);
-        *latest = Some((sent, list.clone()));
-        Ok(list)
+        match fetch().await {
+            Ok(list) => {
+                let list = Arc::new(list);
+                fetched.latest = Some((sent, list.clone()));
+                fetched.failed = None;
+                Ok(list)
+            }
+            Err(error) => {
+                fetched.failed = error.shared().map(|error| (Instant::now(), error));
+                Err(error)
+            }
+        }
     }
 
     /// Makes every list sent so far too old for [`ListCache::get`]: called after each of our
@@ -216,7 +258,7 @@ fn scopeguard(count: &AtomicUsize) -> impl Drop + '_ {
 
 /// Waits until every write of the slot's key under way is waiting for a list (the caller
 /// counts as one), or [`GATHER_LIMIT`] has passed; ends early at `ctx`'s deadline or stop.
-async fn gathered<T>(slot: &Slot<T>, ctx: &CallContext) -> Result<(), WaitEnded> {
+async fn gathered<T, E>(slot: &Slot<T, E>, ctx: &CallContext) -> Result<(), WaitEnded> {
     let all_waiting = || slot.waiting.load(Ordering::SeqCst) >= slot.writers.load(Ordering::SeqCst);
     // Writes whose answers came in the same moment are ready to run: let them queue first.
     for _ in 0..slot.writers.load(Ordering::SeqCst) {
@@ -254,13 +296,19 @@ mod tests {
         }
     }
 
+    impl ListFailure for Failure {
+        fn shared(&self) -> Option<Self> {
+            matches!(self, Failure::Api(_)).then(|| self.clone())
+        }
+    }
+
     /// Limits far off, never stopped.
     fn ctx() -> CallContext {
         CallContext::with_timeout(Duration::from_secs(300), CancellationToken::new())
     }
 
     /// What the cache serves for key `k` when a fetch would give `[n]`.
-    async fn served(cache: &ListCache<u32>, n: u32) -> Vec<u32> {
+    async fn served(cache: &ListCache<u32, Failure>, n: u32) -> Vec<u32> {
         let cx = ctx();
         let list = cache.get("k", &cx, || async move { Ok::<_, Failure>(vec![n]) });
         list.await.unwrap().to_vec()
@@ -268,7 +316,7 @@ mod tests {
 
     #[tokio::test]
     async fn concurrent_readers_share_one_fetch() {
-        let cache = Arc::new(ListCache::<u32>::new(Duration::from_secs(5)));
+        let cache = Arc::new(ListCache::<u32, Failure>::new(Duration::from_secs(5)));
         let fetches = Arc::new(AtomicUsize::new(0));
         let mut tasks = Vec::new();
         for _ in 0..20 {
@@ -290,26 +338,94 @@ mod tests {
         assert_eq!(fetches.load(Ordering::SeqCst), 1);
     }
 
-    #[tokio::test]
-    async fn errors_are_not_cached_and_writes_invalidate() {
-        let cache = ListCache::<u32>::new(Duration::from_secs(5));
+    /// A refused list is the answer until a list sent then would be too old: past its time to
+    /// live, or after our own write.
+    #[tokio::test(start_paused = true)]
+    async fn a_failure_answers_for_as_long_as_a_list_would() {
+        let cache = ListCache::<u32, Failure>::new(Duration::from_secs(5));
+        let refused = || async { Err::<Vec<u32>, _>(Failure::Api("boom")) };
         assert_eq!(
-            cache
-                .get("k", &ctx(), || async {
-                    Err::<Vec<u32>, _>(Failure::Api("boom"))
-                })
-                .await,
+            cache.get("k", &ctx(), refused).await,
             Err(Failure::Api("boom"))
         );
+        tokio::time::advance(Duration::from_secs(1)).await;
+        let listed = || async { Ok::<_, Failure>(vec![1]) };
+        assert_eq!(
+            cache.get("k", &ctx(), listed).await,
+            Err(Failure::Api("boom")),
+            "one refusal, not two"
+        );
+        cache.invalidate();
         assert_eq!(served(&cache, 1).await, vec![1]);
         assert_eq!(served(&cache, 2).await, vec![1]);
+        tokio::time::advance(Duration::from_millis(1)).await;
         cache.invalidate();
         assert_eq!(served(&cache, 2).await, vec![2]);
+        assert_eq!(cache.get("k", &ctx(), refused).await.map(|_| ()), Ok(()));
+        tokio::time::advance(Duration::from_secs(6)).await;
+        assert_eq!(
+            cache.get("k", &ctx(), refused).await,
+            Err(Failure::Api("boom"))
+        );
+        tokio::time::advance(Duration::from_secs(6)).await;
+        assert_eq!(served(&cache, 3).await, vec![3], "too old to answer");
+    }
+
+    /// Ten callers queued behind one list that fails: one request, ten errors.
+    #[tokio::test(start_paused = true)]
+    async fn callers_waiting_for_a_failing_list_share_its_failure() {
+        let cache = Arc::new(ListCache::<u32, Failure>::new(Duration::from_secs(5)));
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let refused = |fetches: Arc<AtomicUsize>| async move {
+            fetches.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            Err::<Vec<u32>, _>(Failure::Api("NoPermission"))
+        };
+        let mut callers = Vec::new();
+        for _ in 0..10 {
+            let (cache, fetches) = (cache.clone(), fetches.clone());
+            callers.push(tokio::spawn(async move {
+                cache.get("k", &ctx(), || refused(fetches)).await
+            }));
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        for c in callers {
+            assert_eq!(c.await.unwrap(), Err(Failure::Api("NoPermission")));
+        }
+        assert_eq!(
+            fetches.load(Ordering::SeqCst),
+            1,
+            "one list for ten callers"
+        );
+    }
+
+    /// A fetch that ran out of its caller's time says nothing of a waiter with more: the
+    /// waiter sends its own list.
+    #[tokio::test(start_paused = true)]
+    async fn a_fetch_ended_by_its_own_deadline_is_not_shared() {
+        let cache = Arc::new(ListCache::<u32, Failure>::new(Duration::from_secs(5)));
+        let timed_out = {
+            let cache = cache.clone();
+            tokio::spawn(async move {
+                cache
+                    .get("k", &ctx(), || async {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        Err::<Vec<u32>, _>(Failure::Ended(WaitEnded::Deadline))
+                    })
+                    .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert_eq!(served(&cache, 4).await, vec![4]);
+        assert_eq!(
+            timed_out.await.unwrap(),
+            Err(Failure::Ended(WaitEnded::Deadline))
+        );
     }
 
     #[tokio::test(start_paused = true)]
     async fn stale_lists_are_fetched_again() {
-        let cache = ListCache::<u32>::new(Duration::from_secs(5));
+        let cache = ListCache::<u32, Failure>::new(Duration::from_secs(5));
         served(&cache, 1).await;
         tokio::time::advance(Duration::from_secs(6)).await;
         assert_eq!(served(&cache, 2).await, vec![2]);
@@ -317,7 +433,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn callers_share_the_next_list_sent_after_their_write() {
-        let cache = Arc::new(ListCache::<u32>::new(Duration::from_secs(5)));
+        let cache = Arc::new(ListCache::<u32, Failure>::new(Duration::from_secs(5)));
         let fetches = Arc::new(AtomicUsize::new(0));
         let fetch = |fetches: Arc<AtomicUsize>| async move {
             let n = fetches.fetch_add(1, Ordering::SeqCst) as u32;
@@ -360,9 +476,9 @@ mod tests {
     /// longer than the limit.
     #[tokio::test(start_paused = true)]
     async fn confirmations_of_writes_under_way_share_one_list() {
-        let cache = Arc::new(ListCache::<u32>::new(Duration::from_secs(5)));
+        let cache = Arc::new(ListCache::<u32, Failure>::new(Duration::from_secs(5)));
         let fetches = Arc::new(AtomicUsize::new(0));
-        let confirm = |cache: Arc<ListCache<u32>>, fetches: Arc<AtomicUsize>| async move {
+        let confirm = |cache: Arc<ListCache<u32, Failure>>, fetches: Arc<AtomicUsize>| async move {
             let _writing = cache.writing("k");
             let since = Instant::now();
             cache
@@ -410,7 +526,7 @@ mod tests {
 
     /// A harbor list that takes a minute, started in the background on its own limits.
     fn minute_long_harbor_list(
-        cache: &Arc<ListCache<u32>>,
+        cache: &Arc<ListCache<u32, Failure>>,
     ) -> tokio::task::JoinHandle<Result<Arc<Vec<u32>>, Failure>> {
         let cache = cache.clone();
         tokio::spawn(async move {
@@ -422,7 +538,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_slow_list_of_one_type_does_not_delay_another() {
-        let cache = Arc::new(ListCache::<u32>::new(Duration::from_secs(5)));
+        let cache = Arc::new(ListCache::<u32, Failure>::new(Duration::from_secs(5)));
         let harbor = minute_long_harbor_list(&cache);
         tokio::time::sleep(Duration::from_millis(10)).await;
         let asked = Instant::now();
@@ -444,7 +560,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_waiter_gives_up_at_its_deadline_while_the_list_is_still_running() {
-        let cache = Arc::new(ListCache::<u32>::new(Duration::from_secs(5)));
+        let cache = Arc::new(ListCache::<u32, Failure>::new(Duration::from_secs(5)));
         let fetches = Arc::new(AtomicUsize::new(0));
         let slow = {
             let (cache, fetches) = (cache.clone(), fetches.clone());
@@ -484,7 +600,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_stop_ends_every_wait() {
-        let cache = Arc::new(ListCache::<u32>::new(Duration::from_secs(5)));
+        let cache = Arc::new(ListCache::<u32, Failure>::new(Duration::from_secs(5)));
         let stop = CancellationToken::new();
         let limits = CallContext::with_timeout(Duration::from_secs(300), stop.clone());
         // The slow fetch keeps to its own limits as a real one does (not tested here): it gets

@@ -235,7 +235,7 @@ impl fmt::Display for ConfigError {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// The API answered with an error envelope.
     #[error("{}", api_message(action, ram_action, api))]

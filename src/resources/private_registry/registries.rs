@@ -15,7 +15,7 @@ use super::fields::{Fields, Registry};
 use super::identity::SameRegistry;
 use super::settle::{Polled, LIST_LAG_WINDOW};
 use super::{convert, schema};
-use crate::resources::list_cache::{ListCache, Since, WaitEnded};
+use crate::resources::list_cache::{ListCache, ListFailure, Since, WaitEnded};
 use crate::resources::timeouts::{self, Operation};
 use alicloud::context::CallContext;
 use tfplugin::framework::{Diagnostic, Diagnostics, Outcome, Private};
@@ -44,7 +44,7 @@ struct Made {
 
 pub struct Registries<A> {
     api: A,
-    lists: ListCache<RegistryInfo>,
+    lists: ListCache<RegistryInfo, Error>,
     /// When we last deleted or changed a registry. A list sent before then may show one as it
     /// no longer is, so the duplicate check never uses such a list.
     reshaped_at: std::sync::Mutex<Option<Instant>>,
@@ -82,6 +82,17 @@ impl From<WaitEnded> for Error {
                 last: None,
             },
             WaitEnded::Stopped => Error::Cancelled { action },
+        }
+    }
+}
+
+/// A list refused, unreachable or garbled is so for every caller waiting for it; running out
+/// of time or being stopped is the fetching caller's own end.
+impl ListFailure for Error {
+    fn shared(&self) -> Option<Self> {
+        match self {
+            Error::DeadlineExceeded { .. } | Error::Cancelled { .. } => None,
+            _ => Some(self.clone()),
         }
     }
 }
