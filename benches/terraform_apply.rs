@@ -20,27 +20,71 @@ const DEFAULT_CLIENTS: [Client; 3] = [
     Client::OpenTofu1_12,
 ];
 
-/// `same_data`: the triggers carry what a registry's state holds, so the client handles as much
-/// state per resource as it does for ours; that separates the client's cost from the provider's.
-fn null_resources(n: usize, same_data: bool) -> String {
-    let triggers = if same_data {
-        r#"
-    registry_type      = "harbor"
-    registry_version   = "V2"
-    protocol_type      = 2
-    net_type           = 1
-    registry_host_ip   = "10.0.${floor(count.index / 250)}.${count.index % 250 + 1}"
-    domain_name        = "bench${count.index}.example.com"
-    user_name          = "admin"
-    password           = "bench-password"
-    registry_region_id = "cn-hangzhou"
-    token              = "2f6b8e5c-9a1d-4f0e-8b7a-3c2d1e0f9a8b"
-    region_id          = "cn-hangzhou"
-    trans_per_hour     = 100"#
-    } else {
-        r#"
-    domain = "bench${count.index}.example.com""#
+/// What the `null_resource`s' triggers hold.
+#[derive(Clone, Copy)]
+enum Reference {
+    /// One value: the null provider's own cost.
+    Bare,
+    /// The values a registry's state holds, so the client handles as much data per resource
+    /// as it does for ours; that separates the client's cost from the provider's.
+    Data,
+    /// Those values and an empty one for every other attribute and block of the registry's
+    /// schema: as many values per resource as our state has, null ones included.
+    Slots,
+}
+
+/// The values a benchmark registry's state holds, by attribute, as HCL expressions.
+const DATA: [(&str, &str); 12] = [
+    ("registry_type", r#""harbor""#),
+    ("registry_version", r#""V2""#),
+    ("protocol_type", "2"),
+    ("net_type", "1"),
+    (
+        "registry_host_ip",
+        r#""10.0.${floor(count.index / 250)}.${count.index % 250 + 1}""#,
+    ),
+    ("domain_name", r#""bench${count.index}.example.com""#),
+    ("user_name", r#""admin""#),
+    ("password", r#""bench-password""#),
+    ("registry_region_id", r#""cn-hangzhou""#),
+    ("token", r#""2f6b8e5c-9a1d-4f0e-8b7a-3c2d1e0f9a8b""#),
+    ("region_id", r#""cn-hangzhou""#),
+    ("trans_per_hour", "100"),
+];
+
+/// The registry resource's attributes and blocks, by name, as its schema declares them.
+fn registry_slots() -> Vec<String> {
+    use tfplugin::framework::ProviderRpcs;
+    let provider = alicloud_provider::provider::new();
+    let block = &provider.schema().resources
+        [alicloud_provider::resources::private_registry::TYPE_NAME]
+        .block;
+    block
+        .attributes
+        .iter()
+        .map(|a| a.name.clone())
+        .chain(block.blocks.iter().map(|b| b.type_name.clone()))
+        .collect()
+}
+
+fn null_resources(n: usize, reference: Reference) -> String {
+    let mut triggers: Vec<(String, &str)> = match reference {
+        Reference::Bare => vec![("domain".into(), r#""bench${count.index}.example.com""#)],
+        Reference::Data | Reference::Slots => {
+            DATA.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+        }
     };
+    if let Reference::Slots = reference {
+        for slot in registry_slots() {
+            if !triggers.iter().any(|(k, _)| *k == slot) {
+                triggers.push((slot, r#""""#));
+            }
+        }
+    }
+    let triggers: String = triggers
+        .iter()
+        .map(|(k, v)| format!("\n    {k} = {v}"))
+        .collect();
     format!(
         r#"terraform {{
   required_providers {{
@@ -147,8 +191,8 @@ fn ours(client: Client, n: usize, latency_ms: u64) -> Ours {
 }
 
 /// The null provider's apply, then its plan of what it applied.
-fn null(client: Client, n: usize, same_data: bool) -> (Duration, Duration) {
-    let ws = Workspace::mirror(client, &null_resources(n, same_data));
+fn null(client: Client, n: usize, reference: Reference) -> (Duration, Duration) {
+    let ws = Workspace::mirror(client, &null_resources(n, reference));
     ws.init();
     (
         timed(&ws, &cli("apply", &[])),
@@ -271,7 +315,8 @@ fn main() {
         "apply, median of {rounds} alternating runs, -parallelism=10: ours against HashiCorp null 2.1.2, same client for both"
     );
     println!(
-        "(null+data: null_resource whose triggers hold the 12 values a registry's state holds)"
+        "(null+data: null_resource whose triggers hold the {} values a registry's state holds)",
+        DATA.len()
     );
     println!(
         "{:<width$} {:>5} {:>8} {:>8} {:>7} {:>10} {:>7} {:>9} {:>9} {:>9} {:>13} {:>7}",
@@ -294,17 +339,18 @@ fn main() {
             let (mut o, mut z, mut zd, mut refresh) =
                 (Vec::new(), Vec::new(), Vec::new(), Vec::new());
             let mut api = Vec::new();
-            let (mut op, mut zdp) = (Vec::new(), Vec::new());
+            let (mut op, mut zdp, mut zs) = (Vec::new(), Vec::new(), Vec::new());
             for _ in 0..rounds {
                 let run = ours(client, n, 0);
                 o.push(run.apply.as_secs_f64());
                 op.push(run.plan.as_secs_f64());
                 refresh.push((run.refresh_requests, run.refresh_lists));
                 api.push((run.apply_calls, run.destroy_calls));
-                z.push(null(client, n, false).0.as_secs_f64());
-                let (apply, plan) = null(client, n, true);
+                z.push(null(client, n, Reference::Bare).0.as_secs_f64());
+                let (apply, plan) = null(client, n, Reference::Data);
                 zd.push(apply.as_secs_f64());
                 zdp.push(plan.as_secs_f64());
+                zs.push(null(client, n, Reference::Slots).0.as_secs_f64());
             }
             let (opm, zdpm) = (median(op), median(zdp));
             let (om, zm, dm) = (median(o), median(z), median(zd));
@@ -324,6 +370,13 @@ fn main() {
                 "{:<width$} {n:>5}   plan: ours {opm:.2} s, null+data {zdpm:.2} s, ratio {:.2}x",
                 "",
                 opm / zdpm
+            );
+            let zsm = median(zs);
+            println!(
+                "{:<width$} {n:>5}   apply against null+slots ({} values each, as many as our state): {zsm:.2} s, ratio {:.2}x",
+                "",
+                registry_slots().len(),
+                om / zsm
             );
             // The round with the most list calls: the one to look at.
             if let Some((apply, destroy)) = api
