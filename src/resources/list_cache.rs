@@ -13,7 +13,7 @@
 //! own error type, built from [`WaitEnded`].
 //!
 //! A list that fails answers, with its error, the callers a list sent when it failed would
-//! have answered ([`ListFailure::shared`]): a refusal or an unreachable endpoint is the
+//! have answered ([`ListFailure::is_shared`]): a refusal or an unreachable endpoint is the
 //! account's, not one caller's, and sending the same doomed list once per caller, one after
 //! another, would make a failing apply of N cost N lists and N times the retries.
 //!
@@ -47,11 +47,11 @@ pub enum WaitEnded {
 type Latest<T> = Option<(Instant, Arc<Vec<T>>)>;
 
 /// A failed list's error, and whether the callers queued behind the list get it too.
-pub trait ListFailure: From<WaitEnded> + Sized {
-    /// The failure as another caller waiting for the same list gets it; `None` when it was
+pub trait ListFailure: From<WaitEnded> + Clone {
+    /// Whether another caller waiting for the same list gets this failure: not when it was
     /// the fetching caller's own end (its deadline, its stop), which says nothing of what the
     /// list would do within another caller's limits.
-    fn shared(&self) -> Option<Self>;
+    fn is_shared(&self) -> bool;
 }
 
 /// What the fetches of one key left behind.
@@ -213,11 +213,9 @@ impl<T, E: ListFailure> ListCache<T, E> {
                 return Ok(list.clone());
             }
         }
-        if let Some((sent, error)) = fetched.failed.as_ref() {
-            if new_enough(*sent) {
-                if let Some(error) = error.shared() {
-                    return Err(error);
-                }
+        if let Some((failed_at, error)) = fetched.failed.as_ref() {
+            if new_enough(*failed_at) {
+                return Err(error.clone());
             }
         }
         if gather {
@@ -232,7 +230,7 @@ impl<T, E: ListFailure> ListCache<T, E> {
                 Ok(list)
             }
             Err(error) => {
-                fetched.failed = error.shared().map(|error| (Instant::now(), error));
+                fetched.failed = error.is_shared().then(|| (Instant::now(), error.clone()));
                 Err(error)
             }
         }
@@ -297,8 +295,8 @@ mod tests {
     }
 
     impl ListFailure for Failure {
-        fn shared(&self) -> Option<Self> {
-            matches!(self, Failure::Api(_)).then(|| self.clone())
+        fn is_shared(&self) -> bool {
+            matches!(self, Failure::Api(_))
         }
     }
 

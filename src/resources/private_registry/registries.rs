@@ -89,11 +89,11 @@ impl From<WaitEnded> for Error {
 /// A list refused, unreachable or garbled is so for every caller waiting for it; running out
 /// of time or being stopped is the fetching caller's own end.
 impl ListFailure for Error {
-    fn shared(&self) -> Option<Self> {
-        match self {
-            Error::DeadlineExceeded { .. } | Error::Cancelled { .. } => None,
-            _ => Some(self.clone()),
-        }
+    fn is_shared(&self) -> bool {
+        !matches!(
+            self,
+            Error::DeadlineExceeded { .. } | Error::Cancelled { .. }
+        )
     }
 }
 
